@@ -1,0 +1,192 @@
+"""The command line; the only place where errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from evidencekit import __version__
+from evidencekit.errors import EvidencekitError, ManifestError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn a YAML manifest of dispute evidence into an indexed, timestamped PDF dossier.",
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+ManifestArg = Annotated[Path, typer.Argument(help="The case manifest (case.yaml).", dir_okay=False)]
+
+
+def _fail(e: EvidencekitError) -> typer.Exit:
+    if isinstance(e, ManifestError):
+        errors = [p for p in e.problems if p.severity == "error"]
+        for p in e.problems:
+            err.print(p.format(), markup=False, style="red" if p.severity == "error" else "yellow")
+        err.print(f"{len(errors)} error(s); nothing was written.", style="bold red")
+    else:
+        err.print(f"error: {e}", markup=False, style="red")
+    return typer.Exit(e.exit_code)
+
+
+def _schema() -> dict[str, object]:
+    from evidencekit.model import Manifest
+
+    schema = Manifest.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://evidencekit.invalid/schema/manifest-1.json",
+        "title": "evidencekit manifest, version 1",
+        **schema,
+    }
+
+
+def schema_text() -> str:
+    """The manifest's JSON Schema as text (what `evidencekit schema` prints)."""
+    return json.dumps(_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+@app.command()
+def build(
+    manifest: ManifestArg,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
+    profile: Annotated[str | None, typer.Option(help="Platform profile (overrides).")] = None,
+    lang: Annotated[str | None, typer.Option(help="zh-CN or en (overrides).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
+) -> None:
+    """Validate, then render the dossier and its sidecars into the output folder."""
+    from evidencekit.pipeline import BuildOptions
+    from evidencekit.pipeline import build as run_build
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet or not err.is_terminal,
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=max(total, 1))
+            progress.update(tasks[stage], completed=done)
+
+        try:
+            result = run_build(
+                manifest,
+                BuildOptions(out_dir=out_dir, profile=profile, language=lang, progress=report),
+            )
+        except EvidencekitError as e:
+            progress.stop()
+            raise _fail(e) from None
+    for w in result.warnings:
+        err.print(f"warning: {w}", markup=False, style="yellow")
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_row("dossier", str(result.pdf_path))
+    table.add_row("pages", str(result.pages))
+    table.add_row("size", f"{result.pdf_size / 1e6:.2f} MB")
+    table.add_row("exhibits", f"{result.exhibits} ({result.sources} source files)")
+    table.add_row(
+        "time",
+        f"{result.seconds:.1f} s  " + " ".join(f"{k} {v:.1f}" for k, v in result.stages.items()),
+    )
+    table.add_row("warnings", str(len(result.warnings)))
+    out.print(table)
+
+
+@app.command()
+def validate(manifest: ManifestArg) -> None:
+    """Report every problem in the manifest at once; exit 1 on errors."""
+    from evidencekit.manifest import load_case
+
+    try:
+        case = load_case(manifest)
+    except EvidencekitError as e:
+        raise _fail(e) from None
+    for w in case.warnings:
+        err.print(w, markup=False, style="yellow")
+    out.print(
+        f"{manifest}: valid — {len(case.exhibits)} exhibits, "
+        f"{len(case.sources())} source files, {len(case.warnings)} warning(s)",
+        markup=False,
+    )
+
+
+@app.command()
+def schema() -> None:
+    """Print the manifest's JSON Schema (point `# yaml-language-server: $schema=` at it)."""
+    sys.stdout.write(schema_text())
+
+
+@app.command()
+def profiles(name: Annotated[str | None, typer.Argument(help="Show one profile.")] = None) -> None:
+    """List the platform profiles, or show one."""
+    from evidencekit.profiles import load_profile, profile_names
+
+    if name:
+        try:
+            p = load_profile(name)
+        except KeyError:
+            err.print(
+                f"unknown profile {name!r}; profiles: {', '.join(profile_names())}", markup=False
+            )
+            raise typer.Exit(2) from None
+        table = Table(show_header=False, box=None)
+        for key in (
+            "name",
+            "title",
+            "paper",
+            "language",
+            "timezone",
+            "label_style",
+            "external_links",
+        ):
+            table.add_row(key, str(getattr(p, key)))
+        for key, value in p.limits.items():
+            table.add_row(f"limit: {key}", str(value))
+        out.print(table)
+        return
+    table = Table("profile", "title", "paper", "language")
+    for n in profile_names():
+        p = load_profile(n)
+        table.add_row(n, p.title, p.paper, p.language)
+    out.print(table)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"evidencekit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """evidencekit."""
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

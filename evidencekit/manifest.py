@@ -1,0 +1,749 @@
+"""Load case.yaml keeping line/column, validate it into the model, resolve and contain paths.
+
+Every problem is collected before stopping; each names the manifest line and path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path, PurePosixPath
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from evidencekit.errors import ManifestError, Problem
+from evidencekit.model import (
+    EVIDENCE_KINDS,
+    Case,
+    ChatEvidence,
+    DocumentEvidence,
+    Exhibit,
+    Manifest,
+    Profile,
+    ShippingEvent,
+    ShippingEvidence,
+    SourceFile,
+)
+from evidencekit.profiles import load_profile, profile_names
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+TABLE_SUFFIXES = {".csv"}
+TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
+PDF_SUFFIXES = {".pdf"}
+
+# Magic numbers of the formats the foundation reads; a file that is not what it says is refused.
+_MAGIC = {
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+}
+
+Path_ = tuple[str | int, ...]
+
+
+# ---------------------------------------------------------------- YAML with marks
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without YAML 1.1 timestamp/yes-no guessing: pydantic parses those."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class Marks:
+    """Line/column (1-based) of every value and key in the document, by path."""
+
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def at(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
+        table = self.keys if key else self.values
+        p = tuple(path)
+        while p:
+            if p in table:
+                return table[p]
+            if p in self.values:
+                return self.values[p]
+            p = p[:-1]
+        return self.values.get((), (1, 1))
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _convert(
+    loader: _Loader, node: yaml.Node, path: Path_, marks: Marks, problems: list[Problem], fn: str
+) -> Any:
+    marks.values[path] = _mark(node)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for knode, vnode in node.value:
+            key = _convert(loader, knode, (*path, "\0key"), marks, problems, fn)
+            if not isinstance(key, str | int):
+                line, col = _mark(knode)
+                problems.append(Problem("keys must be plain text", fmt_path(path), fn, line, col))
+                continue
+            key = str(key)
+            if key in out:
+                line, col = _mark(knode)
+                problems.append(
+                    Problem(
+                        f"duplicate key {key!r}",
+                        fmt_path((*path, key)),
+                        fn,
+                        line,
+                        col,
+                        hint="each key may appear once; the later one would silently win",
+                    )
+                )
+            marks.keys[(*path, key)] = _mark(knode)
+            out[key] = _convert(loader, vnode, (*path, key), marks, problems, fn)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _convert(loader, child, (*path, i), marks, problems, fn)
+            for i, child in enumerate(node.value)
+        ]
+    assert isinstance(node, yaml.ScalarNode)
+    tag = node.tag
+    if tag == "tag:yaml.org,2002:bool" and node.value.lower() not in ("true", "false"):
+        return node.value  # yes/no/on/off stay text
+    if tag == "tag:yaml.org,2002:float":
+        try:
+            return Decimal(node.value.replace("_", ""))  # exact amounts, never binary floats
+        except InvalidOperation:
+            return loader.construct_object(node)
+    return loader.construct_object(node)
+
+
+def load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
+    """Parse YAML text into plain data plus marks; raise ManifestError on syntax errors."""
+    marks = Marks()
+    problems: list[Problem] = []
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ManifestError(
+                [
+                    Problem(
+                        "the manifest is empty",
+                        file=filename,
+                        line=1,
+                        col=1,
+                        hint="start with `evidencekit: 1`",
+                    )
+                ]
+            )
+        data = _convert(loader, node, (), marks, problems, filename)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        what = " ".join(x for x in (e.context, e.problem) if x)
+        raise ManifestError(
+            [
+                Problem(
+                    f"YAML syntax error: {what}",
+                    file=filename,
+                    line=line,
+                    col=col,
+                    hint="check indentation and quoting on this line",
+                )
+            ]
+        ) from e
+    except yaml.YAMLError as e:
+        raise ManifestError([Problem(f"YAML error: {e}", file=filename)]) from e
+    finally:
+        loader.dispose()
+    if problems:
+        raise ManifestError(problems)
+    return data, marks
+
+
+# ---------------------------------------------------------------- validation
+
+
+def fmt_path(path: Path_) -> str:
+    """('evidence', 2, 'files', 0) -> 'evidence[2].files[0]'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part != "\0key":
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _fields_at(loc: Path_, data: Any) -> list[str]:
+    """Field names the model accepts at the mapping where an unknown key was found."""
+    from evidencekit import model as m
+
+    node: type[BaseModel] | None = Manifest
+    value = data
+    for part in loc[:-1]:
+        if node is None:
+            return []
+        if isinstance(part, int):
+            value = value[part] if isinstance(value, list) and part < len(value) else None
+            continue
+        info = node.model_fields.get(str(part))
+        value = value.get(part) if isinstance(value, dict) else None
+        if info is None:
+            return []
+        node = _model_of(info.annotation, value, m)
+    return list(node.model_fields) if node else []
+
+
+def _model_of(annotation: Any, value: Any, m: Any) -> type[BaseModel] | None:
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    args = typing.get_args(annotation)
+    if annotation is not None and getattr(annotation, "__metadata__", None):
+        args = typing.get_args(typing.get_args(annotation)[0]) or args
+    kinds = {
+        "product": m.ProductEvidence,
+        "transaction": m.TransactionEvidence,
+        "shipping": m.ShippingEvidence,
+        "chat": m.ChatEvidence,
+        "document": m.DocumentEvidence,
+        "note": m.NoteEvidence,
+    }
+    if (
+        isinstance(value, dict)
+        and value.get("kind") in kinds
+        and any(a in kinds.values() for a in args)
+    ):
+        return kinds[value["kind"]]
+    for a in args:
+        found = _model_of(a, value, m)
+        if found:
+            return found
+    return None
+
+
+def _loc_to_path(loc: tuple[Any, ...]) -> Path_:
+    # Pydantic adds union member tags ("product", "str", "list[...]") into loc; drop them.
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, int):
+            out.append(part)
+        elif (
+            isinstance(part, str)
+            and (part in EVIDENCE_KINDS or "[" in part or part in ("str", "int", "function-after"))
+            and out
+            and out[-1] != "kind"
+        ):
+            if part in EVIDENCE_KINDS and len(out) >= 2 and out[-2] == "evidence":
+                continue
+            if part in EVIDENCE_KINDS:
+                out.append(part)
+            continue
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+def _problems_from_validation(
+    err: ValidationError, data: Any, marks: Marks, fn: str
+) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for e in err.errors():
+        path = _loc_to_path(tuple(e["loc"]))
+        etype = e["type"]
+        hint = ""
+        msg = e["msg"]
+        if etype == "extra_forbidden":
+            key = str(path[-1])
+            allowed = _fields_at(path, data)
+            close = difflib.get_close_matches(key, allowed, n=1)
+            msg = f"unknown key {key!r}"
+            hint = f"did you mean {close[0]!r}?" if close else ""
+            if allowed:
+                hint = (hint + " " if hint else "") + "accepted keys: " + ", ".join(allowed)
+            line, col = marks.at(path, key=True)
+        elif etype == "missing":
+            msg = f"missing required key {path[-1]!r}"
+            line, col = marks.at(path[:-1])
+        elif etype in ("union_tag_invalid", "union_tag_not_found"):
+            kind = e.get("input", {}).get("kind") if isinstance(e.get("input"), dict) else None
+            msg = f"unknown evidence kind {kind!r}" if kind else "evidence item has no 'kind'"
+            close = difflib.get_close_matches(str(kind), EVIDENCE_KINDS, n=1) if kind else []
+            hint = (
+                (f"did you mean {close[0]!r}? " if close else "")
+                + "accepted kinds: "
+                + (", ".join(EVIDENCE_KINDS))
+            )
+            line, col = marks.at((*path, "kind"))
+        elif etype == "literal_error" and path == ("evidencekit",):
+            msg = f"unknown manifest version {e.get('input')!r}"
+            hint = "this evidencekit reads manifest version 1: `evidencekit: 1`"
+            line, col = marks.at(path)
+        elif etype.startswith("datetime"):
+            msg = f"not a valid date/time: {e.get('input')!r}"
+            hint = "use ISO 8601, e.g. 2025-10-04T10:00:00 or 2025-10-04T10:00:00+08:00"
+            line, col = marks.at(path)
+        else:
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, ") :]
+            line, col = marks.at(path)
+        dedup = (fmt_path(path), msg)
+        if dedup in seen:
+            continue
+        seen.add(dedup)
+        problems.append(Problem(msg, fmt_path(path), fn, line, col, hint))
+    return problems
+
+
+# ---------------------------------------------------------------- paths
+
+
+def natural_key(text: str) -> list[Any]:
+    """Sort key where '2.png' sorts before '10.png'."""
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", text)]
+
+
+@dataclass
+class _Resolver:
+    root: Path
+    fn: str
+    marks: Marks
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def problem(self, path: Path_, msg: str, hint: str = "", *, warning: bool = False) -> None:
+        line, col = self.marks.at(path)
+        p = Problem(
+            msg, fmt_path(path), self.fn, line, col, hint, "warning" if warning else "error"
+        )
+        (self.warnings if warning else self.problems).append(p)
+
+    def _contained(self, path: Path_, raw: str) -> bool:
+        if not raw.strip():
+            self.problem(path, "empty path")
+            return False
+        pure = PurePosixPath(raw.replace("\\", "/"))
+        if pure.is_absolute() or re.match(r"^[A-Za-z]:", raw):
+            self.problem(
+                path,
+                f"absolute path {raw!r} is not allowed",
+                "give paths relative to the manifest's folder, inside the case folder",
+            )
+            return False
+        if ".." in pure.parts:
+            self.problem(
+                path,
+                f"path {raw!r} leaves the case folder",
+                "copy the file into the case folder and name it relative to case.yaml",
+            )
+            return False
+        return True
+
+    def _inside(self, path: Path_, raw: str, candidate: Path) -> Path | None:
+        real = candidate.resolve()
+        if not real.is_relative_to(self.root):
+            shown = candidate.relative_to(self.root).as_posix()
+            self.problem(
+                path,
+                f"{shown!r} is a link that points outside the case folder",
+                "copy the file itself into the case folder",
+            )
+            return None
+        return real
+
+    def files(self, path: Path_, raw: str, suffixes: set[str] | None = None) -> list[SourceFile]:
+        """Resolve one entry (a path or a glob) to the files it names, in natural order."""
+        if not self._contained(path, raw):
+            return []
+        pattern = raw.replace("\\", "/")
+        if glob.has_magic(pattern):
+            matches = [
+                m
+                for m in glob.glob(pattern, root_dir=self.root, recursive=True)
+                if (self.root / m).is_file()
+            ]
+            if not matches:
+                self.problem(
+                    path,
+                    f"no file matches {raw!r}",
+                    f"check the pattern against the files under {self.root.name}/",
+                )
+                return []
+            matches.sort(key=natural_key)
+        else:
+            if not (self.root / pattern).exists():
+                parent = (self.root / pattern).parent
+                near = []
+                if parent.is_dir():
+                    near = difflib.get_close_matches(
+                        Path(pattern).name, [p.name for p in parent.iterdir()], n=1
+                    )
+                self.problem(
+                    path, f"file not found: {raw!r}", f"did you mean {near[0]!r}?" if near else ""
+                )
+                return []
+            if (self.root / pattern).is_dir():
+                self.problem(path, f"{raw!r} is a folder", "name files or a glob like 'dir/*.png'")
+                return []
+            matches = [pattern]
+        out = []
+        for m in matches:
+            real = self._inside(path, raw, self.root / m)
+            if real is None:
+                continue
+            rel = real.relative_to(self.root).as_posix()
+            if suffixes is not None and real.suffix.lower() not in suffixes:
+                self._bad_type(path, rel, real, suffixes)
+                continue
+            if not self._magic_ok(path, rel, real):
+                continue
+            out.append(SourceFile(rel=rel, path=real, location=fmt_path(path)))
+        return out
+
+    def _bad_type(self, path: Path_, rel: str, real: Path, suffixes: set[str]) -> None:
+        if real.suffix.lower() in PDF_SUFFIXES:
+            self.problem(
+                path,
+                f"{rel}: PDF evidence is not supported yet",
+                "convert the pages to PNG/JPEG images for now (PDF inclusion is planned)",
+            )
+        else:
+            self.problem(
+                path,
+                f"{rel}: unsupported file type {real.suffix or '(none)'!r}",
+                "accepted here: " + ", ".join(sorted(suffixes)),
+            )
+
+    def _magic_ok(self, path: Path_, rel: str, real: Path) -> bool:
+        magic = _MAGIC.get(real.suffix.lower())
+        if not magic:
+            return True
+        try:
+            with real.open("rb") as fh:
+                head = fh.read(16)
+        except OSError as e:
+            self.problem(path, f"{rel}: cannot read: {e.strerror}")
+            return False
+        if not any(head.startswith(m) for m in magic):
+            self.problem(
+                path,
+                f"{rel}: not a {real.suffix[1:].upper()} image "
+                "(its content does not match its name)",
+                "re-export the file, or give it the right extension",
+            )
+            return False
+        return True
+
+    def one(self, path: Path_, raw: str, suffixes: set[str]) -> SourceFile | None:
+        if glob.has_magic(raw):
+            self.problem(path, f"{raw!r}: give one file here, not a pattern")
+            return None
+        found = self.files(path, raw, suffixes)
+        return found[0] if found else None
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def _aware(value: datetime | None, tz: ZoneInfo) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def _exhibit_ids(count: int, style: str) -> list[str]:
+    if style == "number":
+        return [str(i + 1) for i in range(count)]
+    out = []
+    for i in range(count):
+        n, s = i, ""
+        while True:
+            s = chr(ord("A") + n % 26) + s
+            n = n // 26 - 1
+            if n < 0:
+                break
+        out.append(s)
+    return out
+
+
+def label_for(exhibit_id: str, language: str) -> str:
+    """'A' -> 'Exhibit A'; '1' -> '证据1'."""
+    return f"证据{exhibit_id}" if language == "zh-CN" else f"Exhibit {exhibit_id}"
+
+
+def _read_events_csv(
+    res: _Resolver, path: Path_, sf: SourceFile, tz: ZoneInfo
+) -> list[ShippingEvent]:
+    import csv
+    import io
+
+    from evidencekit.assets.text import read_text
+
+    try:
+        text = read_text(sf.path)
+    except ValueError as e:
+        res.problem(path, f"{sf.rel}: {e}")
+        return []
+    rows = list(csv.DictReader(io.StringIO(text)))
+    need = {"at", "status"}
+    if not rows or not need <= set(rows[0]):
+        res.problem(
+            path,
+            f"{sf.rel}: tracking CSV needs the columns at, location, status",
+            "first line: at,location,status",
+        )
+        return []
+    out = []
+    for i, row in enumerate(rows, start=2):
+        try:
+            at = datetime.fromisoformat(row["at"].strip())
+        except ValueError:
+            res.problem(
+                path,
+                f"{sf.rel}:{i}: not a valid date/time: {row['at']!r}",
+                "use ISO 8601, e.g. 2025-10-01T09:00:00",
+            )
+            continue
+        out.append(
+            ShippingEvent(
+                _aware(at, tz) or at,
+                (row.get("location") or "").strip(),
+                (row.get("status") or "").strip(),
+            )
+        )
+    return out
+
+
+def load_case(
+    manifest_path: Path, *, profile: str | None = None, language: str | None = None
+) -> Case:
+    """Read, validate and resolve a manifest; raise ManifestError with every problem found.
+
+    profile and language override the manifest's (command-line options).
+    """
+    fn = manifest_path.name
+    try:
+        raw = manifest_path.read_bytes()
+    except OSError as e:
+        raise ManifestError(
+            [Problem(f"cannot read the manifest: {e.strerror}", file=str(manifest_path))]
+        ) from e
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise ManifestError(
+            [
+                Problem(
+                    "the manifest is not UTF-8 text",
+                    file=fn,
+                    line=line,
+                    col=1,
+                    hint="save case.yaml as UTF-8",
+                )
+            ]
+        ) from e
+    data, marks = load_yaml(text, fn)
+    if not isinstance(data, dict):
+        raise ManifestError(
+            [Problem("the manifest must be a mapping (key: value)", file=fn, line=1, col=1)]
+        )
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as e:
+        raise ManifestError(_problems_from_validation(e, data, marks, fn)) from e
+    update: dict[str, object] = {}
+    if profile:
+        update["profile"] = profile
+    if language:
+        if language not in ("zh-CN", "en"):
+            raise ManifestError([Problem(f"unknown language {language!r}", hint="use zh-CN or en")])
+        update["language"] = language
+    if update:
+        manifest = manifest.model_copy(update={"case": manifest.case.model_copy(update=update)})
+    return resolve(manifest, manifest_path, marks)
+
+
+def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
+    """Second pass: profile, paths, cross-field checks."""
+    root = manifest_path.parent.resolve()
+    res = _Resolver(root=root, fn=manifest_path.name, marks=marks)
+    info = manifest.case
+
+    try:
+        profile = load_profile(info.profile, root)
+    except KeyError:
+        close = difflib.get_close_matches(info.profile, profile_names(), n=1)
+        res.problem(
+            ("case", "profile"),
+            f"unknown profile {info.profile!r}",
+            (f"did you mean {close[0]!r}? " if close else "")
+            + "profiles: "
+            + ", ".join(profile_names()),
+        )
+        profile = Profile(name="generic", title="Generic")
+    except (OSError, ValueError, TypeError) as e:
+        res.problem(("case", "profile"), f"cannot load profile {info.profile!r}: {e}")
+        profile = Profile(name="generic", title="Generic")
+    language = info.language or profile.language
+    tzname = info.timezone or profile.timezone
+    tz = ZoneInfo(tzname)
+
+    statement_file = None
+    statement_text = None
+    if info.statement is not None:
+        s = info.statement
+        if "\n" not in s and Path(s).suffix.lower() in TEXT_SUFFIXES:
+            statement_file = res.one(("case", "statement"), s, TEXT_SUFFIXES)
+            if statement_file:
+                from evidencekit.assets.text import read_text
+
+                try:
+                    statement_text = read_text(statement_file.path)
+                except ValueError as e:
+                    res.problem(("case", "statement"), f"{statement_file.rel}: {e}")
+        else:
+            statement_text = s
+
+    ids = _exhibit_ids(len(manifest.evidence), profile.label_style)
+    seen_ids: dict[str, int] = {}
+    exhibits = []
+    for i, item in enumerate(manifest.evidence):
+        base: Path_ = ("evidence", i)
+        ex_id = item.id or ids[i]
+        if ex_id in seen_ids:
+            res.problem(
+                (*base, "id") if item.id else base,
+                f"duplicate exhibit id {ex_id!r} (also evidence[{seen_ids[ex_id]}])",
+                "give each evidence item its own id, or leave ids out to number them",
+            )
+        seen_ids.setdefault(ex_id, i)
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$", ex_id):
+            res.problem(
+                (*base, "id"),
+                f"exhibit id {ex_id!r} must be 1-20 letters/digits",
+                "e.g. A, B, 1, 2, C1",
+            )
+        files: list[SourceFile] = []
+        for j, entry in enumerate(item.files):
+            files.extend(res.files((*base, "files", j), entry, IMAGE_SUFFIXES))
+        if item.redact:
+            res.problem(
+                (*base, "redact"),
+                "redaction is not supported yet",
+                "black out the area in an image editor for now (planned)",
+            )
+        table_file = None
+        if item.table is not None:
+            tpath = (*base, "table", "file")
+            table_file = res.one(tpath, item.table.file, TABLE_SUFFIXES)
+            if item.table.sheet is not None:
+                res.problem(
+                    (*base, "table", "sheet"),
+                    "XLSX sheets are not supported yet",
+                    "export the sheet as UTF-8 CSV for now (planned)",
+                )
+        events_file = None
+        events: list[ShippingEvent] = []
+        item_events = isinstance(item, ShippingEvidence) and item.events is not None
+        if isinstance(item, ShippingEvidence) and item.events is not None:
+            if isinstance(item.events, str):
+                events_file = res.one((*base, "events"), item.events, TABLE_SUFFIXES)
+                if events_file:
+                    events = _read_events_csv(res, (*base, "events"), events_file, tz)
+            else:
+                events = [
+                    ShippingEvent(_aware(e.at, tz) or e.at, e.location, e.status)
+                    for e in item.events
+                ]
+        if isinstance(item, ChatEvidence) and item.transcript is not None:
+            res.problem(
+                (*base, "transcript"),
+                "chat transcripts are not supported yet",
+                "include the chat as screenshots under files: for now (planned)",
+            )
+        if isinstance(item, DocumentEvidence) and (item.pages or item.password_env):
+            key = "pages" if item.pages else "password_env"
+            res.problem(
+                (*base, key),
+                "PDF documents are not supported yet",
+                "convert the pages to PNG/JPEG images for now (planned)",
+            )
+        if not item.files and item.table is None and not item_events and item.kind != "note":
+            res.problem(
+                base,
+                f"evidence item {item.title!r} shows nothing",
+                "give files:, a table:, or events:",
+                warning=True,
+            )
+        if item.kind == "note" and not (item.description or files or table_file):
+            res.problem(base, "a note needs a description or files")
+        exhibits.append(
+            Exhibit(
+                index=i,
+                id=ex_id,
+                label=label_for(ex_id, language),
+                anchor=f"ex-{ex_id}",
+                item=item,
+                files=tuple(files),
+                table_file=table_file,
+                events_file=events_file,
+                events=tuple(events),
+                captured_at=_aware(item.captured_at, tz),
+            )
+        )
+
+    known = set(seen_ids)
+    for k, ev in enumerate(info.timeline):
+        if ev.exhibit is not None and ev.exhibit not in known:
+            res.problem(
+                ("case", "timeline", k, "exhibit"),
+                f"no exhibit with id {ev.exhibit!r}",
+                "known ids: " + ", ".join(sorted(known, key=natural_key)),
+            )
+    out = manifest.output
+    if out.embed_originals:
+        res.problem(("output", "embed_originals"), "embedding originals is not supported yet")
+    if out.pdfa:
+        res.problem(("output", "pdfa"), "PDF/A output is not supported yet")
+    if out.timestamp is not None:
+        res.problem(("output", "timestamp"), "trusted timestamps are not supported yet")
+    if not res._contained(("output", "dir"), out.dir):
+        pass
+    if info.privacy is not None:
+        res.problem(
+            ("case", "privacy"),
+            "privacy masking is not supported yet",
+            "remove personal data from the exports for now (planned)",
+        )
+
+    if res.problems:
+        raise ManifestError(res.problems + res.warnings)
+    return Case(
+        manifest=manifest,
+        manifest_path=manifest_path.resolve(),
+        root=root,
+        profile=profile,
+        language=language,
+        timezone=tzname,
+        exhibits=tuple(exhibits),
+        statement_file=statement_file,
+        statement_text=statement_text,
+        warnings=tuple(w.format() for w in res.warnings),
+    )

@@ -1,0 +1,418 @@
+"""The manifest's typed model (version 1) and the resolved case the later stages use. No I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+CASE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        coerce_numbers_to_str=True,
+    )
+
+
+class Party(_Model):
+    """A party to the dispute."""
+
+    role: str
+    """respondent, claimant, merchant, buyer, platform, ... (free text)."""
+    name: str
+    """The party's name or account name."""
+    contact: str | None = None
+    """Phone, e-mail or address, as it should appear on the cover."""
+
+
+class Order(_Model):
+    """An order the dispute is about."""
+
+    id: str
+    """The platform's order number, verbatim (quote long numbers)."""
+    placed_at: datetime | None = None
+    """When the order was placed (ISO 8601; without offset: case.timezone)."""
+    paid_at: datetime | None = None
+    """When the order was paid."""
+    amount: Decimal | None = None
+    """Order amount, e.g. 299.00."""
+    currency: str | None = None
+    """ISO 4217 currency code, e.g. CNY, USD."""
+    ship_to: str | None = None
+    """Shipping address as on the order."""
+
+
+class Dispute(_Model):
+    """What the buyer claims and what the merchant asks for."""
+
+    reason: str | None = None
+    """The platform's dispute reason, e.g. 商品与描述不符 or product_not_received."""
+    opened_at: datetime | None = None
+    """When the dispute was opened."""
+    claim: str | None = None
+    """The buyer's claim in one or two sentences."""
+    requested_outcome: str | None = None
+    """What the merchant asks the reviewer to decide."""
+    case_number: str | None = None
+    """The platform's own dispute or case number."""
+
+
+class TimelineEvent(_Model):
+    """An event that no evidence file carries."""
+
+    at: datetime
+    """When it happened."""
+    event: str
+    """What happened."""
+    exhibit: str | None = None
+    """Optional exhibit id that proves it (links the timeline entry)."""
+
+
+class Privacy(_Model):
+    """Masking of personal data before rendering."""
+
+    mask: list[Literal["phone", "id_card", "email"]] = []
+    """Kinds of personal data to mask in tables and transcripts."""
+    mask_columns: list[str] = []
+    """Table columns whose cells are masked entirely."""
+
+
+class CaseInfo(_Model):
+    """The case: who, what, for whom."""
+
+    id: str
+    """Case identifier; used in file names, page headers and the Bates prefix."""
+    title: str
+    """One-line title shown on the cover."""
+    profile: str = "generic"
+    """Platform profile name (see `evidencekit profiles`) or a path to a profile YAML file."""
+    language: Literal["zh-CN", "en"] | None = None
+    """Dossier language; overrides the profile's."""
+    timezone: str | None = None
+    """IANA time zone for times without an offset, e.g. Asia/Shanghai (default: the profile's)."""
+    submitted_to: str | None = None
+    """Who receives the dossier (platform, association, court)."""
+    prepared_by: str | None = None
+    """Who prepared it; becomes the PDF author."""
+    parties: list[Party] = []
+    """The parties."""
+    orders: list[Order] = []
+    """The orders in dispute."""
+    dispute: Dispute | None = None
+    """The dispute itself."""
+    statement: str | None = None
+    """The merchant's account: a Markdown file path (.md/.txt) or inline Markdown."""
+    timeline: list[TimelineEvent] = []
+    """Events no evidence file carries."""
+    privacy: Privacy | None = None
+    """Masking of personal data (tables, transcripts)."""
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not CASE_ID_RE.match(value):
+            msg = (
+                "case id must be 1-80 letters, digits, '.', '_' or '-' "
+                "(it becomes part of file names)"
+            )
+            raise ValueError(msg)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            msg = f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
+            raise ValueError(msg) from e
+        return value
+
+
+class Redaction(_Model):
+    """Boxes to burn into one image before it is shown."""
+
+    file: str
+    """The image (path relative to the manifest)."""
+    boxes: list[Annotated[list[int], Field(min_length=4, max_length=4)]]
+    """Boxes as [x, y, w, h] in source pixels."""
+
+
+class TableSpec(_Model):
+    """A table taken from a CSV or XLSX export."""
+
+    file: str
+    """CSV or XLSX file, relative to the manifest."""
+    sheet: str | None = None
+    """XLSX sheet name (default: the first)."""
+    columns: list[str | dict[str, str]] = []
+    """Columns to show, in order; `{name: label}` renames. Default: all."""
+    where: dict[str, str] = {}
+    """Keep only rows whose columns equal these values."""
+    highlight: dict[str, str] = {}
+    """Mark rows whose columns equal these values."""
+    sort: str | None = None
+    """Column to sort by (text order; ISO dates sort correctly)."""
+
+
+class ShippingEventIn(_Model):
+    """One tracking event."""
+
+    at: datetime
+    """When it happened."""
+    location: str = ""
+    """Where."""
+    status: str
+    """What the carrier recorded."""
+
+
+class _EvidenceBase(_Model):
+    id: str | None = None
+    """Exhibit id (default: assigned in order per the profile's style)."""
+    title: str
+    """What the reviewer sees as the exhibit title."""
+    files: list[str] = []
+    """Files or globs relative to the manifest (natural order)."""
+    captured_at: datetime | None = None
+    """When the evidence was captured; default: from image metadata."""
+    source: str | None = None
+    """Where it comes from (page, system, carrier)."""
+    proves: str | None = None
+    """What this exhibit shows (证明目的)."""
+    description: str | None = None
+    """Markdown shown under the header band."""
+    redact: list[Redaction] = []
+    """Boxes burned into images before rendering."""
+    table: TableSpec | None = None
+    """A table from a CSV/XLSX export."""
+
+
+class ProductEvidence(_EvidenceBase):
+    """Product descriptions, listing screenshots, product photos."""
+
+    kind: Literal["product"]
+    """Evidence kind."""
+
+
+class TransactionEvidence(_EvidenceBase):
+    """Order and payment records."""
+
+    kind: Literal["transaction"]
+    """Evidence kind."""
+
+
+class ShippingEvidence(_EvidenceBase):
+    """Tracking events, waybills, proof of delivery."""
+
+    kind: Literal["shipping"]
+    """Evidence kind."""
+    carrier: str | None = None
+    """Carrier name."""
+    tracking_number: str | None = None
+    """Tracking number, verbatim."""
+    events: str | list[ShippingEventIn] | None = None
+    """Tracking events: a CSV file (at, location, status) or an inline list."""
+    delivered_to: str | None = None
+    """Delivery location as the carrier recorded it."""
+
+
+class ChatEvidence(_EvidenceBase):
+    """Chat screenshots and chat exports."""
+
+    kind: Literal["chat"]
+    """Evidence kind."""
+    transcript: str | None = None
+    """A chat export (CSV/JSON/TXT: time, sender, message)."""
+    participants: dict[str, Literal["buyer", "seller", "platform", "other"]] = {}
+    """Who is who: sender name -> buyer | seller | platform | other."""
+
+
+class DocumentEvidence(_EvidenceBase):
+    """Policies, invoices, notices and other documents."""
+
+    kind: Literal["document"]
+    """Evidence kind."""
+    pages: str | None = None
+    """Pages of a PDF to include, e.g. 1-3,7."""
+    password_env: str | None = None
+    """Environment variable holding an encrypted PDF's password."""
+
+
+class NoteEvidence(_EvidenceBase):
+    """A written note (Markdown description), optionally with files."""
+
+    kind: Literal["note"]
+    """Evidence kind."""
+
+
+Evidence = Annotated[
+    ProductEvidence
+    | TransactionEvidence
+    | ShippingEvidence
+    | ChatEvidence
+    | DocumentEvidence
+    | NoteEvidence,
+    Field(discriminator="kind"),
+]
+EVIDENCE_KINDS = ("product", "transaction", "shipping", "chat", "document", "note")
+
+
+class Timestamp(_Model):
+    """RFC 3161 trusted timestamp settings."""
+
+    tsa: str
+    """Time-stamping authority URL."""
+
+
+class OutputSpec(_Model):
+    """Where and how outputs are written."""
+
+    dir: str = "out"
+    """Output folder, relative to the manifest."""
+    bates_prefix: str | None = None
+    """Bates number prefix (default: derived from case.id)."""
+    embed_originals: bool = False
+    """Embed every unredacted original as a PDF/A-3 associated file."""
+    pdfa: bool = False
+    """Write PDF/A-3b."""
+    timestamp: Timestamp | None = None
+    """RFC 3161 token over the evidence JSON."""
+
+
+class Manifest(_Model):
+    """An evidencekit manifest, version 1."""
+
+    evidencekit: Literal[1]
+    """Manifest format version (1)."""
+    case: CaseInfo
+    """The case."""
+    evidence: list[Evidence] = Field(min_length=1)
+    """The exhibits, in the order they appear."""
+    output: OutputSpec = OutputSpec()
+    """Output options."""
+
+
+# ---------------------------------------------------------------- resolved case
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A source file inside the case folder."""
+
+    rel: str  # POSIX path relative to the manifest folder
+    path: Path  # absolute, resolved
+    location: str  # manifest path that named it, e.g. evidence[2].files[0]
+
+
+@dataclass(frozen=True)
+class ShippingEvent:
+    """A tracking event with an aware time."""
+
+    at: datetime
+    location: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    """One evidence item with its label and resolved files."""
+
+    index: int  # 0-based position in the manifest
+    id: str  # e.g. "A" or "1"
+    label: str  # e.g. "Exhibit A" or "证据1"
+    anchor: str  # HTML id, e.g. "ex-A"
+    item: (
+        ProductEvidence
+        | TransactionEvidence
+        | ShippingEvidence
+        | ChatEvidence
+        | (DocumentEvidence | NoteEvidence)
+    )
+    files: tuple[SourceFile, ...] = ()
+    table_file: SourceFile | None = None
+    events_file: SourceFile | None = None
+    events: tuple[ShippingEvent, ...] = ()
+    captured_at: datetime | None = None  # manifest value made aware
+
+    @property
+    def kind(self) -> str:
+        return self.item.kind
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validated manifest with every path resolved and every time made aware."""
+
+    manifest: Manifest
+    manifest_path: Path
+    root: Path
+    profile: Profile
+    language: str
+    timezone: str
+    exhibits: tuple[Exhibit, ...]
+    statement_file: SourceFile | None = None
+    statement_text: str | None = None  # inline Markdown or the file's text
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def info(self) -> CaseInfo:
+        return self.manifest.case
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / self.manifest.output.dir
+
+    @property
+    def bates_prefix(self) -> str:
+        explicit = self.manifest.output.bates_prefix
+        if explicit:
+            return explicit
+        # TB-20251005-0457 -> TB0457: the platform letters and the running number.
+        parts = [p for p in re.split(r"[^A-Za-z0-9]+", self.info.id) if p]
+        prefix = parts[0] + parts[-1] if len(parts) > 1 else "".join(parts)
+        return prefix.upper()[:12] or "EVK"
+
+    def sources(self) -> list[SourceFile]:
+        """Every source file, in dossier order, without duplicates."""
+        seen: set[str] = set()
+        out: list[SourceFile] = []
+        candidates: list[SourceFile] = []
+        if self.statement_file:
+            candidates.append(self.statement_file)
+        for ex in self.exhibits:
+            candidates.extend(ex.files)
+            for extra in (ex.table_file, ex.events_file):
+                if extra:
+                    candidates.append(extra)
+        for sf in candidates:
+            if sf.rel not in seen:
+                seen.add(sf.rel)
+                out.append(sf)
+        return out
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A platform profile (data, not code)."""
+
+    name: str
+    title: str
+    paper: str = "A4"
+    language: str = "en"
+    timezone: str = "UTC"
+    label_style: str = "letter"  # letter: Exhibit A; number: 证据1
+    limits: dict[str, object] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    external_links: bool = True

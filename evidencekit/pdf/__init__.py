@@ -1,0 +1,1 @@
+"""PDF post-processing; the only users of the PDF library (pikepdf)."""

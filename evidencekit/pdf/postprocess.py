@@ -1,0 +1,36 @@
+"""Post-process the rendered PDF: page labels, no scripts, deterministic save."""
+
+from __future__ import annotations
+
+import io
+
+import pikepdf
+
+
+def finish_pdf(pdf_bytes: bytes) -> bytes:
+    """Add page labels equal to the printed numbers and save deterministically."""
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        pdf.Root.PageLabels = pikepdf.Dictionary(
+            Nums=pikepdf.Array([0, pikepdf.Dictionary(S=pikepdf.Name.D)])
+        )
+        # Defence in depth: a dossier never carries scripts or auto-actions.
+        for key in ("/OpenAction", "/AA"):
+            if key in pdf.Root:
+                del pdf.Root[key]
+        names = pdf.Root.get("/Names")
+        if names is not None and "/JavaScript" in names:
+            del names["/JavaScript"]
+        out = io.BytesIO()
+        pdf.save(
+            out,
+            deterministic_id=True,
+            compress_streams=True,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        )
+        return out.getvalue()
+
+
+def page_count(pdf_bytes: bytes) -> int:
+    """Number of pages."""
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        return len(pdf.pages)

@@ -1,0 +1,269 @@
+"""Turn the resolved case and its prepared assets into the templates' context (plain data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from evidencekit import __version__
+from evidencekit.assets.images import PreparedImage
+from evidencekit.assets.sources import SourceInfo
+from evidencekit.assets.tables import PreparedTable
+from evidencekit.i18n import t
+from evidencekit.model import Case, Exhibit, ShippingEvidence
+from evidencekit.render import MARGIN_MM
+from evidencekit.render.markdown import markdown_to_html
+from evidencekit.render.weasy import ASSET_BASE
+
+
+@dataclass
+class PreparedExhibit:
+    """What the assets stage made for one exhibit."""
+
+    exhibit: Exhibit
+    images: list[tuple[str, PreparedImage]] = field(default_factory=list)  # (rel, prepared)
+    table: PreparedTable | None = None
+
+
+def fmt_time(value: datetime | None, tz: ZoneInfo) -> str:
+    """A time in the case time zone, to the minute (seconds when present)."""
+    if value is None:
+        return ""
+    local = value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)
+    return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
+
+
+def fmt_build_time(value: datetime, tz: ZoneInfo, tzname: str) -> str:
+    """Generation time with its zone spelled out."""
+    local = value.astimezone(tz)
+    off = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M:%S} UTC{off[:3]}:{off[3:]} ({tzname})"
+
+
+def _split(template: str) -> tuple[str, str]:
+    a, _, b = template.partition("\0")
+    return a, b
+
+
+def exhibit_capture(
+    pe: PreparedExhibit, infos: dict[str, SourceInfo], lang: str
+) -> tuple[datetime | None, str]:
+    """The exhibit's capture time (manifest, else the earliest of its files) and how."""
+    ex = pe.exhibit
+    if ex.captured_at:
+        return ex.captured_at, "manifest"
+    known = [
+        (infos[f.rel].captured_at, infos[f.rel].captured_how)
+        for f in ex.files
+        if infos[f.rel].captured_at is not None
+    ]
+    if not known:
+        return None, "unknown"
+    when, how = min(known, key=lambda x: x[0])  # type: ignore[arg-type,return-value]
+    return when, how
+
+
+def build_context(
+    case: Case,
+    prepared: list[PreparedExhibit],
+    infos: dict[str, SourceInfo],
+    build_time: datetime,
+    paper: str,
+) -> dict[str, Any]:
+    """The full template context."""
+    lang = case.language
+    tz = ZoneInfo(case.timezone)
+    info = case.info
+
+    exhibits = []
+    timeline: list[tuple[datetime, int, str, str | None, str]] = []
+    for pe in prepared:
+        ex = pe.exhibit
+        item = ex.item
+        when, how = exhibit_capture(pe, infos, lang)
+        images = []
+        for rel, img in pe.images:
+            for part in img.parts:
+                caption = rel
+                if part.parts > 1:
+                    caption += " — " + t("part", lang, k=part.part, n=part.parts)
+                images.append(
+                    {
+                        "url": ASSET_BASE + part.name,
+                        "caption": caption,
+                        "width_mm": part.width_mm,
+                        "height_mm": part.height_mm,
+                    }
+                )
+        table_note = ""
+        if pe.table is not None:
+            tb = pe.table
+            table_note = (
+                t("rows_all", lang, total=tb.total_rows)
+                if tb.shown_rows == tb.total_rows
+                else t("rows_shown", lang, shown=tb.shown_rows, total=tb.total_rows)
+            )
+        events = [
+            {"time": fmt_time(e.at, tz), "location": e.location, "status": e.status}
+            for e in sorted(ex.events, key=lambda e: e.at)
+        ]
+        ship_compare = None
+        if isinstance(item, ShippingEvidence):
+            ship_to = next((o.ship_to for o in info.orders if o.ship_to), None)
+            if ship_to and item.delivered_to:
+                ship_compare = (ship_to, item.delivered_to)
+        exhibits.append(
+            {
+                "id": ex.id,
+                "label": ex.label,
+                "anchor": ex.anchor,
+                "kind": ex.kind,
+                "kind_label": t(f"kind_{ex.kind}", lang),
+                "title": item.title,
+                "source": item.source,
+                "proves": item.proves,
+                "description_html": markdown_to_html(item.description) if item.description else "",
+                "captured": fmt_time(when, tz),
+                "captured_how": t(f"how_{how}", lang) if when else "",
+                "files": [
+                    {"rel": f.rel, "sha256": infos[f.rel].sha256, "size": infos[f.rel].size}
+                    for f in [*ex.files, *(x for x in (ex.table_file, ex.events_file) if x)]
+                ],
+                "images": images,
+                "table": pe.table,
+                "table_note": table_note,
+                "table_has_highlight": bool(pe.table and any(pe.table.highlighted)),
+                "events": events,
+                "carrier": getattr(item, "carrier", None),
+                "tracking_number": getattr(item, "tracking_number", None),
+                "ship_compare": ship_compare,
+            }
+        )
+        if when:
+            timeline.append((when, 3, t("captured", lang, title=item.title), ex.anchor, ex.label))
+        for e in ex.events:
+            text = " ".join(x for x in (e.location, e.status) if x)
+            timeline.append((e.at, 2, text, ex.anchor, ex.label))
+
+    by_id = {ex.id: ex for ex in case.exhibits}
+    first_of_kind: dict[str, Exhibit] = {}
+    for ex in case.exhibits:
+        first_of_kind.setdefault(ex.kind, ex)
+    tx = first_of_kind.get("transaction")
+
+    def aware(v: datetime) -> datetime:
+        return v if v.tzinfo else v.replace(tzinfo=tz)
+
+    for ev in info.timeline:
+        ref = by_id.get(ev.exhibit) if ev.exhibit else None
+        timeline.append(
+            (aware(ev.at), 0, ev.event, ref.anchor if ref else None, ref.label if ref else "")
+        )
+    orders = []
+    for o in info.orders:
+        amount = f"{o.amount} {o.currency or ''}".strip() if o.amount is not None else ""
+        orders.append(
+            {
+                "id": o.id,
+                "placed": fmt_time(o.placed_at, tz),
+                "amount": amount,
+                "ship_to": o.ship_to,
+            }
+        )
+        if o.placed_at:
+            timeline.append(
+                (
+                    aware(o.placed_at),
+                    1,
+                    t("order_placed", lang, id=o.id),
+                    tx.anchor if tx else None,
+                    tx.label if tx else "",
+                )
+            )
+        if o.paid_at:
+            timeline.append(
+                (
+                    aware(o.paid_at),
+                    1,
+                    t("order_paid", lang, id=o.id),
+                    tx.anchor if tx else None,
+                    tx.label if tx else "",
+                )
+            )
+    dispute = None
+    if info.dispute:
+        d = info.dispute
+        dispute = {
+            "reason": d.reason,
+            "opened": fmt_time(d.opened_at, tz),
+            "claim": d.claim,
+            "requested_outcome": d.requested_outcome,
+            "case_number": d.case_number,
+        }
+        if d.opened_at:
+            timeline.append(
+                (aware(d.opened_at), 1, t("dispute_opened", lang, reason=d.reason or ""), None, "")
+            )
+    timeline.sort(key=lambda x: (x[0], x[1]))
+
+    exhibit_labels: dict[str, list[str]] = {}
+    for ex in case.exhibits:
+        for f in [*ex.files, *(x for x in (ex.table_file, ex.events_file) if x)]:
+            exhibit_labels.setdefault(f.rel, []).append(ex.label)
+    image_rels = {rel for pe in prepared for rel, _ in pe.images}
+    sources = []
+    for sf in case.sources():
+        si = infos[sf.rel]
+        sources.append(
+            {
+                "rel": sf.rel,
+                "size": si.size,
+                "sha256": si.sha256,
+                "captured": fmt_time(si.captured_at, tz),
+                "how": t(f"how_{si.captured_how}", lang),
+                "exhibits": ", ".join(exhibit_labels.get(sf.rel, [t("statement", lang)])),
+                "note": t("shown_copy", lang) if sf.rel in image_rels else "",
+            }
+        )
+
+    page_of = t("page_of", lang, n="\0", m="\0").split("\0")
+    pshort = _split(t("page_short", lang, n="\0"))
+    subject = " · ".join(
+        x
+        for x in (
+            info.dispute.reason if info.dispute else None,
+            info.submitted_to,
+            ", ".join(o.id for o in info.orders),
+        )
+        if x
+    )
+    keywords = ", ".join([info.id, case.profile.name, *(o.id for o in info.orders)])
+    return {
+        "lang": lang,
+        "case": info,
+        "profile": case.profile,
+        "paper": paper,
+        "margin": MARGIN_MM,
+        "bates_prefix": case.bates_prefix,
+        "bates_digits": 6,
+        "page_of": page_of,
+        "pshort": pshort,
+        "footer_right": f"evidencekit {__version__}",
+        "orders": orders,
+        "dispute": dispute,
+        "statement_html": markdown_to_html(case.statement_text) if case.statement_text else "",
+        "exhibits": exhibits,
+        "timeline": [
+            {"time": fmt_time(when, tz), "text": text, "anchor": anchor, "label": label}
+            for when, _, text, anchor, label in timeline
+        ],
+        "timezone": case.timezone,
+        "sources": sources,
+        "version": __version__,
+        "build_time": fmt_build_time(build_time, tz, case.timezone),
+        "build_time_iso": build_time.isoformat(),
+        "subject": subject,
+        "keywords": keywords,
+    }

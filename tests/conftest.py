@@ -1,0 +1,121 @@
+"""Shared fixtures: real case folders made on the fly, and built example dossiers."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(ROOT.glob("examples/*/case.yaml"))
+
+
+def make_png(path: Path, size: tuple[int, int] = (400, 800), color: str = "#dde") -> Path:
+    """A real PNG with some drawing on it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = Image.new("RGB", size, color)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((10, 10, size[0] - 10, 60), fill="#234")
+    draw.text((20, 80), "evidence", fill="black")
+    img.save(path)
+    return path
+
+
+def make_jpeg(
+    path: Path,
+    size: tuple[int, int] = (640, 480),
+    exif_time: str | None = None,
+    offset: str | None = None,
+) -> Path:
+    """A real JPEG, optionally with EXIF DateTimeOriginal/OffsetTimeOriginal."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = Image.new("RGB", size, "#8a6")
+    exif = Image.Exif()
+    if exif_time:
+        sub = exif.get_ifd(0x8769)
+        sub[0x9003] = exif_time
+        if offset:
+            sub[0x9011] = offset
+    img.save(path, "JPEG", exif=exif.tobytes() if exif_time else b"")
+    return path
+
+
+def write_case(
+    folder: Path, yaml_text: str, files: dict[str, bytes | str | None] | None = None
+) -> Path:
+    """Write case.yaml (dedented) and the given files; None makes a small PNG."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for rel, content in (files or {}).items():
+        p = folder / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if content is None:
+            make_png(p)
+        elif isinstance(content, bytes):
+            p.write_bytes(content)
+        else:
+            p.write_text(content, encoding="utf-8")
+    manifest = folder / "case.yaml"
+    manifest.write_text(textwrap.dedent(yaml_text).lstrip(), encoding="utf-8")
+    return manifest
+
+
+MINIMAL = """\
+evidencekit: 1
+case:
+  id: T-1
+  title: Test case
+  profile: generic
+evidence:
+  - kind: product
+    title: Listing
+    files: [shot.png]
+"""
+
+
+@pytest.fixture
+def minimal_case(tmp_path: Path) -> Path:
+    return write_case(tmp_path / "case", MINIMAL, {"shot.png": None})
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real command line, as a user would."""
+    import os
+
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "evidencekit", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=full_env,
+        check=False,
+        timeout=600,
+    )
+
+
+def png_bytes(size: tuple[int, int] = (100, 100)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, "white").save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def built_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Build every example once (with SOURCE_DATE_EPOCH); name -> output folder."""
+    out: dict[str, Path] = {}
+    for manifest in EXAMPLES:
+        name = manifest.parent.name
+        target = tmp_path_factory.mktemp(name)
+        proc = run_cli(
+            "build", "-q", str(manifest), "-o", str(target), env={"SOURCE_DATE_EPOCH": "1764547200"}
+        )
+        assert proc.returncode == 0, proc.stderr
+        out[name] = target
+    return out

@@ -1,0 +1,80 @@
+"""Images: capture time from metadata, hazards refused with the file named, slicing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, PngImagePlugin
+
+from evidencekit.assets.images import MAX_PIXELS, capture_time, prepare_image
+from evidencekit.errors import EvidenceError
+
+from .conftest import MINIMAL, make_jpeg, make_png, run_cli, write_case
+
+
+def test_exif_time_with_offset(tmp_path: Path) -> None:
+    p = make_jpeg(tmp_path / "a.jpg", exif_time="2025:10:03 14:05:00", offset="+08:00")
+    when, how = capture_time(p, "a.jpg")
+    assert how == "exif" and when is not None
+    assert when.isoformat() == "2025-10-03T14:05:00+08:00"
+
+
+def test_png_creation_time(tmp_path: Path) -> None:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Creation Time", "2025-10-04T11:20:00+08:00")
+    p = tmp_path / "c.png"
+    Image.new("RGB", (50, 50), "white").save(p, pnginfo=info)
+    when, how = capture_time(p, "c.png")
+    assert how == "png-metadata" and when is not None and when.hour == 11
+
+
+def test_no_metadata_falls_back_to_mtime_marked(tmp_path: Path, minimal_case: Path) -> None:
+    proc = run_cli("build", "-q", str(minimal_case), "-o", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    ev = (tmp_path / "o/T-1.evidence.json").read_text(encoding="utf-8")
+    assert '"captured_how": "file-mtime"' in ev
+
+
+def test_truncated_image_refused_with_location(tmp_path: Path) -> None:
+    data = (make_png(tmp_path / "ok.png", (800, 800))).read_bytes()
+    m = write_case(tmp_path / "case", MINIMAL, {"shot.png": data[: len(data) // 2]})
+    proc = run_cli("build", "-q", str(m))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "evidence[0].files[0]" in proc.stderr and "shot.png" in proc.stderr
+    assert "damaged or truncated" in proc.stderr
+    assert not (tmp_path / "case/out").exists()  # nothing half-written
+
+
+def test_decompression_bomb_refused(tmp_path: Path) -> None:
+    # A tiny file that claims a huge canvas: a 1-bit PNG, cheap to write.
+    side = int(MAX_PIXELS**0.5) + 1000
+    p = tmp_path / "bomb.png"
+    Image.new("1", (side, side), 0).save(p, optimize=True)
+    assert p.stat().st_size < 5_000_000
+    with pytest.raises(EvidenceError, match="decompression bomb"):
+        prepare_image(p, "bomb.png", tmp_path, "x", box_mm=(170, 200))
+
+
+def test_long_screenshot_parts_and_overlap(tmp_path: Path) -> None:
+    src = make_png(tmp_path / "long.png", (1080, 12000))
+    out = prepare_image(src, "long.png", tmp_path, "long", box_mm=(178, 195), overlap=0.04)
+    parts = out.parts
+    assert len(parts) >= 3
+    assert [p.part for p in parts] == list(range(1, len(parts) + 1))
+    assert all(p.parts == len(parts) for p in parts)
+    # Never shrunk below a readable width; each part fits the box.
+    assert all(abs(p.width_mm - 178 * 0.6) < 0.01 and p.height_mm <= 195.01 for p in parts)
+    total_mm = sum(p.height_mm for p in parts)
+    assert total_mm > 12000 / 1080 * parts[0].width_mm  # parts overlap
+
+
+def test_phone_screenshot_kept_whole(tmp_path: Path) -> None:
+    src = make_png(tmp_path / "phone.png", (1080, 2400))
+    out = prepare_image(src, "phone.png", tmp_path, "p", box_mm=(178, 195))
+    assert len(out.parts) == 1
+    part = out.parts[0]
+    # effective resolution: at least 150 dpi at printed size, never above the 200 dpi cap
+    dpi = part.width_px / (part.width_mm / 25.4)
+    assert 150 <= dpi <= 201
