@@ -24,6 +24,7 @@ from evidencekit.errors import EvidenceError, RenderError
 from evidencekit.manifest import IMAGE_SUFFIXES, load_case
 from evidencekit.model import Case
 from evidencekit.outputs import dump_json, sha256_bytes, sha256sums, write_atomic
+from evidencekit.pdf.overlay import Placement, place_pages
 from evidencekit.pdf.postprocess import finish_pdf
 from evidencekit.render import content_box_mm, render_html
 from evidencekit.render.context import PreparedExhibit, build_context, exhibit_capture
@@ -266,7 +267,18 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
         lap("render")
     for url in rendered.refused_urls:
         warnings.append(f"the renderer was refused {url!r} (only the build's own files load)")
-    pdf = finish_pdf(rendered.pdf)
+    placements = [
+        Placement(
+            page=rendered.boxes[sl.id][0],
+            rect=rendered.boxes[sl.id][1:],
+            source=sl.source,
+            source_page=sl.source_page,
+            password=sl.password,
+        )
+        for pe in prepared
+        for sl in pe.slots
+    ]
+    pdf = finish_pdf(place_pages(rendered.pdf, placements))
     lap("postprocess")
 
     out_dir = (opts.out_dir or case.output_dir).resolve()

@@ -43,7 +43,7 @@ class PreparedImage:
     note: str  # e.g. "re-encoded as JPEG at 200 dpi"
 
 
-def _open(path: Path, rel: str) -> Image.Image:
+def _open(path: Path, rel: str, *, load: bool = True) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -55,7 +55,8 @@ def _open(path: Path, rel: str) -> Image.Image:
                     "(refused as a possible decompression bomb); scale it down"
                 )
                 raise EvidenceError(msg, file=rel)
-            img.load()
+            if load:
+                img.load()
     except EvidenceError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
@@ -102,7 +103,7 @@ def _png_time(img: Image.Image) -> datetime | None:
 
 def capture_time(path: Path, rel: str) -> tuple[datetime | None, str]:
     """Capture time from EXIF (DateTimeOriginal + OffsetTimeOriginal) or PNG metadata."""
-    img = _open(path, rel)
+    img = _open(path, rel, load=False)  # metadata only: pixels are decoded when needed
     try:
         t = _exif_time(img)
         if t:
@@ -111,6 +112,9 @@ def capture_time(path: Path, rel: str) -> tuple[datetime | None, str]:
         if t:
             return t, "png-metadata"
         return None, ""
+    except (OSError, SyntaxError, ValueError) as e:
+        msg = f"the image is damaged or truncated ({e}); re-export or re-capture it"
+        raise EvidenceError(msg, file=rel) from e
     finally:
         img.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,20 @@ class PreparedExhibit:
     exhibit: Exhibit
     images: list[tuple[str, PreparedImage]] = field(default_factory=list)  # (rel, prepared)
     table: PreparedTable | None = None
+    # Pages drawn into reserved slots after rendering (pdf/overlay.py), in order.
+    slots: list[Slot] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A reserved box for one page made elsewhere; `id` is its HTML anchor."""
+
+    id: str
+    height_mm: float
+    source: Path | bytes
+    source_page: int = 0
+    new_page: bool = True
+    password: str = ""
 
 
 def fmt_time(value: datetime | None, tz: ZoneInfo) -> str:
@@ -139,6 +154,10 @@ def build_context(
                 "carrier": getattr(item, "carrier", None),
                 "tracking_number": getattr(item, "tracking_number", None),
                 "ship_compare": ship_compare,
+                "slots": [
+                    {"id": sl.id, "height_mm": sl.height_mm, "new_page": sl.new_page}
+                    for sl in pe.slots
+                ],
             }
         )
         if when:

@@ -27,6 +27,8 @@ class Rendered:
     pdf: bytes
     pages: int
     anchors: dict[str, int]
+    # Anchor boxes in PDF points, origin bottom-left: name -> (page, x0, y0, x1, y1).
+    boxes: dict[str, tuple[int, float, float, float, float]] = field(default_factory=dict)
     refused_urls: list[str] = field(default_factory=list)
     fonts: list[str] = field(default_factory=list)
 
@@ -54,9 +56,17 @@ def render_pdf(html: str, assets: dict[str, Path], *, identifier: bytes) -> Rend
     wlog.setLevel(logging.ERROR)  # its warnings about refused URLs are reported by us
     doc = weasyprint.HTML(string=html, base_url=ASSET_BASE, url_fetcher=BuildFetcher()).render()
     anchors: dict[str, int] = {}
+    boxes: dict[str, tuple[int, float, float, float, float]] = {}
+    px = 0.75  # CSS px -> PDF points
     for number, page in enumerate(doc.pages, start=1):
-        for name in page.anchors:
-            anchors.setdefault(name, number)
+        for name, (x0, y0, x1, y1) in page.anchors.items():
+            if name in anchors:
+                continue
+            anchors[name] = number
+            top = page.height * px
+            boxes[name] = (number, x0 * px, top - y1 * px, x1 * px, top - y0 * px)
     pdf = doc.write_pdf(pdf_identifier=identifier)
     assert pdf is not None
-    return Rendered(pdf=pdf, pages=len(doc.pages), anchors=anchors, refused_urls=refused)
+    return Rendered(
+        pdf=pdf, pages=len(doc.pages), anchors=anchors, boxes=boxes, refused_urls=refused
+    )

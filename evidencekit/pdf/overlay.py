@@ -1,0 +1,47 @@
+"""Place pages made elsewhere (included PDFs, fast-rendered tables) into reserved slots.
+
+The main render reserves a blank box (a "slot") for each such page, so page numbers, page
+furniture, the index and bookmarks already count it; here the page's content is drawn into
+the slot's box as a form XObject — vector text stays text and stays extractable.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Draw page `source_page` (0-based) of `source` into `rect` on page `page` (1-based)."""
+
+    page: int
+    rect: tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points
+    source: Path | bytes
+    source_page: int = 0
+    password: str = ""
+
+
+def place_pages(pdf_bytes: bytes, placements: list[Placement]) -> bytes:
+    """Overlay every placement (scaled to fit its box, aspect kept, centred); return the PDF."""
+    if not placements:
+        return pdf_bytes
+    opened: dict[object, pikepdf.Pdf] = {}
+    try:
+        with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+            for pl in placements:
+                key = pl.source if isinstance(pl.source, Path) else id(pl.source)
+                if key not in opened:
+                    src = pl.source if isinstance(pl.source, Path) else io.BytesIO(pl.source)
+                    opened[key] = pikepdf.open(src, password=pl.password)
+                page = pikepdf.Page(pdf.pages[pl.page - 1])
+                page.add_overlay(opened[key].pages[pl.source_page], pikepdf.Rectangle(*pl.rect))
+            out = io.BytesIO()
+            pdf.save(out)
+            return out.getvalue()
+    finally:
+        for doc in opened.values():
+            doc.close()
