@@ -137,9 +137,36 @@ def schema() -> None:
     sys.stdout.write(schema_text())
 
 
+def _limit_text(key: str, value: object) -> str:
+    if isinstance(value, int) and key.endswith("bytes"):
+        return f"{value:,} bytes ({value / 1e6:.2f} MB)"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v:,}" for k, v in value.items())
+    return str(value)
+
+
+def _limits_summary(p: object) -> str:
+    from evidencekit.model import Profile
+
+    assert isinstance(p, Profile)
+    lim = p.limits
+    parts = []
+    if lim.file_bytes:
+        parts.append(f"{lim.file_bytes / 1e6:g} MB/file")
+    if lim.total_bytes:
+        parts.append(f"{lim.total_bytes / 1e6:g} MB total")
+    if lim.image_bytes:
+        parts.append(f"{lim.image_bytes / 1e3:g} KB/image")
+    if lim.pages_per_file:
+        parts.append(f"{lim.pages_per_file} pages/file")
+    if lim.files:
+        parts.append(f"{lim.files} files")
+    return ", ".join(parts) or "—"
+
+
 @app.command()
 def profiles(name: Annotated[str | None, typer.Argument(help="Show one profile.")] = None) -> None:
-    """List the platform profiles, or show one."""
+    """List the platform profiles and their limits, or show one with sources."""
     from evidencekit.profiles import load_profile, profile_names
 
     if name:
@@ -150,7 +177,10 @@ def profiles(name: Annotated[str | None, typer.Argument(help="Show one profile."
                 f"unknown profile {name!r}; profiles: {', '.join(profile_names())}", markup=False
             )
             raise typer.Exit(2) from None
-        table = Table(show_header=False, box=None)
+        except ValueError as e:
+            err.print(str(e), markup=False)
+            raise typer.Exit(1) from None
+        table = Table("setting", "value", "source (checked)", show_lines=False)
         for key in (
             "name",
             "title",
@@ -158,17 +188,32 @@ def profiles(name: Annotated[str | None, typer.Argument(help="Show one profile."
             "language",
             "timezone",
             "label_style",
+            "output",
             "external_links",
+            "pdfa",
         ):
-            table.add_row(key, str(getattr(p, key)))
-        for key, value in p.limits.items():
-            table.add_row(f"limit: {key}", str(value))
+            table.add_row(key, str(getattr(p, key)), "")
+        src = p.sources.get("formats")
+        table.add_row("formats", ", ".join(p.formats), f"{src.url} ({src.checked})" if src else "")
+        for key, value in p.limits.model_dump().items():
+            if value in (None, {}):
+                continue
+            src = p.sources.get(key)
+            table.add_row(
+                f"limit {key}",
+                _limit_text(key, value),
+                f"{src.url} ({src.checked})" + (f" — {src.note}" if src.note else "")
+                if src
+                else "",
+            )
         out.print(table)
         return
-    table = Table("profile", "title", "paper", "language")
+    table = Table("profile", "title", "paper", "language", "formats", "output", "limits")
     for n in profile_names():
         p = load_profile(n)
-        table.add_row(n, p.title, p.paper, p.language)
+        table.add_row(
+            n, p.title, p.paper, p.language, ", ".join(p.formats), p.output, _limits_summary(p)
+        )
     out.print(table)
 
 

@@ -26,7 +26,6 @@ from evidencekit.model import (
     DocumentEvidence,
     Exhibit,
     Manifest,
-    Profile,
     ShippingEvent,
     ShippingEvidence,
     SourceFile,
@@ -597,10 +596,10 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
             + "profiles: "
             + ", ".join(profile_names()),
         )
-        profile = Profile(name="generic", title="Generic")
+        profile = load_profile("generic")
     except (OSError, ValueError, TypeError) as e:
         res.problem(("case", "profile"), f"cannot load profile {info.profile!r}: {e}")
-        profile = Profile(name="generic", title="Generic")
+        profile = load_profile("generic")
     language = info.language or profile.language
     tzname = info.timezone or profile.timezone
     tz = ZoneInfo(tzname)

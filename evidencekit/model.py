@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
@@ -403,16 +403,73 @@ class Case:
         return out
 
 
-@dataclass(frozen=True)
-class Profile:
-    """A platform profile (data, not code)."""
+class SourceRef(_Model):
+    """Where a profile figure comes from, and when it was checked."""
+
+    url: str
+    """The page that states the figure."""
+    checked: date
+    """When the figure was last checked against that page."""
+    note: str = ""
+    """What the page says, or why the figure was chosen (e.g. a safety margin)."""
+
+
+class ProfileLimits(_Model):
+    """A platform's upload limits; None means no known limit."""
+
+    file_bytes: int | None = None
+    """Largest accepted file, in bytes."""
+    total_bytes: int | None = None
+    """Largest total of all files of one submission, in bytes."""
+    pages_per_file: int | None = None
+    """Most pages in one PDF."""
+    pages_total: int | None = None
+    """Most pages over all files."""
+    files: int | None = None
+    """Most files in one submission."""
+    image_bytes: int | None = None
+    """Largest accepted image, in bytes (image-only platforms)."""
+    dpi: int | None = None
+    """Highest image resolution worth sending (or allowed)."""
+    text_chars: dict[str, int] = {}
+    """Text fields of the form and their character limits, e.g. {summary: 1000}."""
+    text_min_chars: dict[str, int] = {}
+    """Text fields with a minimum length, e.g. {refusal_note: 2}."""
+
+
+class Profile(_Model):
+    """A platform profile: data, not code (evidencekit/profiles/*.yaml or a user's file)."""
 
     name: str
+    """Profile name (the file name without .yaml)."""
     title: str
-    paper: str = "A4"
-    language: str = "en"
+    """Human name of the platform or recipient."""
+    paper: Literal["A4", "Letter"] = "A4"
+    """Paper size."""
+    language: Literal["zh-CN", "en"] = "en"
+    """Default dossier language."""
     timezone: str = "UTC"
-    label_style: str = "letter"  # letter: Exhibit A; number: 证据1
-    limits: dict[str, object] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)
+    """Default time zone for times without an offset."""
+    label_style: Literal["letter", "number"] = "letter"
+    """Exhibit numbering: letter (Exhibit A) or number (证据1)."""
     external_links: bool = True
+    """Whether the platform accepts PDFs with links to outside addresses."""
+    pdfa: bool = False
+    """Whether the platform requires PDF/A."""
+    formats: list[Literal["pdf", "jpeg", "png", "gif", "tiff", "webp", "bmp"]] = ["pdf"]
+    """File formats the upload form accepts."""
+    output: Literal["pdf", "images", "categories"] = "pdf"
+    """What to produce: one PDF, page images, or one file per evidence category."""
+    categories: dict[str, list[str]] = {}
+    """For output 'categories': field name -> evidence kinds that go into it."""
+    limits: ProfileLimits = ProfileLimits()
+    """Upload limits."""
+    sources: dict[str, SourceRef] = {}
+    """For each limit (by field name, or 'formats'), where it comes from."""
+    expected: dict[
+        str, list[Literal["product", "transaction", "shipping", "chat", "document", "note"]]
+    ] = {}
+    """Dispute reason class (not_received, not_as_described, fraud) -> evidence kinds a
+    reviewer expects."""
+    reasons: dict[str, list[str]] = {}
+    """Dispute reason class -> words in dispute.reason that select it."""

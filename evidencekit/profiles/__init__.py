@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from evidencekit.model import Profile
 
@@ -30,11 +31,14 @@ def profile_names() -> list[str]:
 
 
 def _from_data(data: dict[str, Any], origin: str) -> Profile:
-    unknown = set(data) - _FIELDS
-    if unknown:
-        msg = f"{origin}: unknown profile keys: {', '.join(sorted(unknown))}"
-        raise ValueError(msg)
-    return Profile(**data)
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
+        )
+        msg = f"{origin}: invalid profile: {problems}"
+        raise ValueError(msg) from e
 
 
 def load_profile(name: str, base: Path | None = None) -> Profile:
