@@ -217,6 +217,42 @@ def profiles(name: Annotated[str | None, typer.Argument(help="Show one profile."
     out.print(table)
 
 
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="The case folder to create.", file_okay=False)],
+    profile: Annotated[str, typer.Option(help="Platform profile (see `evidencekit profiles`).")],
+    reason: Annotated[
+        str, typer.Option(help="not_received | not_as_described | fraud")
+    ] = "not_as_described",
+) -> None:
+    """Scaffold a case folder with a commented case.yaml for one platform."""
+    from evidencekit.checks import REASON_LABELS
+    from evidencekit.profiles import load_profile, profile_names
+    from evidencekit.scaffold import scaffold_case
+
+    if reason not in REASON_LABELS:
+        err.print(f"unknown reason {reason!r}; use one of: {', '.join(REASON_LABELS)}")
+        raise typer.Exit(2)
+    try:
+        p = load_profile(profile)
+    except KeyError:
+        err.print(
+            f"unknown profile {profile!r}; profiles: {', '.join(profile_names())}", markup=False
+        )
+        raise typer.Exit(2) from None
+    try:
+        written = scaffold_case(folder, p, reason, schema_text())
+    except EvidencekitError as e:
+        raise _fail(e) from None
+    for path in written:
+        out.print(f"wrote {path}", markup=False)
+    out.print(
+        f"next: put your files in the sub-folders, edit {folder / 'case.yaml'}, then "
+        f"`evidencekit validate {folder / 'case.yaml'}`",
+        markup=False,
+    )
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"evidencekit {__version__}")

@@ -68,3 +68,9 @@ class RenderError(EvidencekitError):
     """The renderer failed (a bug or an unusable environment)."""
 
     exit_code = 70
+
+
+class UsageError(EvidencekitError):
+    """The command was used wrongly (e.g. a target that exists and would be overwritten)."""
+
+    exit_code = 2

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from evidencekit.checks import missing_expected, reason_class
 from evidencekit.errors import ManifestError, Problem
 from evidencekit.model import (
     EVIDENCE_KINDS,
@@ -26,6 +27,7 @@ from evidencekit.model import (
     DocumentEvidence,
     Exhibit,
     Manifest,
+    Profile,
     ShippingEvent,
     ShippingEvidence,
     SourceFile,
@@ -579,6 +581,22 @@ def load_case(
     return resolve(manifest, manifest_path, marks)
 
 
+def _check_expected(
+    res: _Resolver, profile: Profile, reason: str | None, exhibits: list[Exhibit]
+) -> None:
+    """Warn when the dispute reason calls for evidence the case does not have."""
+    kinds = {ex.kind for ex in exhibits}
+    cls = reason_class(profile, reason)
+    for kind in missing_expected(profile, reason, kinds):
+        res.problem(
+            ("case", "dispute", "reason"),
+            f"a '{cls}' dispute usually needs {kind} evidence, and the case has none",
+            f"add an evidence item with kind: {kind} (see `evidencekit init --profile "
+            f"{profile.name}`)",
+            warning=True,
+        )
+
+
 def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
     """Second pass: profile, paths, cross-field checks."""
     root = manifest_path.parent.resolve()
@@ -732,6 +750,7 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
             "remove personal data from the exports for now (planned)",
         )
 
+    _check_expected(res, profile, info.dispute.reason if info.dispute else None, exhibits)
     if res.problems:
         raise ManifestError(res.problems + res.warnings)
     return Case(

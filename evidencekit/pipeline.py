@@ -20,15 +20,23 @@ from evidencekit import __version__
 from evidencekit.assets.images import capture_time, prepare_image
 from evidencekit.assets.sources import SourceInfo, file_mtime, sha256_file
 from evidencekit.assets.tables import prepare_table
-from evidencekit.errors import EvidenceError, RenderError
+from evidencekit.errors import EvidenceError, LimitError, RenderError
 from evidencekit.manifest import IMAGE_SUFFIXES, load_case
-from evidencekit.model import Case
+from evidencekit.model import Case, Profile
 from evidencekit.outputs import dump_json, sha256_bytes, sha256sums, write_atomic
+from evidencekit.outputs.platform import (
+    UploadFile,
+    categories_for,
+    check_limits,
+    suggestions,
+    summaries,
+)
 from evidencekit.pdf.overlay import Placement, place_pages
 from evidencekit.pdf.postprocess import finish_pdf
+from evidencekit.pdf.split import extract_pages, page_count
 from evidencekit.render import content_box_mm, render_html
 from evidencekit.render.context import PreparedExhibit, build_context, exhibit_capture
-from evidencekit.render.weasy import harfbuzz_subset_available, render_pdf
+from evidencekit.render.weasy import Rendered, harfbuzz_subset_available, render_pdf
 
 Progress = Callable[[str, int, int], None]
 
@@ -60,6 +68,105 @@ class BuildResult:
     seconds: float
     stages: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    extra_files: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class _Made:
+    """One render of the dossier at given image settings."""
+
+    pdf: bytes
+    rendered: Rendered
+    prepared: list[PreparedExhibit]
+    exhibit_bytes: dict[str, int]
+
+
+def _render(
+    case: Case,
+    infos: dict[str, SourceInfo],
+    built: datetime,
+    settings: ImageSettings,
+    progress: Progress | None,
+    warnings: list[str],
+) -> _Made:
+    """Prepare assets, render and post-process once."""
+    paper = case.profile.paper
+    with tempfile.TemporaryDirectory(prefix="evidencekit-") as tmp:
+        work = Path(tmp)
+        prepared, assets = prepare(case, work, paper, progress, settings)
+        exhibit_bytes = {
+            pe.exhibit.label: sum(
+                (work / part.name).stat().st_size for _, img in pe.images for part in img.parts
+            )
+            for pe in prepared
+        }
+        context = build_context(case, prepared, infos, built, paper)
+        html = render_html(context, case.root / "templates")
+        if _CJK.search(html) and not cjk_font_available():
+            msg = (
+                "the dossier contains Chinese text but no CJK font is installed; "
+                "install fonts-noto-cjk (Debian/Ubuntu) so nothing shows as empty boxes"
+            )
+            raise RenderError(msg)
+        if progress:
+            progress("render", 0, 1)
+        identifier = sha256_bytes(html.encode())[:32].encode()
+        rendered = render_pdf(html, assets, identifier=identifier)
+    for url in rendered.refused_urls:
+        note = f"the renderer was refused {url!r} (only the build's own files load)"
+        if note not in warnings:
+            warnings.append(note)
+    placements = [
+        Placement(
+            page=rendered.boxes[sl.id][0],
+            rect=rendered.boxes[sl.id][1:],
+            source=sl.source,
+            source_page=sl.source_page,
+            password=sl.password,
+        )
+        for pe in prepared
+        for sl in pe.slots
+    ]
+    pdf = finish_pdf(place_pages(rendered.pdf, placements))
+    return _Made(pdf, rendered, prepared, exhibit_bytes)
+
+
+def platform_files(case: Case, pdf: bytes, record: dict[str, object]) -> dict[str, bytes]:
+    """Files beside the dossier that the profile's form takes: per-field PDFs, text fields."""
+    profile = case.profile
+    files: dict[str, bytes] = {}
+    cid = case.info.id
+    mapping: dict[str, object] = {}
+    if profile.output == "categories":
+        fields: dict[str, str] = {}
+        for field_name, pages in categories_for(profile, record).items():
+            name = f"{cid}.{field_name}.pdf"
+            files[name] = extract_pages(pdf, pages)
+            fields[name] = field_name
+        mapping["files"] = fields
+    texts = summaries(case, profile)
+    for field_name, text in texts.items():
+        files[f"{cid}.{field_name}.txt"] = (text + "\n").encode()
+    if mapping or texts:
+        mapping["text"] = texts
+        mapping["profile"] = profile.name
+        files[f"{cid}.{profile.name}.json"] = dump_json(mapping)
+    return files
+
+
+def upload_set(
+    profile: Profile, pdf_name: str, pdf: bytes, pages: int, extra: dict[str, bytes]
+) -> list[UploadFile]:
+    """The files the merchant uploads for this profile (what the limits apply to)."""
+    if profile.output == "categories":
+        return [
+            UploadFile(name, len(data), page_count(data), "pdf")
+            for name, data in extra.items()
+            if name.endswith(".pdf")
+        ]
+    if profile.output == "images":
+        return []  # page images are not produced yet (see the build warning)
+    return [UploadFile(pdf_name, len(pdf), pages, "pdf")]
 
 
 def build_time() -> datetime:
@@ -120,12 +227,41 @@ def collect(case: Case, tz: ZoneInfo, progress: Progress | None) -> dict[str, So
     return infos
 
 
+@dataclass(frozen=True)
+class ImageSettings:
+    """How images are re-encoded; the fit ladder steps these down."""
+
+    dpi: int = 200
+    quality: int = 85
+
+    def describe(self) -> str:
+        return f"images at {self.dpi} dpi, JPEG quality {self.quality}"
+
+
+def fit_ladder(profile_dpi: int | None) -> list[ImageSettings]:
+    """Steps tried in order when a size limit is exceeded: DPI first, then JPEG quality,
+    then the per-page image budget (a lower DPI again)."""
+    top = min(200, profile_dpi or 200)
+    steps = [(top, 85), (150, 85), (120, 85), (120, 75), (120, 65), (110, 55), (96, 45)]
+    out: list[ImageSettings] = []
+    for dpi, quality in steps:
+        step = ImageSettings(min(dpi, top), quality)
+        if step not in out:
+            out.append(step)
+    return out
+
+
 def prepare(
-    case: Case, work: Path, paper: str, progress: Progress | None
+    case: Case,
+    work: Path,
+    paper: str,
+    progress: Progress | None,
+    settings: ImageSettings | None = None,
 ) -> tuple[list[PreparedExhibit], dict[str, Path]]:
     """Decode and re-encode images, read tables; return per-exhibit assets and the file map."""
     box_w, box_h = content_box_mm(paper)
     box = (box_w, box_h - 62)  # room for the caption and, on an exhibit's first page, its band
+    cfg = settings or ImageSettings()
     assets: dict[str, Path] = {}
     prepared: list[PreparedExhibit] = []
     total = sum(len(ex.files) for ex in case.exhibits)
@@ -135,7 +271,9 @@ def prepare(
         for k, sf in enumerate(ex.files):
             stem = f"{ex.anchor}-{k + 1}"
             try:
-                img = prepare_image(sf.path, sf.rel, work, stem, box_mm=box)
+                img = prepare_image(
+                    sf.path, sf.rel, work, stem, box_mm=box, dpi=cfg.dpi, quality=cfg.quality
+                )
             except EvidenceError as e:
                 raise EvidenceError(
                     str(e).split(": ", 1)[-1], file=sf.rel, location=sf.location
@@ -244,56 +382,81 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
         )
     tz = ZoneInfo(case.timezone)
     built = build_time()
-    paper = case.profile.paper
 
     infos = collect(case, tz, opts.progress)
     lap("collect")
-    with tempfile.TemporaryDirectory(prefix="evidencekit-") as tmp:
-        work = Path(tmp)
-        prepared, assets = prepare(case, work, paper, opts.progress)
-        lap("prepare")
-        context = build_context(case, prepared, infos, built, paper)
-        html = render_html(context, case.root / "templates")
-        if _CJK.search(html) and not cjk_font_available():
-            msg = (
-                "the dossier contains Chinese text but no CJK font is installed; "
-                "install fonts-noto-cjk (Debian/Ubuntu) so nothing shows as empty boxes"
-            )
-            raise RenderError(msg)
-        if opts.progress:
-            opts.progress("render", 0, 1)
-        identifier = sha256_bytes(html.encode())[:32].encode()
-        rendered = render_pdf(html, assets, identifier=identifier)
-        lap("render")
-    for url in rendered.refused_urls:
-        warnings.append(f"the renderer was refused {url!r} (only the build's own files load)")
-    placements = [
-        Placement(
-            page=rendered.boxes[sl.id][0],
-            rect=rendered.boxes[sl.id][1:],
-            source=sl.source,
-            source_page=sl.source_page,
-            password=sl.password,
-        )
-        for pe in prepared
-        for sl in pe.slots
-    ]
-    pdf = finish_pdf(place_pages(rendered.pdf, placements))
-    lap("postprocess")
-
     out_dir = (opts.out_dir or case.output_dir).resolve()
     pdf_name = f"{case.info.id}.pdf"
     json_name = f"{case.info.id}.evidence.json"
-    pdf_sha = sha256_bytes(pdf)
-    record = evidence_record(
-        case, infos, prepared, rendered.anchors, built, pdf_name, pdf_sha, len(pdf), rendered.pages
-    )
+    profile = case.profile
+    steps = fit_ladder(profile.limits.dpi)
+    fit_log: list[str] = []
+    for attempt, settings in enumerate(steps):
+        made = _render(case, infos, built, settings, opts.progress, warnings)
+        lap("render" if attempt == 0 else f"render (fit step {attempt + 1})")
+        pdf, rendered, prepared = made.pdf, made.rendered, made.prepared
+        record = evidence_record(
+            case,
+            infos,
+            prepared,
+            rendered.anchors,
+            built,
+            pdf_name,
+            sha256_bytes(pdf),
+            len(pdf),
+            rendered.pages,
+        )
+        extra = platform_files(case, pdf, record)
+        uploads = upload_set(profile, pdf_name, pdf, rendered.pages, extra)
+        violations = check_limits(profile, uploads)
+        sizes_only = all(v.limit.endswith("bytes") for v in violations)
+        if not violations:
+            break
+        if not sizes_only or attempt == len(steps) - 1:
+            largest = sorted(made.exhibit_bytes.items(), key=lambda kv: -kv[1])[:3]
+            figures = "; ".join(v.describe(profile) for v in violations)
+            after = " after the last step" if sizes_only and attempt else ""
+            biggest = ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in largest if v)
+            msg = (
+                f"{figures}{after}"
+                + (f"; the largest exhibits: {biggest}" if biggest else "")
+                + f"\n    hint: {suggestions(profile)}"
+            )
+            raise LimitError(msg)
+        nxt = steps[attempt + 1]
+        fit_log.append(
+            f"{violations[0].describe(profile)} with {settings.describe()}; "
+            f"retrying with {nxt.describe()}"
+        )
+    lap("postprocess")
+    if fit_log:
+        warnings.append(
+            f"fitted to the {profile.name} limits: {settings.describe()} "
+            f"(steps: {' → '.join(s.describe() for s in steps[: attempt + 1])})"
+        )
+    if profile.output == "images":
+        warnings.append(
+            f"{profile.name} takes images only: page images are not produced yet; "
+            "upload the PDF's pages as screenshots, or use a PDF-accepting channel"
+        )
+    record["fit"] = {"steps": fit_log, "final": settings.describe()}
     record["warnings"] = warnings
+    outputs = record["outputs"]
+    assert isinstance(outputs, list)
+    for name, data in extra.items():
+        entry: dict[str, object] = {"path": name, "sha256": sha256_bytes(data), "size": len(data)}
+        if name.endswith(".pdf"):
+            entry["pages"] = page_count(data)
+        outputs.append(entry)
     json_bytes = dump_json(record)
     write_atomic(out_dir / pdf_name, pdf)
+    for name, data in extra.items():
+        write_atomic(out_dir / name, data)
     write_atomic(out_dir / json_name, json_bytes)
-    sums = sha256sums([(pdf_name, pdf_sha), (json_name, sha256_bytes(json_bytes))])
-    write_atomic(out_dir / "SHA256SUMS", sums)
+    entries = [(pdf_name, sha256_bytes(pdf))]
+    entries += [(name, sha256_bytes(data)) for name, data in extra.items()]
+    entries.append((json_name, sha256_bytes(json_bytes)))
+    write_atomic(out_dir / "SHA256SUMS", sha256sums(entries))
     lap("write")
     return BuildResult(
         case=case,
@@ -302,6 +465,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
         sums_path=out_dir / "SHA256SUMS",
         pages=rendered.pages,
         pdf_size=len(pdf),
+        extra_files=[out_dir / name for name in extra],
         exhibits=len(case.exhibits),
         sources=len(infos),
         seconds=round(time.perf_counter() - started, 2),

@@ -100,3 +100,24 @@ def markdown_to_html(text: str) -> Markup:
         strip_comments=True,
     )
     return Markup(cleaned)
+
+
+def markdown_to_text(text: str) -> str:
+    """Plain text of Markdown (for platform form fields): paragraphs and list items as lines."""
+    lines: list[str] = []
+    bullet = ""
+    for tok in _MD.parse(text):
+        if tok.type == "list_item_open":
+            bullet = "- "
+        elif tok.type == "inline":
+            content = (
+                "".join(
+                    child.content
+                    for child in (tok.children or [])
+                    if child.type in ("text", "code_inline")
+                )
+                or tok.content
+            )
+            lines.append(bullet + content.strip())
+            bullet = ""
+    return "\n".join(line for line in lines if line.strip())

@@ -1,0 +1,182 @@
+"""Fitting a case to a platform's limits, per-field files, text fields, init and warnings."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pypdf
+import pytest
+from PIL import Image
+
+from evidencekit.manifest import load_case
+from evidencekit.pipeline import build
+from evidencekit.profiles import load_profile, profile_names
+
+from .conftest import run_cli, write_case
+
+
+def noisy_photo(path: Path, size: tuple[int, int] = (1600, 1200), seed: int = 1) -> None:
+    """A photo-like image that compresses badly (so sizes matter)."""
+    rnd = random.Random(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    small = Image.new("RGB", (size[0] // 8, size[1] // 8))
+    small.putdata(
+        [
+            (rnd.randrange(256), rnd.randrange(256), rnd.randrange(256))
+            for _ in range(small.width * small.height)
+        ]
+    )
+    small.resize(size, Image.Resampling.BICUBIC).save(path, "JPEG", quality=95)
+
+
+def profile_file(folder: Path, **limits: int) -> None:
+    lines = "".join(f"  {k}: {v}\n" for k, v in limits.items())
+    (folder / "tight.yaml").write_text(
+        "title: Tight test platform\npaper: A4\nlanguage: en\nformats: [pdf]\n"
+        "reasons: {not_received: [not received]}\nexpected: {not_received: [shipping]}\n"
+        f"limits:\n{lines}  text_chars: {{summary: 300}}\n  text_min_chars: {{summary: 2}}\n",
+        encoding="utf-8",
+    )
+
+
+CASE = """\
+evidencekit: 1
+case:
+  id: FIT-1
+  title: Fit test
+  profile: ./tight.yaml
+  dispute: {reason: Item not received, requested_outcome: Decide for the merchant}
+  statement: |
+    The parcel was delivered to the address on the order. {long}
+evidence:
+  - kind: product
+    title: Photos
+    files: [photos/*.jpg]
+"""
+
+
+def make_fit_case(folder: Path, photos: int) -> Path:
+    for i in range(photos):
+        noisy_photo(folder / f"photos/{i}.jpg", seed=i)
+    return write_case(folder, CASE.replace("{long}", "More words here. " * 60))
+
+
+def test_ladder_steps_down_until_it_fits(tmp_path: Path) -> None:
+    manifest = make_fit_case(tmp_path / "c", 3)
+    profile_file(tmp_path / "c")
+    first = run_cli("build", "-q", str(manifest), "-o", str(tmp_path / "free"))
+    assert first.returncode == 0, first.stderr
+    free_size = (tmp_path / "free/FIT-1.pdf").stat().st_size
+    # A limit below the first build's size but reachable with lower DPI/quality.
+    profile_file(tmp_path / "c", total_bytes=int(free_size * 0.6))
+    proc = run_cli("build", str(manifest), "-o", str(tmp_path / "fit"))
+    assert proc.returncode == 0, proc.stderr
+    assert "fitted to the tight limits" in proc.stderr
+    size = (tmp_path / "fit/FIT-1.pdf").stat().st_size
+    assert size <= int(free_size * 0.6)
+    ev = json.loads((tmp_path / "fit/FIT-1.evidence.json").read_text(encoding="utf-8"))
+    assert ev["fit"]["steps"] and "dpi" in ev["fit"]["final"]
+
+
+def test_cannot_fit_exits_3_with_figures(tmp_path: Path) -> None:
+    manifest = make_fit_case(tmp_path / "c", 3)
+    profile_file(tmp_path / "c", total_bytes=60_000)
+    proc = run_cli("build", str(manifest), "-o", str(tmp_path / "o"))
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert re.search(
+        r"tight: total size \d+\.\d\d MB, limit 0\.06 MB after the last step", proc.stderr
+    ), proc.stderr
+    assert "the largest exhibits: Exhibit A" in proc.stderr
+    assert not (tmp_path / "o/FIT-1.pdf").exists()
+
+
+def test_page_cap_is_reported_not_silently_cut(tmp_path: Path) -> None:
+    manifest = make_fit_case(tmp_path / "c", 2)
+    profile_file(tmp_path / "c", pages_per_file=2)
+    proc = run_cli("build", str(manifest), "-o", str(tmp_path / "o"))
+    assert proc.returncode == 3
+    assert re.search(r"tight: pages \d+, limit 2 \(FIT-1\.pdf\)", proc.stderr), proc.stderr
+
+
+def test_text_field_trimmed_and_written(tmp_path: Path) -> None:
+    manifest = make_fit_case(tmp_path / "c", 1)
+    profile_file(tmp_path / "c")
+    proc = run_cli("build", "-q", str(manifest), "-o", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    text = (tmp_path / "o/FIT-1.summary.txt").read_text(encoding="utf-8").rstrip("\n")
+    assert 2 <= len(text) <= 300
+    assert text.startswith("Request: Decide for the merchant")
+    assert text.endswith("(full text in the attached PDF)")
+    sums = (tmp_path / "o/SHA256SUMS").read_text()
+    assert "FIT-1.summary.txt" in sums and "FIT-1.tight.json" in sums
+
+
+def test_expected_evidence_warning(tmp_path: Path) -> None:
+    manifest = make_fit_case(tmp_path / "c", 1)
+    profile_file(tmp_path / "c")
+    proc = run_cli("validate", str(manifest))
+    assert proc.returncode == 0
+    assert re.search(
+        r"warning: case\.yaml:\d+:\d+: case\.dispute\.reason: a 'not_received' "
+        r"dispute usually needs shipping evidence",
+        proc.stderr,
+    ), proc.stderr
+
+
+def test_stripe_one_file_per_field(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    noisy_photo(folder / "p.jpg", (800, 600))
+    manifest = write_case(
+        folder,
+        """\
+        evidencekit: 1
+        case: {id: ST-1, title: Stripe test, profile: stripe,
+               dispute: {reason: product_not_received}}
+        evidence:
+          - {kind: product, title: Listing, files: [p.jpg]}
+          - kind: shipping
+            title: Tracking
+            carrier: UPS
+            events: [{at: 2025-10-01T10:00:00, location: NYC, status: Delivered}]
+          - {kind: note, title: Note, description: hello}
+        """,
+    )
+    proc = run_cli("build", "-q", str(manifest), "-o", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    profile = load_profile("stripe")
+    if profile.output != "categories":
+        pytest.skip("stripe profile data does not ask for per-field files")
+    mapping = json.loads((tmp_path / "o/ST-1.stripe.json").read_text(encoding="utf-8"))
+    files = mapping["files"]
+    assert set(files.values()) <= set(profile.categories)
+    main_pages = len(pypdf.PdfReader(tmp_path / "o/ST-1.pdf").pages)
+    counted = 0
+    for name in files:
+        reader = pypdf.PdfReader(tmp_path / "o" / name)
+        counted += len(reader.pages)
+        text = reader.pages[0].extract_text()
+        assert "ST-1" in text
+        if profile.limits.file_bytes:
+            assert (tmp_path / "o" / name).stat().st_size <= profile.limits.file_bytes
+    assert counted == main_pages
+    shipping = next(n for n, f in files.items() if "shipping" in profile.categories[f])
+    assert "Tracking" in pypdf.PdfReader(tmp_path / "o" / shipping).pages[0].extract_text()
+
+
+@pytest.mark.parametrize("name", profile_names())
+def test_init_then_build_every_profile(tmp_path: Path, name: str) -> None:
+    folder = tmp_path / "case-1"
+    proc = run_cli("init", str(folder), "--profile", name)
+    assert proc.returncode == 0, proc.stderr
+    assert (folder / "statement.md").exists() and (folder / "product").is_dir()
+    case = load_case(folder / "case.yaml")  # validates
+    assert case.profile.name == name
+    result = build(folder / "case.yaml")  # in-process: the CLI path is tested above
+    assert result.pdf_path == (folder / "out/case-1.pdf").resolve() and result.pages >= 4
+    # never overwrite an existing case
+    again = run_cli("init", str(folder), "--profile", name)
+    assert again.returncode == 2 and "never overwrites" in again.stderr
