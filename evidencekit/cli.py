@@ -99,7 +99,8 @@ def build(
             progress.stop()
             raise _fail(e) from None
     for w in result.warnings:
-        err.print(f"warning: {w}", markup=False, style="yellow")
+        text = w if w.startswith("warning: ") else f"warning: {w}"
+        err.print(text, markup=False, style="yellow")
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_row("dossier", str(result.pdf_path))
     table.add_row("pages", str(result.pages))

@@ -87,6 +87,16 @@ CATALOG: dict[str, tuple[str, str]] = {
     "captured": ("取证：{title}", "Captured: {title}"),
     "shown_copy": ("卷宗内为重新编码的副本", "the dossier shows a re-encoded copy"),
     "more_files": ("另有 {n} 个文件，见完整性附录", "+{n} more, see the integrity appendix"),
+    "volume": ("卷{zh_n}（共{zh_m}卷）", "Volume {n} of {m}"),
+    "volume_pages": ("本卷收录卷宗第 {a}–{b} 页", "This volume holds dossier pages {a}–{b}"),
+    "volume_note": (
+        "各卷页码与连续编号沿用完整卷宗；本目录页不编号。",
+        "Page and Bates numbers continue those of the whole dossier; this index page is "
+        "not numbered.",
+    ),
+    "volume_front": ("本卷目录", "volume index"),
+    "front_matter": ("申诉函、证据目录、时间线", "Response letter, index, timeline"),
+    "appendix_short": ("完整性附录", "Integrity appendix"),
     "cover_note": (
         "以下证据按证据目录顺序编排，每页页脚标注案件编号、页码及连续编号。",
         "The exhibits follow in index order; every page carries the case id, its page number "
@@ -100,3 +110,13 @@ def t(key: str, lang: str, **kw: object) -> str:
     zh, en = CATALOG[key]
     text = zh if lang == "zh-CN" else en
     return text.format(**kw) if kw else text
+
+
+def zh_number(n: int) -> str:
+    """1 -> 一, 12 -> 十二 (volume numbers)."""
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n % 10] if n % 10 else "")
+    return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from evidencekit import __version__
@@ -21,6 +22,7 @@ from evidencekit.assets.images import capture_time, prepare_image
 from evidencekit.assets.sources import SourceInfo, file_mtime, sha256_file
 from evidencekit.assets.tables import prepare_table
 from evidencekit.errors import EvidenceError, LimitError, RenderError
+from evidencekit.i18n import t, zh_number
 from evidencekit.manifest import IMAGE_SUFFIXES, load_case
 from evidencekit.model import Case, Profile
 from evidencekit.outputs import dump_json, sha256_bytes, sha256sums, write_atomic
@@ -33,8 +35,8 @@ from evidencekit.outputs.platform import (
 )
 from evidencekit.pdf.overlay import Placement, place_pages
 from evidencekit.pdf.postprocess import finish_pdf
-from evidencekit.pdf.split import extract_pages, page_count
-from evidencekit.render import content_box_mm, render_html
+from evidencekit.pdf.split import assemble_volume, extract_pages, page_count, plan_volumes
+from evidencekit.render import MARGIN_MM, content_box_mm, render_html
 from evidencekit.render.context import PreparedExhibit, build_context, exhibit_capture
 from evidencekit.render.weasy import Rendered, harfbuzz_subset_available, render_pdf
 
@@ -131,17 +133,86 @@ def _render(
     return _Made(pdf, rendered, prepared, exhibit_bytes)
 
 
+def make_volumes(case: Case, pdf: bytes, record: dict[str, object], cap: int) -> dict[str, bytes]:
+    """Split the dossier into volumes of at most `cap` pages, each opening with its own index;
+    page and Bates numbers stay those of the whole dossier."""
+    lang = case.language
+    total = int(record["outputs"][0]["pages"])  # type: ignore[index]
+    exhibits: list[dict[str, Any]] = record["exhibits"]  # type: ignore[assignment]
+    first = exhibits[0]["pages"][0] if exhibits else total + 1
+    last = exhibits[-1]["pages"][1] if exhibits else total
+    blocks: list[tuple[str, str, list[int]]] = []
+    if first > 1:
+        blocks.append(("", t("front_matter", lang), list(range(1, first))))
+    for ex in exhibits:
+        start, end = ex["pages"]
+        blocks.append((ex["label"], ex["title"], list(range(start, end + 1))))
+    if last < total:
+        blocks.append(("", t("appendix_short", lang), list(range(last + 1, total + 1))))
+    ctx_base = {
+        "lang": lang,
+        "case": case.info,
+        "paper": case.profile.paper,
+        "margin": MARGIN_MM,
+        "note": t("volume_note", lang),
+    }
+    front_pages = 1
+    while True:
+        plan = plan_volumes([b[2] for b in blocks], cap - front_pages)
+        fronts = []
+        for n, pages in enumerate(plan, start=1):
+            rows = []
+            for label, title, block in blocks:
+                inside = [p for p in block if p in set(pages)]
+                if inside:
+                    rows.append(
+                        {"label": label, "title": title, "pages": f"{inside[0]}–{inside[-1]}"}
+                    )
+            label = t(
+                "volume", lang, n=n, m=len(plan), zh_n=zh_number(n), zh_m=zh_number(len(plan))
+            )
+            ctx = {
+                **ctx_base,
+                "volume_label": label,
+                "rows": rows,
+                "pages_label": t("volume_pages", lang, a=pages[0], b=pages[-1]),
+            }
+            html = render_html(ctx, case.root / "templates", "volume.html.j2")
+            fronts.append(
+                render_pdf(html, {}, identifier=sha256_bytes(html.encode())[:32].encode())
+            )
+        most = max(f.pages for f in fronts)
+        if most <= front_pages:
+            break
+        front_pages = most
+    volume_label = t("volume_front", lang)
+    return {
+        f"{case.info.id}.vol{n}.pdf": assemble_volume(front.pdf, pdf, pages, volume_label)
+        for n, (front, pages) in enumerate(zip(fronts, plan, strict=True), start=1)
+    }
+
+
 def platform_files(case: Case, pdf: bytes, record: dict[str, object]) -> dict[str, bytes]:
-    """Files beside the dossier that the profile's form takes: per-field PDFs, text fields."""
+    """Files beside the dossier that the profile's form takes: per-field PDFs, volumes when the
+    page cap bites, text fields."""
     profile = case.profile
     files: dict[str, bytes] = {}
     cid = case.info.id
     mapping: dict[str, object] = {}
+    cap = profile.limits.pages_per_file
+    pages = int(record["outputs"][0]["pages"])  # type: ignore[index]
+    if profile.output == "pdf" and cap and pages > cap:
+        if cap < 3:
+            msg = f"{profile.name}: a page cap of {cap} is too small to split into volumes"
+            raise LimitError(msg)
+        volumes = make_volumes(case, pdf, record, cap)
+        files.update(volumes)
+        mapping["volumes"] = list(volumes)
     if profile.output == "categories":
         fields: dict[str, str] = {}
-        for field_name, pages in categories_for(profile, record).items():
+        for field_name, field_pages in categories_for(profile, record).items():
             name = f"{cid}.{field_name}.pdf"
-            files[name] = extract_pages(pdf, pages)
+            files[name] = extract_pages(pdf, field_pages)
             fields[name] = field_name
         mapping["files"] = fields
     texts = summaries(case, profile)
@@ -166,6 +237,9 @@ def upload_set(
         ]
     if profile.output == "images":
         return []  # page images are not produced yet (see the build warning)
+    volumes = [name for name in extra if re.search(r"\.vol\d+\.pdf$", name)]
+    if volumes:
+        return [UploadFile(n, len(extra[n]), page_count(extra[n]), "pdf") for n in volumes]
     return [UploadFile(pdf_name, len(pdf), pages, "pdf")]
 
 

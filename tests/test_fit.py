@@ -180,3 +180,28 @@ def test_init_then_build_every_profile(tmp_path: Path, name: str) -> None:
     # never overwrite an existing case
     again = run_cli("init", str(folder), "--profile", name)
     assert again.returncode == 2 and "never overwrites" in again.stderr
+
+
+def test_volumes_when_the_page_cap_bites(tmp_path: Path) -> None:
+    manifest = make_fit_case(tmp_path / "c", 6)
+    profile_file(tmp_path / "c", pages_per_file=5)
+    proc = run_cli("build", "-q", str(manifest), "-o", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    main = pypdf.PdfReader(tmp_path / "o/FIT-1.pdf")
+    volumes = sorted((tmp_path / "o").glob("FIT-1.vol*.pdf"))
+    assert len(volumes) >= 2
+    seen: list[int] = []
+    for n, vol in enumerate(volumes, start=1):
+        reader = pypdf.PdfReader(vol)
+        assert len(reader.pages) <= 5
+        first = reader.pages[0].extract_text()
+        assert f"Volume {n} of {len(volumes)}" in first
+        labels = reader.page_labels
+        assert labels[0] == "volume index"
+        for label, page in zip(labels[1:], reader.pages[1:], strict=True):
+            number = int(label)
+            seen.append(number)
+            assert f"page {number} of {len(main.pages)}" in page.extract_text()
+    assert seen == list(range(1, len(main.pages) + 1))  # continuous across volumes
+    ev = json.loads((tmp_path / "o/FIT-1.evidence.json").read_text(encoding="utf-8"))
+    assert {o["path"] for o in ev["outputs"]} >= {v.name for v in volumes}

@@ -30,3 +30,50 @@ def page_count(pdf_bytes: bytes) -> int:
     """Number of pages."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         return len(pdf.pages)
+
+
+def plan_volumes(blocks: list[list[int]], cap: int) -> list[list[int]]:
+    """Group page blocks (front matter, each exhibit, appendix) into volumes of at most `cap`
+    pages, keeping each block whole when it fits in a volume of its own."""
+    volumes: list[list[int]] = []
+    current: list[int] = []
+    for block in blocks:
+        if current and len(current) + len(block) > cap:
+            volumes.append(current)
+            current = []
+        while len(block) > cap:  # a block longer than a volume is cut at the cap
+            if current:
+                volumes.append(current)
+                current = []
+            volumes.append(block[:cap])
+            block = block[cap:]
+        current.extend(block)
+    if current:
+        volumes.append(current)
+    return volumes
+
+
+def assemble_volume(front: bytes, pdf_bytes: bytes, pages: list[int], front_label: str) -> bytes:
+    """A volume: its own index page(s) first, then the dossier's pages with their numbers."""
+    with (
+        pikepdf.open(io.BytesIO(pdf_bytes)) as src,
+        pikepdf.open(io.BytesIO(front)) as head,
+        pikepdf.new() as dst,
+    ):
+        dst.pages.extend(head.pages)
+        for n in pages:
+            dst.pages.append(src.pages[n - 1])
+        nums = pikepdf.Array()
+        nums.append(0)
+        nums.append(pikepdf.Dictionary(P=pikepdf.String(front_label)))
+        offset = len(head.pages)
+        for i, n in enumerate(pages):
+            if i == 0 or pages[i - 1] != n - 1:
+                nums.append(offset + i)
+                nums.append(pikepdf.Dictionary(S=pikepdf.Name.D, St=n))
+        dst.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
+        if "/Info" in src.trailer:
+            dst.docinfo = dst.copy_foreign(src.docinfo)  # type: ignore[assignment]
+        out = io.BytesIO()
+        dst.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return out.getvalue()

@@ -75,8 +75,10 @@ def breakable(text: str) -> Markup:
     return Markup(escaped)
 
 
-def render_html(context: dict[str, Any], user_dir: Path | None) -> str:
-    """Render the dossier HTML from the context; a missing template lists every path searched."""
+def render_html(
+    context: dict[str, Any], user_dir: Path | None, name: str = "dossier.html.j2"
+) -> str:
+    """Render a template (the dossier by default); a missing template lists every path searched."""
     env = make_env(user_dir)
     lang = context["lang"]
 
@@ -84,7 +86,7 @@ def render_html(context: dict[str, Any], user_dir: Path | None) -> str:
         return t(key, lang, **kw)
 
     try:
-        template = env.get_template("dossier.html.j2")
+        template = env.get_template(name)
         return template.render(t=label, **context)
     except jinja2.TemplateNotFound as e:
         loader = env.loader
