@@ -203,7 +203,10 @@ def platform_files(case: Case, pdf: bytes, record: dict[str, object]) -> dict[st
     pages = int(record["outputs"][0]["pages"])  # type: ignore[index]
     if profile.output == "pdf" and cap and pages > cap:
         if cap < 3:
-            msg = f"{profile.name}: a page cap of {cap} is too small to split into volumes"
+            msg = (
+                f"{profile.name}: pages {pages}, limit {cap} ({cid}.pdf); a cap of {cap} pages "
+                "is too small to split into volumes (each needs its own index page)"
+            )
             raise LimitError(msg)
         volumes = make_volumes(case, pdf, record, cap)
         files.update(volumes)
