@@ -337,7 +337,7 @@ def prepare(
 ) -> tuple[list[PreparedExhibit], dict[str, Path]]:
     """Decode and re-encode images, read tables; return per-exhibit assets and the file map."""
     box_w, box_h = content_box_mm(paper)
-    box = (box_w, box_h - 62)  # room for the caption and, on an exhibit's first page, its band
+    box = (box_w, box_h - 72)  # room for the caption and, on an exhibit's first page, its band
     cfg = settings or ImageSettings()
     assets: dict[str, Path] = {}
     prepared: list[PreparedExhibit] = []

@@ -14,7 +14,7 @@ from evidencekit.assets.sources import SourceInfo
 from evidencekit.assets.tables import PreparedTable
 from evidencekit.i18n import t
 from evidencekit.model import Case, Exhibit, ShippingEvidence
-from evidencekit.render import MARGIN_MM
+from evidencekit.render import MARGIN_MM, content_box_mm
 from evidencekit.render.markdown import markdown_to_html
 from evidencekit.render.weasy import ASSET_BASE
 
@@ -91,6 +91,7 @@ def build_context(
     lang = case.language
     tz = ZoneInfo(case.timezone)
     info = case.info
+    box_w = content_box_mm(paper)[0]
 
     exhibits = []
     timeline: list[tuple[datetime, int, str, str | None, str]] = []
@@ -109,6 +110,7 @@ def build_context(
                         "url": ASSET_BASE + part.name,
                         "caption": caption,
                         "width_mm": part.width_mm,
+                        "half": part.parts == 1 and part.width_mm <= box_w * 0.495,
                         "height_mm": part.height_mm,
                     }
                 )
