@@ -68,11 +68,27 @@ def build(
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
     profile: Annotated[str | None, typer.Option(help="Platform profile (overrides).")] = None,
     lang: Annotated[str | None, typer.Option(help="zh-CN or en (overrides).")] = None,
+    pdfa: Annotated[bool, typer.Option("--pdfa", help="Write PDF/A-3b (validated).")] = False,
+    embed_originals: Annotated[
+        bool, typer.Option("--embed-originals", help="Embed every unredacted original.")
+    ] = False,
+    page_images: Annotated[
+        bool, typer.Option("--page-images", help="Also write every page as an image.")
+    ] = False,
+    page_image_format: Annotated[str, typer.Option(help="jpeg or png (page images).")] = "jpeg",
+    page_image_dpi: Annotated[int, typer.Option(help="Page image resolution.")] = 150,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
 ) -> None:
     """Validate, then render the dossier and its sidecars into the output folder."""
-    from evidencekit.pipeline import BuildOptions
+    from evidencekit.pipeline import BuildOptions, PageImageOptions
     from evidencekit.pipeline import build as run_build
+
+    if page_image_format not in ("jpeg", "png"):
+        err.print("--page-image-format must be jpeg or png")
+        raise typer.Exit(2)
+    if not 36 <= page_image_dpi <= 600:
+        err.print("--page-image-dpi must be between 36 and 600")
+        raise typer.Exit(2)
 
     with Progress(
         TextColumn("{task.description}"),
@@ -93,7 +109,15 @@ def build(
         try:
             result = run_build(
                 manifest,
-                BuildOptions(out_dir=out_dir, profile=profile, language=lang, progress=report),
+                BuildOptions(
+                    out_dir=out_dir,
+                    profile=profile,
+                    language=lang,
+                    progress=report,
+                    pdfa=pdfa or None,
+                    embed_originals=embed_originals or None,
+                    page_images=PageImageOptions(page_images, page_image_format, page_image_dpi),
+                ),
             )
         except EvidencekitError as e:
             progress.stop()

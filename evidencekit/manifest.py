@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import glob
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +25,6 @@ from evidencekit.model import (
     EVIDENCE_KINDS,
     Case,
     ChatEvidence,
-    DocumentEvidence,
     Exhibit,
     Manifest,
     Profile,
@@ -41,6 +41,7 @@ PDF_SUFFIXES = {".pdf"}
 
 # Magic numbers of the formats the foundation reads; a file that is not what it says is refused.
 _MAGIC = {
+    ".pdf": (b"%PDF-",),
     ".png": (b"\x89PNG\r\n\x1a\n",),
     ".jpg": (b"\xff\xd8\xff",),
     ".jpeg": (b"\xff\xd8\xff",),
@@ -414,22 +415,17 @@ class _Resolver:
                 continue
             if not self._magic_ok(path, rel, real):
                 continue
-            out.append(SourceFile(rel=rel, path=real, location=fmt_path(path)))
+            line, col = self.marks.at(path)
+            where = f"{self.fn}:{line}:{col}: {fmt_path(path)}"
+            out.append(SourceFile(rel=rel, path=real, location=where))
         return out
 
     def _bad_type(self, path: Path_, rel: str, real: Path, suffixes: set[str]) -> None:
-        if real.suffix.lower() in PDF_SUFFIXES:
-            self.problem(
-                path,
-                f"{rel}: PDF evidence is not supported yet",
-                "convert the pages to PNG/JPEG images for now (PDF inclusion is planned)",
-            )
-        else:
-            self.problem(
-                path,
-                f"{rel}: unsupported file type {real.suffix or '(none)'!r}",
-                "accepted here: " + ", ".join(sorted(suffixes)),
-            )
+        self.problem(
+            path,
+            f"{rel}: unsupported file type {real.suffix or '(none)'!r}",
+            "accepted here: " + ", ".join(sorted(suffixes)),
+        )
 
     def _magic_ok(self, path: Path_, rel: str, real: Path) -> bool:
         magic = _MAGIC.get(real.suffix.lower())
@@ -437,14 +433,17 @@ class _Resolver:
             return True
         try:
             with real.open("rb") as fh:
-                head = fh.read(16)
+                head = fh.read(1024)  # PDF headers may follow junk bytes
         except OSError as e:
             self.problem(path, f"{rel}: cannot read: {e.strerror}")
             return False
+        if real.suffix.lower() == ".pdf" and b"%PDF-" in head:
+            return True
         if not any(head.startswith(m) for m in magic):
+            noun = "file" if real.suffix.lower() == ".pdf" else "image"
             self.problem(
                 path,
-                f"{rel}: not a {real.suffix[1:].upper()} image "
+                f"{rel}: not a {real.suffix[1:].upper()} {noun} "
                 "(its content does not match its name)",
                 "re-export the file, or give it the right extension",
             )
@@ -581,6 +580,65 @@ def load_case(
     return resolve(manifest, manifest_path, marks)
 
 
+def _check_pdfs(
+    res: _Resolver, base: Path_, item: object, files: list[SourceFile]
+) -> dict[str, tuple[tuple[int, ...], str]]:
+    """Open every PDF of an item (password, repair) and select its pages; rel -> (pages, pw)."""
+    from evidencekit.pdf.sources import PdfSourceError, inspect_pdf, parse_pages
+
+    pdfs = [f for f in files if f.path.suffix.lower() in PDF_SUFFIXES]
+    spec = getattr(item, "pages", None)
+    env_name = getattr(item, "password_env", None)
+    if spec and not pdfs:
+        res.problem((*base, "pages"), "pages: applies to PDF files, and this item has none")
+    password = ""
+    if env_name:
+        if not pdfs:
+            res.problem((*base, "password_env"), "password_env: applies to PDF files only")
+        value = os.environ.get(env_name)
+        if value is None:
+            res.problem(
+                (*base, "password_env"),
+                f"the environment variable {env_name!r} is not set",
+                f"export {env_name}='the PDF password' before running evidencekit",
+            )
+            return {}
+        password = value
+    out: dict[str, tuple[tuple[int, ...], str]] = {}
+    for sf in pdfs:
+        at = _location_path(sf.location)
+        try:
+            info = inspect_pdf(sf.path, password)
+        except PdfSourceError as e:
+            where = (*base, "password_env") if e.reason == "password" and env_name else at
+            res.problem(where, f"{sf.rel}: {e}")
+            continue
+        if info.repaired:
+            res.problem(
+                at,
+                f"{sf.rel}: the PDF was damaged and has been repaired on reading",
+                "check its pages in the dossier",
+                warning=True,
+            )
+        selected = list(range(info.pages))
+        if spec:
+            try:
+                selected = parse_pages(spec, info.pages)
+            except ValueError as e:
+                res.problem((*base, "pages"), f"{sf.rel}: {e}", "e.g. pages: 1-3,7")
+                continue
+        out[sf.rel] = (tuple(selected), password)
+    return out
+
+
+def _location_path(location: str) -> Path_:
+    """'case.yaml:9:13: evidence[2].files[0]' -> ('evidence', 2, 'files', 0)."""
+    parts: list[str | int] = []
+    for name, index in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", location.rsplit(": ", 1)[-1]):
+        parts.append(int(index) if index else name)
+    return tuple(parts)
+
+
 def _check_expected(
     res: _Resolver, profile: Profile, reason: str | None, exhibits: list[Exhibit]
 ) -> None:
@@ -659,7 +717,8 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
             )
         files: list[SourceFile] = []
         for j, entry in enumerate(item.files):
-            files.extend(res.files((*base, "files", j), entry, IMAGE_SUFFIXES))
+            files.extend(res.files((*base, "files", j), entry, IMAGE_SUFFIXES | PDF_SUFFIXES))
+        pdf_pages = _check_pdfs(res, base, item, files)
         if item.redact:
             res.problem(
                 (*base, "redact"),
@@ -695,13 +754,6 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
                 "chat transcripts are not supported yet",
                 "include the chat as screenshots under files: for now (planned)",
             )
-        if isinstance(item, DocumentEvidence) and (item.pages or item.password_env):
-            key = "pages" if item.pages else "password_env"
-            res.problem(
-                (*base, key),
-                "PDF documents are not supported yet",
-                "convert the pages to PNG/JPEG images for now (planned)",
-            )
         if not item.files and item.table is None and not item_events and item.kind != "note":
             res.problem(
                 base,
@@ -722,6 +774,7 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
                 table_file=table_file,
                 events_file=events_file,
                 events=tuple(events),
+                pdf_pages=pdf_pages,
                 captured_at=_aware(item.captured_at, tz),
             )
         )
@@ -735,10 +788,6 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
                 "known ids: " + ", ".join(sorted(known, key=natural_key)),
             )
     out = manifest.output
-    if out.embed_originals:
-        res.problem(("output", "embed_originals"), "embedding originals is not supported yet")
-    if out.pdfa:
-        res.problem(("output", "pdfa"), "PDF/A output is not supported yet")
     if out.timestamp is not None:
         res.problem(("output", "timestamp"), "trusted timestamps are not supported yet")
     if not res._contained(("output", "dir"), out.dir):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -313,7 +313,7 @@ class SourceFile:
 
     rel: str  # POSIX path relative to the manifest folder
     path: Path  # absolute, resolved
-    location: str  # manifest path that named it, e.g. evidence[2].files[0]
+    location: str  # where the manifest names it, e.g. case.yaml:12:7: evidence[2].files[0]
 
 
 @dataclass(frozen=True)
@@ -345,6 +345,8 @@ class Exhibit:
     events_file: SourceFile | None = None
     events: tuple[ShippingEvent, ...] = ()
     captured_at: datetime | None = None  # manifest value made aware
+    # PDF files: rel -> (selected 0-based pages, password from password_env or "")
+    pdf_pages: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:

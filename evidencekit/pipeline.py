@@ -5,6 +5,8 @@ load → collect (hash, capture times) → prepare assets → render → post-pr
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import re
 import subprocess
@@ -18,13 +20,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from evidencekit import __version__
-from evidencekit.assets.images import capture_time, prepare_image
+from evidencekit.assets.images import capture_time, encode_page, prepare_image, tile_pages
 from evidencekit.assets.sources import SourceInfo, file_mtime, sha256_file
 from evidencekit.assets.tables import prepare_table
 from evidencekit.errors import EvidenceError, LimitError, RenderError
 from evidencekit.i18n import t, zh_number
 from evidencekit.manifest import IMAGE_SUFFIXES, load_case
-from evidencekit.model import Case, Profile
+from evidencekit.model import Case, Profile, SourceFile
 from evidencekit.outputs import dump_json, sha256_bytes, sha256sums, write_atomic
 from evidencekit.outputs.platform import (
     UploadFile,
@@ -33,11 +35,14 @@ from evidencekit.outputs.platform import (
     suggestions,
     summaries,
 )
+from evidencekit.pdf.attach import Attachment, PdfAError, attach_files
 from evidencekit.pdf.overlay import Placement, place_pages
 from evidencekit.pdf.postprocess import finish_pdf
+from evidencekit.pdf.raster import iter_page_images
+from evidencekit.pdf.sources import PdfSourceError, normalise_pdf, unembedded_fonts
 from evidencekit.pdf.split import assemble_volume, extract_pages, page_count, plan_volumes
 from evidencekit.render import MARGIN_MM, content_box_mm, render_html
-from evidencekit.render.context import PreparedExhibit, build_context, exhibit_capture
+from evidencekit.render.context import PreparedExhibit, Slot, build_context, exhibit_capture
 from evidencekit.render.weasy import Rendered, harfbuzz_subset_available, render_pdf
 
 Progress = Callable[[str, int, int], None]
@@ -52,6 +57,9 @@ class BuildOptions:
     out_dir: Path | None = None
     profile: str | None = None
     language: str | None = None
+    pdfa: bool | None = None
+    embed_originals: bool | None = None
+    page_images: PageImageOptions | None = None
     progress: Progress | None = None
 
 
@@ -90,12 +98,13 @@ def _render(
     settings: ImageSettings,
     progress: Progress | None,
     warnings: list[str],
+    pdfa: bool = False,
 ) -> _Made:
     """Prepare assets, render and post-process once."""
     paper = case.profile.paper
     with tempfile.TemporaryDirectory(prefix="evidencekit-") as tmp:
         work = Path(tmp)
-        prepared, assets = prepare(case, work, paper, progress, settings)
+        prepared, assets = prepare(case, work, paper, progress, settings, pdfa)
         exhibit_bytes = {
             pe.exhibit.label: sum(
                 (work / part.name).stat().st_size for _, img in pe.images for part in img.parts
@@ -113,23 +122,24 @@ def _render(
         if progress:
             progress("render", 0, 1)
         identifier = sha256_bytes(html.encode())[:32].encode()
-        rendered = render_pdf(html, assets, identifier=identifier)
+        rendered = render_pdf(html, assets, identifier=identifier, pdfa=pdfa)
+        # Included pages are drawn in while their normalised copies still exist.
+        placements = [
+            Placement(
+                page=rendered.boxes[sl.id][0],
+                rect=rendered.boxes[sl.id][1:],
+                source=sl.source,
+                source_page=sl.source_page,
+                password=sl.password,
+            )
+            for pe in prepared
+            for sl in pe.slots
+        ]
+        pdf = finish_pdf(place_pages(rendered.pdf, placements))
     for url in rendered.refused_urls:
         note = f"the renderer was refused {url!r} (only the build's own files load)"
         if note not in warnings:
             warnings.append(note)
-    placements = [
-        Placement(
-            page=rendered.boxes[sl.id][0],
-            rect=rendered.boxes[sl.id][1:],
-            source=sl.source,
-            source_page=sl.source_page,
-            password=sl.password,
-        )
-        for pe in prepared
-        for sl in pe.slots
-    ]
-    pdf = finish_pdf(place_pages(rendered.pdf, placements))
     return _Made(pdf, rendered, prepared, exhibit_bytes)
 
 
@@ -192,9 +202,62 @@ def make_volumes(case: Case, pdf: bytes, record: dict[str, object], cap: int) ->
     }
 
 
-def platform_files(case: Case, pdf: bytes, record: dict[str, object]) -> dict[str, bytes]:
+@dataclass(frozen=True)
+class PageImageOptions:
+    """`--page-images`: every page as an image."""
+
+    wanted: bool = False
+    format: str = "jpeg"  # jpeg | png
+    dpi: int = 150
+
+
+def page_images(case: Case, pdf: bytes, pages: int, opts: PageImageOptions) -> dict[str, bytes]:
+    """Page images: on request, or always for image-only platforms, then sized to their
+    per-image and total byte caps and combined into sheets when the file count is capped."""
+    profile = case.profile
+    cid = case.info.id
+    only_images = profile.output == "images"
+    if not (opts.wanted or only_images):
+        return {}
+    lim = profile.limits
+    fmt = opts.format
+    if only_images and fmt not in profile.formats:
+        fmt = "jpeg" if "jpeg" in profile.formats else "png"
+    ext = "jpg" if fmt == "jpeg" else "png"
+    dpi = min(opts.dpi, lim.dpi or opts.dpi)
+    per_sheet = 1
+    if only_images and lim.files and pages > lim.files:
+        per_sheet = math.ceil(pages / lim.files)
+    count = math.ceil(pages / per_sheet)
+    caps = [c for c in (lim.image_bytes, lim.file_bytes) if c] if only_images else []
+    if only_images and lim.total_bytes:
+        caps.append(lim.total_bytes // count)
+    cap = min(caps) if caps else None
+    out: dict[str, bytes] = {}
+    batch: list[Any] = []
+    first = 1
+    for n, img in enumerate(iter_page_images(pdf, dpi), start=1):
+        batch.append(img)
+        if len(batch) < per_sheet and n < pages:
+            continue
+        if per_sheet == 1:
+            sheet, name = batch[0], f"pages/{cid}-p{n:03d}.{ext}"
+        else:
+            cols = math.ceil(math.sqrt(len(batch)))
+            sheet = tile_pages(batch, cols, math.ceil(len(batch) / cols))
+            name = f"pages/{cid}-p{first:03d}-{n:03d}.{ext}"
+        data, _ = encode_page(sheet, fmt, cap, dpi)
+        out[name] = data
+        batch = []
+        first = n + 1
+    return out
+
+
+def platform_files(
+    case: Case, pdf: bytes, record: dict[str, object], images: PageImageOptions | None = None
+) -> dict[str, bytes]:
     """Files beside the dossier that the profile's form takes: per-field PDFs, volumes when the
-    page cap bites, text fields."""
+    page cap bites, page images, text fields."""
     profile = case.profile
     files: dict[str, bytes] = {}
     cid = case.info.id
@@ -218,6 +281,8 @@ def platform_files(case: Case, pdf: bytes, record: dict[str, object]) -> dict[st
             files[name] = extract_pages(pdf, field_pages)
             fields[name] = field_name
         mapping["files"] = fields
+    pages_total = int(record["outputs"][0]["pages"])  # type: ignore[index]
+    files.update(page_images(case, pdf, pages_total, images or PageImageOptions()))
     texts = summaries(case, profile)
     for field_name, text in texts.items():
         files[f"{cid}.{field_name}.txt"] = (text + "\n").encode()
@@ -239,7 +304,11 @@ def upload_set(
             if name.endswith(".pdf")
         ]
     if profile.output == "images":
-        return []  # page images are not produced yet (see the build warning)
+        return [
+            UploadFile(name, len(data), None, "jpeg" if name.endswith(".jpg") else "png")
+            for name, data in extra.items()
+            if name.startswith("pages/")
+        ]
     volumes = [name for name in extra if re.search(r"\.vol\d+\.pdf$", name)]
     if volumes:
         return [UploadFile(n, len(extra[n]), page_count(extra[n]), "pdf") for n in volumes]
@@ -328,12 +397,79 @@ def fit_ladder(profile_dpi: int | None) -> list[ImageSettings]:
     return out
 
 
+def _remove_stale(previous_json: Path, keep: set[str]) -> None:
+    """Delete outputs a previous build listed that this build does not make (old volumes,
+    page images), so the folder never mixes two builds. Only files that build recorded."""
+    try:
+        old = json.loads(previous_json.read_text(encoding="utf-8"))
+        names = [str(o["path"]) for o in old.get("outputs", [])]
+    except (OSError, ValueError, TypeError, KeyError):
+        return
+    root = previous_json.parent.resolve()
+    for name in names:
+        target = (root / name).resolve()
+        if name not in keep and target.is_relative_to(root) and target.is_file():
+            target.unlink()
+
+
+def _originals(case: Case, infos: dict[str, SourceInfo]) -> list[Attachment]:
+    """Every unredacted original source, as a PDF/A-3 associated file (AFRelationship Source)."""
+    redacted = {r.file for ex in case.exhibits for r in ex.item.redact}
+    out = []
+    for sf in case.sources():
+        if sf.rel in redacted:
+            continue  # the original shows what the redaction hides: never embed it
+        data = sf.path.read_bytes()
+        if sha256_bytes(data) != infos[sf.rel].sha256:
+            msg = "the file changed while the dossier was being built; build again"
+            raise EvidenceError(msg, file=sf.rel, location=sf.location)
+        out.append(Attachment(sf.rel.replace("/", "__"), data, f"original of {sf.rel}", "Source"))
+    return out
+
+
+def _pdf_slots(
+    sf: SourceFile,
+    selection: tuple[tuple[int, ...], str],
+    work: Path,
+    stem: str,
+    paper: str,
+    pdfa: bool = False,
+) -> list[Slot]:
+    """One reserved page per included PDF page (drawn in after rendering, never rasterised)."""
+    pages, password = selection
+    copy = work / f"{stem}.pdf"
+    try:
+        index, _sizes = normalise_pdf(sf.path, password, list(pages), copy)
+    except PdfSourceError as e:
+        raise EvidenceError(str(e), file=sf.rel, location=sf.location) from e
+    if pdfa and (missing := unembedded_fonts(copy)):
+        msg = (
+            f"the PDF uses fonts it does not embed ({', '.join(missing)}), which PDF/A forbids; "
+            "re-export it with fonts embedded (or print it to PDF), or build without --pdfa"
+        )
+        raise EvidenceError(msg, file=sf.rel, location=sf.location)
+    height = content_box_mm(paper)[1] - 9  # room for the caption line under the page
+    return [
+        Slot(
+            id=f"{stem}-s{k + 1}",
+            height_mm=height,
+            source=copy,
+            source_page=index[k],
+            caption=f"{sf.rel} — p. {n + 1}",
+            rel=sf.rel,
+            page_number=n + 1,
+        )
+        for k, n in enumerate(pages)
+    ]
+
+
 def prepare(
     case: Case,
     work: Path,
     paper: str,
     progress: Progress | None,
     settings: ImageSettings | None = None,
+    pdfa: bool = False,
 ) -> tuple[list[PreparedExhibit], dict[str, Path]]:
     """Decode and re-encode images, read tables; return per-exhibit assets and the file map."""
     box_w, box_h = content_box_mm(paper)
@@ -347,6 +483,10 @@ def prepare(
         pe = PreparedExhibit(ex)
         for k, sf in enumerate(ex.files):
             stem = f"{ex.anchor}-{k + 1}"
+            if sf.rel in ex.pdf_pages:
+                pe.slots.extend(_pdf_slots(sf, ex.pdf_pages[sf.rel], work, stem, paper, pdfa))
+                done += 1
+                continue
             try:
                 img = prepare_image(
                     sf.path, sf.rel, work, stem, box_mm=box, dpi=cfg.dpi, quality=cfg.quality
@@ -384,6 +524,10 @@ def evidence_record(
     for pe in prepared:
         for rel, img in pe.images:
             shown[rel] = img.note
+        for rel, (included, _) in pe.exhibit.pdf_pages.items():
+            shown[rel] = "included page for page (vector, not rasterised): pages " + ",".join(
+                str(p + 1) for p in included
+            )
     exhibits = []
     for pe in prepared:
         ex = pe.exhibit
@@ -466,24 +610,58 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
     pdf_name = f"{case.info.id}.pdf"
     json_name = f"{case.info.id}.evidence.json"
     profile = case.profile
+    pdfa = bool(opts.pdfa or case.manifest.output.pdfa or profile.pdfa)
+    embed = bool(opts.embed_originals or case.manifest.output.embed_originals)
+    originals = _originals(case, infos) if embed else []
     steps = fit_ladder(profile.limits.dpi)
     fit_log: list[str] = []
     for attempt, settings in enumerate(steps):
-        made = _render(case, infos, built, settings, opts.progress, warnings)
+        made = _render(case, infos, built, settings, opts.progress, warnings, pdfa)
         lap("render" if attempt == 0 else f"render (fit step {attempt + 1})")
-        pdf, rendered, prepared = made.pdf, made.rendered, made.prepared
+        rendered, prepared = made.rendered, made.prepared
         record = evidence_record(
-            case,
-            infos,
-            prepared,
-            rendered.anchors,
-            built,
-            pdf_name,
-            sha256_bytes(pdf),
-            len(pdf),
-            rendered.pages,
+            case, infos, prepared, rendered.anchors, built, pdf_name, "", 0, rendered.pages
         )
-        extra = platform_files(case, pdf, record)
+        record.pop("outputs")
+        notes = list(warnings)
+        if fit_log:
+            notes.append(
+                f"fitted to the {profile.name} limits: {settings.describe()} "
+                f"(steps: {' → '.join(s.describe() for s in steps[: attempt + 1])})"
+            )
+        record["fit"] = {"steps": fit_log, "final": settings.describe()}
+        record["warnings"] = notes
+        record["options"] = {"pdfa": pdfa, "embed_originals": embed}
+        # The PDF carries its evidence record: the sidecar without `outputs` (a file cannot
+        # hold its own hash), so `verify` can compare the two.
+        embedded = dump_json(record)
+        attachments = [
+            Attachment(
+                json_name,
+                embedded,
+                "evidence record (sidecar without outputs)",
+                "Data",
+                "application/json",
+            ),
+            *originals,
+        ]
+        try:
+            pdf = attach_files(made.pdf, attachments, built, pdfa)
+        except PdfAError as e:
+            msg = (
+                f"the dossier does not pass the PDF/A-3b validator: {e}; an included PDF "
+                "may use fonts that are not embedded or transparency PDF/A forbids"
+            )
+            raise RenderError(msg) from e
+        record["outputs"] = [
+            {
+                "path": pdf_name,
+                "sha256": sha256_bytes(pdf),
+                "size": len(pdf),
+                "pages": rendered.pages,
+            }
+        ]
+        extra = platform_files(case, pdf, record, opts.page_images)
         uploads = upload_set(profile, pdf_name, pdf, rendered.pages, extra)
         violations = check_limits(profile, uploads)
         sizes_only = all(v.limit.endswith("bytes") for v in violations)
@@ -506,18 +684,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
             f"retrying with {nxt.describe()}"
         )
     lap("postprocess")
-    if fit_log:
-        warnings.append(
-            f"fitted to the {profile.name} limits: {settings.describe()} "
-            f"(steps: {' → '.join(s.describe() for s in steps[: attempt + 1])})"
-        )
-    if profile.output == "images":
-        warnings.append(
-            f"{profile.name} takes images only: page images are not produced yet; "
-            "upload the PDF's pages as screenshots, or use a PDF-accepting channel"
-        )
-    record["fit"] = {"steps": fit_log, "final": settings.describe()}
-    record["warnings"] = warnings
+    warnings = notes
     outputs = record["outputs"]
     assert isinstance(outputs, list)
     for name, data in extra.items():
@@ -526,6 +693,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
             entry["pages"] = page_count(data)
         outputs.append(entry)
     json_bytes = dump_json(record)
+    _remove_stale(out_dir / json_name, {str(o["path"]) for o in outputs})
     write_atomic(out_dir / pdf_name, pdf)
     for name, data in extra.items():
         write_atomic(out_dir / name, data)

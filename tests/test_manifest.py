@@ -131,11 +131,18 @@ def test_file_that_is_not_an_image(tmp_path: Path) -> None:
     assert_located(err, 9, "evidence[0].files[0]", "not a PNG image")
 
 
-def test_pdf_not_supported_yet(tmp_path: Path) -> None:
-    m = write_case(tmp_path, MINIMAL.replace("[shot.png]", "[doc.pdf]"), {"doc.pdf": b"%PDF-1.4\n"})
+def test_pdf_that_is_not_a_pdf(tmp_path: Path) -> None:
+    m = write_case(tmp_path, MINIMAL.replace("[shot.png]", "[doc.pdf]"), {"doc.pdf": png_bytes()})
     code, err = validate(m)
     assert code == 1
-    assert_located(err, 9, "evidence[0].files[0]", "PDF evidence is not supported yet")
+    assert_located(err, 9, "evidence[0].files[0]", "doc.pdf: not a PDF file")
+
+
+def test_unsupported_file_type(tmp_path: Path) -> None:
+    m = write_case(tmp_path, MINIMAL.replace("[shot.png]", "[notes.docx]"), {"notes.docx": b"PK"})
+    code, err = validate(m)
+    assert code == 1
+    assert_located(err, 9, "evidence[0].files[0]", "unsupported file type '.docx'")
 
 
 def test_duplicate_yaml_key(tmp_path: Path) -> None:

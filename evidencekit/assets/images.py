@@ -199,3 +199,56 @@ def prepare_image(
         )
     note = f"re-encoded as JPEG (q{quality}), at most {dpi} dpi"
     return PreparedImage(tuple(parts), (w, h), note)
+
+
+def encode_page(
+    img: Image.Image, fmt: str, max_bytes: int | None = None, dpi: int = 150
+) -> tuple[bytes, int]:
+    """Encode a page image; with max_bytes, step JPEG quality (85 → 40) and then the
+    resolution down until it fits. Returns (bytes, quality used; 0 for PNG)."""
+    rgb = img.convert("RGB")
+    scale = 1.0
+    while True:
+        work = (
+            rgb
+            if scale == 1.0
+            else rgb.resize(
+                (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))),
+                Image.Resampling.LANCZOS,
+            )
+        )
+        if fmt == "png":
+            buf = io.BytesIO()
+            work.save(buf, "PNG", optimize=True, dpi=(dpi * scale, dpi * scale))
+            data, quality = buf.getvalue(), 0
+        else:
+            for quality in (85, 75, 65, 55, 45, 40):
+                buf = io.BytesIO()
+                work.save(
+                    buf,
+                    "JPEG",
+                    quality=quality,
+                    optimize=True,
+                    dpi=(round(dpi * scale), round(dpi * scale)),
+                )
+                data = buf.getvalue()
+                if max_bytes is None or len(data) <= max_bytes:
+                    break
+        if max_bytes is None or len(data) <= max_bytes or scale < 0.35:
+            return data, quality
+        scale *= 0.85
+
+
+def tile_pages(pages: list[Image.Image], columns: int, rows: int) -> Image.Image:
+    """Several page images on one sheet, in reading order, with thin separators."""
+    w = max(p.width for p in pages)
+    h = max(p.height for p in pages)
+    gap = max(4, w // 100)
+    sheet = Image.new(
+        "RGB", (columns * w + (columns - 1) * gap, rows * h + (rows - 1) * gap), "#888888"
+    )
+    for k, page in enumerate(pages):
+        x = (k % columns) * (w + gap)
+        y = (k // columns) * (h + gap)
+        sheet.paste(page.convert("RGB"), (x, y))
+    return sheet

@@ -32,13 +32,24 @@ def place_pages(pdf_bytes: bytes, placements: list[Placement]) -> bytes:
     opened: dict[object, pikepdf.Pdf] = {}
     try:
         with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-            for pl in placements:
+            for n, pl in enumerate(placements):
                 key = pl.source if isinstance(pl.source, Path) else id(pl.source)
                 if key not in opened:
                     src = pl.source if isinstance(pl.source, Path) else io.BytesIO(pl.source)
                     opened[key] = pikepdf.open(src, password=pl.password)
                 page = pikepdf.Page(pdf.pages[pl.page - 1])
-                page.add_overlay(opened[key].pages[pl.source_page], pikepdf.Rectangle(*pl.rect))
+                # Like Page.add_overlay, but with a fixed resource name: add_overlay picks a
+                # random one, and builds must be byte-identical.
+                other = pikepdf.Page(opened[key].pages[pl.source_page])
+                formx = pdf.copy_foreign(other.as_form_xobject())
+                name = pikepdf.Name(f"/EvkPage{n}")
+                page.add_resource(formx, pikepdf.Name.XObject, name)
+                placed = page.calc_form_xobject_placement(
+                    formx, name, pikepdf.Rectangle(*pl.rect), allow_shrink=True, allow_expand=True
+                )
+                page.contents_add(b"q\n", prepend=True)
+                page.contents_add(b"Q\n" + placed, prepend=False)
+                page.contents_coalesce()
             out = io.BytesIO()
             pdf.save(out)
             return out.getvalue()

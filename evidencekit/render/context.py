@@ -40,6 +40,9 @@ class Slot:
     source_page: int = 0
     new_page: bool = True
     password: str = ""
+    caption: str = ""
+    rel: str = ""  # the source file it shows, to keep the manifest's file order
+    page_number: int = 0  # 1-based page of the source PDF
 
 
 def fmt_time(value: datetime | None, tz: ZoneInfo) -> str:
@@ -80,6 +83,20 @@ def exhibit_capture(
     return when, how
 
 
+def _in_file_order(
+    ex: Exhibit, images: list[dict[str, object]], slots: dict[str, list[dict[str, object]]]
+) -> list[dict[str, object]]:
+    """Images and included PDF pages in the order the manifest lists their files."""
+    by_rel: dict[str, list[dict[str, object]]] = {}
+    for img in images:
+        by_rel.setdefault(str(img["rel"]), []).append(img)
+    out: list[dict[str, object]] = []
+    for f in ex.files:
+        out.extend(by_rel.get(f.rel, []))
+        out.extend(slots.get(f.rel, []))
+    return out
+
+
 def build_context(
     case: Case,
     prepared: list[PreparedExhibit],
@@ -100,6 +117,17 @@ def build_context(
         item = ex.item
         when, how = exhibit_capture(pe, infos, lang)
         images = []
+        blocks: dict[str, list[dict[str, object]]] = {}
+        for sl in pe.slots:
+            blocks.setdefault(sl.rel, []).append(
+                {
+                    "type": "slot",
+                    "id": sl.id,
+                    "height_mm": sl.height_mm,
+                    "new_page": sl.new_page,
+                    "caption": sl.caption,
+                }
+            )
         for rel, img in pe.images:
             for part in img.parts:
                 caption = rel
@@ -107,8 +135,10 @@ def build_context(
                     caption += " — " + t("part", lang, k=part.part, n=part.parts)
                 images.append(
                     {
+                        "type": "image",
                         "url": ASSET_BASE + part.name,
                         "caption": caption,
+                        "rel": rel,
                         "width_mm": part.width_mm,
                         "half": part.parts == 1 and part.width_mm <= box_w * 0.495,
                         "height_mm": part.height_mm,
@@ -149,6 +179,7 @@ def build_context(
                     for f in [*ex.files, *(x for x in (ex.table_file, ex.events_file) if x)]
                 ],
                 "images": images,
+                "blocks": _in_file_order(ex, images, blocks),
                 "table": pe.table,
                 "table_note": table_note,
                 "table_has_highlight": bool(pe.table and any(pe.table.highlighted)),
@@ -156,10 +187,6 @@ def build_context(
                 "carrier": getattr(item, "carrier", None),
                 "tracking_number": getattr(item, "tracking_number", None),
                 "ship_compare": ship_compare,
-                "slots": [
-                    {"id": sl.id, "height_mm": sl.height_mm, "new_page": sl.new_page}
-                    for sl in pe.slots
-                ],
             }
         )
         if when:

@@ -33,7 +33,9 @@ class Rendered:
     fonts: list[str] = field(default_factory=list)
 
 
-def render_pdf(html: str, assets: dict[str, Path], *, identifier: bytes) -> Rendered:
+def render_pdf(
+    html: str, assets: dict[str, Path], *, identifier: bytes, pdfa: bool = False
+) -> Rendered:
     """Lay out html and write the PDF; only `evk://build/<name>` URLs from assets are served."""
     import weasyprint
     from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -65,7 +67,7 @@ def render_pdf(html: str, assets: dict[str, Path], *, identifier: bytes) -> Rend
             anchors[name] = number
             top = page.height * px
             boxes[name] = (number, x0 * px, top - y1 * px, x1 * px, top - y0 * px)
-    pdf = doc.write_pdf(pdf_identifier=identifier)
+    pdf = doc.write_pdf(pdf_identifier=identifier, pdf_variant="pdf/a-3b" if pdfa else None)
     assert pdf is not None
     return Rendered(
         pdf=pdf, pages=len(doc.pages), anchors=anchors, boxes=boxes, refused_urls=refused
