@@ -77,6 +77,12 @@ def build(
     ] = False,
     page_image_format: Annotated[str, typer.Option(help="jpeg or png (page images).")] = "jpeg",
     page_image_dpi: Annotated[int, typer.Option(help="Page image resolution.")] = 150,
+    archive: Annotated[
+        bool, typer.Option("--archive", help="Also write the self-contained archive (ZIP).")
+    ] = False,
+    tsa: Annotated[
+        str | None, typer.Option(help="RFC 3161 time-stamping authority URL (network call).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
 ) -> None:
     """Validate, then render the dossier and its sidecars into the output folder."""
@@ -117,6 +123,8 @@ def build(
                     pdfa=pdfa or None,
                     embed_originals=embed_originals or None,
                     page_images=PageImageOptions(page_images, page_image_format, page_image_dpi),
+                    tsa=tsa,
+                    archive=archive,
                 ),
             )
         except EvidencekitError as e:
@@ -135,7 +143,65 @@ def build(
         f"{result.seconds:.1f} s  " + " ".join(f"{k} {v:.1f}" for k, v in result.stages.items()),
     )
     table.add_row("warnings", str(len(result.warnings)))
+    if result.token_path:
+        table.add_row("timestamp", str(result.token_path))
+    if result.archive_path:
+        table.add_row("archive", str(result.archive_path))
     out.print(table)
+
+
+@app.command("archive")
+def archive_cmd(
+    manifest: ManifestArg,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
+    tsa: Annotated[
+        str | None, typer.Option(help="RFC 3161 time-stamping authority URL (network call).")
+    ] = None,
+) -> None:
+    """Build, then write one self-contained, deterministic archive (ZIP) for the recipient."""
+    build(manifest, out_dir=out_dir, archive=True, tsa=tsa, quiet=True)
+
+
+@app.command()
+def verify(
+    path: Annotated[Path, typer.Argument(help="Output folder, archive (.zip) or dossier PDF.")],
+    sources: Annotated[
+        Path | None, typer.Option(help="Folder holding the original sources (the case folder).")
+    ] = None,
+    tsa_ca: Annotated[
+        Path | None, typer.Option(help="CA certificates (PEM) to check timestamp tokens.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Re-hash every output and source against the recorded hashes; exit 1 on any mismatch."""
+    from evidencekit.outputs.integrity import rows_json, verify_path
+
+    try:
+        rows = verify_path(path, sources, tsa_ca)
+    except EvidencekitError as e:
+        raise _fail(e) from None
+    failed = [r for r in rows if r.failed]
+    if as_json:
+        sys.stdout.write(rows_json(rows))
+    else:
+        table = Table("file", "expected", "actual", "status")
+        for r in rows:
+            style = {"OK": "green", "ALTERED": "bold red", "MISSING": "bold red"}.get(r.status, "")
+            table.add_row(
+                r.file,
+                r.expected[:16],
+                r.actual[:16],
+                f"[{style}]{r.status}[/]" if style else r.status,
+            )
+        out.print(table)
+        for r in failed:
+            err.print(f"{r.status.lower()}: {r.file}", markup=False, style="red")
+        verdict = "FAILED" if failed else "verified"
+        out.print(
+            f"{verdict}: {len(rows) - len(failed)} of {len(rows)} checks passed", markup=False
+        )
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -28,6 +28,7 @@ from evidencekit.i18n import t, zh_number
 from evidencekit.manifest import IMAGE_SUFFIXES, load_case
 from evidencekit.model import Case, Profile, SourceFile
 from evidencekit.outputs import dump_json, sha256_bytes, sha256sums, write_atomic
+from evidencekit.outputs.integrity import append_history, input_fingerprint, write_archive
 from evidencekit.outputs.platform import (
     UploadFile,
     categories_for,
@@ -35,9 +36,10 @@ from evidencekit.outputs.platform import (
     suggestions,
     summaries,
 )
+from evidencekit.outputs.timestamp import request_token
 from evidencekit.pdf.attach import Attachment, PdfAError, attach_files
 from evidencekit.pdf.overlay import Placement, place_pages
-from evidencekit.pdf.postprocess import finish_pdf
+from evidencekit.pdf.postprocess import finish_pdf, font_names
 from evidencekit.pdf.raster import iter_page_images
 from evidencekit.pdf.sources import PdfSourceError, normalise_pdf, unembedded_fonts
 from evidencekit.pdf.split import assemble_volume, extract_pages, page_count, plan_volumes
@@ -60,6 +62,8 @@ class BuildOptions:
     pdfa: bool | None = None
     embed_originals: bool | None = None
     page_images: PageImageOptions | None = None
+    tsa: str | None = None
+    archive: bool = False
     progress: Progress | None = None
 
 
@@ -79,6 +83,8 @@ class BuildResult:
     stages: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     extra_files: list[Path] = field(default_factory=list)
+    archive_path: Path | None = None
+    token_path: Path | None = None
 
 
 @dataclass
@@ -615,6 +621,9 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
     originals = _originals(case, infos) if embed else []
     steps = fit_ladder(profile.limits.dpi)
     fit_log: list[str] = []
+    fingerprint = input_fingerprint(
+        case.manifest_path.read_bytes(), [(r, i.sha256) for r, i in infos.items()]
+    )
     for attempt, settings in enumerate(steps):
         made = _render(case, infos, built, settings, opts.progress, warnings, pdfa)
         lap("render" if attempt == 0 else f"render (fit step {attempt + 1})")
@@ -632,6 +641,8 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
         record["fit"] = {"steps": fit_log, "final": settings.describe()}
         record["warnings"] = notes
         record["options"] = {"pdfa": pdfa, "embed_originals": embed}
+        record["input_fingerprint"] = fingerprint
+        record["fonts"] = font_names(made.pdf)
         # The PDF carries its evidence record: the sidecar without `outputs` (a file cannot
         # hold its own hash), so `verify` can compare the two.
         embedded = dump_json(record)
@@ -701,7 +712,40 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
     entries = [(pdf_name, sha256_bytes(pdf))]
     entries += [(name, sha256_bytes(data)) for name, data in extra.items()]
     entries.append((json_name, sha256_bytes(json_bytes)))
+    tsa = opts.tsa or (
+        case.manifest.output.timestamp.tsa if case.manifest.output.timestamp else None
+    )
+    token_path = None
+    if tsa:
+        token = request_token(json_bytes, tsa)
+        token_path = out_dir / f"{json_name}.tsr"
+        write_atomic(token_path, token)
+        entries.append((token_path.name, sha256_bytes(token)))
+    else:
+        (out_dir / f"{json_name}.tsr").unlink(missing_ok=True)  # never keep a stale token
     write_atomic(out_dir / "SHA256SUMS", sha256sums(entries))
+    append_history(
+        out_dir / f"{case.info.id}.history.jsonl",
+        {
+            "time": built.isoformat(),
+            "tool": f"evidencekit {__version__}",
+            "input_fingerprint": fingerprint,
+            "pdf_sha256": sha256_bytes(pdf),
+            "evidence_json_sha256": sha256_bytes(json_bytes),
+            "prepared_by": case.info.prepared_by,
+            "timestamped": bool(tsa),
+        },
+    )
+    archive_path = None
+    if opts.archive:
+        archive_path = write_archive(
+            out_dir,
+            json_name,
+            case.manifest_path,
+            out_dir / f"{case.info.id}.archive.zip",
+            built,
+            {"profile": profile.name, "pdfa": pdfa, "embed_originals": embed, "tsa": bool(tsa)},
+        )
     lap("write")
     return BuildResult(
         case=case,
@@ -711,6 +755,8 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
         pages=rendered.pages,
         pdf_size=len(pdf),
         extra_files=[out_dir / name for name in extra],
+        archive_path=archive_path,
+        token_path=token_path,
         exhibits=len(case.exhibits),
         sources=len(infos),
         seconds=round(time.perf_counter() - started, 2),

@@ -95,10 +95,11 @@ def check_pdfa(data: bytes) -> None:
         raise PdfAError(findings)
 
 
-def read_attachment(pdf_path: Path | str, name: str) -> bytes | None:
+def read_attachment(pdf: Path | bytes, name: str) -> bytes | None:
     """The bytes of an embedded file, or None when the PDF has none by that name."""
-    with pikepdf.open(pdf_path) as pdf:
-        spec = pdf.attachments.get(name)
+    source = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
+    with pikepdf.open(source) as doc:
+        spec = doc.attachments.get(name)
         return None if spec is None else bytes(spec.get_file().read_bytes())
 
 

@@ -34,3 +34,15 @@ def page_count(pdf_bytes: bytes) -> int:
     """Number of pages."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         return len(pdf.pages)
+
+
+def font_names(pdf_bytes: bytes) -> list[str]:
+    """Base names of the fonts embedded in the PDF (subset prefixes removed), sorted."""
+    names: set[str] = set()
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == pikepdf.Name.Font:
+                base = str(obj.get("/BaseFont", ""))[1:]
+                if base and obj.get("/Subtype") != pikepdf.Name.Type0:
+                    names.add(base.split("+", 1)[-1])
+    return sorted(names)
