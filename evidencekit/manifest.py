@@ -24,6 +24,7 @@ from evidencekit.errors import ManifestError, Problem
 from evidencekit.model import (
     EVIDENCE_KINDS,
     Case,
+    CaseInfo,
     ChatEvidence,
     Exhibit,
     Manifest,
@@ -35,7 +36,9 @@ from evidencekit.model import (
 from evidencekit.profiles import load_profile, profile_names
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
-TABLE_SUFFIXES = {".csv"}
+TABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
+EVENT_SUFFIXES = {".csv", ".tsv"}
+TRANSCRIPT_SUFFIXES = {".csv", ".json", ".txt"}
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 PDF_SUFFIXES = {".pdf"}
 
@@ -639,6 +642,67 @@ def _location_path(location: str) -> Path_:
     return tuple(parts)
 
 
+_DELIVERED = re.compile(r"签收|妥投|已送达|delivered|signed for", re.IGNORECASE)
+
+
+def _check_records(res: _Resolver, info: CaseInfo, exhibits: list[Exhibit], tz: ZoneInfo) -> None:
+    """Contradictions a reviewer would catch, as warnings."""
+    from evidencekit.assets.tables import read_rows
+
+    delivered = [(ex, e) for ex in exhibits for e in ex.events if _DELIVERED.search(e.status)]
+    for k, order in enumerate(info.orders):
+        placed = _aware(order.placed_at, tz)
+        if placed is None:
+            continue
+        for ex, e in delivered:
+            if e.at < placed:
+                res.problem(
+                    ("case", "orders", k, "placed_at"),
+                    f"{ex.label} shows delivery ({e.at:%Y-%m-%d %H:%M}) before order "
+                    f"{order.id} was placed",
+                    "check the dates",
+                    warning=True,
+                )
+    for ex in exhibits:
+        if not ex.events:
+            continue
+        ordered = sorted(ex.events, key=lambda e: e.at)
+        first_delivery = next((e for e in ordered if _DELIVERED.search(e.status)), None)
+        if (
+            first_delivery
+            and ordered[-1] is not first_delivery
+            and not _DELIVERED.search(ordered[-1].status)
+        ):
+            res.problem(
+                ("evidence", ex.index, "events"),
+                f"tracking continues after delivery ({first_delivery.at:%Y-%m-%d %H:%M}):"
+                f" last event '{ordered[-1].status}'",
+                "check the carrier's record",
+                warning=True,
+            )
+    tables = [ex for ex in exhibits if ex.table_file is not None and ex.item.table is not None]
+    if not tables or not info.orders:
+        return
+    seen: set[str] = set()
+    for ex in tables:
+        assert ex.table_file is not None and ex.item.table is not None
+        try:
+            rows, _ = read_rows(ex.table_file, ex.item.table.sheet)
+        except Exception as e:  # reported where the table is read
+            res.problem(("evidence", ex.index, "table", "file"), str(e).split(": ", 1)[-1])
+            continue
+        for row in rows:
+            seen.update(c.strip() for c in row)
+    for k, order in enumerate(info.orders):
+        if order.id not in seen:
+            res.problem(
+                ("case", "orders", k, "id"),
+                f"order {order.id} appears in none of the case's tables",
+                "check the order number, or add the order export",
+                warning=True,
+            )
+
+
 def _check_expected(
     res: _Resolver, profile: Profile, reason: str | None, exhibits: list[Exhibit]
 ) -> None:
@@ -729,18 +793,18 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
         if item.table is not None:
             tpath = (*base, "table", "file")
             table_file = res.one(tpath, item.table.file, TABLE_SUFFIXES)
-            if item.table.sheet is not None:
-                res.problem(
-                    (*base, "table", "sheet"),
-                    "XLSX sheets are not supported yet",
-                    "export the sheet as UTF-8 CSV for now (planned)",
-                )
+            if (
+                item.table.sheet is not None
+                and table_file
+                and table_file.path.suffix.lower() not in (".xlsx", ".xlsm")
+            ):
+                res.problem((*base, "table", "sheet"), "sheet: applies to XLSX workbooks only")
         events_file = None
         events: list[ShippingEvent] = []
         item_events = isinstance(item, ShippingEvidence) and item.events is not None
         if isinstance(item, ShippingEvidence) and item.events is not None:
             if isinstance(item.events, str):
-                events_file = res.one((*base, "events"), item.events, TABLE_SUFFIXES)
+                events_file = res.one((*base, "events"), item.events, EVENT_SUFFIXES)
                 if events_file:
                     events = _read_events_csv(res, (*base, "events"), events_file, tz)
             else:
@@ -748,13 +812,16 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
                     ShippingEvent(_aware(e.at, tz) or e.at, e.location, e.status)
                     for e in item.events
                 ]
+        transcript_file = None
         if isinstance(item, ChatEvidence) and item.transcript is not None:
-            res.problem(
-                (*base, "transcript"),
-                "chat transcripts are not supported yet",
-                "include the chat as screenshots under files: for now (planned)",
-            )
-        if not item.files and item.table is None and not item_events and item.kind != "note":
+            transcript_file = res.one((*base, "transcript"), item.transcript, TRANSCRIPT_SUFFIXES)
+        if (
+            not item.files
+            and item.table is None
+            and not item_events
+            and transcript_file is None
+            and item.kind != "note"
+        ):
             res.problem(
                 base,
                 f"evidence item {item.title!r} shows nothing",
@@ -775,6 +842,7 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
                 events_file=events_file,
                 events=tuple(events),
                 pdf_pages=pdf_pages,
+                transcript_file=transcript_file,
                 captured_at=_aware(item.captured_at, tz),
             )
         )
@@ -787,17 +855,8 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
                 f"no exhibit with id {ev.exhibit!r}",
                 "known ids: " + ", ".join(sorted(known, key=natural_key)),
             )
-    out = manifest.output
-    if out.timestamp is not None:
-        res.problem(("output", "timestamp"), "trusted timestamps are not supported yet")
-    if not res._contained(("output", "dir"), out.dir):
-        pass
-    if info.privacy is not None:
-        res.problem(
-            ("case", "privacy"),
-            "privacy masking is not supported yet",
-            "remove personal data from the exports for now (planned)",
-        )
+    res._contained(("output", "dir"), manifest.output.dir)
+    _check_records(res, info, exhibits, tz)
 
     _check_expected(res, profile, info.dispute.reason if info.dispute else None, exhibits)
     if res.problems:

@@ -343,6 +343,7 @@ class Exhibit:
     files: tuple[SourceFile, ...] = ()
     table_file: SourceFile | None = None
     events_file: SourceFile | None = None
+    transcript_file: SourceFile | None = None
     events: tuple[ShippingEvent, ...] = ()
     captured_at: datetime | None = None  # manifest value made aware
     # PDF files: rel -> (selected 0-based pages, password from password_env or "")
@@ -395,7 +396,7 @@ class Case:
             candidates.append(self.statement_file)
         for ex in self.exhibits:
             candidates.extend(ex.files)
-            for extra in (ex.table_file, ex.events_file):
+            for extra in (ex.table_file, ex.events_file, ex.transcript_file):
                 if extra:
                     candidates.append(extra)
         for sf in candidates:

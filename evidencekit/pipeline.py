@@ -21,12 +21,14 @@ from zoneinfo import ZoneInfo
 
 from evidencekit import __version__
 from evidencekit.assets.images import capture_time, encode_page, prepare_image, tile_pages
+from evidencekit.assets.privacy import Masker
 from evidencekit.assets.sources import SourceInfo, file_mtime, sha256_file
 from evidencekit.assets.tables import prepare_table
+from evidencekit.assets.transcripts import read_transcript
 from evidencekit.errors import EvidenceError, LimitError, RenderError
 from evidencekit.i18n import t, zh_number
 from evidencekit.manifest import IMAGE_SUFFIXES, load_case
-from evidencekit.model import Case, Profile, SourceFile
+from evidencekit.model import Case, ChatEvidence, Profile, SourceFile
 from evidencekit.outputs import dump_json, sha256_bytes, sha256sums, write_atomic
 from evidencekit.outputs.integrity import append_history, input_fingerprint, write_archive
 from evidencekit.outputs.platform import (
@@ -507,8 +509,14 @@ def prepare(
             done += 1
             if progress:
                 progress("images", done, total)
+        masker = Masker(case.info.privacy)
         if ex.table_file is not None and ex.item.table is not None:
-            pe.table = prepare_table(ex.table_file, ex.item.table)
+            pe.table = prepare_table(ex.table_file, ex.item.table, masker)
+        if ex.transcript_file is not None and isinstance(ex.item, ChatEvidence):
+            pe.messages = read_transcript(
+                ex.transcript_file, ZoneInfo(case.timezone), dict(ex.item.participants), masker
+            )
+        pe.masked = dict(masker.counts)
         prepared.append(pe)
     return prepared, assets
 
@@ -538,7 +546,13 @@ def evidence_record(
     for pe in prepared:
         ex = pe.exhibit
         when, how = exhibit_capture(pe, infos, case.language)
-        files = [f.rel for f in (*ex.files, *(x for x in (ex.table_file, ex.events_file) if x))]
+        files = [
+            f.rel
+            for f in (
+                *ex.files,
+                *(x for x in (ex.table_file, ex.events_file, ex.transcript_file) if x),
+            )
+        ]
         for rel in files:
             exhibits_of.setdefault(rel, []).append(ex.id)
         exhibits.append(
@@ -551,6 +565,20 @@ def evidence_record(
                 "captured_at": when.isoformat() if when else None,
                 "captured_how": how,
                 "files": files,
+                **({"masked": pe.masked} if pe.masked else {}),
+                **(
+                    {
+                        "table": {
+                            "rows_in_file": pe.table.total_rows,
+                            "rows_shown": pe.table.shown_rows,
+                            "rows_matching": pe.table.matched_rows,
+                            "encoding": pe.table.encoding,
+                        }
+                    }
+                    if pe.table
+                    else {}
+                ),
+                **({"messages": len(pe.messages)} if pe.messages else {}),
             }
         )
     sources = []

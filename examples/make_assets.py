@@ -231,7 +231,10 @@ def taobao() -> None:
                      if i != 5 else "2025-09-30 21:15:02",
                      "上海市浦东新区 张江路 100 号" if i == 5 else "浙江省杭州市 西湖区",
                      f"138{rnd.randrange(10000000, 99999999)}"))
-    write_csv(root / "orders/taobao_orders.csv", rows)
+    # Taobao's seller back-office exports GBK-encoded CSV.
+    write_csv(root / "orders/taobao_orders.csv", rows, encoding="gbk")
+    after_sales(root / "orders/after_sales.xlsx")
+    transcript(root / "chat/export.txt")
     write_csv(root / "shipping/tracking.csv", [
         ("at", "location", "status"),
         ("2025-10-01T18:20:00", "浙江省杭州市", "顺丰速运 已收取快件"),
@@ -241,6 +244,50 @@ def taobao() -> None:
         ("2025-10-03T07:55:00", "上海市浦东新区 张江营业点", "快件交给 李师傅，正在派送途中"),
         ("2025-10-03T14:05:00", "上海市浦东新区", "快件已签收，签收人：本人"),
     ])
+
+
+def after_sales(path: Path) -> None:
+    """The after-sales (退款) sheet of the order, as the back-office exports it to Excel."""
+    from datetime import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "售后记录"
+    ws.append(["退款编号", "订单编号", "申请时间", "退款类型", "退款原因", "申请金额", "状态"])
+    ws.append(["R20251004100012", "3456789012345678901", datetime(2025, 10, 4, 10, 0),
+               "仅退款", "商品与描述不符", 299.00, "待卖家处理"])
+    ws.append(["R20250922083301", "3456789012345672211", datetime(2025, 9, 22, 8, 33),
+               "退货退款", "尺码不合适", 259.00, "退款成功"])
+    for row in ws.iter_rows(min_row=2):
+        row[1].number_format = "@"  # the order number stays text
+        row[2].number_format = "yyyy-mm-dd hh:mm"
+        row[5].number_format = "0.00"
+    book.properties.created = datetime(2025, 10, 5, 9, 0)
+    book.properties.modified = datetime(2025, 10, 5, 9, 0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+
+
+def transcript(path: Path) -> None:
+    """The Qianniu chat export (plain text: a header line, then the message)."""
+    lines = [
+        ("2025-10-04 09:36:10", "tb_buyer_8861", "你好，我收到的衬衫颜色和图片不一样，图片是深蓝色，实物偏黑"),
+        ("2025-10-04 09:37:02", "客服小美", "亲，您好！非常抱歉给您带来困扰，麻烦您在自然光下拍一张实物照片给我们看看可以吗？"),
+        ("2025-10-04 09:39:45", "tb_buyer_8861", "[图片]"),
+        ("2025-10-04 09:41:20", "客服小美", "亲，照片收到了，实物就是深蓝色哦，室内灯光下会显得深一些"),
+        ("2025-10-04 09:41:58", "客服小美", "详情页也有标注：深蓝色，可能存在轻微色差，以实物为准"),
+        ("2025-10-04 09:50:31", "tb_buyer_8861", "我不管，和图片不一样就是描述不符，我要全额退款。电话 13812345678 联系我"),
+        ("2025-10-04 09:51:40", "客服小美", "亲，商品支持7天无理由退换，您可以申请退货退款，我们收到退货后马上给您退款"),
+        ("2025-10-04 09:52:05", "tb_buyer_8861", "退货还要我出运费？不退，直接退款"),
+        ("2025-10-04 09:52:30", "客服小美", "亲，商品本身没有质量问题，颜色也与描述一致，直接退款我们这边无法同意哦\n如需退货，运费险可以报销运费"),
+        ("2025-10-04 10:00:12", "tb_buyer_8861", "那我去平台投诉"),
+        ("2025-10-04 10:01:03", "客服小美", "好的亲，我们会如实向平台提供商品详情页、发货前实拍和物流签收记录"),
+    ]
+    text = "".join(f"{t} {who}\n{msg}\n" for t, who, msg in lines)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def write_csv(path: Path, rows: list[tuple[str, ...]], encoding: str = "utf-8") -> None:

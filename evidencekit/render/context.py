@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup, escape
+
 from evidencekit import __version__
 from evidencekit.assets.images import PreparedImage
 from evidencekit.assets.sources import SourceInfo
 from evidencekit.assets.tables import PreparedTable
+from evidencekit.assets.transcripts import Message
 from evidencekit.i18n import t
 from evidencekit.model import Case, Exhibit, ShippingEvidence
 from evidencekit.render import MARGIN_MM, content_box_mm
+from evidencekit.render.ledger import ChatLine, LedgerPage, chat_pages, ledger_pages
 from evidencekit.render.markdown import markdown_to_html
 from evidencekit.render.weasy import ASSET_BASE
 
@@ -26,6 +31,8 @@ class PreparedExhibit:
     exhibit: Exhibit
     images: list[tuple[str, PreparedImage]] = field(default_factory=list)  # (rel, prepared)
     table: PreparedTable | None = None
+    messages: list[Message] = field(default_factory=list)
+    masked: dict[str, int] = field(default_factory=dict)
     # Pages drawn into reserved slots after rendering (pdf/overlay.py), in order.
     slots: list[Slot] = field(default_factory=list)
 
@@ -81,6 +88,74 @@ def exhibit_capture(
         return None, "unknown"
     when, how = min(known, key=lambda x: x[0])  # type: ignore[arg-type,return-value]
     return when, how
+
+
+DELIVERED = re.compile(r"签收|妥投|已送达|delivered|signed for", re.IGNORECASE)
+LEDGER_ROWS = 120  # more rows than this: the fast ledger layout (see render/ledger.py)
+CHAT_BUBBLES = 300  # more messages than this: the compact transcript layout (render/ledger.py)
+CHAT_TIMELINE_EACH = 12  # up to this many messages: each on the timeline; more: a line a day
+
+
+def chat_view(messages: list[Message], tz: ZoneInfo, lang: str) -> list[dict[str, object]]:
+    """Messages for the template: a day separator where the day changes, text escaped."""
+    out: list[dict[str, object]] = []
+    day = None
+    for m in messages:
+        local = m.at.astimezone(tz)
+        this_day = local.strftime("%Y-%m-%d")
+        side = "right" if m.role == "seller" else ("center" if m.role == "platform" else "left")
+        out.append(
+            {
+                "day": this_day if this_day != day else "",
+                "time": local.strftime("%H:%M:%S" if local.second else "%H:%M"),
+                "sender": m.sender,
+                "role": t(f"role_{m.role}", lang),
+                "side": side,
+                "html": Markup("<br>").join(escape(m.text).split("\n")),
+                "text": m.text,
+            }
+        )
+        day = this_day
+    return out
+
+
+def chat_lines(messages: list[Message], tz: ZoneInfo, lang: str) -> list[ChatLine]:
+    """Messages for the compact layout."""
+    out = []
+    day = None
+    for m in messages:
+        local = m.at.astimezone(tz)
+        this_day = local.strftime("%Y-%m-%d")
+        clock = local.strftime("%H:%M:%S" if local.second else "%H:%M")
+        head = f"{m.sender}（{t(f'role_{m.role}', lang)}） {clock}"
+        out.append(ChatLine(this_day if this_day != day else "", head, m.text, m.role == "seller"))
+        day = this_day
+    return out
+
+
+def chat_timeline(messages: list[Message], tz: ZoneInfo, lang: str) -> list[tuple[datetime, str]]:
+    """Timeline entries for a transcript: each message when few, else one line per day."""
+    if len(messages) <= CHAT_TIMELINE_EACH:
+        return [
+            (
+                m.at,
+                f"{m.sender}：{m.text[:60]}" if lang == "zh-CN" else f"{m.sender}: {m.text[:60]}",
+            )
+            for m in messages
+        ]
+    days: dict[str, list[Message]] = {}
+    for m in messages:
+        days.setdefault(m.at.astimezone(tz).strftime("%Y-%m-%d"), []).append(m)
+    out = []
+    for msgs in days.values():
+        counts = {r: sum(1 for m in msgs if m.role == r) for r in ("buyer", "seller")}
+        out.append(
+            (
+                msgs[0].at,
+                t("chat_day", lang, n=len(msgs), buyer=counts["buyer"], seller=counts["seller"]),
+            )
+        )
+    return out
 
 
 def _in_file_order(
@@ -145,6 +220,7 @@ def build_context(
                     }
                 )
         table_note = ""
+        ledger: list[LedgerPage] = []
         if pe.table is not None:
             tb = pe.table
             table_note = (
@@ -152,9 +228,33 @@ def build_context(
                 if tb.shown_rows == tb.total_rows
                 else t("rows_shown", lang, shown=tb.shown_rows, total=tb.total_rows)
             )
+            if tb.matched_rows > tb.shown_rows:
+                table_note += " · " + t(
+                    "rows_limited", lang, shown=tb.shown_rows, matched=tb.matched_rows
+                )
+            if len(tb.rows) > LEDGER_ROWS:
+                ledger = ledger_pages(
+                    list(tb.headers),
+                    [list(r) for r in tb.rows],
+                    list(tb.highlighted),
+                    t("rows_page", lang, a="{a}", b="{b}", n="{n}")
+                    + ("" if tb.shown_rows == tb.total_rows else " · " + table_note),
+                    line_chars=int(box_w / 25.4 * 72 / 3.5) - 2,
+                    first_lines=int((content_box_mm(paper)[1] - 85) / 25.4 * 72 / 9.6),
+                    page_lines=int((content_box_mm(paper)[1] - 12) / 25.4 * 72 / 9.6),
+                )
+        ordered = sorted(ex.events, key=lambda e: e.at)
+        final = next(
+            (e for e in ordered if DELIVERED.search(e.status)), ordered[-1] if ordered else None
+        )
         events = [
-            {"time": fmt_time(e.at, tz), "location": e.location, "status": e.status}
-            for e in sorted(ex.events, key=lambda e: e.at)
+            {
+                "time": fmt_time(e.at, tz),
+                "location": e.location,
+                "status": e.status,
+                "final": e is final,
+            }
+            for e in ordered
         ]
         ship_compare = None
         if isinstance(item, ShippingEvidence):
@@ -176,11 +276,27 @@ def build_context(
                 "captured_how": t(f"how_{how}", lang) if when else "",
                 "files": [
                     {"rel": f.rel, "sha256": infos[f.rel].sha256, "size": infos[f.rel].size}
-                    for f in [*ex.files, *(x for x in (ex.table_file, ex.events_file) if x)]
+                    for f in [
+                        *ex.files,
+                        *(x for x in (ex.table_file, ex.events_file, ex.transcript_file) if x),
+                    ]
                 ],
                 "images": images,
                 "blocks": _in_file_order(ex, images, blocks),
-                "table": pe.table,
+                "table": pe.table if not ledger else None,
+                "ledger": ledger,
+                "messages": chat_view(pe.messages, tz, lang)
+                if len(pe.messages) <= CHAT_BUBBLES
+                else [],
+                "chat_pages": chat_pages(
+                    chat_lines(pe.messages, tz, lang),
+                    t("messages_page", lang, a="{a}", b="{b}", n="{n}"),
+                    line_chars=int(box_w / 25.4 * 72 / 4.0) - 2,
+                    first_lines=int((content_box_mm(paper)[1] - 85) / 25.4 * 72 / 10.8),
+                    page_lines=int((content_box_mm(paper)[1] - 12) / 25.4 * 72 / 10.8),
+                )
+                if len(pe.messages) > CHAT_BUBBLES
+                else [],
                 "table_note": table_note,
                 "table_has_highlight": bool(pe.table and any(pe.table.highlighted)),
                 "events": events,
@@ -194,6 +310,8 @@ def build_context(
         for e in ex.events:
             text = " ".join(x for x in (e.location, e.status) if x)
             timeline.append((e.at, 2, text, ex.anchor, ex.label))
+        for when_msg, text in chat_timeline(pe.messages, tz, lang):
+            timeline.append((when_msg, 2, text, ex.anchor, ex.label))
 
     by_id = {ex.id: ex for ex in case.exhibits}
     first_of_kind: dict[str, Exhibit] = {}
@@ -258,7 +376,10 @@ def build_context(
 
     exhibit_labels: dict[str, list[str]] = {}
     for ex in case.exhibits:
-        for f in [*ex.files, *(x for x in (ex.table_file, ex.events_file) if x)]:
+        for f in [
+            *ex.files,
+            *(x for x in (ex.table_file, ex.events_file, ex.transcript_file) if x),
+        ]:
             exhibit_labels.setdefault(f.rel, []).append(ex.label)
     image_rels = {rel for pe in prepared for rel, _ in pe.images}
     sources = []
