@@ -83,6 +83,9 @@ def build(
     tsa: Annotated[
         str | None, typer.Option(help="RFC 3161 time-stamping authority URL (network call).")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild even when nothing changed.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
 ) -> None:
     """Validate, then render the dossier and its sidecars into the output folder."""
@@ -125,6 +128,7 @@ def build(
                     page_images=PageImageOptions(page_images, page_image_format, page_image_dpi),
                     tsa=tsa,
                     archive=archive,
+                    force=force,
                 ),
             )
         except EvidencekitError as e:

@@ -29,13 +29,26 @@ from evidencekit.model import (
     Exhibit,
     Manifest,
     Profile,
+    Redaction,
     ShippingEvent,
     ShippingEvidence,
     SourceFile,
 )
 from evidencekit.profiles import load_profile, profile_names
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+IMAGE_SUFFIXES = {
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".webp",
+    ".gif",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".heic",
+    ".heif",
+    ".avif",
+}
 TABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
 EVENT_SUFFIXES = {".csv", ".tsv"}
 TRANSCRIPT_SUFFIXES = {".csv", ".json", ".txt"}
@@ -43,8 +56,13 @@ TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 PDF_SUFFIXES = {".pdf"}
 
 # Magic numbers of the formats the foundation reads; a file that is not what it says is refused.
-_MAGIC = {
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
+_MAGIC: dict[str, tuple[bytes, ...]] = {
     ".pdf": (b"%PDF-",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+    ".bmp": (b"BM",),
+    ".tif": (b"II*\x00", b"MM\x00*"),
+    ".tiff": (b"II*\x00", b"MM\x00*"),
     ".png": (b"\x89PNG\r\n\x1a\n",),
     ".jpg": (b"\xff\xd8\xff",),
     ".jpeg": (b"\xff\xd8\xff",),
@@ -432,7 +450,9 @@ class _Resolver:
 
     def _magic_ok(self, path: Path_, rel: str, real: Path) -> bool:
         magic = _MAGIC.get(real.suffix.lower())
-        if not magic:
+        if magic is None and real.suffix.lower() in (".webp", ".heic", ".heif", ".avif"):
+            magic = ()  # checked by their container signature below
+        if magic is None:
             return True
         try:
             with real.open("rb") as fh:
@@ -440,7 +460,14 @@ class _Resolver:
         except OSError as e:
             self.problem(path, f"{rel}: cannot read: {e.strerror}")
             return False
-        if real.suffix.lower() == ".pdf" and b"%PDF-" in head:
+        suffix = real.suffix.lower()
+        if suffix == ".pdf" and b"%PDF-" in head:
+            return True
+        if suffix == ".webp" and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+            return True
+        if suffix in (".heic", ".heif") and head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+            return True
+        if suffix == ".avif" and head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
             return True
         if not any(head.startswith(m) for m in magic):
             noun = "file" if real.suffix.lower() == ".pdf" else "image"
@@ -581,6 +608,42 @@ def load_case(
     if update:
         manifest = manifest.model_copy(update={"case": manifest.case.model_copy(update=update)})
     return resolve(manifest, manifest_path, marks)
+
+
+def _check_redactions(
+    res: _Resolver, base: Path_, redactions: list[Redaction], files: list[SourceFile]
+) -> None:
+    """Each redaction names one of the item's images, and its boxes lie inside it."""
+    from evidencekit.assets.images import image_size
+    from evidencekit.errors import EvidenceError
+
+    by_rel = {f.rel: f for f in files}
+    for k, red in enumerate(redactions):
+        at = (*base, "redact", k)
+        rel = PurePosixPath(red.file.replace("\\", "/")).as_posix()
+        sf = by_rel.get(rel)
+        if sf is None:
+            res.problem(
+                (*at, "file"),
+                f"{red.file!r} is not one of this item's files",
+                "name the image exactly as it is matched by files:",
+            )
+            continue
+        if sf.path.suffix.lower() not in IMAGE_SUFFIXES:
+            res.problem((*at, "file"), f"{rel}: only images can be redacted here")
+            continue
+        try:
+            w, h = image_size(sf.path, sf.rel)
+        except EvidenceError as e:
+            res.problem((*at, "file"), str(e))
+            continue
+        for j, (x, y, bw, bh) in enumerate(red.boxes):
+            if bw <= 0 or bh <= 0 or x < 0 or y < 0 or x + bw > w or y + bh > h:
+                res.problem(
+                    (*at, "boxes", j),
+                    f"box [{x}, {y}, {bw}, {bh}] is not inside the {w}×{h} image",
+                    "boxes are [x, y, width, height] in pixels, as the image displays",
+                )
 
 
 def _check_pdfs(
@@ -783,12 +846,7 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
         for j, entry in enumerate(item.files):
             files.extend(res.files((*base, "files", j), entry, IMAGE_SUFFIXES | PDF_SUFFIXES))
         pdf_pages = _check_pdfs(res, base, item, files)
-        if item.redact:
-            res.problem(
-                (*base, "redact"),
-                "redaction is not supported yet",
-                "black out the area in an image editor for now (planned)",
-            )
+        _check_redactions(res, base, item.redact, files)
         table_file = None
         if item.table is not None:
             tpath = (*base, "table", "file")

@@ -5,22 +5,36 @@ load → collect (hash, capture times) → prepare assets → render → post-pr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import platformdirs
+
 from evidencekit import __version__
-from evidencekit.assets.images import capture_time, encode_page, prepare_image, tile_pages
+from evidencekit.assets.images import (
+    PreparedImage,
+    cache_key,
+    capture_time,
+    encode_page,
+    load_prepared,
+    prepare_image,
+    save_prepared,
+    tile_pages,
+)
 from evidencekit.assets.privacy import Masker
 from evidencekit.assets.sources import SourceInfo, file_mtime, sha256_file
 from evidencekit.assets.tables import prepare_table
@@ -45,7 +59,7 @@ from evidencekit.pdf.postprocess import finish_pdf, font_names
 from evidencekit.pdf.raster import iter_page_images
 from evidencekit.pdf.sources import PdfSourceError, normalise_pdf, unembedded_fonts
 from evidencekit.pdf.split import assemble_volume, extract_pages, page_count, plan_volumes
-from evidencekit.render import MARGIN_MM, content_box_mm, render_html
+from evidencekit.render import MARGIN_MM, content_box_mm, packaged_templates, render_html
 from evidencekit.render.context import PreparedExhibit, Slot, build_context, exhibit_capture
 from evidencekit.render.weasy import Rendered, harfbuzz_subset_available, render_pdf
 
@@ -66,6 +80,7 @@ class BuildOptions:
     page_images: PageImageOptions | None = None
     tsa: str | None = None
     archive: bool = False
+    force: bool = False
     progress: Progress | None = None
 
 
@@ -115,7 +130,7 @@ def _render(
         prepared, assets = prepare(case, work, paper, progress, settings, pdfa)
         exhibit_bytes = {
             pe.exhibit.label: sum(
-                (work / part.name).stat().st_size for _, img in pe.images for part in img.parts
+                assets[part.name].stat().st_size for _, img in pe.images for part in img.parts
             )
             for pe in prepared
         }
@@ -386,7 +401,7 @@ class ImageSettings:
     """How images are re-encoded; the fit ladder steps these down."""
 
     dpi: int = 200
-    quality: int = 85
+    quality: int = 80
 
     def describe(self) -> str:
         return f"images at {self.dpi} dpi, JPEG quality {self.quality}"
@@ -396,13 +411,54 @@ def fit_ladder(profile_dpi: int | None) -> list[ImageSettings]:
     """Steps tried in order when a size limit is exceeded: DPI first, then JPEG quality,
     then the per-page image budget (a lower DPI again)."""
     top = min(200, profile_dpi or 200)
-    steps = [(top, 85), (150, 85), (120, 85), (120, 75), (120, 65), (110, 55), (96, 45)]
+    steps = [(top, 80), (150, 80), (120, 80), (120, 70), (120, 60), (110, 50), (96, 45)]
     out: list[ImageSettings] = []
     for dpi, quality in steps:
         step = ImageSettings(min(dpi, top), quality)
         if step not in out:
             out.append(step)
     return out
+
+
+def build_key(case: Case, infos: dict[str, SourceInfo], options: dict[str, object]) -> str:
+    """Everything an output depends on: sources, manifest, profile, templates, options, tool
+    version and SOURCE_DATE_EPOCH. Equal keys mean an identical rebuild."""
+    h = hashlib.sha256()
+    h.update(case.manifest_path.read_bytes())
+    for rel, info in sorted(infos.items()):
+        h.update(f"{info.sha256}  {rel}\n".encode())
+    h.update(case.profile.model_dump_json().encode())
+    for folder in (packaged_templates(), case.root / "templates"):
+        if folder.is_dir():
+            for f in sorted(folder.rglob("*")):
+                if f.is_file():
+                    h.update(f.relative_to(folder).as_posix().encode() + f.read_bytes())
+    h.update(json.dumps(options, sort_keys=True, default=str).encode())
+    h.update(f"{__version__} {os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
+    return h.hexdigest()
+
+
+def _up_to_date(out_dir: Path, json_name: str, key: str) -> tuple[int, int, list[str]] | None:
+    """(pages, PDF size, other outputs) when the previous build had the same key and every
+    output still hashes as recorded; else None."""
+    try:
+        record = json.loads((out_dir / json_name).read_text(encoding="utf-8"))
+        if record.get("build_key") != key:
+            return None
+        sums = (out_dir / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    except (OSError, ValueError):
+        return None
+    for line in sums:
+        expected, _, name = line.partition("  ")
+        try:
+            if sha256_file(out_dir / name) != expected:
+                return None
+        except OSError:
+            return None
+    outputs = record.get("outputs", [])
+    if not outputs:
+        return None
+    return int(outputs[0]["pages"]), int(outputs[0]["size"]), [o["path"] for o in outputs[1:]]
 
 
 def _remove_stale(previous_json: Path, keep: set[str]) -> None:
@@ -471,6 +527,108 @@ def _pdf_slots(
     ]
 
 
+@dataclass(frozen=True)
+class _ImageJob:
+    """One image to prepare (picklable, for the process pool)."""
+
+    path: Path
+    rel: str
+    location: str
+    folder: Path
+    stem: str
+    box: tuple[float, float]
+    dpi: int
+    quality: int
+    redact: tuple[tuple[int, int, int, int], ...]
+
+
+def _run_image_job(job: _ImageJob) -> PreparedImage:
+    """Prepare one image into its cache folder (written whole, then renamed: atomic)."""
+    cached = load_prepared(job.folder)
+    if cached is not None:
+        return cached
+    job.folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=job.folder.parent))
+    try:
+        img = prepare_image(
+            job.path,
+            job.rel,
+            tmp,
+            job.stem,
+            box_mm=job.box,
+            dpi=job.dpi,
+            quality=job.quality,
+            redact=job.redact,
+        )
+        save_prepared(img, tmp)
+        try:
+            tmp.rename(job.folder)
+        except OSError:  # another build made the same entry meanwhile: use theirs
+            shutil.rmtree(tmp, ignore_errors=True)
+        return img
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def image_cache_dir(work: Path) -> Path:
+    """Where prepared images are kept between builds (EVIDENCEKIT_CACHE_DIR; 'off': none)."""
+    configured = os.environ.get("EVIDENCEKIT_CACHE_DIR")
+    if configured == "off":
+        return work / "images"
+    if configured:
+        return Path(configured) / "images"
+    return Path(platformdirs.user_cache_dir("evidencekit")) / "images"
+
+
+def prepare_images(
+    jobs: list[_ImageJob], progress: Progress | None, total: int
+) -> list[PreparedImage]:
+    """Prepare images over the cores; each worker holds one decoded image at a time."""
+    results: list[PreparedImage | None] = [None] * len(jobs)
+    todo = []
+    for i, job in enumerate(jobs):
+        cached = load_prepared(job.folder)
+        if cached is not None:
+            results[i] = cached
+        else:
+            todo.append(i)
+    done = len(jobs) - len(todo)
+    workers = min(os.cpu_count() or 1, len(todo))
+    if progress:
+        progress("images", done, total)
+    if workers <= 1 or len(todo) < 3:
+        for i in todo:
+            results[i] = _wrap_image_error(jobs[i], _run_image_job)
+            done += 1
+            if progress:
+                progress("images", done, total)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_run_image_job, jobs[i]): i for i in todo}
+            for future in as_completed(futures):
+                i = futures[future]
+                results[i] = _wrap_image_error(jobs[i], _result_of(future))
+                done += 1
+                if progress:
+                    progress("images", done, total)
+    return [r for r in results if r is not None]
+
+
+def _result_of(future: Future[PreparedImage]) -> Callable[[_ImageJob], PreparedImage]:
+    def get(_job: _ImageJob) -> PreparedImage:
+        return future.result()
+
+    return get
+
+
+def _wrap_image_error(job: _ImageJob, run: Callable[[_ImageJob], PreparedImage]) -> PreparedImage:
+    try:
+        return run(job)
+    except EvidenceError as e:
+        raise EvidenceError(str(e).split(": ", 1)[-1], file=job.rel, location=job.location) from e
+
+
 def prepare(
     case: Case,
     work: Path,
@@ -479,36 +637,53 @@ def prepare(
     settings: ImageSettings | None = None,
     pdfa: bool = False,
 ) -> tuple[list[PreparedExhibit], dict[str, Path]]:
-    """Decode and re-encode images, read tables; return per-exhibit assets and the file map."""
+    """Decode and re-encode images (in parallel, cached), read tables and transcripts;
+    return per-exhibit assets and the file map the renderer may serve."""
     box_w, box_h = content_box_mm(paper)
     box = (box_w, box_h - 72)  # room for the caption and, on an exhibit's first page, its band
     cfg = settings or ImageSettings()
+    cache = image_cache_dir(work)
     assets: dict[str, Path] = {}
     prepared: list[PreparedExhibit] = []
     total = sum(len(ex.files) for ex in case.exhibits)
-    done = 0
+    jobs: list[_ImageJob] = []
+    owners: list[tuple[PreparedExhibit, str]] = []
     for ex in case.exhibits:
         pe = PreparedExhibit(ex)
+        boxes: dict[str, tuple[tuple[int, int, int, int], ...]] = {
+            r.file: tuple((b[0], b[1], b[2], b[3]) for b in r.boxes) for r in ex.item.redact
+        }
         for k, sf in enumerate(ex.files):
-            stem = f"{ex.anchor}-{k + 1}"
             if sf.rel in ex.pdf_pages:
+                stem = f"{ex.anchor}-{k + 1}"
                 pe.slots.extend(_pdf_slots(sf, ex.pdf_pages[sf.rel], work, stem, paper, pdfa))
-                done += 1
                 continue
-            try:
-                img = prepare_image(
-                    sf.path, sf.rel, work, stem, box_mm=box, dpi=cfg.dpi, quality=cfg.quality
+            redact = boxes.get(sf.rel, ())
+            params = {"box": box, "dpi": cfg.dpi, "quality": cfg.quality, "redact": redact}
+            key = cache_key(sha256_file(sf.path), params)
+            jobs.append(
+                _ImageJob(
+                    sf.path,
+                    sf.rel,
+                    sf.location,
+                    cache / key[:2] / key,
+                    key[:20],
+                    box,
+                    cfg.dpi,
+                    cfg.quality,
+                    redact,
                 )
-            except EvidenceError as e:
-                raise EvidenceError(
-                    str(e).split(": ", 1)[-1], file=sf.rel, location=sf.location
-                ) from e
-            for part in img.parts:
-                assets[part.name] = work / part.name
-            pe.images.append((sf.rel, img))
-            done += 1
-            if progress:
-                progress("images", done, total)
+            )
+            owners.append((pe, sf.rel))
+        prepared.append(pe)
+    for job, img, (pe, rel) in zip(
+        jobs, prepare_images(jobs, progress, total), owners, strict=True
+    ):
+        for part in img.parts:
+            assets[part.name] = job.folder / part.name
+        pe.images.append((rel, img))
+    for pe in prepared:
+        ex = pe.exhibit
         masker = Masker(case.info.privacy)
         if ex.table_file is not None and ex.item.table is not None:
             pe.table = prepare_table(ex.table_file, ex.item.table, masker)
@@ -517,7 +692,6 @@ def prepare(
                 ex.transcript_file, ZoneInfo(case.timezone), dict(ex.item.participants), masker
             )
         pe.masked = dict(masker.counts)
-        prepared.append(pe)
     return prepared, assets
 
 
@@ -535,9 +709,15 @@ def evidence_record(
     """The evidence JSON: every source and output with hashes, times and page ranges."""
     exhibits_of: dict[str, list[str]] = {}
     shown: dict[str, str] = {}
+    renditions: dict[str, dict[str, object]] = {}
     for pe in prepared:
         for rel, img in pe.images:
             shown[rel] = img.note
+            renditions[rel] = {
+                **img.details,
+                **({"redacted_boxes": [list(b) for b in img.redacted]} if img.redacted else {}),
+                **({"animated": True} if img.animated else {}),
+            }
         for rel, (included, _) in pe.exhibit.pdf_pages.items():
             shown[rel] = "included page for page (vector, not rasterised): pages " + ",".join(
                 str(p + 1) for p in included
@@ -595,6 +775,8 @@ def evidence_record(
         }
         if sf.rel in shown:
             entry["shown_as"] = shown[sf.rel]
+        if sf.rel in renditions:
+            entry["rendition"] = renditions[sf.rel]
         sources.append(entry)
     return {
         "format": "evidencekit-evidence/1",
@@ -646,6 +828,46 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
     profile = case.profile
     pdfa = bool(opts.pdfa or case.manifest.output.pdfa or profile.pdfa)
     embed = bool(opts.embed_originals or case.manifest.output.embed_originals)
+    tsa_url = opts.tsa or (
+        case.manifest.output.timestamp.tsa if case.manifest.output.timestamp else None
+    )
+    key = build_key(
+        case,
+        infos,
+        {
+            "pdfa": pdfa,
+            "embed": embed,
+            "tsa": tsa_url,
+            "archive": opts.archive,
+            "images": asdict(opts.page_images or PageImageOptions()),
+        },
+    )
+    archive_missing = opts.archive and not (out_dir / f"{case.info.id}.archive.zip").exists()
+    if (
+        not (opts.force or archive_missing)
+        and (done := _up_to_date(out_dir, json_name, key)) is not None
+    ):
+        lap("up to date")
+        pages_done, size_done, extra_done = done
+        return BuildResult(
+            case=case,
+            pdf_path=out_dir / pdf_name,
+            json_path=out_dir / json_name,
+            sums_path=out_dir / "SHA256SUMS",
+            pages=pages_done,
+            pdf_size=size_done,
+            exhibits=len(case.exhibits),
+            sources=len(infos),
+            seconds=round(time.perf_counter() - started, 2),
+            stages=stages,
+            warnings=[
+                *warnings,
+                "nothing changed since the last build: outputs kept as they "
+                "are (verified); use --force to rebuild",
+            ],
+            extra_files=[out_dir / n for n in extra_done],
+            archive_path=out_dir / f"{case.info.id}.archive.zip" if opts.archive else None,
+        )
     originals = _originals(case, infos) if embed else []
     steps = fit_ladder(profile.limits.dpi)
     fit_log: list[str] = []
@@ -670,6 +892,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
         record["warnings"] = notes
         record["options"] = {"pdfa": pdfa, "embed_originals": embed}
         record["input_fingerprint"] = fingerprint
+        record["build_key"] = key
         record["fonts"] = font_names(made.pdf)
         # The PDF carries its evidence record: the sidecar without `outputs` (a file cannot
         # hold its own hash), so `verify` can compare the two.

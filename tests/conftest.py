@@ -77,6 +77,16 @@ evidence:
 """
 
 
+@pytest.fixture(scope="session", autouse=True)
+def image_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tests never touch the user's cache folder."""
+    import os
+
+    folder = tmp_path_factory.mktemp("cache")
+    os.environ["EVIDENCEKIT_CACHE_DIR"] = str(folder)
+    return folder
+
+
 @pytest.fixture
 def minimal_case(tmp_path: Path) -> Path:
     return write_case(tmp_path / "case", MINIMAL, {"shot.png": None})
