@@ -59,7 +59,7 @@ def main() -> None:
         # The stage figures come from the build's own summary.
 
         summary = subprocess.run(
-            evidencekit_cmd("build", str(manifest), "-o", str(out)),
+            evidencekit_cmd("build", "--force", str(manifest), "-o", str(out)),
             capture_output=True,
             text=True,
             check=True,

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from evidencekit.manifest import load_case
-from evidencekit.pipeline import build
+from evidencekit.pipeline import BuildOptions, build
 from evidencekit.profiles import load_profile, profile_names
 
 from .conftest import run_cli, write_case
@@ -205,3 +205,76 @@ def test_volumes_when_the_page_cap_bites(tmp_path: Path) -> None:
     assert seen == list(range(1, len(main.pages) + 1))  # continuous across volumes
     ev = json.loads((tmp_path / "o/FIT-1.evidence.json").read_text(encoding="utf-8"))
     assert {o["path"] for o in ev["outputs"]} >= {v.name for v in volumes}
+
+
+PROFILE_CASE = """\
+evidencekit: 1
+case: {id: PR-1, title: Profile test 测试, dispute: {reason: not as described}}
+evidence:
+  - {kind: product, title: Photo, files: [photo.jpg]}
+  - {kind: chat, title: Screens, files: [s1.png, s2.png]}
+  - kind: shipping
+    title: Tracking
+    events: [{at: 2025-10-01T10:00:00, location: Hangzhou, status: Delivered 已签收}]
+  - {kind: note, title: Note, description: "A **short** note."}
+"""
+
+
+@pytest.mark.parametrize("name", profile_names())
+def test_every_profile_meets_its_limits(tmp_path: Path, name: str) -> None:
+    from .conftest import make_png
+
+    folder = tmp_path / "c"
+    noisy_photo(folder / "photo.jpg", (1600, 1200))
+    make_png(folder / "s1.png", (1080, 2400))
+    make_png(folder / "s2.png", (1080, 2400))
+    manifest = write_case(folder, PROFILE_CASE)
+    result = build(manifest, BuildOptions(profile=name, out_dir=tmp_path / "o"))
+    profile = load_profile(name)
+    lim = profile.limits
+    out = tmp_path / "o"
+    ev = json.loads((out / "PR-1.evidence.json").read_text(encoding="utf-8"))
+    want = (612, 792) if profile.paper == "Letter" else (595, 842)
+    box = pypdf.PdfReader(result.pdf_path).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == want
+    if profile.output == "images":
+        images = sorted((out / "pages").iterdir())
+        assert images and (not lim.files or len(images) <= lim.files)
+        total = 0
+        for p in images:
+            size = p.stat().st_size
+            total += size
+            assert not lim.image_bytes or size <= lim.image_bytes
+            with Image.open(p) as im:
+                fmt = {"JPEG": "jpeg", "PNG": "png"}[im.format or ""]
+                assert fmt in profile.formats
+                dpi = im.info.get("dpi", (0, 0))[0]
+                assert not lim.dpi or dpi <= lim.dpi + 1
+        assert not lim.total_bytes or total <= lim.total_bytes
+    elif profile.output == "categories":
+        files = [o for o in ev["outputs"] if o["path"].endswith(".pdf") and o["path"] != "PR-1.pdf"]
+        assert files
+        for o in files:
+            assert not lim.file_bytes or o["size"] <= lim.file_bytes
+            assert not lim.pages_per_file or o["pages"] <= lim.pages_per_file
+        assert not lim.total_bytes or sum(o["size"] for o in files) <= lim.total_bytes
+    else:
+        pdf = ev["outputs"][0]
+        assert not lim.file_bytes or pdf["size"] <= lim.file_bytes
+        assert not lim.pages_per_file or pdf["pages"] <= lim.pages_per_file
+        assert "pdf" in profile.formats
+    for field_name, limit in lim.text_chars.items():
+        text = (out / f"PR-1.{field_name}.txt").read_text(encoding="utf-8").rstrip("\n")
+        assert lim.text_min_chars.get(field_name, 0) <= len(text) <= limit
+    if profile.pdfa:
+        from pikepdf import pdfa
+
+        assert pdfa.validate_written(result.pdf_path, "3b").verdict == "pass"
+
+
+def test_readme_lists_every_profile() -> None:
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in profile_names():
+        assert f"| `{name}` |" in readme, name

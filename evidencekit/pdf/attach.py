@@ -73,9 +73,13 @@ def attach_files(
 
 
 def _drop_empty_resources(pdf: pikepdf.Pdf) -> None:
+    # For PDF/A. Images: /Interpolate true is forbidden (it is only a viewer hint).
     # WeasyPrint writes empty /Pattern and /Shading dictionaries; the allow-list validator
     # cannot vouch for them even when empty, and they mean nothing.
     for obj in pdf.objects:
+        is_image = isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Image
+        if is_image and "/Interpolate" in obj:
+            del obj["/Interpolate"]
         if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
             res = obj.get("/Resources")
             if isinstance(res, pikepdf.Dictionary):
