@@ -178,7 +178,9 @@ def pdfa_built(pdf_case: Path) -> Path:
     for f in (pdf_case.parent / "docs").iterdir():
         (manifest.parent / "docs").mkdir(exist_ok=True)
         (manifest.parent / "docs" / f.name).write_bytes(f.read_bytes())
-    proc = run_cli("build", "-q", str(manifest), "--pdfa", "--embed-originals", env=ENV)
+    proc = run_cli(
+        "build", "-q", str(manifest), "--pdfa", "--embed-originals", "--page-images", env=ENV
+    )
     assert proc.returncode == 0, proc.stderr
     return manifest.parent / "out"
 
@@ -197,12 +199,14 @@ def test_pdfa_validates(pdfa_built: Path, pdf_case: Path, tmp_path: Path) -> Non
         str(pdfa_built.parent / "case.yaml"),
         "--pdfa",
         "--embed-originals",
+        "--page-images",
         "-o",
         str(tmp_path),
         env=ENV,
     )
     assert again.returncode == 0
-    assert (tmp_path / "PD-1.pdf").read_bytes() == (pdfa_built / "PD-1.pdf").read_bytes()
+    for name in ("PD-1.pdf", "PD-1.evidence.json", "SHA256SUMS", "pages/PD-1-p001.jpg"):
+        assert (tmp_path / name).read_bytes() == (pdfa_built / name).read_bytes(), name
     # A PDF whose fonts are not embedded cannot go into PDF/A: refused, naming it.
     refused = run_cli("build", "-q", str(pdf_case), "--pdfa", "-o", str(tmp_path / "x"), env=ENV)
     assert refused.returncode == 1
