@@ -278,3 +278,11 @@ def test_readme_lists_every_profile() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in profile_names():
         assert f"| `{name}` |" in readme, name
+
+
+def test_plain_text_of_markdown_keeps_word_breaks() -> None:
+    from evidencekit.render.markdown import markdown_to_text
+
+    assert markdown_to_text("shipped on\nSeptember 12 with **UPS**\n\n- one\n- two") == (
+        "shipped on September 12 with UPS\n- one\n- two"
+    )

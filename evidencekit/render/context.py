@@ -127,7 +127,10 @@ def chat_lines(messages: list[Message], tz: ZoneInfo, lang: str) -> list[ChatLin
         local = m.at.astimezone(tz)
         this_day = local.strftime("%Y-%m-%d")
         clock = local.strftime("%H:%M:%S" if local.second else "%H:%M")
-        head = f"{m.sender}（{t(f'role_{m.role}', lang)}） {clock}"
+        role = t(f"role_{m.role}", lang)
+        head = (
+            f"{m.sender}（{role}） {clock}" if lang == "zh-CN" else f"{m.sender} ({role}) {clock}"
+        )
         out.append(ChatLine(this_day if this_day != day else "", head, m.text, m.role == "seller"))
         day = this_day
     return out
@@ -423,6 +426,11 @@ def build_context(
         "orders": orders,
         "dispute": dispute,
         "statement_html": markdown_to_html(case.statement_text) if case.statement_text else "",
+        "statement_titled": bool(
+            case.statement_text and case.statement_text.lstrip().startswith("# ")
+        ),
+        "colon": "：" if lang == "zh-CN" else ": ",
+        "paren": ("（", "）") if lang == "zh-CN" else (" (", ")"),
         "exhibits": exhibits,
         "timeline": [
             {"time": fmt_time(when, tz), "text": text, "anchor": anchor, "label": label}

@@ -112,9 +112,9 @@ def markdown_to_text(text: str) -> str:
         elif tok.type == "inline":
             content = (
                 "".join(
-                    child.content
+                    " " if child.type in ("softbreak", "hardbreak") else child.content
                     for child in (tok.children or [])
-                    if child.type in ("text", "code_inline")
+                    if child.type in ("text", "code_inline", "softbreak", "hardbreak")
                 )
                 or tok.content
             )
