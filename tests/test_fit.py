@@ -250,6 +250,7 @@ def test_every_profile_meets_its_limits(tmp_path: Path, name: str) -> None:
                 assert fmt in profile.formats
                 dpi = im.info.get("dpi", (0, 0))[0]
                 assert not lim.dpi or dpi <= lim.dpi + 1
+                assert dpi >= 96  # still legible: never shrunk below 96 dpi at printed size
         assert not lim.total_bytes or total <= lim.total_bytes
     elif profile.output == "categories":
         files = [o for o in ev["outputs"] if o["path"].endswith(".pdf") and o["path"] != "PR-1.pdf"]
