@@ -16,33 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import evidencekit_cmd, size_mb, timed
-
-FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
-
-
-def screenshot(path: Path, n: int, height: int = 2400) -> None:
-    font = ImageFont.truetype(FONT, 34, index=2)
-    img = Image.new("RGB", (1080, height), "#ededed")
-    d = ImageDraw.Draw(img)
-    for k in range((height - 120) // 125):
-        y = 120 + k * 125
-        left = k % 2 == 0
-        d.rounded_rectangle(
-            (40 if left else 400, y, 680 if left else 1040, y + 95),
-            18,
-            fill="white" if left else "#9eea6a",
-        )
-        d.text(
-            (70 if left else 430, y + 25),
-            f"第{n}张 消息{k}：颜色与描述一致吗？",
-            font=font,
-            fill="black",
-        )
-    img.save(path)
+from common import evidencekit_cmd, screenshot, size_mb, timed
 
 
 def photo(path: Path, seed: int) -> None:
@@ -75,7 +52,8 @@ def make_case(folder: Path) -> Path:
             photo(p, i)
     manifest = folder / "case.yaml"
     manifest.write_text(
-        "evidencekit: 1\ncase: {id: IMG-1, title: 图片基准, profile: taobao}\nevidence:\n"
+        "evidencekit: 1\ncase: {id: IMG-1, title: 图片基准, profile: generic, language: zh-CN}\n"
+        "evidence:\n"
         "  - {kind: chat, title: 聊天截图, files: [chat/*.png]}\n"
         "  - {kind: chat, title: 长截图, files: [long.png]}\n"
         "  - {kind: product, title: 实拍照片, files: [photos/*.jpg]}\n",

@@ -45,7 +45,8 @@ def make_inputs(folder: Path) -> None:
         ("empty", "  - {kind: note, title: 说明, description: 空}\n"),
     ):
         (folder / f"{name}.yaml").write_text(
-            f"evidencekit: 1\ncase: {{id: R-{name}, title: 基准, profile: taobao}}\n"
+            f"evidencekit: 1\ncase: {{id: R-{name}, title: 基准, profile: generic, "
+            "language: zh-CN}\n"
             f"evidence:\n{item}",
             encoding="utf-8",
         )

@@ -33,3 +33,30 @@ def evidencekit_cmd(*args: str) -> list[str]:
 
 def size_mb(path: Path) -> float:
     return path.stat().st_size / 1e6
+
+
+FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+
+def screenshot(path: Path, n: int, height: int = 2400) -> None:
+    """A 1080-wide phone chat screenshot with Chinese text."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(FONT, 34, index=2)
+    img = Image.new("RGB", (1080, height), "#ededed")
+    d = ImageDraw.Draw(img)
+    for k in range((height - 120) // 125):
+        y = 120 + k * 125
+        left = k % 2 == 0
+        d.rounded_rectangle(
+            (40 if left else 400, y, 680 if left else 1040, y + 95),
+            18,
+            fill="white" if left else "#9eea6a",
+        )
+        d.text(
+            (70 if left else 430, y + 25),
+            f"第{n}张 消息{k}：颜色与描述一致吗？",
+            font=font,
+            fill="black",
+        )
+    img.save(path)

@@ -36,7 +36,7 @@ pillow_heif.register_heif_opener()
 MAX_PIXELS = 100_000_000  # refuse decompression bombs above this many pixels
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 MAX_FRAMES = 200  # pages of a multi-page TIFF
-ENCODER_VERSION = 4  # bump when the output of prepare_image changes (cache key)
+ENCODER_VERSION = 5  # bump when the output of prepare_image changes (cache key)
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -72,7 +72,9 @@ def _refuse(rel: str, msg: str) -> EvidenceError:
     return EvidenceError(msg, file=rel)
 
 
-def _open(path: Path, rel: str, *, load: bool = True) -> Image.Image:
+def _open(
+    path: Path, rel: str, *, load: bool = True, draft: tuple[int, int] | None = None
+) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -84,6 +86,9 @@ def _open(path: Path, rel: str, *, load: bool = True) -> Image.Image:
                     "(refused as a possible decompression bomb); scale it down"
                 )
                 raise _refuse(rel, msg)
+            if draft and img.format == "JPEG":
+                # DCT scaling: a 12 MP photo decodes at 1/2 or 1/4 size, never below `draft`.
+                img.draft("RGB", draft)
             if load:
                 img.load()
     except EvidenceError:
@@ -264,7 +269,8 @@ def prepare_image(
     cut into parts rather than shrunk. Redaction boxes are burned into the pixels first.
     """
     dpi = min(dpi, 300)
-    img = _open(path, rel)
+    side = int(max(box_mm) / 25.4 * dpi) + 1
+    img = _open(path, rel, draft=None if redact else (side, side))
     try:
         frames, animated = _frames(img, rel)
         prepared = [_flatten(f) for f in frames]
@@ -348,7 +354,7 @@ def _slice(
         piece = rgb.crop((0, top, w, bottom)) if len(slices) > 1 else rgb
         if scale < 0.999:
             size = (max(1, round(piece.width * scale)), max(1, round(piece.height * scale)))
-            piece = piece.resize(size, Image.Resampling.LANCZOS)
+            piece = piece.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
         data, ext = _encode(piece, quality, screenshot)
         name = f"{stem}-{k}.{ext}"
         (out_dir / name).write_bytes(data)

@@ -7,23 +7,27 @@ import io
 import pikepdf
 
 
+def _copy_pages(src: pikepdf.Pdf, dst: pikepdf.Pdf, pages: list[int], nums: pikepdf.Array) -> bytes:
+    """Append the 1-based pages of src to dst, labelled with the dossier's own page numbers
+    (so "p. 7" still means page 7), copy the metadata and save deterministically."""
+    offset = len(dst.pages)
+    for i, n in enumerate(pages):
+        dst.pages.append(src.pages[n - 1])
+        if i == 0 or pages[i - 1] != n - 1:
+            nums.append(offset + i)
+            nums.append(pikepdf.Dictionary(S=pikepdf.Name.D, St=n))
+    dst.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
+    if "/Info" in src.trailer:
+        dst.docinfo = dst.copy_foreign(src.docinfo)  # type: ignore[assignment]
+    out = io.BytesIO()
+    dst.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
 def extract_pages(pdf_bytes: bytes, pages: list[int]) -> bytes:
     """A new PDF with the given 1-based pages, in order; labels keep the dossier's numbers."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as src, pikepdf.new() as dst:
-        for n in pages:
-            dst.pages.append(src.pages[n - 1])
-        # Page labels show the dossier's own page numbers, so "p. 7" still means page 7.
-        nums = pikepdf.Array()
-        for i, n in enumerate(pages):
-            if i == 0 or pages[i - 1] != n - 1:
-                nums.append(i)
-                nums.append(pikepdf.Dictionary(S=pikepdf.Name.D, St=n))
-        dst.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
-        if "/Info" in src.trailer:
-            dst.docinfo = dst.copy_foreign(src.docinfo)  # type: ignore[assignment]
-        out = io.BytesIO()
-        dst.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        return out.getvalue()
+        return _copy_pages(src, dst, pages, pikepdf.Array())
 
 
 def page_count(pdf_bytes: bytes) -> int:
@@ -61,19 +65,7 @@ def assemble_volume(front: bytes, pdf_bytes: bytes, pages: list[int], front_labe
         pikepdf.new() as dst,
     ):
         dst.pages.extend(head.pages)
-        for n in pages:
-            dst.pages.append(src.pages[n - 1])
         nums = pikepdf.Array()
         nums.append(0)
         nums.append(pikepdf.Dictionary(P=pikepdf.String(front_label)))
-        offset = len(head.pages)
-        for i, n in enumerate(pages):
-            if i == 0 or pages[i - 1] != n - 1:
-                nums.append(offset + i)
-                nums.append(pikepdf.Dictionary(S=pikepdf.Name.D, St=n))
-        dst.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
-        if "/Info" in src.trailer:
-            dst.docinfo = dst.copy_foreign(src.docinfo)  # type: ignore[assignment]
-        out = io.BytesIO()
-        dst.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        return out.getvalue()
+        return _copy_pages(src, dst, pages, nums)
