@@ -52,8 +52,8 @@ def _schema() -> dict[str, object]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://evidencekit.invalid/schema/manifest-1.json",
-        "title": "evidencekit manifest, version 1",
         **schema,
+        "title": "evidencekit manifest, version 1",
     }
 
 

@@ -221,3 +221,15 @@ def test_load_case_raises_typed_error(tmp_path: Path) -> None:
     with pytest.raises(ManifestError) as info:
         load_case(m)
     assert info.value.problems[0].line == 9
+
+
+def test_schema_printed_and_shipped_with_the_examples() -> None:
+    from .conftest import ROOT
+
+    proc = run_cli("schema")
+    assert proc.returncode == 0
+    schema = __import__("json").loads(proc.stdout)
+    assert schema["title"].startswith("evidencekit manifest")
+    case = schema["$defs"]["CaseInfo"]["properties"]["timezone"]
+    assert "IANA time zone" in case["description"]  # field docstrings become descriptions
+    assert (ROOT / "examples/evidencekit.schema.json").read_text(encoding="utf-8") == proc.stdout
