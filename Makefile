@@ -3,9 +3,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SYSDEPS := fonts-noto-cjk fonts-noto-color-emoji fonts-dejavu-core libharfbuzz-subset0 \
-           libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fontconfig openssl
+           libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fontconfig openssl fonts-urw-base35
 
-.PHONY: demo test lint bench sysdeps clean
+.PHONY: demo test lint bench sysdeps clean corpus
 
 sysdeps:
 	@missing=""; for p in $(SYSDEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -26,7 +26,10 @@ demo: sysdeps $(STAMP)
 	  echo "== $$case"; $(VENV)/bin/evidencekit build -q "$$case" || exit $$?; \
 	done
 
-test: sysdeps $(STAMP)
+corpus: $(STAMP)
+	$(PY) tests/corpora.py
+
+test: sysdeps $(STAMP) corpus
 	$(VENV)/bin/ruff check evidencekit tests bench
 	$(VENV)/bin/ruff format --check evidencekit tests bench
 	$(VENV)/bin/mypy

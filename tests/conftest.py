@@ -9,10 +9,20 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(ROOT.glob("examples/*/case.yaml"))
+
+# Property tests: no per-example deadline (a loaded 2-core CI machine is slow), a fixed budget.
+settings.register_profile(
+    "evidencekit",
+    deadline=None,
+    max_examples=150,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile("evidencekit")
 
 
 def make_png(path: Path, size: tuple[int, int] = (400, 800), color: str = "#dde") -> Path:
