@@ -70,6 +70,12 @@ class RenderError(EvidencekitError):
     exit_code = 70
 
 
+class InternalError(EvidencekitError):
+    """A broken invariant inside evidencekit (a bug), e.g. a naive time past the manifest."""
+
+    exit_code = 70
+
+
 class UsageError(EvidencekitError):
     """The command was used wrongly (e.g. a target that exists and would be overwritten)."""
 

@@ -5,6 +5,7 @@ Every problem is collected before stopping; each names the manifest line and pat
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import glob
 import os
@@ -14,15 +15,18 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path, PurePosixPath
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from wcmatch import glob as wcglob
 
 from evidencekit.checks import missing_expected, reason_class
 from evidencekit.errors import ManifestError, Problem
 from evidencekit.model import (
     EVIDENCE_KINDS,
+    FIRST_YEAR,
+    LAST_YEAR,
     Case,
     CaseInfo,
     ChatEvidence,
@@ -74,14 +78,49 @@ Path_ = tuple[str | int, ...]
 # ---------------------------------------------------------------- YAML with marks
 
 
+# Bounds on what a manifest may ask of the loader (hostile or broken files).
+MAX_ALIASES = 100  # YAML aliases (*name) in one manifest
+MAX_NODES = 200_000  # values after alias expansion: a "billion laughs" manifest stops here
+MAX_TEXT = 200_000  # characters in one value (Markdown included)
+MAX_DEPTH = 200  # nesting of mappings and lists
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1 timestamp/yes-no guessing: pydantic parses those."""
+    """SafeLoader without YAML 1.1 timestamp/yes-no guessing: pydantic parses those.
+
+    It also counts aliases while composing, so an alias bomb is refused before it grows.
+    """
+
+    aliases = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                event = self.peek_event()
+                raise _Refused(
+                    f"the manifest uses more than {MAX_ALIASES} YAML aliases (*name)",
+                    event.start_mark,
+                    "write the values out; evidencekit refuses alias bombs",
+                )
+        return super().compose_node(parent, index)
 
 
 _Loader.yaml_implicit_resolvers = {
     key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+class _Refused(Exception):
+    """A manifest the loader will not expand (alias bombs, recursion, absurd sizes)."""
+
+    def __init__(self, message: str, mark: yaml.Mark | None, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+        self.hint = hint
 
 
 @dataclass
@@ -107,15 +146,64 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+@dataclass
+class _Walk:
+    """State of one conversion: the nodes being converted (recursion) and the node budget."""
+
+    open: set[int] = field(default_factory=set)
+    nodes: int = 0
+
+
 def _convert(
-    loader: _Loader, node: yaml.Node, path: Path_, marks: Marks, problems: list[Problem], fn: str
+    loader: _Loader,
+    node: yaml.Node,
+    path: Path_,
+    marks: Marks,
+    problems: list[Problem],
+    fn: str,
+    walk: _Walk | None = None,
+) -> Any:
+    walk = walk or _Walk()
+    walk.nodes += 1
+    if walk.nodes > MAX_NODES:
+        raise _Refused(
+            f"the manifest expands to more than {MAX_NODES} values",
+            node.start_mark,
+            "YAML aliases (*name) that repeat large blocks are refused; write the values out",
+        )
+    if id(node) in walk.open:
+        raise _Refused(
+            "a YAML alias refers to the block that contains it (a recursive alias)",
+            node.start_mark,
+            "remove the anchor (&name) or the alias (*name)",
+        )
+    if len(walk.open) >= MAX_DEPTH:
+        raise _Refused(f"the manifest nests deeper than {MAX_DEPTH} levels", node.start_mark)
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        walk.open.add(id(node))
+        try:
+            return _convert_collection(loader, node, path, marks, problems, fn, walk)
+        finally:
+            walk.open.discard(id(node))
+    return _convert_scalar(loader, node, path, marks, problems, fn)
+
+
+def _convert_collection(
+    loader: _Loader,
+    node: yaml.MappingNode | yaml.SequenceNode,
+    path: Path_,
+    marks: Marks,
+    problems: list[Problem],
+    fn: str,
+    walk: _Walk,
 ) -> Any:
     marks.values[path] = _mark(node)
     if isinstance(node, yaml.MappingNode):
+        _check_merges(node, walk)
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
         for knode, vnode in node.value:
-            key = _convert(loader, knode, (*path, "\0key"), marks, problems, fn)
+            key = _convert(loader, knode, (*path, "\0key"), marks, problems, fn, walk)
             if not isinstance(key, str | int):
                 line, col = _mark(knode)
                 problems.append(Problem("keys must be plain text", fmt_path(path), fn, line, col))
@@ -134,14 +222,80 @@ def _convert(
                     )
                 )
             marks.keys[(*path, key)] = _mark(knode)
-            out[key] = _convert(loader, vnode, (*path, key), marks, problems, fn)
+            out[key] = _convert(loader, vnode, (*path, key), marks, problems, fn, walk)
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(loader, child, (*path, i), marks, problems, fn)
-            for i, child in enumerate(node.value)
-        ]
+    return [
+        _convert(loader, child, (*path, i), marks, problems, fn, walk)
+        for i, child in enumerate(node.value)
+    ]
+
+
+def _check_merges(node: yaml.MappingNode, walk: _Walk) -> None:
+    """Refuse merges (<<: *name) that loop or multiply: PyYAML would recurse or copy without end."""
+
+    def size(n: yaml.MappingNode, seen: set[int], memo: dict[int, int]) -> int:
+        if id(n) in memo:
+            return memo[id(n)]
+        total = 0
+        for knode, vnode in n.value:
+            if knode.tag != "tag:yaml.org,2002:merge":
+                total += 1
+                continue
+            for sub in vnode.value if isinstance(vnode, yaml.SequenceNode) else [vnode]:
+                if not isinstance(sub, yaml.MappingNode):
+                    continue
+                if id(sub) in seen or id(sub) in walk.open:
+                    raise _Refused(
+                        "a YAML merge (<<: *name) refers to the mapping that contains it",
+                        knode.start_mark,
+                        "remove the anchor (&name) or the merge",
+                    )
+                seen.add(id(sub))
+                total += size(sub, seen, memo)
+                seen.discard(id(sub))
+        if total > MAX_NODES:
+            raise _Refused(
+                f"YAML merges (<<: *name) expand to more than {MAX_NODES} values",
+                n.start_mark,
+                "write the values out",
+            )
+        memo[id(n)] = total
+        return total
+
+    size(node, {id(node)}, {})
+
+
+def _convert_scalar(
+    loader: _Loader, node: yaml.Node, path: Path_, marks: Marks, problems: list[Problem], fn: str
+) -> Any:
+    marks.values[path] = _mark(node)
     assert isinstance(node, yaml.ScalarNode)
+    line, col = _mark(node)
+    if len(node.value) > MAX_TEXT:
+        problems.append(
+            Problem(
+                f"this value has {len(node.value)} characters; at most {MAX_TEXT} are accepted",
+                fmt_path(path),
+                fn,
+                line,
+                col,
+                "put long text in a Markdown file and name it, or shorten it",
+            )
+        )
+        return ""
+    bad = _CONTROL.search(node.value)
+    if bad:
+        problems.append(
+            Problem(
+                f"control character U+{ord(bad[0]):04X} in a value",
+                fmt_path(path),
+                fn,
+                line,
+                col,
+                "remove it (escapes such as \\0 or \\x01 in quoted text included)",
+            )
+        )
+        return ""
     tag = node.tag
     if tag == "tag:yaml.org,2002:bool" and node.value.lower() not in ("true", "false"):
         return node.value  # yes/no/on/off stay text
@@ -149,8 +303,21 @@ def _convert(
         try:
             return Decimal(node.value.replace("_", ""))  # exact amounts, never binary floats
         except InvalidOperation:
-            return loader.construct_object(node)
-    return loader.construct_object(node)
+            pass
+    try:
+        return loader.construct_object(node)
+    except ValueError:  # e.g. an integer longer than Python converts (4300 digits)
+        problems.append(
+            Problem(
+                "this value cannot be read as a number",
+                fmt_path(path),
+                fn,
+                line,
+                col,
+                "quote it to keep it as text",
+            )
+        )
+        return ""
 
 
 def load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
@@ -173,18 +340,26 @@ def load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
                 ]
             )
         data = _convert(loader, node, (), marks, problems, filename)
+    except _Refused as e:
+        line, col = (e.mark.line + 1, e.mark.column + 1) if e.mark else (0, 0)
+        raise ManifestError([Problem(e.message, "", filename, line, col, e.hint)]) from None
+    except RecursionError:
+        msg = "the manifest nests too deeply to read"
+        raise ManifestError([Problem(msg, file=filename, hint="flatten it")]) from None
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        what = " ".join(x for x in (e.context, e.problem) if x)
+        raise ManifestError([_syntax_problem(e, text, filename)]) from e
+    except yaml.reader.ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1
+        col = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        what = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
         raise ManifestError(
             [
                 Problem(
-                    f"YAML syntax error: {what}",
+                    f"the manifest contains a control character ({what})",
                     file=filename,
                     line=line,
                     col=col,
-                    hint="check indentation and quoting on this line",
+                    hint="remove it; save case.yaml as plain UTF-8 text",
                 )
             ]
         ) from e
@@ -195,6 +370,85 @@ def load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
     if problems:
         raise ManifestError(problems)
     return data, marks
+
+
+_FULLWIDTH_COLON = "\uff1a"
+_FULLWIDTH_SPACE = "\u3000"
+
+
+def _comment_cut(line: str) -> int | None:
+    """Column (0-based) of a ` #` that cuts an unquoted value, or None."""
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"" and (i == 0 or line[i - 1] in " [{,:"):
+            quote = ch
+        elif ch == "#" and i > 0 and line[i - 1] in " \t":
+            before = line[:i].strip()
+            # A comment after a complete `key: value` is fine; inside [...] or after text it is not.
+            opened = before.count("[") + before.count("{") - before.count("]") - before.count("}")
+            if opened > 0:
+                return i
+            return None
+    return None
+
+
+def _syntax_problem(e: yaml.MarkedYAMLError, text: str, fn: str) -> Problem:
+    """A YAML syntax error, with a hint for the pitfalls people actually hit."""
+    mark = e.problem_mark or e.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    what = " ".join(x for x in (e.context, e.problem) if x)
+    lines = text.splitlines()
+    first = min(line, e.context_mark.line + 1 if e.context_mark else line)
+    nearby = range(max(first, line - 3, 1), min(line, len(lines)) + 1)
+    hint = "check indentation and quoting on this line"
+    for n in nearby:
+        cut = _comment_cut(lines[n - 1])
+        if cut is not None:
+            return Problem(
+                "YAML syntax error: ' #' starts a comment, so the rest of this line is cut off",
+                "",
+                fn,
+                n,
+                cut + 1,
+                'quote the value, e.g. "orders/Order #1083 receipt.pdf"',
+            )
+    for n in (line, line - 1):
+        text_n = lines[n - 1] if 0 < n <= len(lines) else ""
+        if "\t" in text_n[: len(text_n) - len(text_n.lstrip())] or (n == line and "'\\t'" in what):
+            return Problem(
+                f"YAML syntax error: {what}",
+                "",
+                fn,
+                n,
+                1,
+                "a tab is used for indentation; YAML indents with spaces only",
+            )
+        indent = text_n[: len(text_n) - len(text_n.lstrip(" " + _FULLWIDTH_SPACE))]
+        if _FULLWIDTH_SPACE in indent or (_FULLWIDTH_SPACE in text_n and n == line):
+            return Problem(
+                f"YAML syntax error: {what}",
+                "",
+                fn,
+                n,
+                text_n.index(_FULLWIDTH_SPACE) + 1,
+                "this line has a full-width space '\u3000' (typed by a Chinese input method);"
+                " use ordinary spaces",
+            )
+        key = text_n.split(":", 1)[0]
+        if _FULLWIDTH_COLON in key:
+            return Problem(
+                f"YAML syntax error: {what}",
+                "",
+                fn,
+                n,
+                text_n.index(_FULLWIDTH_COLON) + 1,
+                "this line has a full-width colon '\uff1a' (typed by a Chinese input method);"
+                " YAML needs ':' followed by a space after a key",
+            )
+    return Problem(f"YAML syntax error: {what}", "", fn, line, col, hint)
 
 
 # ---------------------------------------------------------------- validation
@@ -318,6 +572,13 @@ def _problems_from_validation(
             msg = f"unknown manifest version {e.get('input')!r}"
             hint = "this evidencekit reads manifest version 1: `evidencekit: 1`"
             line, col = marks.at(path)
+        elif etype == "datetime_range":
+            msg = f"date/time {e.get('input')!s} is out of range"
+            hint = f"evidencekit accepts the years {FIRST_YEAR} to {LAST_YEAR}"
+            line, col = marks.at(path)
+        elif etype == "text_too_long":
+            hint = "shorten it; long text belongs in description: or the statement"
+            line, col = marks.at(path)
         elif etype.startswith("datetime"):
             msg = f"not a valid date/time: {e.get('input')!r}"
             hint = "use ISO 8601, e.g. 2025-10-04T10:00:00 or 2025-10-04T10:00:00+08:00"
@@ -342,6 +603,32 @@ def natural_key(text: str) -> list[Any]:
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", text)]
 
 
+_SUFFIX = re.compile(r"\.([A-Za-z0-9]+)$")
+_GLOB_FLAGS = wcglob.GLOBSTAR | wcglob.NODIR  # `**` does not follow links: loops end
+MAX_NAME_BYTES = 255  # one path component (ext4, APFS, NTFS)
+MAX_PATH_BYTES = 1024
+MAX_SEEN = 2000  # files looked at to suggest a closer name
+
+
+def _any_case_suffix(pattern: str) -> str:
+    """'product/*.jpg' -> 'product/*.[jJ][pP][gG]': phones write IMG_0412.JPG."""
+    m = _SUFFIX.search(pattern)
+    if not m:
+        return pattern
+    ext = "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in m[1])
+    return pattern[: m.start(1)] + ext
+
+
+def _literal_base(pattern: str) -> str:
+    """The folder part of a glob before its first wildcard ('' for the case folder)."""
+    parts = []
+    for part in pattern.split("/")[:-1]:
+        if glob.has_magic(part):
+            break
+        parts.append(part)
+    return "/".join(p for p in parts if p not in ("", "."))
+
+
 @dataclass
 class _Resolver:
     root: Path
@@ -349,6 +636,8 @@ class _Resolver:
     marks: Marks
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    out_dir: Path | None = None  # resolved output folder: never read as evidence
+    lines: list[str] = field(default_factory=list)  # the manifest's text, for hints
 
     def problem(self, path: Path_, msg: str, hint: str = "", *, warning: bool = False) -> None:
         line, col = self.marks.at(path)
@@ -360,6 +649,9 @@ class _Resolver:
     def _contained(self, path: Path_, raw: str) -> bool:
         if not raw.strip():
             self.problem(path, "empty path")
+            return False
+        if _CONTROL.search(raw):
+            self.problem(path, f"path {raw!r} contains a control character")
             return False
         pure = PurePosixPath(raw.replace("\\", "/"))
         if pure.is_absolute() or re.match(r"^[A-Za-z]:", raw):
@@ -376,6 +668,15 @@ class _Resolver:
                 "copy the file into the case folder and name it relative to case.yaml",
             )
             return False
+        long = [p for p in pure.parts if len(p.encode("utf-8", "replace")) > MAX_NAME_BYTES]
+        if long or len(raw.encode("utf-8", "replace")) > MAX_PATH_BYTES:
+            self.problem(
+                path,
+                f"path {raw[:60]!r}… is too long",
+                f"a file or folder name may have at most {MAX_NAME_BYTES} bytes (UTF-8), a path"
+                f" {MAX_PATH_BYTES}; rename the file",
+            )
+            return False
         return True
 
     def _inside(self, path: Path_, raw: str, candidate: Path) -> Path | None:
@@ -390,46 +691,73 @@ class _Resolver:
             return None
         return real
 
+    def _in_output(self, real: Path) -> bool:
+        return self.out_dir is not None and real.is_relative_to(self.out_dir)
+
+    def _output_problem(self, path: Path_, raw: str) -> None:
+        assert self.out_dir is not None
+        out = self.out_dir.relative_to(self.root).as_posix()
+        self.problem(
+            path,
+            f"{raw!r} is inside the output folder {out}/",
+            "outputs are never read as evidence: move the file out of "
+            f"{out}/, or set output.dir to another folder",
+        )
+
+    def _seen(self, base: str) -> list[str]:
+        """Files under `base` (or the case folder), to suggest the closest to a missing name."""
+        top = self.root / base if base and (self.root / base).is_dir() else self.root
+        found: list[str] = []
+        for folder, dirs, names in os.walk(top):
+            here = Path(folder)
+            dirs[:] = sorted(d for d in dirs if not self._in_output((here / d).resolve()))
+            found.extend((here / n).relative_to(self.root).as_posix() for n in sorted(names))
+            if len(found) >= MAX_SEEN:
+                break
+        return [f for f in found if f != self.fn]
+
+    def _closest(self, wanted: str, base: str) -> str:
+        seen = self._seen(base)
+        if not seen:
+            return f"there are no files under {base or '.'}/"
+        close = difflib.get_close_matches(wanted, seen, n=3, cutoff=0.4)
+        lower = wanted.lower()
+        close = [s for s in seen if s.lower() == lower][:1] + close
+        close = list(dict.fromkeys(close))
+        if not close:
+            where = f"under {base}/" if base else "in the case folder"
+            return f"files {where}: " + ", ".join(sorted(seen, key=natural_key)[:3])
+        more = f"; also close: {', '.join(close[1:])}" if len(close) > 1 else ""
+        return f"did you mean {close[0]!r}?{more}"
+
+    def _comment_hint(self, path: Path_) -> str:
+        """A value that ends where its manifest line has ` #`: YAML took the rest as a comment."""
+        line, _ = self.marks.at(path)
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if re.search(r"[^\s#'\"]\s+#", text):
+            return (
+                "' #' starts a comment in YAML, so the rest of the line was cut off: "
+                'quote the value, e.g. "orders/Order #1083 receipt.pdf"; '
+            )
+        return ""
+
     def files(self, path: Path_, raw: str, suffixes: set[str] | None = None) -> list[SourceFile]:
         """Resolve one entry (a path or a glob) to the files it names, in natural order."""
         if not self._contained(path, raw):
             return []
         pattern = raw.replace("\\", "/")
-        if glob.has_magic(pattern):
-            matches = [
-                m
-                for m in glob.glob(pattern, root_dir=self.root, recursive=True)
-                if (self.root / m).is_file()
-            ]
-            if not matches:
-                self.problem(
-                    path,
-                    f"no file matches {raw!r}",
-                    f"check the pattern against the files under {self.root.name}/",
-                )
-                return []
-            matches.sort(key=natural_key)
-        else:
-            if not (self.root / pattern).exists():
-                parent = (self.root / pattern).parent
-                near = []
-                if parent.is_dir():
-                    near = difflib.get_close_matches(
-                        Path(pattern).name, [p.name for p in parent.iterdir()], n=1
-                    )
-                self.problem(
-                    path, f"file not found: {raw!r}", f"did you mean {near[0]!r}?" if near else ""
-                )
-                return []
-            if (self.root / pattern).is_dir():
-                self.problem(path, f"{raw!r} is a folder", "name files or a glob like 'dir/*.png'")
-                return []
-            matches = [pattern]
+        try:
+            matches = self._match(path, raw, pattern)
+        except OSError as e:
+            self.problem(path, f"cannot read {raw!r}: {e.strerror}")
+            return []
         out = []
+        seen: set[Path] = set()
         for m in matches:
             real = self._inside(path, raw, self.root / m)
-            if real is None:
+            if real is None or real in seen:
                 continue
+            seen.add(real)
             rel = real.relative_to(self.root).as_posix()
             if suffixes is not None and real.suffix.lower() not in suffixes:
                 self._bad_type(path, rel, real, suffixes)
@@ -440,6 +768,69 @@ class _Resolver:
             where = f"{self.fn}:{line}:{col}: {fmt_path(path)}"
             out.append(SourceFile(rel=rel, path=real, location=where))
         return out
+
+    def _match(self, path: Path_, raw: str, pattern: str) -> list[str]:
+        if glob.has_magic(pattern):
+            found = [
+                m
+                for m in wcglob.glob(
+                    _any_case_suffix(pattern), flags=_GLOB_FLAGS, root_dir=self.root
+                )
+                if (self.root / m).is_file()
+            ]
+            matches = [m for m in found if not self._in_output((self.root / m).resolve())]
+            base = _literal_base(pattern)
+            if found and not matches and self._in_output((self.root / base).resolve()):
+                self._output_problem(path, raw)
+                return []
+            if not matches:
+                self.problem(
+                    path,
+                    f"no file matches {raw!r}",
+                    self._comment_hint(path) + self._closest(pattern, base),
+                )
+                return []
+            return sorted(matches, key=natural_key)
+        target = self.root / pattern
+        if not target.exists():
+            # Same name with the suffix in another case (IMG_0412.JPG for IMG_0412.jpg).
+            other = [
+                m
+                for m in wcglob.glob(
+                    _any_case_suffix(wcglob.escape(pattern)), flags=_GLOB_FLAGS, root_dir=self.root
+                )
+                if (self.root / m).is_file()
+            ]
+            if len(other) == 1:
+                target = self.root / other[0]
+            else:
+                parent = PurePosixPath(pattern).parent.as_posix()
+                self.problem(
+                    path,
+                    f"file not found: {raw!r}",
+                    self._comment_hint(path) + self._closest(pattern, parent),
+                )
+                return []
+        if target.is_dir():
+            self.problem(path, f"{raw!r} is a folder", "name files or a glob like 'dir/*.png'")
+            return []
+        if self._in_output(target.resolve()):
+            self._output_problem(path, raw)
+            return []
+        return [target.relative_to(self.root).as_posix()]
+
+    def normalise(self, path: Path_, raw: str) -> str | None:
+        """The case-relative POSIX path a plain entry names, exactly as files: resolves it."""
+        if not self._contained(path, raw):
+            return None
+        if glob.has_magic(raw):
+            self.problem(path, f"{raw!r}: give one file here, not a pattern")
+            return None
+        candidate = self.root / raw.replace("\\", "/")
+        real = candidate.resolve()
+        if not real.is_relative_to(self.root):
+            return None
+        return real.relative_to(self.root).as_posix()
 
     def _bad_type(self, path: Path_, rel: str, real: Path, suffixes: set[str]) -> None:
         self.problem(
@@ -560,20 +951,34 @@ def _read_events_csv(
     return out
 
 
-def load_case(
-    manifest_path: Path, *, profile: str | None = None, language: str | None = None
-) -> Case:
-    """Read, validate and resolve a manifest; raise ManifestError with every problem found.
-
-    profile and language override the manifest's (command-line options).
-    """
-    fn = manifest_path.name
-    try:
-        raw = manifest_path.read_bytes()
-    except OSError as e:
+def _decode_manifest(raw: bytes, fn: str) -> str:
+    """UTF-8 (with or without BOM), or UTF-16/32 with a BOM; anything else is refused."""
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError as e:
+                msg = f"the manifest starts like {codec.upper()} text but is not"
+                raise ManifestError([Problem(msg, file=fn, hint="save case.yaml as UTF-8")]) from e
+    head = raw[:4096]
+    if head.count(b"\x00") * 4 >= len(head) > 0:
+        # ASCII text in UTF-16 without a BOM: every other byte is zero.
         raise ManifestError(
-            [Problem(f"cannot read the manifest: {e.strerror}", file=str(manifest_path))]
-        ) from e
+            [
+                Problem(
+                    "the manifest looks like UTF-16 text without a byte-order mark",
+                    file=fn,
+                    line=1,
+                    col=1,
+                    hint="save case.yaml as UTF-8 (in Notepad: Save as… → Encoding: UTF-8)",
+                )
+            ]
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -589,6 +994,31 @@ def load_case(
                 )
             ]
         ) from e
+    if "\x00" in text:
+        at = text.index("\x00")
+        line = text.count("\n", 0, at) + 1
+        msg = "the manifest contains NUL bytes (a binary file, or text in another encoding)"
+        raise ManifestError(
+            [Problem(msg, file=fn, line=line, col=1, hint="save case.yaml as UTF-8 text")]
+        )
+    return text
+
+
+def load_case(
+    manifest_path: Path, *, profile: str | None = None, language: str | None = None
+) -> Case:
+    """Read, validate and resolve a manifest; raise ManifestError with every problem found.
+
+    profile and language override the manifest's (command-line options).
+    """
+    fn = manifest_path.name
+    try:
+        raw = manifest_path.read_bytes()
+    except OSError as e:
+        raise ManifestError(
+            [Problem(f"cannot read the manifest: {e.strerror}", file=str(manifest_path))]
+        ) from e
+    text = _decode_manifest(raw, fn)
     data, marks = load_yaml(text, fn)
     if not isinstance(data, dict):
         raise ManifestError(
@@ -607,28 +1037,45 @@ def load_case(
         update["language"] = language
     if update:
         manifest = manifest.model_copy(update={"case": manifest.case.model_copy(update=update)})
-    return resolve(manifest, manifest_path, marks)
+    return resolve(manifest, manifest_path, marks, text)
 
 
 def _check_redactions(
     res: _Resolver, base: Path_, redactions: list[Redaction], files: list[SourceFile]
-) -> None:
-    """Each redaction names one of the item's images, and its boxes lie inside it."""
+) -> list[Redaction]:
+    """Each redaction names one of the item's images, and its boxes lie inside it.
+
+    Returns the redactions with `file` normalised exactly as files: entries are (./a.png,
+    a\\b.png, a//b.png), one per image: later stages look redactions up by that path.
+    """
     from evidencekit.assets.images import image_size
     from evidencekit.errors import EvidenceError
 
     by_rel = {f.rel: f for f in files}
+    merged: dict[str, Redaction] = {}
     for k, red in enumerate(redactions):
         at = (*base, "redact", k)
-        rel = PurePosixPath(red.file.replace("\\", "/")).as_posix()
+        rel = res.normalise((*at, "file"), red.file)
+        if rel is None:
+            if not any(p.path == fmt_path((*at, "file")) for p in res.problems):
+                res.problem((*at, "file"), f"{red.file!r} is not one of this item's files")
+            continue
         sf = by_rel.get(rel)
         if sf is None:
+            # The suffix matches in any case, as in files: (IMG_0412.jpg names IMG_0412.JPG).
+            same = [f for f in files if f.rel.lower() == rel.lower()]
+            sf = same[0] if len(same) == 1 else None
+        if sf is None:
+            images = [f.rel for f in files if f.path.suffix.lower() in IMAGE_SUFFIXES]
             res.problem(
                 (*at, "file"),
                 f"{red.file!r} is not one of this item's files",
-                "name the image exactly as it is matched by files:",
+                "name the image as files: matches it"
+                + (": " + ", ".join(images[:5]) if images else " (this item has no images)"),
             )
             continue
+        prior = merged.get(sf.rel)
+        merged[sf.rel] = Redaction(file=sf.rel, boxes=[*(prior.boxes if prior else []), *red.boxes])
         if sf.path.suffix.lower() not in IMAGE_SUFFIXES:
             res.problem((*at, "file"), f"{rel}: only images can be redacted here")
             continue
@@ -644,6 +1091,7 @@ def _check_redactions(
                     f"box [{x}, {y}, {bw}, {bh}] is not inside the {w}×{h} image",
                     "boxes are [x, y, width, height] in pixels, as the image displays",
                 )
+    return list(merged.values())
 
 
 def _check_pdfs(
@@ -714,7 +1162,7 @@ def _check_records(res: _Resolver, info: CaseInfo, exhibits: list[Exhibit], tz: 
 
     delivered = [(ex, e) for ex in exhibits for e in ex.events if _DELIVERED.search(e.status)]
     for k, order in enumerate(info.orders):
-        placed = _aware(order.placed_at, tz)
+        placed = order.placed_at
         if placed is None:
             continue
         for ex, e in delivered:
@@ -782,10 +1230,32 @@ def _check_expected(
         )
 
 
-def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
+def _in_case_zone(manifest: Manifest, tz: ZoneInfo) -> Manifest:
+    """The manifest validated again with the case time zone: every time in it is aware."""
+    return Manifest.model_validate(manifest.model_dump(), context={"timezone": tz})
+
+
+def _output_dir(res: _Resolver, raw: str) -> Path | None:
+    """The resolved output folder; refused when it is the case folder (or holds it)."""
+    at: Path_ = ("output", "dir")
+    if not res._contained(at, raw):
+        return None
+    out = (res.root / raw.replace("\\", "/")).resolve()
+    if out == res.root or res.root.is_relative_to(out):
+        res.problem(
+            at,
+            f"output.dir {raw!r} is the case folder itself",
+            "outputs would mix with the evidence and could replace it: use a sub-folder such as"
+            " out",
+        )
+        return None
+    return out
+
+
+def resolve(manifest: Manifest, manifest_path: Path, marks: Marks, text: str = "") -> Case:
     """Second pass: profile, paths, cross-field checks."""
     root = manifest_path.parent.resolve()
-    res = _Resolver(root=root, fn=manifest_path.name, marks=marks)
+    res = _Resolver(root=root, fn=manifest_path.name, marks=marks, lines=text.splitlines())
     info = manifest.case
 
     try:
@@ -805,7 +1275,14 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
         profile = load_profile("generic")
     language = info.language or profile.language
     tzname = info.timezone or profile.timezone
-    tz = ZoneInfo(tzname)
+    try:
+        tz = ZoneInfo(tzname)
+    except (ZoneInfoNotFoundError, ValueError):
+        res.problem(("case", "profile"), f"the profile's time zone {tzname!r} is unknown")
+        tzname, tz = "UTC", ZoneInfo("UTC")
+    manifest = _in_case_zone(manifest, tz)
+    info = manifest.case
+    res.out_dir = _output_dir(res, manifest.output.dir)
 
     statement_file = None
     statement_text = None
@@ -820,6 +1297,14 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
                     statement_text = read_text(statement_file.path)
                 except ValueError as e:
                     res.problem(("case", "statement"), f"{statement_file.rel}: {e}")
+                if statement_text is not None and len(statement_text) > MAX_TEXT:
+                    res.problem(
+                        ("case", "statement"),
+                        f"{statement_file.rel}: {len(statement_text)} characters; at most "
+                        f"{MAX_TEXT} are accepted",
+                        "shorten the statement; put long documents in as PDF evidence",
+                    )
+                    statement_text = None
         else:
             statement_text = s
 
@@ -844,9 +1329,21 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
             )
         files: list[SourceFile] = []
         for j, entry in enumerate(item.files):
-            files.extend(res.files((*base, "files", j), entry, IMAGE_SUFFIXES | PDF_SUFFIXES))
+            found = res.files((*base, "files", j), entry, IMAGE_SUFFIXES | PDF_SUFFIXES)
+            have = {f.rel for f in files}
+            again = [f.rel for f in found if f.rel in have]
+            if again:
+                res.problem(
+                    (*base, "files", j),
+                    f"{', '.join(again[:3])}{' …' if len(again) > 3 else ''} already named by "
+                    "an earlier entry of this item; each file is shown once",
+                    warning=True,
+                )
+            files.extend(f for f in found if f.rel not in have)
         pdf_pages = _check_pdfs(res, base, item, files)
-        _check_redactions(res, base, item.redact, files)
+        redact = _check_redactions(res, base, item.redact, files)
+        if redact != item.redact:
+            item = item.model_copy(update={"redact": redact})
         table_file = None
         if item.table is not None:
             tpath = (*base, "table", "file")
@@ -866,10 +1363,7 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
                 if events_file:
                     events = _read_events_csv(res, (*base, "events"), events_file, tz)
             else:
-                events = [
-                    ShippingEvent(_aware(e.at, tz) or e.at, e.location, e.status)
-                    for e in item.events
-                ]
+                events = [ShippingEvent(e.at, e.location, e.status) for e in item.events]
         transcript_file = None
         if isinstance(item, ChatEvidence) and item.transcript is not None:
             transcript_file = res.one((*base, "transcript"), item.transcript, TRANSCRIPT_SUFFIXES)
@@ -901,7 +1395,7 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
                 events=tuple(events),
                 pdf_pages=pdf_pages,
                 transcript_file=transcript_file,
-                captured_at=_aware(item.captured_at, tz),
+                captured_at=item.captured_at,
             )
         )
 
@@ -913,7 +1407,6 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
                 f"no exhibit with id {ev.exhibit!r}",
                 "known ids: " + ", ".join(sorted(known, key=natural_key)),
             )
-    res._contained(("output", "dir"), manifest.output.dir)
     _check_records(res, info, exhibits, tz)
 
     _check_expected(res, profile, info.dispute.reason if info.dispute else None, exhibits)

@@ -4,15 +4,130 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from evidencekit.errors import InternalError
 
 CASE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+
+# ---------------------------------------------------------------- the one rule for time
+#
+# A time without an offset is read in the case time zone. The manifest is validated twice: once
+# to learn the case (and so its time zone), then again with the zone in the validation context
+# (manifest.resolve); only the second result reaches a Case, which refuses any naive time.
+
+# Times outside these years are refused: near year 1 or 9999 an offset overflows, and no
+# dispute evidence is dated there.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+def _time_from_text(value: object) -> object:
+    """ISO 8601 text only: pydantic would read bare numbers as Unix seconds (20251004 -> 1970)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str | int | Decimal) and not isinstance(value, bool):
+        text = str(value).strip()
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
+    raise PydanticCustomError("datetime_from_text", "not a valid date/time")
+
+
+def _in_case_zone(value: datetime, info: ValidationInfo) -> datetime:
+    zone = info.context.get("timezone") if isinstance(info.context, dict) else None
+    if value.tzinfo is None and zone is not None:
+        value = value.replace(tzinfo=zone)
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise PydanticCustomError(
+            "datetime_range", "date/time out of range", {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
+    return value
+
+
+Time = Annotated[datetime, BeforeValidator(_time_from_text), AfterValidator(_in_case_zone)]
+"""A manifest time: ISO 8601; made aware in the case time zone when the case is resolved."""
+
+
+MAX_LINE = 20_000  # characters in a one-line field (titles, names); Markdown: see manifest.py
+
+
+def _one_line(value: str) -> str:
+    if len(value) > MAX_LINE:
+        raise PydanticCustomError(
+            "text_too_long",
+            "{length} characters; at most {limit} are accepted here",
+            {"length": len(value), "limit": MAX_LINE},
+        )
+    return value
+
+
+Line = Annotated[str, AfterValidator(_one_line)]
+"""A one-line text field: titles, names, sources (bounded: layout cost grows with length)."""
+
+
+def aware_in(value: datetime, zone: tzinfo) -> datetime:
+    """The one rule: a time without an offset is read in the case time zone."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+
+
+def require_aware(value: datetime | None, what: str) -> None:
+    """Refuse a naive time where only aware ones may exist (past the manifest edge)."""
+    if value is None:
+        return
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        msg = (
+            f"internal error: {what} is {value!r}, a time without an offset past the manifest "
+            "(times must be made aware where they enter)"
+        )
+        raise InternalError(msg)
+    try:
+        value.astimezone(UTC)
+    except OverflowError as e:
+        msg = f"internal error: {what} is {value!r}, out of range"
+        raise InternalError(msg) from e
+
+
+def naive_times(obj: Any, where: str = "") -> list[str]:
+    """Paths of every naive datetime inside a model (lists, dicts and nested models)."""
+    if isinstance(obj, datetime):
+        return [where] if obj.utcoffset() is None else []
+    out: list[str] = []
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            out += naive_times(getattr(obj, name), f"{where}.{name}" if where else name)
+    elif isinstance(obj, list | tuple):
+        for i, x in enumerate(obj):
+            out += naive_times(x, f"{where}[{i}]")
+    elif isinstance(obj, dict):
+        for k, x in obj.items():
+            out += naive_times(x, f"{where}.{k}")
+    return out
+
+
+def _require_no_naive(obj: Any, what: str) -> None:
+    found = naive_times(obj)
+    if found:
+        msg = (
+            f"internal error: {what} holds times without an offset ({', '.join(found[:5])}); "
+            "only a resolved manifest may reach the later stages"
+        )
+        raise InternalError(msg)
 
 
 class _Model(BaseModel):
@@ -29,7 +144,7 @@ class Party(_Model):
 
     role: str
     """respondent, claimant, merchant, buyer, platform, ... (free text)."""
-    name: str
+    name: Line
     """The party's name or account name."""
     contact: str | None = None
     """Phone, e-mail or address, as it should appear on the cover."""
@@ -40,9 +155,9 @@ class Order(_Model):
 
     id: str
     """The platform's order number, verbatim (quote long numbers)."""
-    placed_at: datetime | None = None
+    placed_at: Time | None = None
     """When the order was placed (ISO 8601; without offset: case.timezone)."""
-    paid_at: datetime | None = None
+    paid_at: Time | None = None
     """When the order was paid."""
     amount: Decimal | None = None
     """Order amount, e.g. 299.00."""
@@ -57,7 +172,7 @@ class Dispute(_Model):
 
     reason: str | None = None
     """The platform's dispute reason, e.g. 商品与描述不符 or product_not_received."""
-    opened_at: datetime | None = None
+    opened_at: Time | None = None
     """When the dispute was opened."""
     claim: str | None = None
     """The buyer's claim in one or two sentences."""
@@ -70,9 +185,9 @@ class Dispute(_Model):
 class TimelineEvent(_Model):
     """An event that no evidence file carries."""
 
-    at: datetime
+    at: Time
     """When it happened."""
-    event: str
+    event: Line
     """What happened."""
     exhibit: str | None = None
     """Optional exhibit id that proves it (links the timeline entry)."""
@@ -92,7 +207,7 @@ class CaseInfo(_Model):
 
     id: str
     """Case identifier; used in file names, page headers and the Bates prefix."""
-    title: str
+    title: Line
     """One-line title shown on the cover."""
     profile: str = "generic"
     """Platform profile name (see `evidencekit profiles`) or a path to a profile YAML file."""
@@ -100,9 +215,9 @@ class CaseInfo(_Model):
     """Dossier language; overrides the profile's."""
     timezone: str | None = None
     """IANA time zone for times without an offset, e.g. Asia/Shanghai (default: the profile's)."""
-    submitted_to: str | None = None
+    submitted_to: Line | None = None
     """Who receives the dossier (platform, association, court)."""
-    prepared_by: str | None = None
+    prepared_by: Line | None = None
     """Who prepared it; becomes the PDF author."""
     parties: list[Party] = []
     """The parties."""
@@ -170,26 +285,26 @@ class TableSpec(_Model):
 class ShippingEventIn(_Model):
     """One tracking event."""
 
-    at: datetime
+    at: Time
     """When it happened."""
     location: str = ""
     """Where."""
-    status: str
+    status: Line
     """What the carrier recorded."""
 
 
 class _EvidenceBase(_Model):
     id: str | None = None
     """Exhibit id (default: assigned in order per the profile's style)."""
-    title: str
+    title: Line
     """What the reviewer sees as the exhibit title."""
     files: list[str] = []
     """Files or globs relative to the manifest (natural order)."""
-    captured_at: datetime | None = None
+    captured_at: Time | None = None
     """When the evidence was captured; default: from image metadata."""
-    source: str | None = None
+    source: Line | None = None
     """Where it comes from (page, system, carrier)."""
-    proves: str | None = None
+    proves: Line | None = None
     """What this exhibit shows (证明目的)."""
     description: str | None = None
     """Markdown shown under the header band."""
@@ -324,6 +439,9 @@ class ShippingEvent:
     location: str
     status: str
 
+    def __post_init__(self) -> None:
+        require_aware(self.at, "a shipping event's time")
+
 
 @dataclass(frozen=True)
 class Exhibit:
@@ -349,6 +467,10 @@ class Exhibit:
     # PDF files: rel -> (selected 0-based pages, password from password_env or "")
     pdf_pages: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        require_aware(self.captured_at, f"{self.label}: captured_at")
+        _require_no_naive(self.item, self.label)
+
     @property
     def kind(self) -> str:
         return self.item.kind
@@ -368,6 +490,9 @@ class Case:
     statement_file: SourceFile | None = None
     statement_text: str | None = None  # inline Markdown or the file's text
     warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require_no_naive(self.manifest, "the case")
 
     @property
     def info(self) -> CaseInfo:

@@ -42,7 +42,7 @@ from evidencekit.assets.transcripts import read_transcript
 from evidencekit.errors import EvidenceError, LimitError, RenderError
 from evidencekit.i18n import t, zh_number
 from evidencekit.manifest import IMAGE_SUFFIXES, load_case
-from evidencekit.model import Case, ChatEvidence, Profile, SourceFile
+from evidencekit.model import Case, ChatEvidence, Profile, SourceFile, aware_in
 from evidencekit.outputs import dump_json, sha256_bytes, sha256sums, write_atomic
 from evidencekit.outputs.integrity import append_history, input_fingerprint, write_archive
 from evidencekit.outputs.platform import (
@@ -390,7 +390,7 @@ def collect(case: Case, tz: ZoneInfo, progress: Progress | None) -> dict[str, So
                 ) from e
         if when is None:
             when, how = file_mtime(sf, tz), "file-mtime"
-        infos[sf.rel] = SourceInfo(sf, size, digest, when, how)
+        infos[sf.rel] = SourceInfo(sf, size, digest, aware_in(when, tz), how)
         if progress:
             progress("hash", n, len(sources))
     return infos

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from evidencekit.model import SourceFile
+from evidencekit.model import SourceFile, require_aware
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,9 @@ class SourceInfo:
     sha256: str
     captured_at: datetime | None
     captured_how: str  # manifest | exif | png-metadata | file-mtime | unknown
+
+    def __post_init__(self) -> None:
+        require_aware(self.captured_at, f"{self.file.rel}: capture time")
 
 
 def sha256_file(path: object) -> str:

@@ -17,7 +17,7 @@ from evidencekit.assets.sources import SourceInfo
 from evidencekit.assets.tables import PreparedTable
 from evidencekit.assets.transcripts import Message
 from evidencekit.i18n import t
-from evidencekit.model import Case, Exhibit, ShippingEvidence
+from evidencekit.model import Case, Exhibit, ShippingEvidence, require_aware
 from evidencekit.render import MARGIN_MM, content_box_mm
 from evidencekit.render.ledger import ChatLine, LedgerPage, chat_pages, ledger_pages
 from evidencekit.render.markdown import markdown_to_html
@@ -53,10 +53,11 @@ class Slot:
 
 
 def fmt_time(value: datetime | None, tz: ZoneInfo) -> str:
-    """A time in the case time zone, to the minute (seconds when present)."""
+    """A time in the case time zone, to the minute (seconds when present); times are aware."""
     if value is None:
         return ""
-    local = value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)
+    require_aware(value, "a time shown in the dossier")  # astimezone would guess a naive one
+    local = value.astimezone(tz)
     return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
 
 
@@ -322,14 +323,9 @@ def build_context(
         first_of_kind.setdefault(ex.kind, ex)
     tx = first_of_kind.get("transaction")
 
-    def aware(v: datetime) -> datetime:
-        return v if v.tzinfo else v.replace(tzinfo=tz)
-
     for ev in info.timeline:
         ref = by_id.get(ev.exhibit) if ev.exhibit else None
-        timeline.append(
-            (aware(ev.at), 0, ev.event, ref.anchor if ref else None, ref.label if ref else "")
-        )
+        timeline.append((ev.at, 0, ev.event, ref.anchor if ref else None, ref.label if ref else ""))
     orders = []
     for o in info.orders:
         amount = f"{o.amount} {o.currency or ''}".strip() if o.amount is not None else ""
@@ -344,7 +340,7 @@ def build_context(
         if o.placed_at:
             timeline.append(
                 (
-                    aware(o.placed_at),
+                    o.placed_at,
                     1,
                     t("order_placed", lang, id=o.id),
                     tx.anchor if tx else None,
@@ -354,7 +350,7 @@ def build_context(
         if o.paid_at:
             timeline.append(
                 (
-                    aware(o.paid_at),
+                    o.paid_at,
                     1,
                     t("order_paid", lang, id=o.id),
                     tx.anchor if tx else None,
@@ -373,7 +369,7 @@ def build_context(
         }
         if d.opened_at:
             timeline.append(
-                (aware(d.opened_at), 1, t("dispute_opened", lang, reason=d.reason or ""), None, "")
+                (d.opened_at, 1, t("dispute_opened", lang, reason=d.reason or ""), None, "")
             )
     timeline.sort(key=lambda x: (x[0], x[1]))
 
