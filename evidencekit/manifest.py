@@ -324,8 +324,9 @@ def load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
     """Parse YAML text into plain data plus marks; raise ManifestError on syntax errors."""
     marks = Marks()
     problems: list[Problem] = []
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader checks every character here
         node = loader.get_single_node()
         if node is None:
             raise ManifestError(
@@ -366,7 +367,8 @@ def load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
     except yaml.YAMLError as e:
         raise ManifestError([Problem(f"YAML error: {e}", file=filename)]) from e
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if problems:
         raise ManifestError(problems)
     return data, marks
@@ -717,6 +719,7 @@ class _Resolver:
         return [f for f in found if f != self.fn]
 
     def _closest(self, wanted: str, base: str) -> str:
+        base = base if base and (self.root / base).is_dir() else ""
         seen = self._seen(base)
         if not seen:
             return f"there are no files under {base or '.'}/"
@@ -727,7 +730,7 @@ class _Resolver:
         if not close:
             where = f"under {base}/" if base else "in the case folder"
             return f"files {where}: " + ", ".join(sorted(seen, key=natural_key)[:3])
-        more = f"; also close: {', '.join(close[1:])}" if len(close) > 1 else ""
+        more = f" Also close: {', '.join(close[1:])}" if len(close) > 1 else ""
         return f"did you mean {close[0]!r}?{more}"
 
     def _comment_hint(self, path: Path_) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -10,8 +11,9 @@ import pytest
 
 from evidencekit.errors import ManifestError
 from evidencekit.manifest import load_case, natural_key
+from evidencekit.pipeline import BuildOptions, build
 
-from .conftest import MINIMAL, make_png, png_bytes, run_cli, write_case
+from .conftest import MINIMAL, make_jpeg, make_png, png_bytes, run_cli, write_case
 
 
 def validate(manifest: Path) -> tuple[int, str]:
@@ -233,3 +235,252 @@ def test_schema_printed_and_shipped_with_the_examples() -> None:
     case = schema["$defs"]["CaseInfo"]["properties"]["timezone"]
     assert "IANA time zone" in case["description"]  # field docstrings become descriptions
     assert (ROOT / "examples/evidencekit.schema.json").read_text(encoding="utf-8") == proc.stdout
+
+
+# ---------------------------------------------------------------- globs and paths (#10, #17)
+
+
+def _problems(manifest: Path) -> list[str]:
+    with pytest.raises(ManifestError) as info:
+        load_case(manifest)
+    return [p.format() for p in info.value.problems]
+
+
+def test_glob_suffix_matches_any_case(tmp_path: Path) -> None:
+    make_jpeg(tmp_path / "product/IMG_0412.JPG")
+    make_jpeg(tmp_path / "product/IMG_0413.jpg")
+    m = write_case(tmp_path, MINIMAL.replace("[shot.png]", "['product/*.jpg']"))
+    found = [f.rel for f in load_case(m).exhibits[0].files]
+    assert found == ["product/IMG_0412.JPG", "product/IMG_0413.jpg"]
+    # Only the suffix: the rest of the pattern keeps its case.
+    m = write_case(tmp_path, MINIMAL.replace("[shot.png]", "['PRODUCT/*.jpg']"))
+    assert "no file matches 'PRODUCT/*.jpg'" in "\n".join(_problems(m))
+
+
+def test_plain_path_suffix_matches_any_case(tmp_path: Path) -> None:
+    make_jpeg(tmp_path / "product/IMG_0412.JPG")
+    m = write_case(tmp_path, MINIMAL.replace("[shot.png]", "[product/IMG_0412.jpg]"))
+    assert [f.rel for f in load_case(m).exhibits[0].files] == ["product/IMG_0412.JPG"]
+
+
+def test_glob_without_match_lists_closest_files(tmp_path: Path) -> None:
+    files: dict[str, bytes | str | None] = {"product/detail-1.png": None, "product/x.png": None}
+    m = write_case(tmp_path, MINIMAL.replace("[shot.png]", "['product/detail-*.jpg']"), files)
+    (problem,) = _problems(m)
+    assert "no file matches 'product/detail-*.jpg'" in problem
+    assert "hint: did you mean 'product/detail-1.png'?" in problem
+
+
+def test_redact_paths_are_normalised_like_files(tmp_path: Path) -> None:
+    text = MINIMAL.replace("[shot.png]", "[product/listing.png]") + (
+        "    redact:\n"
+        "      - {file: ./product/listing.png, boxes: [[10, 10, 50, 20]]}\n"
+        "      - {file: 'product\\listing.png', boxes: [[10, 100, 50, 20]]}\n"
+        "      - {file: product//listing.png, boxes: [[10, 200, 50, 20]]}\n"
+    )
+    m = write_case(tmp_path / "case", text, {"product/listing.png": None})
+    (red,) = load_case(m).exhibits[0].item.redact
+    assert red.file == "product/listing.png" and len(red.boxes) == 3
+    result = build(m, BuildOptions(out_dir=tmp_path / "out"))
+    record = json.loads(result.json_path.read_text(encoding="utf-8"))
+    (source,) = [s for s in record["sources"] if s["path"] == "product/listing.png"]
+    assert source["rendition"]["redacted_boxes"] == [
+        [10, 10, 50, 20],
+        [10, 100, 50, 20],
+        [10, 200, 50, 20],
+    ]
+
+
+def test_redact_must_name_one_of_the_items_files(tmp_path: Path) -> None:
+    text = MINIMAL + "    redact:\n      - {file: ./other.png, boxes: [[1, 1, 5, 5]]}\n"
+    m = write_case(tmp_path, text, {"shot.png": None, "other.png": None})
+    (problem,) = _problems(m)
+    assert "evidence[0].redact[0].file: './other.png' is not one of this item's files" in problem
+    assert "shot.png" in problem
+
+
+def test_file_listed_twice_appears_once(tmp_path: Path) -> None:
+    m = write_case(
+        tmp_path,
+        MINIMAL.replace("[shot.png]", "[shot.png, ./shot.png, '*.png']"),
+        {"shot.png": None},
+    )
+    case = load_case(m)
+    assert [f.rel for f in case.exhibits[0].files] == ["shot.png"]
+    assert len(case.warnings) == 2 and "each file is shown once" in case.warnings[0]
+
+
+def test_globstar_through_a_symlink_loop_ends_without_duplicates(tmp_path: Path) -> None:
+    files: dict[str, bytes | str | None] = {"a/b/1.png": None, "a/2.png": None}
+    m = write_case(tmp_path, MINIMAL.replace("[shot.png]", "['**/*.png']"), files)
+    (tmp_path / "a/b/loop").symlink_to(tmp_path / "a")
+    (tmp_path / "a/self").symlink_to(tmp_path)
+    case = load_case(m)
+    assert [f.rel for f in case.exhibits[0].files] == ["a/2.png", "a/b/1.png"]
+
+
+def test_output_folder_is_never_evidence(tmp_path: Path) -> None:
+    import pikepdf
+
+    m = write_case(tmp_path, MINIMAL.replace("[shot.png]", "['**/*.pdf']"))
+    for rel in ("docs/policy.pdf", "out/T-1.pdf", "built/T-1.pdf"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        with pikepdf.new() as pdf:
+            pdf.add_blank_page()
+            pdf.save(tmp_path / rel)
+    assert [f.rel for f in load_case(m).exhibits[0].files] == ["built/T-1.pdf", "docs/policy.pdf"]
+    m.write_text(m.read_text() + "output: {dir: built}\n", encoding="utf-8")
+    assert [f.rel for f in load_case(m).exhibits[0].files] == ["docs/policy.pdf", "out/T-1.pdf"]
+    m.write_text(m.read_text().replace("'**/*.pdf'", "built/T-1.pdf"), encoding="utf-8")
+    (problem,) = _problems(m)
+    assert "'built/T-1.pdf' is inside the output folder built/" in problem
+
+
+@pytest.mark.parametrize("out", [".", "./", "sub/.."])
+def test_output_dir_may_not_be_the_case_folder(tmp_path: Path, out: str) -> None:
+    m = write_case(tmp_path, MINIMAL + f"output: {{dir: '{out}'}}\n", {"shot.png": None})
+    problems = _problems(m)
+    assert any("output.dir" in p and "case folder" in p and "hint:" in p for p in problems)
+
+
+def test_output_dir_holding_the_sources_is_refused(tmp_path: Path) -> None:
+    text = MINIMAL.replace("[shot.png]", "['product/*.png']") + "output: {dir: product}\n"
+    m = write_case(tmp_path, text, {"product/a.png": None})
+    (problem,) = _problems(m)
+    assert "evidence[0].files[0]" in problem and "inside the output folder product/" in problem
+
+
+def test_names_over_255_bytes(tmp_path: Path) -> None:
+    name = "证" * 90 + ".png"  # 274 bytes in UTF-8
+    m = write_case(tmp_path, MINIMAL.replace("[shot.png]", f"['{name}']"), {"shot.png": None})
+    (problem,) = _problems(m)
+    assert "evidence[0].files[0]" in problem and "255 bytes" in problem
+
+
+# ---------------------------------------------------------------- YAML pitfalls (#10)
+
+
+def test_hash_in_an_unquoted_flow_value(tmp_path: Path) -> None:
+    text = MINIMAL.replace("[shot.png]", "[orders/Order #1083 receipt.pdf]") + "  - kind: note\n"
+    (problem,) = _problems(write_case(tmp_path, text))
+    assert problem.startswith("case.yaml:9:26: ")  # the line and column of the '#'
+    assert "' #' starts a comment" in problem and "quote the value" in problem
+
+
+def test_hash_in_an_unquoted_block_value(tmp_path: Path) -> None:
+    text = MINIMAL.replace("files: [shot.png]", "files:\n      - orders/Order #1083 receipt.pdf")
+    (problem,) = _problems(write_case(tmp_path, text))
+    assert "file not found: 'orders/Order'" in problem
+    assert "' #' starts a comment" in problem
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "words"),
+    [
+        ("  id: T-1", "  id\uff1aT-1", 3, "full-width colon"),
+        ("    title: Listing", "    title\uff1aListing", 8, "full-width colon"),
+        ("  id: T-1", "\u3000id: T-1", 3, "full-width space"),
+        ("  id: T-1", "\tid: T-1", 3, "tab is used for indentation"),
+        ("    title: Listing", "\t  title: Listing", 8, "tab is used for indentation"),
+    ],
+)
+def test_input_method_and_tab_pitfalls(
+    tmp_path: Path, old: str, new: str, line: int, words: str
+) -> None:
+    (problem,) = _problems(write_case(tmp_path, MINIMAL.replace(old, new)))
+    assert problem.startswith(f"case.yaml:{line}:") and words in problem, problem
+
+
+# ---------------------------------------------------------------- hostile manifests (#17)
+
+
+def _raw_case(tmp_path: Path, raw: bytes) -> Path:
+    m = write_case(tmp_path, MINIMAL, {"shot.png": None})
+    m.write_bytes(raw)
+    return m
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (MINIMAL.encode().replace(b"Test case", b"Test\x00case"), "NUL"),
+        (MINIMAL.encode().replace(b"Test case", b"Test\x01case"), "control character (U+0001)"),
+        (MINIMAL.replace("Test case", '"Test\\x1bcase"').encode(), "control character U+001B"),
+        (MINIMAL.encode("utf-16-le"), "UTF-16 text without a byte-order mark"),
+        (MINIMAL.encode("utf-16-be"), "UTF-16 text without a byte-order mark"),
+        (b"\xff\xfe\x00\xd8\x00", "not"),
+    ],
+)
+def test_hostile_bytes_are_clean_errors(tmp_path: Path, raw: bytes, words: str) -> None:
+    problems = _problems(_raw_case(tmp_path, raw))
+    assert words in "\n".join(problems)
+
+
+def test_utf16_with_a_bom_is_read(tmp_path: Path) -> None:
+    for codec in ("utf-16", "utf-32"):
+        assert load_case(_raw_case(tmp_path, MINIMAL.encode(codec))).info.title == "Test case"
+
+
+def _bomb(levels: int, width: int) -> str:
+    out = "evidencekit: 1\nl0: &l0 [" + ", ".join(["lol"] * width) + "]\n"
+    for i in range(1, levels):
+        out += f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * width) + "]\n"
+    return out
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (_bomb(9, 9), "expands to more than"),  # "billion laughs": 9^9 values
+        (_bomb(2, 101), "more than 100 YAML aliases"),
+        ("evidencekit: 1\na: &a [1, *a]\n", "recursive alias"),
+        ("evidencekit: 1\na: &a {b: {c: *a}}\n", "recursive alias"),
+        ("evidencekit: 1\na: &a {<<: *a}\n", "merge"),
+        (
+            "evidencekit: 1\nm0: &m0 {"
+            + ", ".join(f"k{i}: 1" for i in range(50))
+            + "}\n"
+            + "".join(
+                f"m{i}: &m{i} {{<<: *m{i - 1}, x{i}: [*m{i - 1}, *m{i - 1}]}}\n"
+                for i in range(1, 30)
+            ),
+            "more than 200000",
+        ),
+        ("evidencekit: 1\na: " + "[" * 5000 + "]" * 5000 + "\n", "nests"),
+    ],
+)
+def test_alias_bombs_and_recursion_are_refused_quickly(
+    tmp_path: Path, text: str, words: str
+) -> None:
+    import time
+
+    started = time.perf_counter()
+    problems = _problems(_raw_case(tmp_path, text.encode()))
+    assert words in "\n".join(problems)
+    assert time.perf_counter() - started < 5
+
+
+def test_a_few_aliases_still_work(tmp_path: Path) -> None:
+    text = MINIMAL.replace("  title: Test case", "  title: &t Test case") + "    source: *t\n"
+    assert load_case(write_case(tmp_path, text, {"shot.png": None})).exhibits[0].item.source == (
+        "Test case"
+    )
+
+
+def test_absurdly_long_text_is_refused_with_the_limit(tmp_path: Path) -> None:
+    title = MINIMAL.replace("Test case", "x" * 20_001)
+    (problem,) = _problems(write_case(tmp_path / "a", title, {"shot.png": None}))
+    assert "case.title: 20001 characters; at most 20000" in problem
+    long_md = MINIMAL + "    description: " + "y" * 200_001 + "\n"
+    (problem,) = _problems(write_case(tmp_path / "b", long_md, {"shot.png": None}))
+    assert "evidence[0].description" in problem and "at most 200000" in problem
+    statement = MINIMAL.replace("  profile: generic\n", "  profile: generic\n  statement: s.md\n")
+    files: dict[str, bytes | str | None] = {"shot.png": None, "s.md": "z" * 200_001}
+    (problem,) = _problems(write_case(tmp_path / "c", statement, files))
+    assert "case.statement: s.md: 200001 characters; at most 200000" in problem
+
+
+def test_huge_integers_are_clean_errors(tmp_path: Path) -> None:
+    text = MINIMAL.replace("  id: T-1", "  id: " + "9" * 5000)
+    (problem,) = _problems(write_case(tmp_path, text, {"shot.png": None}))
+    assert "case.id" in problem and "quote it" in problem
