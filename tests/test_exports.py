@@ -505,3 +505,46 @@ def test_transcript_encoding_and_preamble(tmp_path: Path) -> None:
     assert [(m.sender, m.text, m.role) for m in messages] == [("Zoë", "Grüße", "buyer")]
     with pytest.raises(EvidenceError, match="cannot decode the text as utf-8"):
         read_transcript(sf, SH, {}, encoding="utf-8")
+
+
+BUILD = """\
+evidencekit: 1
+case: {id: EX-1, title: exports, timezone: Asia/Shanghai, language: en}
+evidence:
+  - kind: transaction
+    title: Alipay statement
+    table:
+      file: alipay.csv
+      columns: [商户订单号, 备注 (2)]
+      where: {商户订单号: T200P3456789012345678901}
+  - kind: shipping
+    title: SF trace
+    tracking_number: SF1234567890123
+    events: {file: sf.csv, encoding: gbk}
+  - kind: chat
+    title: Chat
+    transcript: {file: chat.csv, encoding: cp1252}
+"""
+
+
+def test_exports_build_into_the_dossier(tmp_path: Path) -> None:
+    import pypdf
+
+    manifest = write_case(
+        tmp_path,
+        BUILD,
+        {
+            "alipay.csv": ALIPAY.encode("gb18030"),
+            "sf.csv": SF_TRACE.encode("gbk"),
+            "chat.csv": "time,sender,message\n2025-10-04 09:00,Zoë,Grüße\n".encode("cp1252"),
+        },
+    )
+    proc = run_cli("build", "-q", str(manifest), env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = "\n".join(
+        p.extract_text() or "" for p in pypdf.PdfReader(tmp_path / "out/EX-1.pdf").pages
+    )
+    assert "T200P3456789012345678901" in text and "好评" in text
+    assert "T200P1111111111111111111" not in text
+    assert "已签收，签收人：本人" in text and "北京" not in text  # the other waybill is left out
+    assert "Grüße" in text and "Zoë" in text
