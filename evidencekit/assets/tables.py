@@ -5,6 +5,7 @@ The only module that imports openpyxl.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -241,12 +242,17 @@ def read_xlsx_raw(
 
     formulas = check_workbook(path)
     notes: list[str] = []
+    # Our own file handles: openpyxl leaves its file open when a damaged workbook fails.
+    files = contextlib.ExitStack()
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(
+            files.enter_context(path.open("rb")), read_only=True, data_only=True
+        )
     except Exception as e:  # openpyxl raises many types for damaged files
+        files.close()
         msg = f"cannot read the workbook ({type(e).__name__}: {e})"
         raise ValueError(msg) from e
-    formula_book = None
+    files.callback(book.close)
     try:
         names = book.sheetnames
         if sheet is not None and sheet not in names:
@@ -267,7 +273,10 @@ def read_xlsx_raw(
         ws.reset_dimensions()  # a forged dimension (A1:XFD1048576) would pad every row
         shadow: Any = iter(())
         if formulas:
-            formula_book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+            formula_book = openpyxl.load_workbook(
+                files.enter_context(path.open("rb")), read_only=True, data_only=False
+            )
+            files.callback(formula_book.close)
             fws = formula_book[ws.title]
             fws.reset_dimensions()
             shadow = fws.iter_rows(values_only=True)
@@ -313,9 +322,7 @@ def read_xlsx_raw(
         msg = f"cannot read the workbook ({type(e).__name__}: {e})"
         raise ValueError(msg) from e
     finally:
-        book.close()
-        if formula_book is not None:
-            formula_book.close()
+        files.close()
 
 
 def _is_formula(value: Any) -> bool:
