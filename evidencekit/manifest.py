@@ -21,6 +21,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from wcmatch import glob as wcglob
 
+from evidencekit.assets.tables import table_warnings
+from evidencekit.assets.transcripts import transcript_warnings
 from evidencekit.checks import missing_expected, reason_class
 from evidencekit.errors import ManifestError, Problem
 from evidencekit.model import (
@@ -30,6 +32,7 @@ from evidencekit.model import (
     Case,
     CaseInfo,
     ChatEvidence,
+    EventsSpec,
     Exhibit,
     Manifest,
     Profile,
@@ -54,7 +57,7 @@ IMAGE_SUFFIXES = {
     ".avif",
 }
 TABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
-EVENT_SUFFIXES = {".csv", ".tsv"}
+EVENT_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
 TRANSCRIPT_SUFFIXES = {".csv", ".json", ".txt"}
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 PDF_SUFFIXES = {".pdf"}
@@ -911,47 +914,41 @@ def label_for(exhibit_id: str, language: str) -> str:
     return f"证据{exhibit_id}" if language == "zh-CN" else f"Exhibit {exhibit_id}"
 
 
-def _read_events_csv(
-    res: _Resolver, path: Path_, sf: SourceFile, tz: ZoneInfo
+def _read_events(
+    res: _Resolver, path: Path_, sf: SourceFile, item: ShippingEvidence, tz: ZoneInfo
 ) -> list[ShippingEvent]:
-    import csv
-    import io
+    from evidencekit.assets.exports import read_events
+    from evidencekit.assets.text import guess_note
 
-    from evidencekit.assets.text import read_text
-
+    spec = item.events if isinstance(item.events, EventsSpec) else None
     try:
-        text = read_text(sf.path)
-    except ValueError as e:
+        events, export = read_events(
+            sf.path,
+            tz,
+            columns={str(k): v for k, v in spec.columns.items()} if spec else None,
+            sheet=spec.sheet if spec else None,
+            encoding=spec.encoding if spec else None,
+            tracking_number=item.tracking_number,
+        )
+    except (ValueError, OSError) as e:
         res.problem(path, f"{sf.rel}: {e}")
         return []
-    rows = list(csv.DictReader(io.StringIO(text)))
-    need = {"at", "status"}
-    if not rows or not need <= set(rows[0]):
-        res.problem(
-            path,
-            f"{sf.rel}: tracking CSV needs the columns at, location, status",
-            "first line: at,location,status",
-        )
-        return []
-    out = []
-    for i, row in enumerate(rows, start=2):
-        try:
-            at = datetime.fromisoformat(row["at"].strip())
-        except ValueError:
-            res.problem(
-                path,
-                f"{sf.rel}:{i}: not a valid date/time: {row['at']!r}",
-                "use ISO 8601, e.g. 2025-10-01T09:00:00",
-            )
-            continue
-        out.append(
-            ShippingEvent(
-                _aware(at, tz) or at,
-                (row.get("location") or "").strip(),
-                (row.get("status") or "").strip(),
-            )
-        )
-    return out
+    for note in export.warnings:
+        res.problem(path, f"{sf.rel}: {note}", warning=True)
+    if export.guessed:
+        res.problem(path, guess_note(sf.rel, export.encoding), warning=True)
+    return events
+
+
+def _notes(res: _Resolver, path: Path_, check: Any, sf: SourceFile, option: Any) -> None:
+    """Read a record file once at validation: its errors and warnings (guessed encoding)."""
+    from evidencekit.errors import EvidenceError
+
+    try:
+        for note in check(sf, option):
+            res.problem(path, note, warning=True)
+    except EvidenceError as e:
+        res.problem(path, f"{sf.rel}: {str(e).rsplit(f'{sf.rel}: ', 1)[-1]}")
 
 
 def _decode_manifest(raw: bytes, fn: str) -> str:
@@ -1201,7 +1198,7 @@ def _check_records(res: _Resolver, info: CaseInfo, exhibits: list[Exhibit], tz: 
     for ex in tables:
         assert ex.table_file is not None and ex.item.table is not None
         try:
-            rows, _ = read_rows(ex.table_file, ex.item.table.sheet)
+            rows, _ = read_rows(ex.table_file, ex.item.table.sheet, ex.item.table.encoding)
         except Exception as e:  # reported where the table is read
             res.problem(("evidence", ex.index, "table", "file"), str(e).split(": ", 1)[-1])
             continue
@@ -1357,19 +1354,26 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks, text: str = "
                 and table_file.path.suffix.lower() not in (".xlsx", ".xlsm")
             ):
                 res.problem((*base, "table", "sheet"), "sheet: applies to XLSX workbooks only")
+            if table_file:
+                _notes(res, tpath, table_warnings, table_file, item.table)
         events_file = None
         events: list[ShippingEvent] = []
         item_events = isinstance(item, ShippingEvidence) and item.events is not None
         if isinstance(item, ShippingEvidence) and item.events is not None:
-            if isinstance(item.events, str):
-                events_file = res.one((*base, "events"), item.events, EVENT_SUFFIXES)
+            if isinstance(item.events, str | EventsSpec):
+                epath = (*base, "events") + (() if isinstance(item.events, str) else ("file",))
+                raw = item.events if isinstance(item.events, str) else item.events.file
+                events_file = res.one(epath, raw, EVENT_SUFFIXES)
                 if events_file:
-                    events = _read_events_csv(res, (*base, "events"), events_file, tz)
+                    events = _read_events(res, (*base, "events"), events_file, item, tz)
             else:
                 events = [ShippingEvent(e.at, e.location, e.status) for e in item.events]
         transcript_file = None
-        if isinstance(item, ChatEvidence) and item.transcript is not None:
-            transcript_file = res.one((*base, "transcript"), item.transcript, TRANSCRIPT_SUFFIXES)
+        if isinstance(item, ChatEvidence) and item.transcript_path is not None:
+            tpath = (*base, "transcript") + (() if isinstance(item.transcript, str) else ("file",))
+            transcript_file = res.one(tpath, item.transcript_path, TRANSCRIPT_SUFFIXES)
+            if transcript_file:
+                _notes(res, tpath, transcript_warnings, transcript_file, item.transcript_encoding)
         if (
             not item.files
             and item.table is None

@@ -271,7 +271,7 @@ class TableSpec(_Model):
     file: str
     """CSV or XLSX file, relative to the manifest."""
     sheet: str | None = None
-    """XLSX sheet name (default: the first)."""
+    """XLSX sheet name (default: the first visible one)."""
     columns: list[str | dict[str, str]] = []
     """Columns to show, in order; `{name: label}` renames. Default: all."""
     where: dict[str, str] = {}
@@ -280,6 +280,26 @@ class TableSpec(_Model):
     """Mark rows whose columns equal these values."""
     sort: str | None = None
     """Column to sort by (text order; ISO dates sort correctly)."""
+    encoding: str | None = None
+    """Text encoding of a CSV (e.g. gb18030, big5, shift_jis, cp1252); default: detected."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _check_encoding(cls, value: str | None) -> str | None:
+        return _known_encoding(value)
+
+
+def _known_encoding(value: str | None) -> str | None:
+    if value is None:
+        return value
+    import codecs
+
+    try:
+        codecs.lookup(value)
+    except LookupError as e:
+        msg = f"unknown encoding {value!r} (e.g. utf-8, gb18030, big5, shift_jis, cp1252)"
+        raise ValueError(msg) from e
+    return value
 
 
 class ShippingEventIn(_Model):
@@ -291,6 +311,39 @@ class ShippingEventIn(_Model):
     """Where."""
     status: Line
     """What the carrier recorded."""
+
+
+class EventsSpec(_Model):
+    """Tracking events from a carrier's CSV or XLSX export."""
+
+    file: str
+    """CSV or XLSX file, relative to the manifest."""
+    columns: dict[Literal["at", "date", "time", "location", "status", "waybill"], str] = {}
+    """Which header holds what, e.g. {at: 时间, location: 地点, status: 物流信息};
+    default: recognised from common carrier headers."""
+    sheet: str | None = None
+    """XLSX sheet name (default: the first visible one)."""
+    encoding: str | None = None
+    """Text encoding of a CSV (e.g. gb18030, big5); default: detected."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _check_encoding(cls, value: str | None) -> str | None:
+        return _known_encoding(value)
+
+
+class TranscriptSpec(_Model):
+    """A chat export with options."""
+
+    file: str
+    """CSV, JSON or TXT chat export, relative to the manifest."""
+    encoding: str | None = None
+    """Text encoding (e.g. gb18030, big5); default: detected."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _check_encoding(cls, value: str | None) -> str | None:
+        return _known_encoding(value)
 
 
 class _EvidenceBase(_Model):
@@ -337,8 +390,9 @@ class ShippingEvidence(_EvidenceBase):
     """Carrier name."""
     tracking_number: str | None = None
     """Tracking number, verbatim."""
-    events: str | list[ShippingEventIn] | None = None
-    """Tracking events: a CSV file (at, location, status) or an inline list."""
+    events: str | EventsSpec | list[ShippingEventIn] | None = None
+    """Tracking events: a carrier's CSV/XLSX export (headers recognised), the same with
+    options ({file, columns, sheet, encoding}), or an inline list of {at, location, status}."""
     delivered_to: str | None = None
     """Delivery location as the carrier recorded it."""
 
@@ -348,10 +402,22 @@ class ChatEvidence(_EvidenceBase):
 
     kind: Literal["chat"]
     """Evidence kind."""
-    transcript: str | None = None
-    """A chat export (CSV/JSON/TXT: time, sender, message)."""
+    transcript: str | TranscriptSpec | None = None
+    """A chat export (CSV/JSON/TXT: time, sender, message), or {file, encoding}."""
     participants: dict[str, Literal["buyer", "seller", "platform", "other"]] = {}
     """Who is who: sender name -> buyer | seller | platform | other."""
+
+    @property
+    def transcript_path(self) -> str | None:
+        """The transcript's file as written in the manifest."""
+        t = self.transcript
+        return t.file if isinstance(t, TranscriptSpec) else t
+
+    @property
+    def transcript_encoding(self) -> str | None:
+        """The transcript's encoding, when the manifest names one."""
+        t = self.transcript
+        return t.encoding if isinstance(t, TranscriptSpec) else None
 
 
 class DocumentEvidence(_EvidenceBase):

@@ -689,7 +689,11 @@ def prepare(
             pe.table = prepare_table(ex.table_file, ex.item.table, masker)
         if ex.transcript_file is not None and isinstance(ex.item, ChatEvidence):
             pe.messages = read_transcript(
-                ex.transcript_file, ZoneInfo(case.timezone), dict(ex.item.participants), masker
+                ex.transcript_file,
+                ZoneInfo(case.timezone),
+                dict(ex.item.participants),
+                masker,
+                encoding=ex.item.transcript_encoding,
             )
         pe.masked = dict(masker.counts)
     return prepared, assets

@@ -5,22 +5,38 @@ The only module that imports openpyxl.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import itertools
+import math
 import re
+import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from evidencekit.assets.exports import Export, clean_cell, read_export, same_id
 from evidencekit.assets.privacy import Masker
-from evidencekit.assets.text import decode_text
+from evidencekit.assets.text import Decoded, decode, guess_note
 from evidencekit.errors import EvidenceError
 from evidencekit.model import SourceFile, TableSpec
 
 ROW_LIMIT = 10_000  # rows shown at most; the dossier says how many it shows of how many
 EXACT_DIGITS = 15  # a spreadsheet number with more digits has been rounded already
+MAX_ROWS = 1_000_000  # rows read from one table; more is not one dispute's export
+MAX_CELL = 32_767  # characters in one cell: what a spreadsheet cell can hold
+MAX_CELLS = 20_000_000  # cells read from one sheet (a forged sheet can claim 17 billion)
+# XLSX containers: real exports inflate 5-30×; ZIP bombs by thousands.
+MAX_PARTS = 10_000
+MAX_PART_BYTES = 1 << 30
+MAX_WORKBOOK_BYTES = 2 << 30
+MAX_RATIO = 200
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 @dataclass(frozen=True)
@@ -37,25 +53,76 @@ class PreparedTable:
     masked: dict[str, int] = field(default_factory=dict)
 
 
-def _clean(cell: str) -> str:
-    # Excel guards keep long numbers from being mangled: ="3456..." or a leading apostrophe.
-    c = cell.strip()
-    if c.startswith('="') and c.endswith('"'):
-        return c[2:-1]
-    if c.startswith("'"):
-        return c[1:]
-    return c
+def read_csv_raw(
+    path: Path, encoding: str | None = None
+) -> tuple[list[list[str]], list[int], Decoded]:
+    """Raw rows of a CSV/TSV (cells as written), their line numbers, and the decoding used."""
+    decoded = decode(path.read_bytes(), encoding)
+    rows, lines = parse_csv(decoded.text)
+    return rows, lines, decoded
 
 
-def read_csv(path: Path) -> tuple[list[list[str]], str]:
-    """Rows of a CSV in any supported encoding, delimiter sniffed (comma, tab, semicolon)."""
-    text, encoding = decode_text(path.read_bytes())
+def parse_csv(text: str) -> tuple[list[list[str]], list[int]]:
+    """Rows of CSV text (delimiter found) and the line each starts on; bounded."""
+    delimiter = _delimiter(text)
+    # newline="" lets the csv module see CR-only, LF and CRLF line ends as they are.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    lines: list[int] = []
     try:
-        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    rows = [[_clean(c) for c in r] for r in csv.reader(io.StringIO(text), dialect)]
-    return [r for r in rows if any(c for c in r)], encoding
+        for row in reader:
+            if len(rows) >= MAX_ROWS:
+                msg = (
+                    f"more than {MAX_ROWS:,} rows: split the export "
+                    "(or filter it in the source system) before adding it"
+                )
+                raise ValueError(msg)
+            for cell in row:
+                if len(cell) > MAX_CELL:
+                    msg = (
+                        f"line {reader.line_num}: a cell holds {len(cell):,} characters, more "
+                        f"than a spreadsheet cell can ({MAX_CELL:,}); is this really a table?"
+                    )
+                    raise ValueError(msg)
+            rows.append(row)
+            lines.append(reader.line_num)
+    except csv.Error as e:
+        msg = f"line {reader.line_num + 1}: cannot read the CSV ({e})"
+        raise ValueError(msg) from e
+    return rows, lines
+
+
+def _delimiter(text: str) -> str:
+    """Comma, tab, semicolon or pipe: the one that splits the most lines alike.
+
+    csv.Sniffer is thrown off by preambles (Alipay's #-lines) and by tabs inside cells
+    (Alipay pads ids with a tab), so lines are counted instead.
+    """
+    sample = text[:65536]
+    best, best_score = ",", (0, 0)
+    for d in (",", "\t", ";", "|"):
+        try:
+            widths = Counter(
+                len(r)
+                for r in itertools.islice(
+                    csv.reader(io.StringIO(sample, newline=""), delimiter=d), 200
+                )
+                if any(c.strip() for c in r)
+            )
+        except csv.Error:
+            continue
+        common = [(n, w) for w, n in widths.items() if w > 1]
+        score = max(common) if common else (0, 0)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def read_csv(path: Path, encoding: str | None = None) -> tuple[list[list[str]], str]:
+    """Rows of a CSV in any supported encoding, cells cleaned, empty rows left out."""
+    raw, _, decoded = read_csv_raw(path, encoding)
+    rows = [[clean_cell(c) for c in r] for r in raw]
+    return [r for r in rows if any(c for c in r)], decoded.encoding
 
 
 def _decimals(number_format: str) -> int | None:
@@ -76,7 +143,12 @@ def _xlsx_cell(value: Any, number_format: str, where: str) -> str:
         return value.isoformat()
     if isinstance(value, time):
         return value.isoformat(timespec="seconds")
+    if isinstance(value, timedelta):
+        return str(value)
     if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            msg = f"{where} holds {value!r}, which is not a number a spreadsheet can hold"
+            raise ValueError(msg)
         digits = len(str(abs(int(value)))) if abs(value) >= 1 else 0
         if digits > EXACT_DIGITS:
             msg = (
@@ -91,42 +163,187 @@ def _xlsx_cell(value: Any, number_format: str, where: str) -> str:
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return repr(value) if isinstance(value, float) else str(value)
-    return _clean(str(value))
+    return str(value)
+
+
+def check_workbook(path: Path) -> bool:
+    """Refuse a damaged, bomb-like or entity-laden XLSX before openpyxl reads it.
+
+    Returns whether a worksheet holds formulas. openpyxl without defusedxml parses sheets
+    with the standard library (no external entities, but entity expansion is expat's to
+    bound), and inflates whatever the ZIP holds: both are checked here first. Excel never
+    writes a DTD, so any <!DOCTYPE is refused.
+    """
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        msg = f"not a readable XLSX workbook (the ZIP container is damaged or truncated: {e})"
+        raise ValueError(msg) from e
+    formulas = False
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_PARTS:
+            msg = f"the workbook has {len(infos):,} parts (at most {MAX_PARTS:,} are read)"
+            raise ValueError(msg)
+        total = sum(i.file_size for i in infos)
+        for info in infos:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > MAX_PART_BYTES or (info.file_size > 1 << 20 and ratio > MAX_RATIO):
+                msg = (
+                    f"the workbook part {info.filename!r} would expand to "
+                    f"{info.file_size:,} bytes ({ratio:,.0f}× its stored size): refused as a "
+                    "ZIP bomb. Export the table again, or as CSV"
+                )
+                raise ValueError(msg)
+        if total > MAX_WORKBOOK_BYTES:
+            msg = (
+                f"the workbook would expand to {total:,} bytes (at most "
+                f"{MAX_WORKBOOK_BYTES:,}): export fewer rows, or as CSV"
+            )
+            raise ValueError(msg)
+        for info in infos:
+            name = info.filename.lower()
+            if not name.endswith((".xml", ".rels")):
+                continue
+            try:
+                with zf.open(info) as fh:
+                    head = fh.read(4096)
+                    if _DTD.search(head) or _DTD.search(head.replace(b"\x00", b"")):
+                        msg = (
+                            f"the workbook part {info.filename!r} declares XML entities "
+                            "(a DOCTYPE), which spreadsheet programs never write: refused"
+                        )
+                        raise ValueError(msg)
+                    if name.startswith("xl/worksheets/") and not formulas:
+                        chunk = head
+                        while chunk and not formulas:
+                            formulas = bool(_FORMULA.search(chunk))
+                            tail = chunk[-16:]
+                            chunk = fh.read(1 << 20)
+                            chunk = tail + chunk if chunk else b""
+            except ValueError:
+                raise
+            except Exception as e:  # zlib, CRC, encryption, unsupported methods
+                msg = f"the workbook part {info.filename!r} is unreadable ({type(e).__name__}: {e})"
+                raise ValueError(msg) from e
+    return formulas
+
+
+def read_xlsx_raw(
+    path: Path, sheet: str | None
+) -> tuple[list[list[str]], list[int], str, list[str]]:
+    """Rows of a worksheet as text, their row numbers, the sheet's name and warnings.
+
+    The first visible sheet by default (hidden sheets hold lookups, not the export);
+    formula cells without a saved value are reported, not silently blank.
+    """
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    formulas = check_workbook(path)
+    notes: list[str] = []
+    # Our own file handles: openpyxl leaves its file open when a damaged workbook fails.
+    files = contextlib.ExitStack()
+    try:
+        book = openpyxl.load_workbook(
+            files.enter_context(path.open("rb")), read_only=True, data_only=True
+        )
+    except Exception as e:  # openpyxl raises many types for damaged files
+        files.close()
+        msg = f"cannot read the workbook ({type(e).__name__}: {e})"
+        raise ValueError(msg) from e
+    files.callback(book.close)
+    try:
+        names = book.sheetnames
+        if sheet is not None and sheet not in names:
+            msg = f"no sheet {sheet!r}; the sheets are: {', '.join(names)}"
+            raise ValueError(msg)
+        if not book.worksheets:
+            raise ValueError("the workbook has no worksheet")
+        if sheet is not None:
+            ws = book[sheet]
+        else:
+            visible = [w for w in book.worksheets if w.sheet_state == "visible"]
+            ws = visible[0] if visible else book.worksheets[0]
+            if ws is not book.worksheets[0]:
+                notes.append(
+                    f"the first sheet {book.worksheets[0].title!r} is hidden: read the first "
+                    f"visible sheet {ws.title!r} (name another with sheet:)"
+                )
+        ws.reset_dimensions()  # a forged dimension (A1:XFD1048576) would pad every row
+        shadow: Any = iter(())
+        if formulas:
+            formula_book = openpyxl.load_workbook(
+                files.enter_context(path.open("rb")), read_only=True, data_only=False
+            )
+            files.callback(formula_book.close)
+            fws = formula_book[ws.title]
+            fws.reset_dimensions()
+            shadow = fws.iter_rows(values_only=True)
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        unsaved: list[str] = []
+        cells = 0
+        for r, row in enumerate(ws.iter_rows(), start=1):
+            if r > MAX_ROWS:
+                msg = f"sheet {ws.title!r} has more than {MAX_ROWS:,} rows: split the export"
+                raise ValueError(msg)
+            cells += len(row)
+            if cells > MAX_CELLS:
+                msg = f"sheet {ws.title!r} has more than {MAX_CELLS:,} cells: split the export"
+                raise ValueError(msg)
+            raw = next(shadow, ()) if formulas else ()
+            out = []
+            for c, cell in enumerate(row, start=1):
+                value = getattr(cell, "value", None)
+                if value is None and c <= len(raw) and _is_formula(raw[c - 1]):
+                    unsaved.append(f"{get_column_letter(c)}{r}")
+                where = f"sheet {ws.title!r} cell {get_column_letter(c)}{r}"
+                text = _xlsx_cell(value, getattr(cell, "number_format", ""), where)
+                if len(text) > MAX_CELL:
+                    msg = f"{where} holds {len(text):,} characters (at most {MAX_CELL:,})"
+                    raise ValueError(msg)
+                out.append(text)
+            if any(out):
+                rows.append(out)
+                numbers.append(r)
+        if unsaved:
+            more = f" and {len(unsaved) - 5} more" if len(unsaved) > 5 else ""
+            shown = ", ".join(unsaved[:5]) + more
+            notes.append(
+                f"sheet {ws.title!r}: {len(unsaved)} formula cell(s) have no saved value "
+                f"({shown}) and show as blank; open the file in a spreadsheet program and "
+                "save it, so the values are stored"
+            )
+        return rows, numbers, ws.title, notes
+    except ValueError:
+        raise
+    except Exception as e:  # damaged cells, dates out of range, broken XML
+        msg = f"cannot read the workbook ({type(e).__name__}: {e})"
+        raise ValueError(msg) from e
+    finally:
+        files.close()
+
+
+def _is_formula(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.startswith("=")
+    return value is not None and type(value).__name__ in ("ArrayFormula", "DataTableFormula")
 
 
 def read_xlsx(path: Path, sheet: str | None) -> list[list[str]]:
     """Rows of a worksheet as text: dates as ISO dates, numbers as the sheet formats them."""
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many types for damaged files
-        msg = f"cannot read the workbook ({type(e).__name__}: {e})"
-        raise ValueError(msg) from e
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            msg = f"no sheet {sheet!r}; the sheets are: {', '.join(book.sheetnames)}"
-            raise ValueError(msg)
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        rows: list[list[str]] = []
-        for r, row in enumerate(ws.iter_rows(), start=1):
-            cells = []
-            for c, cell in enumerate(row, start=1):
-                where = f"sheet {ws.title!r} row {r} column {c}"
-                value = getattr(cell, "value", None)
-                cells.append(_xlsx_cell(value, getattr(cell, "number_format", ""), where))
-            if any(cells):
-                rows.append(cells)
-        return rows
-    finally:
-        book.close()
+    rows, _, _, _ = read_xlsx_raw(path, sheet)
+    return [[clean_cell(c) for c in r] for r in rows]
 
 
 def sort_key(value: str) -> tuple[int, Any]:
     """Numbers by value, ISO dates by time, other text as text."""
     v = value.strip().replace(",", "")
     try:
-        return (0, Decimal(v.lstrip("¥$€£")))
+        number = Decimal(v.lstrip("¥$€£"))
+        if number.is_finite():  # NaN cannot be ordered; it sorts as text
+            return (0, number)
     except InvalidOperation:
         pass
     try:
@@ -135,23 +352,53 @@ def sort_key(value: str) -> tuple[int, Any]:
         return (2, value)
 
 
-def read_rows(sf: SourceFile, sheet: str | None) -> tuple[list[list[str]], str]:
-    """All rows of a CSV or XLSX source (header first), and the encoding used."""
+def _expected(spec: TableSpec) -> list[str]:
+    """The column names the manifest uses: the header row is the one that holds them."""
+    names: list[str] = []
+    for entry in spec.columns:
+        names.extend(entry if isinstance(entry, dict) else [entry])
+    names.extend(spec.where)
+    names.extend(spec.highlight)
+    if spec.sort:
+        names.append(spec.sort)
+    return list(dict.fromkeys(names))
+
+
+def read_table(sf: SourceFile, spec: TableSpec) -> Export:
+    """The export behind a table: header found, cells cleaned; errors located."""
     try:
-        if sf.path.suffix.lower() in (".xlsx", ".xlsm"):
-            return read_xlsx(sf.path, sheet), "xlsx"
-        return read_csv(sf.path)
+        return read_export(sf.path, spec.sheet, spec.encoding, expect=_expected(spec))
     except ValueError as e:
         raise EvidenceError(str(e), file=sf.rel, location=sf.location) from e
+    except OSError as e:
+        raise EvidenceError(f"cannot read: {e.strerror}", file=sf.rel, location=sf.location) from e
+
+
+def table_warnings(sf: SourceFile, spec: TableSpec) -> list[str]:
+    """What `validate` should say about a table (guessed encoding, blank formulas, ...)."""
+    export = read_table(sf, spec)
+    notes = [f"{sf.rel}: {w}" for w in export.warnings]
+    if export.guessed:
+        notes.insert(0, guess_note(sf.rel, export.encoding))
+    return notes
+
+
+def read_rows(
+    sf: SourceFile, sheet: str | None, encoding: str | None = None
+) -> tuple[list[list[str]], str]:
+    """All rows of a CSV or XLSX source (header first), and the encoding used."""
+    export = read_table(sf, TableSpec(file=sf.rel, sheet=sheet, encoding=encoding))
+    return [list(export.header), *(list(r) for r in export.rows)], export.encoding
 
 
 def prepare_table(sf: SourceFile, spec: TableSpec, masker: Masker | None = None) -> PreparedTable:
     """Read the table and apply the manifest's columns/where/highlight/sort and masking."""
-    rows, encoding = read_rows(sf, spec.sheet)
-    if not rows:
+    export = read_table(sf, spec)
+    header = list(export.header)
+    body = [list(r) for r in export.rows]
+    if not header:
         raise EvidenceError("the table is empty", file=sf.rel, location=sf.location)
-    header, body = rows[0], rows[1:]
-    index = {name.strip(): i for i, name in enumerate(header)}
+    index = {name: i for i, name in enumerate(header)}
 
     def col(name: str) -> int:
         if name not in index:
@@ -165,14 +412,16 @@ def prepare_table(sf: SourceFile, spec: TableSpec, masker: Masker | None = None)
     total = len(body)
     for name, value in spec.where.items():
         i = col(name)
-        body = [r for r in body if cell(r, i) == value]
+        body = [r for r in body if same_id(cell(r, i), value)]
     if spec.sort:
         i = col(spec.sort)
         body.sort(key=lambda r: sort_key(cell(r, i)))
     matched = len(body)
     body = body[:ROW_LIMIT]
     hl_cols = [(col(k), v) for k, v in spec.highlight.items()]
-    highlighted = tuple(bool(hl_cols) and all(cell(r, i) == v for i, v in hl_cols) for r in body)
+    highlighted = tuple(
+        bool(hl_cols) and all(same_id(cell(r, i), v) for i, v in hl_cols) for r in body
+    )
     picks: list[tuple[int, str, str]] = []
     for entry in spec.columns or header:
         if isinstance(entry, dict):
@@ -190,6 +439,6 @@ def prepare_table(sf: SourceFile, spec: TableSpec, masker: Masker | None = None)
         total_rows=total,
         shown_rows=len(body),
         matched_rows=matched,
-        encoding=encoding,
+        encoding=export.encoding,
         masked=masked,
     )

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from evidencekit.assets.exports import build_export, header_key, parse_time
 from evidencekit.assets.privacy import Masker
-from evidencekit.assets.text import decode_text
+from evidencekit.assets.tables import parse_csv
+from evidencekit.assets.text import Decoded, decode, guess_note
 from evidencekit.errors import EvidenceError
 from evidencekit.model import SourceFile
 
@@ -34,9 +33,16 @@ class Message:
 
 
 def _parse_time(raw: str, tz: ZoneInfo) -> datetime:
-    text = raw.strip().replace("/", "-").replace(".", "-", 2) if raw else ""
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=tz)
+    return parse_time(raw, tz)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return ""
 
 
 def _pick(row: dict[str, str], keys: tuple[str, ...]) -> str | None:
@@ -47,22 +53,40 @@ def _pick(row: dict[str, str], keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def read_transcript(
-    sf: SourceFile, tz: ZoneInfo, participants: dict[str, str], masker: Masker | None = None
-) -> list[Message]:
-    """Messages in file order; times without an offset are read in the case time zone."""
+def _decode(sf: SourceFile, encoding: str | None) -> Decoded:
     try:
-        text, _ = decode_text(sf.path.read_bytes())
+        return decode(sf.path.read_bytes(), encoding)
     except ValueError as e:
         raise EvidenceError(str(e), file=sf.rel, location=sf.location) from e
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    except OSError as e:
+        raise EvidenceError(f"cannot read: {e.strerror}", file=sf.rel, location=sf.location) from e
+
+
+def transcript_warnings(sf: SourceFile, encoding: str | None = None) -> list[str]:
+    """What `validate` should say about a transcript (a guessed encoding)."""
+    decoded = _decode(sf, encoding)
+    return [guess_note(sf.rel, decoded.encoding)] if decoded.guessed else []
+
+
+def read_transcript(
+    sf: SourceFile,
+    tz: ZoneInfo,
+    participants: dict[str, str],
+    masker: Masker | None = None,
+    encoding: str | None = None,
+) -> list[Message]:
+    """Messages in file order; times without an offset are read in the case time zone."""
+    decoded = _decode(sf, encoding)
     suffix = sf.path.suffix.lower()
+    text = decoded.text
+    if suffix != ".csv":  # the CSV reader keeps line ends inside quoted messages
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     rows: list[tuple[str, str, str, str | None, str]] = []  # time, sender, text, role, where
     if suffix == ".json":
         try:
             data = json.loads(text)
-        except ValueError as e:
-            msg = f"not valid JSON ({e})"
+        except (ValueError, RecursionError) as e:
+            msg = f"not valid JSON ({type(e).__name__}: {str(e)[:200]})"
             raise EvidenceError(msg, file=sf.rel, location=sf.location) from e
         items = data.get("messages", data) if isinstance(data, dict) else data
         if not isinstance(items, list):
@@ -71,7 +95,7 @@ def read_transcript(
         for n, item in enumerate(items):
             if not isinstance(item, dict):
                 continue
-            row = {str(k): "" if v is None else str(v) for k, v in item.items()}
+            row = {str(k): "" if v is None else _text(v) for k, v in item.items()}
             rows.append(
                 (
                     _pick(row, TIME_KEYS) or "",
@@ -83,31 +107,26 @@ def read_transcript(
             )
     elif suffix == ".csv":
         try:
-            dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",\t;")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-        fields = [f.strip().lower() for f in reader.fieldnames or []]
-        if not (
-            set(fields) & set(TIME_KEYS)
-            and set(fields) & set(SENDER_KEYS)
-            and set(fields) & set(TEXT_KEYS)
-        ):
+            raw, lines = parse_csv(text)
+            export = build_export(raw, lines, encoding=decoded.encoding)
+        except ValueError as e:
+            raise EvidenceError(str(e), file=sf.rel, location=sf.location) from e
+        keys = [header_key(h) for h in export.header]
+
+        def column(names: tuple[str, ...]) -> int | None:
+            return next((keys.index(k) for k in names if k in keys), None)
+
+        t_i, s_i, m_i = column(TIME_KEYS), column(SENDER_KEYS), column(TEXT_KEYS)
+        r_i = column(ROLE_KEYS)
+        if t_i is None or s_i is None or m_i is None:
             msg = (
                 f"a chat CSV needs time, sender and message columns; found: "
-                f"{', '.join(reader.fieldnames or [])}"
+                f"{', '.join(export.header)}"
             )
             raise EvidenceError(msg, file=sf.rel, location=sf.location)
-        for n, row in enumerate(reader, start=2):
-            rows.append(
-                (
-                    _pick(row, TIME_KEYS) or "",
-                    _pick(row, SENDER_KEYS) or "",
-                    _pick(row, TEXT_KEYS) or "",
-                    _pick(row, ROLE_KEYS),
-                    f"line {n}",
-                )
-            )
+        for n, r in zip(export.lines, export.rows, strict=True):
+            role = r[r_i] if r_i is not None else None
+            rows.append((r[t_i], r[s_i], r[m_i], role, f"line {n}"))
     else:
         current: list[str] | None = None
         for n, line in enumerate(text.split("\n"), start=1):
@@ -130,7 +149,7 @@ def read_transcript(
         try:
             at = _parse_time(raw_time, tz)
         except ValueError as e:
-            msg = f"{where}: not a valid date/time: {raw_time!r}"
+            msg = f"{where}: not a valid date/time: {raw_time[:100]!r}"
             raise EvidenceError(msg, file=sf.rel, location=sf.location) from e
         sender = sender.strip()
         side = (role or participants.get(sender) or "other").strip().lower()
