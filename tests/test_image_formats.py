@@ -12,7 +12,7 @@ from pathlib import Path
 import pikepdf
 import pillow_heif
 import pytest
-from PIL import Image, ImageCms, ImageDraw
+from PIL import Image, ImageCms, ImageDraw, ImageOps
 
 from evidencekit.assets import images
 from evidencekit.assets.images import prepare_image
@@ -407,3 +407,18 @@ def test_refused_file_is_closed(tmp_path: Path) -> None:
             prepare_image(src, "cut.png", tmp_path, "c", box_mm=BOX)
         gc.collect()
     assert not [w for w in seen if issubclass(w.category, ResourceWarning)]
+
+
+@pytest.mark.parametrize("fmt", ["TIFF", "JPEG", "WEBP"])
+def test_image_size_is_the_displayed_size(tmp_path: Path, fmt: str) -> None:
+    # Pillow's TIFF reader applies the orientation itself and reports the displayed size;
+    # turning it again made image_size() disagree with the rendered page (Pillow's corpus).
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    src = tmp_path / f"o.{fmt.lower()}"
+    quadrants((120, 80)).save(src, fmt, exif=exif.tobytes())
+    with Image.open(src) as im:
+        expected = ImageOps.exif_transpose(im).size
+    assert expected == (80, 120)
+    assert images.image_size(src, src.name) == expected
+    assert prepare_image(src, src.name, tmp_path, "o", box_mm=BOX).source_px == expected

@@ -163,6 +163,8 @@ def image_size(path: Path, rel: str) -> tuple[int, int]:
     try:
         with _untrusted(rel):
             w, h = img.size
+            if img.format == "TIFF":
+                return w, h  # Pillow's TIFF reader reports, and loads, the displayed size
             return (h, w) if _orientation(img) in (5, 6, 7, 8) else (w, h)
     finally:
         img.close()
