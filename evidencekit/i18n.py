@@ -64,6 +64,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "how_manifest": ("申请人声明", "stated in the manifest"),
     "how_exif": ("照片 EXIF 元数据", "EXIF metadata"),
     "how_png-metadata": ("PNG 元数据", "PNG metadata"),
+    "how_xmp": ("XMP 元数据", "XMP metadata"),
+    "how_filename": ("文件名", "file name"),
     "how_file-mtime": ("文件修改时间（较弱）", "file modification time (weak)"),
     "how_unknown": ("未知", "unknown"),
     "unknown": ("未知", "unknown"),

@@ -381,9 +381,11 @@ def collect(case: Case, tz: ZoneInfo, progress: Progress | None) -> dict[str, So
                 f"cannot read: {e.strerror}", file=sf.rel, location=sf.location
             ) from e
         when, how = manifest_time.get(sf.rel), "manifest"
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=tz)  # no offset: read in the case time zone
         if when is None and sf.path.suffix.lower() in IMAGE_SUFFIXES:
             try:
-                when, how = capture_time(sf.path, sf.rel)
+                when, how = capture_time(sf.path, sf.rel, tz)
             except EvidenceError as e:
                 raise EvidenceError(
                     str(e).split(": ", 1)[-1], file=sf.rel, location=sf.location

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import gc
+import io
 import json
+import struct
+import warnings
 from pathlib import Path
 
 import pikepdf
 import pillow_heif
 import pytest
-from PIL import Image, ImageCms, ImageDraw
+from PIL import Image, ImageCms, ImageDraw, ImageOps
 
+from evidencekit.assets import images
 from evidencekit.assets.images import prepare_image
+from evidencekit.errors import EvidenceError
 
 from .conftest import MINIMAL, run_cli, write_case
 
@@ -232,3 +238,187 @@ def test_png_kept_only_when_clearly_smaller(tmp_path: Path) -> None:
     data = (tmp_path / out.parts[0].name).read_bytes()
     assert out.parts[0].name.endswith((".png", ".jpg"))
     assert len(data) < 400_000
+
+
+# --- files from the wild (issues #10 and #17): every byte is untrusted -----------------------
+
+
+def test_png_colour_key_transparency_on_rgb_and_grey(tmp_path: Path) -> None:
+    rgb = quadrants()
+    rgb.info["transparency"] = (0, 255, 0)  # tRNS colour key: pure green is see-through
+    src = tmp_path / "key.png"
+    rgb.save(src, transparency=(0, 255, 0))
+    expect = [(255, 0, 0), (255, 255, 255), (0, 0, 255), (255, 255, 255)]
+    assert all(near(c, e) for c, e in zip(corners(shown(tmp_path, src)), expect, strict=True))
+    grey = Image.new("L", (60, 40), 0)
+    ImageDraw.Draw(grey).rectangle((30, 0, 59, 39), fill=128)
+    src2 = tmp_path / "greykey.png"
+    grey.save(src2, transparency=0)
+    img = shown(tmp_path, src2)
+    assert near(img.getpixel((5, 20)), (255, 255, 255), 2)  # type: ignore[arg-type]
+    assert near(img.getpixel((50, 20)), (128, 128, 128), 4)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("mode", "value", "expect"),
+    [
+        ("I;16B", 32768, 128),  # 16-bit big-endian TIFF (scanners, microscopes)
+        ("I;16", 65535, 255),
+        ("I;16", 0, 0),
+        ("I", 200, 200),  # 32-bit integer holding 8-bit values
+        ("I", 40000, 156),  # ... holding 16-bit values
+        ("F", 0.5, 128),  # normalised float
+    ],
+)
+def test_deep_greyscale_tiff(tmp_path: Path, mode: str, value: float, expect: int) -> None:
+    img = Image.new(mode, (60, 40), value)
+    ImageDraw.Draw(img).rectangle((0, 0, 9, 9), fill=0)
+    src = tmp_path / "deep.tif"
+    img.save(src)
+    with Image.open(src) as check:
+        assert check.mode == mode  # the file really is in that mode
+    out = shown(tmp_path, src)
+    assert near(out.getpixel((40, 30)), (expect, expect, expect), 3), out.getpixel((40, 30))  # type: ignore[arg-type]
+
+
+def test_grey_alpha_one_bit_and_palette_alpha(tmp_path: Path) -> None:
+    la = Image.new("LA", (60, 40), (0, 0))  # black but fully transparent
+    ImageDraw.Draw(la).rectangle((30, 0, 59, 39), fill=(0, 255))
+    la.save(tmp_path / "la.png")
+    img = shown(tmp_path, tmp_path / "la.png")
+    assert near(img.getpixel((5, 5)), (255, 255, 255), 2)  # type: ignore[arg-type]
+    assert near(img.getpixel((50, 5)), (0, 0, 0), 2)  # type: ignore[arg-type]
+    bits = Image.new("1", (60, 40), 1)
+    ImageDraw.Draw(bits).rectangle((0, 0, 29, 39), fill=0)
+    bits.save(tmp_path / "bits.png")
+    img = shown(tmp_path, tmp_path / "bits.png")
+    assert near(img.getpixel((5, 5)), (0, 0, 0), 2) and near(img.getpixel((50, 5)), (255,) * 3, 2)  # type: ignore[arg-type]
+    rgba = Image.new("RGBA", (60, 40), (255, 0, 0, 255))
+    ImageDraw.Draw(rgba).rectangle((30, 0, 59, 39), fill=(0, 0, 255, 0))
+    rgba.quantize(colors=4, method=Image.Quantize.FASTOCTREE).save(tmp_path / "pa.png")
+    with Image.open(tmp_path / "pa.png") as check:
+        assert check.mode == "P" and "transparency" in check.info
+    img = shown(tmp_path, tmp_path / "pa.png")
+    assert near(img.getpixel((5, 5)), (255, 0, 0)) and near(img.getpixel((50, 5)), (255,) * 3)  # type: ignore[arg-type]
+
+
+def test_mpo_is_one_photo_not_animated(tmp_path: Path) -> None:
+    src = tmp_path / "stereo.jpg"
+    left, right = quadrants(), quadrants().transpose(Image.Transpose.ROTATE_180)
+    left.save(src, "MPO", save_all=True, append_images=[right])
+    with Image.open(src) as check:
+        assert check.format == "MPO" and getattr(check, "n_frames", 1) == 2
+    out = prepare_image(src, src.name, tmp_path, "m", box_mm=BOX)
+    assert not out.animated and "animated" not in out.note and len(out.parts) == 1
+    assert near(corners(Image.open(tmp_path / out.parts[0].name).convert("RGB"))[0], (255, 0, 0))
+
+
+def _exif_block(*entries: bytes) -> bytes:
+    """A little-endian EXIF block written byte by byte (Pillow will not write broken ones)."""
+    head = b"Exif\x00\x00II*\x00\x08\x00\x00\x00" + struct.pack("<H", len(entries))
+    return head + b"".join(entries) + b"\0" * 4
+
+
+_SHORT_6 = struct.pack("<HHIHH", 0x0112, 3, 1, 6, 0)
+_PAST_END = struct.pack("<HHII", 0x010E, 2, 400, 5000)  # ASCII data beyond the block
+
+
+@pytest.mark.parametrize(
+    ("entries", "portrait"),
+    [
+        ((_SHORT_6, _PAST_END), True),  # a corrupt tag beside a valid orientation (a warning)
+        ((struct.pack("<HHIHH", 0x0112, 3, 1, 9, 0),), False),  # out of range
+        ((struct.pack("<HHIHH", 0x0112, 3, 1, 0, 0),), False),
+        ((struct.pack("<HHI2s2x", 0x0112, 2, 2, b"6\0"),), False),  # text, not a number
+        ((struct.pack("<HHIHH", 0x0112, 3, 2, 6, 6),), True),  # two values: Pillow keeps one
+        ((struct.pack("<HHII", 0x0112, 3, 1, 5000),), False),  # value past the end
+    ],
+)
+def test_malformed_exif_orientation(
+    tmp_path: Path, entries: tuple[bytes, ...], portrait: bool
+) -> None:
+    src = tmp_path / "o.jpg"
+    quadrants().save(src, "JPEG", quality=95, exif=_exif_block(*entries))
+    img = shown(tmp_path, src)
+    assert (img.height > img.width) is portrait
+
+
+def test_every_tiff_page_redacted_and_counted(tmp_path: Path) -> None:
+    src = tmp_path / "scan.tif"
+    pages = []
+    for colour in ((255, 255, 255), (230, 230, 230), (200, 200, 255)):
+        page = Image.new("RGB", (300, 400), colour)
+        ImageDraw.Draw(page).rectangle((50, 50, 149, 99), fill=(255, 0, 0))  # a phone number
+        pages.append(page)
+    pages[0].save(src, save_all=True, append_images=pages[1:])
+    out = prepare_image(src, src.name, tmp_path, "s", box_mm=BOX, redact=((40, 40, 120, 70),))
+    assert [p.frame for p in out.parts] == [1, 2, 3]
+    for part in out.parts:
+        page = Image.open(tmp_path / part.name).convert("RGB")
+        sx = page.width / 300
+        assert near(page.getpixel((int(100 * sx), int(75 * sx))), (0, 0, 0), 30), part.frame  # type: ignore[arg-type]
+        raw = page.tobytes()
+        reds = [
+            raw[i : i + 3]
+            for i in range(0, len(raw), 3)
+            if raw[i] > 200 and raw[i + 1] < 80 and raw[i + 2] < 80
+        ]
+        assert not reds, part.frame
+    assert "1 area(s) redacted on each of the 3 pages" in out.note
+    assert out.details["redacted_areas"] == 3
+
+
+def test_redaction_box_outside_the_image_refused(tmp_path: Path) -> None:
+    src = tmp_path / "s.png"
+    quadrants().save(src)
+    with pytest.raises(EvidenceError, match=r"outside the image \(120×80"):
+        prepare_image(src, "s.png", tmp_path, "s", box_mm=BOX, redact=((500, 500, 10, 10),))
+
+
+def test_multipage_tiff_pixel_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The real budget is 300 MP; a small one keeps the test file small, same code path.
+    monkeypatch.setattr(images, "MAX_FILE_PIXELS", 50_000)
+    src = tmp_path / "many.tif"
+    pages = [Image.new("1", (200, 100), 1) for _ in range(3)]  # 60 000 pixels in all
+    pages[0].save(src, save_all=True, append_images=pages[1:], compression="group4")
+    with pytest.raises(EvidenceError, match="60,000 pixels, over the 50,000-pixel limit per file"):
+        prepare_image(src, "many.tif", tmp_path, "m", box_mm=BOX)
+
+
+def test_one_pixel_wide_strip_refused_not_sliced(tmp_path: Path) -> None:
+    src = tmp_path / "strip.png"
+    Image.new("L", (1, 100_000), 0).save(src)
+    with pytest.raises(EvidenceError, match=r"1×100000 pixels: .* page parts \(at most 60\)"):
+        prepare_image(src, "strip.png", tmp_path, "s", box_mm=BOX)
+    # A real long chat screenshot is still sliced.
+    long = tmp_path / "chat.png"
+    Image.new("RGB", (1080, 30_000), "white").save(long)
+    assert 10 < len(prepare_image(long, "chat.png", tmp_path, "c", box_mm=BOX).parts) <= 60
+
+
+def test_refused_file_is_closed(tmp_path: Path) -> None:
+    data = io.BytesIO()
+    quadrants((400, 400)).save(data, "PNG")
+    src = tmp_path / "cut.png"
+    src.write_bytes(data.getvalue()[:300])
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(EvidenceError, match="damaged or truncated"):
+            prepare_image(src, "cut.png", tmp_path, "c", box_mm=BOX)
+        gc.collect()
+    assert not [w for w in seen if issubclass(w.category, ResourceWarning)]
+
+
+@pytest.mark.parametrize("fmt", ["TIFF", "JPEG", "WEBP"])
+def test_image_size_is_the_displayed_size(tmp_path: Path, fmt: str) -> None:
+    # Pillow's TIFF reader applies the orientation itself and reports the displayed size;
+    # turning it again made image_size() disagree with the rendered page (Pillow's corpus).
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    src = tmp_path / f"o.{fmt.lower()}"
+    quadrants((120, 80)).save(src, fmt, exif=exif.tobytes())
+    with Image.open(src) as im:
+        expected = ImageOps.exif_transpose(im).size
+    assert expected == (80, 120)
+    assert images.image_size(src, src.name) == expected
+    assert prepare_image(src, src.name, tmp_path, "o", box_mm=BOX).source_px == expected

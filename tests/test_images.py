@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image, PngImagePlugin
@@ -12,10 +13,12 @@ from evidencekit.errors import EvidenceError
 
 from .conftest import MINIMAL, make_jpeg, make_png, run_cli, write_case
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
 
 def test_exif_time_with_offset(tmp_path: Path) -> None:
     p = make_jpeg(tmp_path / "a.jpg", exif_time="2025:10:03 14:05:00", offset="+08:00")
-    when, how = capture_time(p, "a.jpg")
+    when, how = capture_time(p, "a.jpg", SHANGHAI)
     assert how == "exif" and when is not None
     assert when.isoformat() == "2025-10-03T14:05:00+08:00"
 
@@ -25,7 +28,7 @@ def test_png_creation_time(tmp_path: Path) -> None:
     info.add_text("Creation Time", "2025-10-04T11:20:00+08:00")
     p = tmp_path / "c.png"
     Image.new("RGB", (50, 50), "white").save(p, pnginfo=info)
-    when, how = capture_time(p, "c.png")
+    when, how = capture_time(p, "c.png", SHANGHAI)
     assert how == "png-metadata" and when is not None and when.hour == 11
 
 

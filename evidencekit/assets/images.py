@@ -11,9 +11,13 @@ import io
 import json
 import math
 import re
+import struct
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +27,6 @@ from PIL import (
     Image,
     ImageCms,
     ImageDraw,
-    ImageOps,
-    ImageSequence,
     UnidentifiedImageError,
 )
 
@@ -33,10 +35,12 @@ from evidencekit.errors import EvidenceError
 # HEIC/HEIF (iPhone photos) through pillow-heif; AVIF is built into Pillow.
 pillow_heif.register_heif_opener()
 
-MAX_PIXELS = 100_000_000  # refuse decompression bombs above this many pixels
+MAX_PIXELS = 100_000_000  # per image or page: refuse decompression bombs above this
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+MAX_FILE_PIXELS = 300_000_000  # all pages of one multi-page TIFF together
 MAX_FRAMES = 200  # pages of a multi-page TIFF
-ENCODER_VERSION = 5  # bump when the output of prepare_image changes (cache key)
+MAX_SLICES = 60  # page parts of one long screenshot (a 1×100 000 strip would make 100 000)
+ENCODER_VERSION = 6  # bump when the output of prepare_image changes (cache key)
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -72,25 +76,16 @@ def _refuse(rel: str, msg: str) -> EvidenceError:
     return EvidenceError(msg, file=rel)
 
 
-def _open(
-    path: Path, rel: str, *, load: bool = True, draft: tuple[int, int] | None = None
-) -> Image.Image:
+@contextmanager
+def _untrusted(rel: str) -> Iterator[None]:
+    """Pillow's complaints about odd files (corrupt EXIF, invalid APNG, malformed MPO) are not
+    the user's business: ignore them; a decompression bomb and every decoding error become an
+    EvidenceError naming the file (pytest turns warnings into errors, so they must not leak)."""
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(path)
-            w, h = img.size
-            if w * h > MAX_PIXELS:
-                msg = (
-                    f"image is {w}×{h} pixels, over the {MAX_PIXELS:,}-pixel limit "
-                    "(refused as a possible decompression bomb); scale it down"
-                )
-                raise _refuse(rel, msg)
-            if draft and img.format == "JPEG":
-                # DCT scaling: a 12 MP photo decodes at 1/2 or 1/4 size, never below `draft`.
-                img.draft("RGB", draft)
-            if load:
-                img.load()
+            yield
     except EvidenceError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
@@ -98,26 +93,154 @@ def _open(
         raise _refuse(rel, msg) from e
     except UnidentifiedImageError as e:
         raise _refuse(rel, "not a readable image (unknown or damaged format)") from e
-    except (OSError, SyntaxError, ValueError, EOFError) as e:
-        msg = f"the image is damaged or truncated ({e}); re-export or re-capture it"
+    except MemoryError as e:
+        raise _refuse(rel, "the image needs too much memory to decode; scale it down") from e
+    except (OSError, SyntaxError, ValueError, EOFError, TypeError, KeyError, IndexError) as e:
+        # Pillow's plugins raise all of these on hostile headers (fuzzing corpora show it).
+        msg = f"the image is damaged or truncated ({_clip(str(e))}); re-export or re-capture it"
         raise _refuse(rel, msg) from e
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_pixels(rel: str, w: int, h: int, what: str = "image") -> None:
+    if w * h > MAX_PIXELS:
+        msg = (
+            f"{what} is {w}×{h} pixels, over the {MAX_PIXELS:,}-pixel limit "
+            "(refused as a possible decompression bomb); scale it down"
+        )
+        raise _refuse(rel, msg)
+
+
+def _open(
+    path: Path, rel: str, *, load: bool = True, draft: tuple[int, int] | None = None
+) -> Image.Image:
+    with _untrusted(rel):
+        img = Image.open(path)
+        try:
+            _check_pixels(rel, *img.size)
+            if draft and img.format in ("JPEG", "MPO"):
+                # DCT scaling: a 12 MP photo decodes at 1/2 or 1/4 size, never below `draft`.
+                img.draft("RGB", draft)
+            if load:
+                img.load()
+        except BaseException:
+            img.close()  # an unclosed file is a ResourceWarning (an error under pytest)
+            raise
     return img
+
+
+def _orientation(img: Image.Image) -> int:
+    """EXIF orientation 1-8; anything else in a malformed EXIF block counts as upright."""
+    if img.format == "PNG" and "exif" not in img.info and "xmp" not in img.info:
+        return 1  # PNG's getexif() would decode the whole image looking for a late eXIf
+    try:
+        value = img.getexif().get(ExifTags.Base.Orientation, 1)
+    except (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error):
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+# What each orientation needs to display upright. Pillow's ImageOps.exif_transpose does the
+# same but then rewrites the EXIF block, which raises on malformed EXIF; we only need pixels.
+_TRANSPOSE: dict[int, Image.Transpose] = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 def image_size(path: Path, rel: str) -> tuple[int, int]:
     """Pixel size as displayed (after EXIF orientation), without decoding the pixels."""
     img = _open(path, rel, load=False)
     try:
-        w, h = img.size
-        if img.format == "PNG" and "exif" not in img.info:
-            return w, h
-        orientation = img.getexif().get(ExifTags.Base.Orientation, 1)
-        return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
-    except (OSError, SyntaxError, ValueError) as e:
-        msg = f"the image is damaged or truncated ({e}); re-export or re-capture it"
-        raise _refuse(rel, msg) from e
+        with _untrusted(rel):
+            w, h = img.size
+            if img.format == "TIFF":
+                return w, h  # Pillow's TIFF reader reports, and loads, the displayed size
+            return (h, w) if _orientation(img) in (5, 6, 7, 8) else (w, h)
     finally:
         img.close()
+
+
+# --- capture time -------------------------------------------------------------------------
+
+# Every method capture_time() may return; each has a label "how_<method>" in i18n.CATALOG.
+CAPTURE_METHODS = ("exif", "png-metadata", "xmp", "filename")
+_EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+def _text(raw: object) -> str | None:
+    """A metadata value as text: bytes decoded leniently, NULs and padding dropped."""
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", "replace")
+    if not isinstance(raw, str):
+        return None
+    text = raw.replace("\x00", " ").strip()
+    return text[:200] or None  # a date is short; a megabyte of garbage is not parsed
+
+
+def _plausible(value: datetime | None, tz: tzinfo) -> datetime | None:
+    """Aware, and between 1990 and a day from now; otherwise None (a camera's factory clock
+    says 1970 or 2000-01-01, corrupted fields say year 0 or 9999)."""
+    if value is None or not 1990 <= value.year <= datetime.now(UTC).year + 1:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        value = value.replace(tzinfo=tz)  # no offset: read in the case time zone
+    try:
+        if not _EARLIEST <= value <= datetime.now(UTC) + timedelta(days=1):
+            return None
+    except OverflowError:
+        return None
+    return value
+
+
+_DATE = re.compile(
+    r"^(\d{4})[:\-/.](\d{1,2})[:\-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+    r"(?:[.,]\d+)?\s*(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def _offset(text: str | None) -> timezone | None:
+    if not text:
+        return None
+    if text in ("Z", "z"):
+        return UTC
+    m = re.match(r"^([+-])(\d\d):?(\d\d)$", text)
+    if not m or int(m[2]) > 14 or int(m[3]) > 59:
+        return None
+    delta = timedelta(hours=int(m[2]), minutes=int(m[3]))
+    return timezone(delta if m[1] == "+" else -delta)
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    """EXIF (2025:10:04 10:05:12), ISO 8601 or RFC 1123 (PNG's recommended form); or None."""
+    if not text:
+        return None
+    if m := _DATE.match(text):
+        try:
+            naive = datetime(
+                int(m[1]), int(m[2]), int(m[3]), int(m[4] or 0), int(m[5] or 0), int(m[6] or 0)
+            )
+        except ValueError:
+            return None
+        tz = _offset(m[7])
+        return naive.replace(tzinfo=tz) if tz else naive
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def _exif_time(img: Image.Image) -> datetime | None:
@@ -125,106 +248,192 @@ def _exif_time(img: Image.Image) -> datetime | None:
         return None  # PNG's getexif() would decode the whole image looking for a late eXIf
     exif = img.getexif()
     sub = exif.get_ifd(ExifTags.IFD.Exif)
-    raw = sub.get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
-    if not raw:
-        return None
-    try:
-        value = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
-    except ValueError:
-        return None
-    offset = sub.get(ExifTags.Base.OffsetTimeOriginal) or sub.get(ExifTags.Base.OffsetTime)
-    if offset and (m := re.match(r"^([+-])(\d\d):(\d\d)$", str(offset).strip("\x00 "))):
-        delta = timedelta(hours=int(m[2]), minutes=int(m[3]))
-        value = value.replace(tzinfo=timezone(delta if m[1] == "+" else -delta))
-    return value
-
-
-def _parse_time(text: str) -> datetime | None:
-    text = text.strip()
-    for fmt in (None, "%Y:%m:%d %H:%M:%S", "%a, %d %b %Y %H:%M:%S %z"):
-        try:
-            if fmt is None:
-                return datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return datetime.strptime(text, fmt)
-        except ValueError:
+    for when_tag, offset_tag, ifd in (
+        (ExifTags.Base.DateTimeOriginal, ExifTags.Base.OffsetTimeOriginal, sub),
+        (ExifTags.Base.DateTimeDigitized, ExifTags.Base.OffsetTimeDigitized, sub),
+        (ExifTags.Base.DateTime, ExifTags.Base.OffsetTime, exif),
+    ):
+        value = _parse_time(_text(ifd.get(when_tag)))
+        if value is None:
             continue
+        if value.tzinfo is None:
+            tz = _offset(_text(sub.get(offset_tag)))
+            value = value.replace(tzinfo=tz) if tz else value
+        return value
     return None
 
 
 def _png_time(img: Image.Image) -> datetime | None:
     # img.info holds the text chunks before the pixels; img.text would decode the whole image.
-    raw = img.info.get("Creation Time")
-    return _parse_time(str(raw)) if raw else None
+    return _parse_time(_text(img.info.get("Creation Time")))
 
 
 _XMP_DATE = re.compile(
     r"(?:xmp:CreateDate|photoshop:DateCreated|exif:DateTimeOriginal)"
-    r"(?:=\"([^\"]+)\"|>([^<]+)<)"
+    r"""\s*(?:=\s*["']([^"'<>]{1,64})["']|>\s*([^<]{1,64})<)"""
 )
 
 
 def _xmp_time(img: Image.Image) -> datetime | None:
     raw = img.info.get("xmp") or img.info.get("XML:com.adobe.xmp")
-    if not raw:
+    if raw is None and img.format == "TIFF":
+        raw = getattr(img, "tag_v2", {}).get(700)  # TIFF keeps XMP in tag 700
+    if isinstance(raw, tuple) and raw:
+        raw = raw[0]
+    if isinstance(raw, bytes):
+        raw = raw[:1_000_000].decode("utf-8", "replace")
+    if not isinstance(raw, str):
         return None
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-    m = _XMP_DATE.search(text)
-    return _parse_time(m[1] or m[2]) if m else None
+    m = _XMP_DATE.search(raw[:1_000_000])
+    return _parse_time(_text(m[1] or m[2])) if m else None
 
 
-def capture_time(path: Path, rel: str) -> tuple[datetime | None, str]:
-    """Capture time from EXIF (DateTimeOriginal + OffsetTimeOriginal), PNG metadata or XMP."""
+# Phone, camera and messenger file names that carry the capture time. Local time unless noted.
+_NAME_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # WeChat exports and saves: milliseconds since the epoch (UTC by definition)
+    (re.compile(r"(?:mmexport|wx_camera_|microMsg\.)(\d{13})(?!\d)", re.I), "epoch-ms"),
+    # Google Pixel: PXL_20251004_100512345 is in UTC
+    (re.compile(r"PXL_(\d{4})(\d\d)(\d\d)_(\d\d)(\d\d)(\d\d)\d{0,3}", re.I), "utc"),
+    # macOS: "Screenshot 2025-10-04 at 10.05.12" / "Screen Shot 2025-10-04 at 10.05.12 AM"
+    (
+        re.compile(
+            r"(\d{4})-(\d\d)-(\d\d) at (\d{1,2})\.(\d\d)\.(\d\d)(?:\s*([AP])\.?M\.?)?", re.I
+        ),
+        "local",
+    ),
+    # MIUI and others: Screenshot_2025-10-04-10-05-12-345_com.tencent.mm
+    (re.compile(r"(?<!\d)(\d{4})-(\d\d)-(\d\d)[-_ ](\d\d)[-_.](\d\d)[-_.](\d\d)(?!\d)"), "local"),
+    # Android and cameras: IMG_20251004_100512, Screenshot_20251004-100512, 微信图片_20251004100512
+    (re.compile(r"(?<!\d)(\d{4})(\d\d)(\d\d)[-_ ]?(\d\d)(\d\d)(\d\d)(?!\d)"), "local"),
+)
+
+
+def filename_time(name: str, tz: tzinfo) -> datetime | None:
+    """Capture time from a screenshot or camera file name, aware (local names in tz); or None."""
+    for pattern, kind in _NAME_PATTERNS:
+        m = pattern.search(name)
+        if not m:
+            continue
+        try:
+            if kind == "epoch-ms":
+                value = datetime.fromtimestamp(int(m[1]) / 1000, UTC).astimezone(tz)
+            else:
+                hour = int(m[4])
+                if m.lastindex and m.lastindex >= 7 and m[7]:  # 12-hour clock
+                    if not 1 <= hour <= 12:
+                        continue
+                    hour = hour % 12 + (12 if m[7].upper() == "P" else 0)
+                value = datetime(int(m[1]), int(m[2]), int(m[3]), hour, int(m[5]), int(m[6]))
+                value = value.replace(tzinfo=UTC if kind == "utc" else tz)
+                if kind == "utc":
+                    value = value.astimezone(tz)
+        except (ValueError, OverflowError, OSError):
+            continue
+        if (found := _plausible(value, tz)) is not None:
+            return found
+    return None
+
+
+def capture_time(path: Path, rel: str, tz: tzinfo) -> tuple[datetime | None, str]:
+    """Aware capture time from EXIF, PNG metadata, XMP, else the file name; times without an
+    offset are read in tz (the case time zone). (None, "") when nothing plausible is found."""
     img = _open(path, rel, load=False)  # metadata only: pixels are decoded when needed
     try:
         for how, reader in (("exif", _exif_time), ("png-metadata", _png_time), ("xmp", _xmp_time)):
-            t = reader(img)
-            if t:
+            with _untrusted(rel):
+                try:
+                    found = reader(img)
+                except (SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error):
+                    found = None  # malformed metadata is no metadata: try the next source
+            if (t := _plausible(found, tz)) is not None:
                 return t, how
-        return None, ""
-    except (OSError, SyntaxError, ValueError) as e:
-        msg = f"the image is damaged or truncated ({e}); re-export or re-capture it"
-        raise _refuse(rel, msg) from e
     finally:
         img.close()
+    if (t := filename_time(path.name, tz)) is not None:
+        return t, "filename"
+    return None, ""
+
+
+# --- pixels -------------------------------------------------------------------------------
 
 
 def _to_srgb(img: Image.Image) -> Image.Image:
     """Colour-manage to sRGB: CMYK and wide-gamut (Display P3) photos keep their colours."""
     icc = img.info.get("icc_profile")
-    if icc and img.mode in ("RGB", "RGBA", "CMYK", "L"):
+    if icc and isinstance(icc, bytes) and img.mode in ("RGB", "RGBA", "CMYK", "L"):
         try:
             src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             mode = "RGBA" if img.mode == "RGBA" else "RGB"
             out = ImageCms.profileToProfile(img, src, _SRGB, outputMode=mode)
             if out is not None:
                 return out
-        except (ImageCms.PyCMSError, OSError, ValueError):
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             pass  # a broken profile: fall back to Pillow's plain conversion
     return img
 
 
+def _to_8bit(img: Image.Image) -> Image.Image:
+    """16-bit, 32-bit integer and float greyscale to 8-bit L, keeping the tonal range."""
+    if img.mode.startswith("I;16"):
+        img = img.convert("I")  # every byte order; Pillow's point() refuses I;16B
+        lo, hi = 0.0, 65535.0
+    else:
+        lo, hi = (float(v) for v in img.getextrema())  # type: ignore[arg-type]
+        if img.mode == "F" and lo >= 0 and hi <= 1:
+            lo, hi = 0.0, 1.0  # normalised float data
+        elif lo >= 0 and hi <= 255:
+            lo, hi = 0.0, 255.0
+        elif lo >= 0 and hi <= 65535:
+            lo, hi = 0.0, 65535.0
+    scale = 255 / (hi - lo) if hi > lo else 1.0
+    return img.convert("F").point(lambda v: (v - lo) * scale).convert("L")
+
+
 def _flatten(img: Image.Image) -> Image.Image:
-    """Oriented, sRGB, 8-bit RGB; transparency flattened onto white."""
-    img = ImageOps.exif_transpose(img) or img
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        img = img.point(lambda v: v / 256).convert("L")
-    img = _to_srgb(img)
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        bg = Image.new("RGB", rgba.size, "white")
-        bg.paste(rgba, mask=rgba.getchannel("A"))
-        return bg
-    return img.convert("RGB")
+    """Oriented, sRGB, 8-bit RGB without metadata; transparency (alpha, palette or tRNS
+    colour key) flattened onto white."""
+    orientation = _orientation(img)
+    transparent = "transparency" in img.info or img.mode in ("RGBA", "LA", "PA", "RGBa", "La")
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        img = _to_8bit(img)  # a colour key in 16-bit units no longer applies: dropped
+        transparent = False
+    else:
+        img = _to_srgb(img)
+    if transparent:
+        rgba = img.convert("RGBA")  # applies a tRNS colour key on L and RGB too
+        out = Image.new("RGB", rgba.size, "white")
+        out.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        out = img.convert("RGB")
+    if orientation in _TRANSPOSE:
+        out = out.transpose(_TRANSPOSE[orientation])
+    out.info = {}  # nothing from the source file travels on (e.g. a tRNS tuple into a PNG)
+    return out
 
 
-def _frames(img: Image.Image, rel: str) -> tuple[list[Image.Image], bool]:
-    """Every page of a multi-page TIFF; the first frame of an animated GIF/WebP (flagged)."""
+def _frame_count(img: Image.Image, rel: str) -> tuple[int, bool]:
+    """(pages to show, animated): every page of a multi-page TIFF; one frame of an animation
+    (flagged) and of an MPO (a stereo or depth pair from a camera or iPhone: one photo)."""
     count = getattr(img, "n_frames", 1)
+    if not isinstance(count, int) or count < 1:
+        count = 1
     if count > 1 and img.format == "TIFF":
         if count > MAX_FRAMES:
             raise _refuse(rel, f"the TIFF has {count} pages (more than {MAX_FRAMES})")
-        return [frame.copy() for frame in ImageSequence.Iterator(img)], False
-    return [img], count > 1
+        total = 0
+        for k in range(count):  # page sizes from the headers, before any pixel is decoded
+            img.seek(k)
+            _check_pixels(rel, *img.size, what=f"page {k + 1}")
+            total += img.size[0] * img.size[1]
+        img.seek(0)
+        if total > MAX_FILE_PIXELS:
+            msg = (
+                f"the TIFF's {count} pages hold {total:,} pixels, over the "
+                f"{MAX_FILE_PIXELS:,}-pixel limit per file; split or scale it down"
+            )
+            raise _refuse(rel, msg)
+        return count, False
+    return 1, count > 1 and img.format != "MPO"
 
 
 def _encode(piece: Image.Image, quality: int, screenshot: bool) -> tuple[bytes, str]:
@@ -266,58 +475,80 @@ def prepare_image(
     """Fit an image to the content box; slice long screenshots into page-height parts.
 
     A part is never narrower than 60 % of the box, so a long screenshot stays readable: it is
-    cut into parts rather than shrunk. Redaction boxes are burned into the pixels first.
+    cut into parts rather than shrunk. Redaction boxes are burned into the pixels first, on
+    every page of a multi-page TIFF.
     """
     dpi = min(dpi, 300)
     side = int(max(box_mm) / 25.4 * dpi) + 1
     img = _open(path, rel, draft=None if redact else (side, side))
+    parts: list[ImagePart] = []
+    hits = [0] * len(redact)  # pages each box covered something on
     try:
-        frames, animated = _frames(img, rel)
-        prepared = [_flatten(f) for f in frames]
+        with _untrusted(rel):
+            frames, animated = _frame_count(img, rel)
+            screenshot = path.suffix.lower() in (".png", ".gif", ".bmp", ".webp") and not animated
+            for fno in range(1, frames + 1):
+                if fno > 1:
+                    img.seek(fno - 1)  # one page decoded at a time: memory stays one page
+                rgb = _flatten(img)
+                if fno == 1:
+                    w, h = rgb.size
+                if redact:
+                    draw = ImageDraw.Draw(rgb)
+                    for k, (x, y, bw, bh) in enumerate(redact):
+                        if x < rgb.width and y < rgb.height and x + bw > 0 and y + bh > 0:
+                            draw.rectangle((x, y, x + bw - 1, y + bh - 1), fill="black")
+                            hits[k] += 1
+                parts.extend(
+                    _slice(
+                        rgb,
+                        rel,
+                        out_dir,
+                        f"{stem}-f{fno}" if frames > 1 else stem,
+                        box_mm,
+                        dpi,
+                        overlap,
+                        quality,
+                        screenshot,
+                        fno,
+                        frames,
+                    )
+                )
+                del rgb
     finally:
         img.close()
-    screenshot = path.suffix.lower() in (".png", ".gif", ".bmp", ".webp") and not animated
-    parts: list[ImagePart] = []
-    for fno, rgb in enumerate(prepared, start=1):
-        if redact and fno == 1:
-            draw = ImageDraw.Draw(rgb)
-            for x, y, w, h in redact:
-                draw.rectangle((x, y, x + w - 1, y + h - 1), fill="black")
-        parts.extend(
-            _slice(
-                rgb,
-                out_dir,
-                f"{stem}-f{fno}" if len(prepared) > 1 else stem,
-                box_mm,
-                dpi,
-                overlap,
-                quality,
-                screenshot,
-                fno,
-                len(prepared),
-            )
-        )
-    w, h = prepared[0].size
+    if missed := [list(b) for b, n in zip(redact, hits, strict=True) if n == 0]:
+        # A box that covers nothing hides nothing: never report it as redacted.
+        msg = f"redaction box(es) {missed} lie outside the image ({w}×{h} pixels)"
+        raise _refuse(rel, msg)
     kinds = sorted({p.name.rsplit(".", 1)[1].upper().replace("JPG", "JPEG") for p in parts})
     note = f"re-encoded as {'/'.join(kinds)} (q{quality}), at most {dpi} dpi"
     if animated:
         note += "; animated: first frame shown"
-    if len(prepared) > 1:
-        note += f"; {len(prepared)} pages, all shown"
+    if frames > 1:
+        note += f"; {frames} pages, all shown"
     if redact:
-        note += f"; {len(redact)} area(s) redacted (burned into the pixels)"
-    details = {
+        if frames == 1:
+            note += f"; {len(redact)} area(s) redacted (burned into the pixels)"
+        elif all(n == frames for n in hits):
+            note += f"; {len(redact)} area(s) redacted on each of the {frames} pages"
+        else:
+            note += f"; {sum(hits)} area(s) redacted over the {frames} pages"
+    details: dict[str, Any] = {
         "dpi_cap": dpi,
         "quality": quality,
         "parts": [
             {"name": p.name, "px": [p.width_px, p.height_px], "sha256": p.sha256} for p in parts
         ],
     }
+    if redact:
+        details["redacted_areas"] = sum(hits)  # box × page where it covered pixels
     return PreparedImage(tuple(parts), (w, h), note, animated, tuple(redact), details)
 
 
 def _slice(
     rgb: Image.Image,
+    rel: str,
     out_dir: Path,
     stem: str,
     box_mm: tuple[float, float],
@@ -343,8 +574,14 @@ def _slice(
         # Long screenshot: keep a readable width (60 % of the box), cut the height into parts
         # that overlap a little, spread evenly so no part is a sliver.
         print_w = box_w * 0.6
-        slice_h = int(box_h * w / print_w)
+        slice_h = max(1, int(box_h * w / print_w))
         count = max(2, math.ceil((h - slice_h) / (slice_h * (1 - overlap))) + 1)
+        if count > MAX_SLICES:
+            msg = (
+                f"the image is {w}×{h} pixels: at a readable width it would need {count} page "
+                f"parts (at most {MAX_SLICES}); crop it or split it into several files"
+            )
+            raise _refuse(rel, msg)
         step = (h - slice_h) / (count - 1)
         slices = [(round(k * step), min(h, round(k * step) + slice_h)) for k in range(count)]
     px_per_mm_out = min(w / print_w, dpi / 25.4)
