@@ -89,6 +89,7 @@ def build(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
 ) -> None:
     """Validate, then render the dossier and its sidecars into the output folder."""
+    from evidencekit.outputs import tsa_url_problem
     from evidencekit.pipeline import BuildOptions, PageImageOptions
     from evidencekit.pipeline import build as run_build
 
@@ -97,6 +98,9 @@ def build(
         raise typer.Exit(2)
     if not 36 <= page_image_dpi <= 600:
         err.print("--page-image-dpi must be between 36 and 600")
+        raise typer.Exit(2)
+    if tsa is not None and (problem := tsa_url_problem(tsa)):
+        err.print(f"--tsa: {problem}", markup=False)
         raise typer.Exit(2)
 
     with Progress(

@@ -16,7 +16,7 @@ from typing import Any
 
 from evidencekit import __version__
 from evidencekit.errors import EvidencekitError
-from evidencekit.outputs import dump_json, sha256_bytes, write_atomic
+from evidencekit.outputs import dump_json, sha256_bytes
 
 LIBRARIES = (
     "weasyprint",
@@ -47,13 +47,14 @@ def input_fingerprint(manifest_bytes: bytes, sources: list[tuple[str, str]]) -> 
     return h.hexdigest()
 
 
-def append_history(path: Path, entry: dict[str, Any]) -> None:
-    """Append one build to `<case-id>.history.jsonl`, unless the last line is the same build."""
+def history_bytes(old: str, entry: dict[str, Any]) -> bytes:
+    """`<case-id>.history.jsonl` with one more build, unless the last line is the same build."""
     line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if old and not old.endswith("\n"):
+        old += "\n"
     if old.splitlines()[-1:] == [line.rstrip("\n")]:
-        return  # an identical rebuild (same time, input and output) is the same submission
-    write_atomic(path, (old + line).encode())
+        return old.encode()  # an identical rebuild (same time, input, output): same submission
+    return (old + line).encode()
 
 
 def library_versions() -> dict[str, str]:
@@ -104,14 +105,13 @@ public or commercial authority's token proves the time to a third party.
 """
 
 
-def write_archive(
+def archive_bytes(
     out_dir: Path,
     json_name: str,
     manifest_path: Path,
-    archive_path: Path,
     when: datetime,
     options: dict[str, Any],
-) -> Path:
+) -> bytes:
     """One deterministic ZIP: manifest, sources, dossier, sidecars, build record, how-to."""
     record = json.loads((out_dir / json_name).read_text(encoding="utf-8"))
     root = manifest_path.parent
@@ -153,8 +153,7 @@ def write_archive(
             info.external_attr = 0o644 << 16
             info.create_system = 3  # unix, whatever machine made it
             zf.writestr(info, files[name], compresslevel=9)
-    write_atomic(archive_path, buf.getvalue())
-    return archive_path
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------- verify
