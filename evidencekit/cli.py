@@ -203,12 +203,16 @@ def verify(
             )
         out.print(table)
         for r in failed:
-            err.print(f"{r.status.lower()}: {r.file}", markup=False, style="red")
-        verdict = "FAILED" if failed else "verified"
-        out.print(
-            f"{verdict}: {len(rows) - len(failed)} of {len(rows)} checks passed", markup=False
-        )
-    if failed:
+            why = f" ({r.actual})" if r.status == "ALTERED" and not r.expected else ""
+            err.print(f"{r.status.lower()}: {r.file}{why}", markup=False, style="red")
+        for r in rows:
+            if r.status == "NOTE":
+                err.print(f"note: {r.file}", markup=False)
+        checks = [r for r in rows if r.status != "NOTE"]
+        passed = len(checks) - len(failed)
+        verdict = "FAILED" if failed else "verified" if passed else "nothing verified"
+        out.print(f"{verdict}: {passed} of {len(checks)} checks passed", markup=False)
+    if failed or not any(r.status == "OK" for r in rows):
         raise typer.Exit(1)
 
 

@@ -145,9 +145,7 @@ def test_output_never_overwrites_a_source(tmp_path: Path) -> None:
     doc.save(case / "T-1.pdf")
     original = sha(case / "T-1.pdf")
     text = (
-        MINIMAL
-        + "  - {kind: document, title: Policy, files: [T-1.pdf]}\n"
-        + 'output: {dir: "."}\n'
+        MINIMAL + "  - {kind: document, title: Policy, files: [T-1.pdf]}\n" + 'output: {dir: "."}\n'
     )
     m = write_case(case, text, {"shot.png": None})
     proc = run_cli("build", "-q", str(m), env=OLD)
