@@ -89,6 +89,7 @@ def build(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
 ) -> None:
     """Validate, then render the dossier and its sidecars into the output folder."""
+    from evidencekit.outputs import tsa_url_problem
     from evidencekit.pipeline import BuildOptions, PageImageOptions
     from evidencekit.pipeline import build as run_build
 
@@ -97,6 +98,9 @@ def build(
         raise typer.Exit(2)
     if not 36 <= page_image_dpi <= 600:
         err.print("--page-image-dpi must be between 36 and 600")
+        raise typer.Exit(2)
+    if tsa is not None and (problem := tsa_url_problem(tsa)):
+        err.print(f"--tsa: {problem}", markup=False)
         raise typer.Exit(2)
 
     with Progress(
@@ -199,12 +203,16 @@ def verify(
             )
         out.print(table)
         for r in failed:
-            err.print(f"{r.status.lower()}: {r.file}", markup=False, style="red")
-        verdict = "FAILED" if failed else "verified"
-        out.print(
-            f"{verdict}: {len(rows) - len(failed)} of {len(rows)} checks passed", markup=False
-        )
-    if failed:
+            why = f" ({r.actual})" if r.status == "ALTERED" and not r.expected else ""
+            err.print(f"{r.status.lower()}: {r.file}{why}", markup=False, style="red")
+        for r in rows:
+            if r.status == "NOTE":
+                err.print(f"note: {r.file}", markup=False)
+        checks = [r for r in rows if r.status != "NOTE"]
+        passed = len(checks) - len(failed)
+        verdict = "FAILED" if failed else "verified" if passed else "nothing verified"
+        out.print(f"{verdict}: {passed} of {len(checks)} checks passed", markup=False)
+    if failed or not any(r.status == "OK" for r in rows):
         raise typer.Exit(1)
 
 

@@ -456,6 +456,15 @@ class Timestamp(_Model):
     tsa: str
     """Time-stamping authority URL."""
 
+    @field_validator("tsa")
+    @classmethod
+    def _check_tsa(cls, value: str) -> str:
+        from evidencekit.outputs import tsa_url_problem
+
+        if problem := tsa_url_problem(value):
+            raise ValueError(problem)
+        return value
+
 
 class OutputSpec(_Model):
     """Where and how outputs are written."""

@@ -43,8 +43,8 @@ from evidencekit.errors import EvidenceError, LimitError, RenderError
 from evidencekit.i18n import t, zh_number
 from evidencekit.manifest import IMAGE_SUFFIXES, load_case
 from evidencekit.model import Case, ChatEvidence, Profile, SourceFile, aware_in
-from evidencekit.outputs import dump_json, sha256_bytes, sha256sums, write_atomic
-from evidencekit.outputs.integrity import append_history, input_fingerprint, write_archive
+from evidencekit.outputs import dump_json, sha256_bytes, sha256sums
+from evidencekit.outputs.integrity import archive_bytes, history_bytes, input_fingerprint
 from evidencekit.outputs.platform import (
     UploadFile,
     categories_for,
@@ -53,6 +53,14 @@ from evidencekit.outputs.platform import (
     summaries,
 )
 from evidencekit.outputs.timestamp import request_token
+from evidencekit.outputs.transaction import (
+    OutputSet,
+    check_output_dir,
+    fault,
+    parse_sums,
+    plain_name,
+    recover,
+)
 from evidencekit.pdf.attach import Attachment, PdfAError, attach_files
 from evidencekit.pdf.overlay import Placement, place_pages
 from evidencekit.pdf.postprocess import finish_pdf, font_names
@@ -444,38 +452,25 @@ def _up_to_date(out_dir: Path, json_name: str, key: str) -> tuple[int, int, list
     """(pages, PDF size, other outputs) when the previous build had the same key and every
     output still hashes as recorded; else None."""
     try:
+        recover(out_dir)  # finish or remove what a killed build left, before looking
         record = json.loads((out_dir / json_name).read_text(encoding="utf-8"))
-        if record.get("build_key") != key:
+        if not isinstance(record, dict) or record.get("build_key") != key:
             return None
-        sums = (out_dir / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
-    except (OSError, ValueError):
-        return None
-    for line in sums:
-        expected, _, name = line.partition("  ")
-        try:
-            if sha256_file(out_dir / name) != expected:
+        sums = parse_sums((out_dir / "SHA256SUMS").read_text(encoding="utf-8"))
+        if not sums or json_name not in dict(sums):
+            return None
+        for name, expected in sums:
+            if not plain_name(name) or sha256_file(out_dir / name) != expected:
                 return None
-        except OSError:
-            return None
-    outputs = record.get("outputs", [])
-    if not outputs:
-        return None
-    return int(outputs[0]["pages"]), int(outputs[0]["size"]), [o["path"] for o in outputs[1:]]
+        outputs = record["outputs"]
+        return int(outputs[0]["pages"]), int(outputs[0]["size"]), [o["path"] for o in outputs[1:]]
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+        return None  # anything unexpected: not up to date, build again
 
 
-def _remove_stale(previous_json: Path, keep: set[str]) -> None:
-    """Delete outputs a previous build listed that this build does not make (old volumes,
-    page images), so the folder never mixes two builds. Only files that build recorded."""
-    try:
-        old = json.loads(previous_json.read_text(encoding="utf-8"))
-        names = [str(o["path"]) for o in old.get("outputs", [])]
-    except (OSError, ValueError, TypeError, KeyError):
-        return
-    root = previous_json.parent.resolve()
-    for name in names:
-        target = (root / name).resolve()
-        if name not in keep and target.is_relative_to(root) and target.is_file():
-            target.unlink()
+def _protected(case: Case) -> set[Path]:
+    """Files an output must never replace: the manifest and every source."""
+    return {case.manifest_path.resolve(), *(sf.path.resolve() for sf in case.sources())}
 
 
 def _originals(case: Case, infos: dict[str, SourceInfo]) -> list[Attachment]:
@@ -829,6 +824,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
     infos = collect(case, tz, opts.progress)
     lap("collect")
     out_dir = (opts.out_dir or case.output_dir).resolve()
+    check_output_dir(out_dir, _protected(case))
     pdf_name = f"{case.info.id}.pdf"
     json_name = f"{case.info.id}.evidence.json"
     profile = case.profile
@@ -961,48 +957,55 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
             entry["pages"] = page_count(data)
         outputs.append(entry)
     json_bytes = dump_json(record)
-    _remove_stale(out_dir / json_name, {str(o["path"]) for o in outputs})
-    write_atomic(out_dir / pdf_name, pdf)
-    for name, data in extra.items():
-        write_atomic(out_dir / name, data)
-    write_atomic(out_dir / json_name, json_bytes)
-    entries = [(pdf_name, sha256_bytes(pdf))]
-    entries += [(name, sha256_bytes(data)) for name, data in extra.items()]
-    entries.append((json_name, sha256_bytes(json_bytes)))
-    tsa = opts.tsa or (
-        case.manifest.output.timestamp.tsa if case.manifest.output.timestamp else None
-    )
-    token_path = None
-    if tsa:
-        token = request_token(json_bytes, tsa)
-        token_path = out_dir / f"{json_name}.tsr"
-        write_atomic(token_path, token)
-        entries.append((token_path.name, sha256_bytes(token)))
-    else:
-        (out_dir / f"{json_name}.tsr").unlink(missing_ok=True)  # never keep a stale token
-    write_atomic(out_dir / "SHA256SUMS", sha256sums(entries))
-    append_history(
-        out_dir / f"{case.info.id}.history.jsonl",
-        {
-            "time": built.isoformat(),
-            "tool": f"evidencekit {__version__}",
-            "input_fingerprint": fingerprint,
-            "pdf_sha256": sha256_bytes(pdf),
-            "evidence_json_sha256": sha256_bytes(json_bytes),
-            "prepared_by": case.info.prepared_by,
-            "timestamped": bool(tsa),
-        },
-    )
-    archive_path = None
-    if opts.archive:
-        archive_path = write_archive(
-            out_dir,
-            json_name,
-            case.manifest_path,
-            out_dir / f"{case.info.id}.archive.zip",
-            built,
-            {"profile": profile.name, "pdfa": pdfa, "embed_originals": embed, "tsa": bool(tsa)},
+    # The TSA is asked before anything is staged: a refusal leaves the previous set as it was.
+    token = request_token(json_bytes, tsa_url) if tsa_url else None
+    fault("tsa")
+    token_path = out_dir / f"{json_name}.tsr" if token is not None else None
+    history_name = f"{case.info.id}.history.jsonl"
+    archive_path = out_dir / f"{case.info.id}.archive.zip" if opts.archive else None
+    with OutputSet(out_dir, case.info.id, json_name, _protected(case)) as txn:
+        txn.write(pdf_name, pdf)
+        for name, data in extra.items():
+            txn.write(name, data)
+        txn.write(json_name, json_bytes)
+        entries = [(pdf_name, sha256_bytes(pdf))]
+        entries += [(name, sha256_bytes(data)) for name, data in extra.items()]
+        entries.append((json_name, sha256_bytes(json_bytes)))
+        if token is not None:
+            txn.write(f"{json_name}.tsr", token)
+            entries.append((f"{json_name}.tsr", sha256_bytes(token)))
+        ours = {name for name, _ in entries}
+        txn.write("SHA256SUMS", sha256sums(entries + txn.foreign_sums(ours)))
+        history = history_bytes(
+            txn.old_text(history_name),
+            {
+                "time": built.isoformat(),
+                "tool": f"evidencekit {__version__}",
+                "input_fingerprint": fingerprint,
+                "pdf_sha256": sha256_bytes(pdf),
+                "evidence_json_sha256": sha256_bytes(json_bytes),
+                "prepared_by": case.info.prepared_by,
+                "timestamped": token is not None,
+            },
         )
+        txn.write(history_name, history)
+        if archive_path is not None:
+            data = archive_bytes(
+                txn.staging,
+                json_name,
+                case.manifest_path,
+                built,
+                {
+                    "profile": profile.name,
+                    "pdfa": pdfa,
+                    "embed_originals": embed,
+                    "tsa": token is not None,
+                },
+            )
+            txn.write(archive_path.name, data)
+        fault("staged")
+        txn.commit()
+    fault("done")
     lap("write")
     return BuildResult(
         case=case,

@@ -288,3 +288,57 @@ def test_archives_identical_and_history(tmp_path: Path, tsa: tuple[str, Path]) -
     entry = json.loads(lines[-1])
     assert entry["prepared_by"] == "Test Shop" and len(entry["pdf_sha256"]) == 64
     shutil.rmtree(tmp_path / "o1")
+
+
+# ---------------------------------------------------------------- the TSA is bounded
+
+
+def test_manifest_tsa_must_be_http(tmp_path: Path) -> None:
+    text = CASE + "output:\n  timestamp: {tsa: 'file:///etc/passwd'}\n"
+    make_jpeg(tmp_path / "case/photo.jpg")
+    manifest = write_case(tmp_path / "case", text)
+    proc = run_cli("validate", str(manifest))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "case.yaml:7:" in proc.stderr and "http(s)" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("url", ["notaurl", "file:///etc/passwd", "http://:99999/x"])
+def test_cli_tsa_must_be_a_url(tmp_path: Path, url: str) -> None:
+    make_jpeg(tmp_path / "case/photo.jpg")
+    manifest = write_case(tmp_path / "case", CASE)
+    proc = run_cli("build", "-q", str(manifest), "--tsa", url)
+    assert proc.returncode == 2 and "--tsa" in proc.stderr, proc.stderr
+    assert not (tmp_path / "case/out").exists()
+
+
+def test_endless_tsa_body_is_capped() -> None:
+    from evidencekit.outputs.timestamp import TimestampError, request_token
+
+    sent = {"bytes": 0}
+
+    class Endless(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.end_headers()
+            try:
+                while sent["bytes"] < 64 << 20:  # stops by itself if the client never does
+                    self.wfile.write(b"\0" * 65536)
+                    sent["bytes"] += 65536
+            except OSError:
+                return
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endless)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/tsr"
+        with pytest.raises(TimestampError, match="more than"):
+            request_token(b"record", url, timeout=20, cap=1 << 20)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -39,3 +40,15 @@ def dump_json(data: Any) -> bytes:
 def sha256sums(entries: list[tuple[str, str]]) -> bytes:
     """`sha256sum -c` format: '<hex>  <name>' per line, in the given order."""
     return "".join(f"{sha}  {name}\n" for name, sha in entries).encode()
+
+
+def tsa_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a TSA URL (only http and https with a host), or None."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        _ = parts.port  # raises on a bad port
+    except ValueError as e:
+        return f"{url!r} is not a valid URL ({e})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{url!r} is not an http(s) URL; a TSA is reached over http or https only"
+    return None

@@ -6,17 +6,19 @@ import hashlib
 import io
 import json
 import platform
+import re
 import zipfile
-from collections.abc import Callable
+import zlib
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from evidencekit import __version__
 from evidencekit.errors import EvidencekitError
-from evidencekit.outputs import dump_json, sha256_bytes, write_atomic
+from evidencekit.outputs import dump_json, sha256_bytes
+from evidencekit.outputs.transaction import plain_name
 
 LIBRARIES = (
     "weasyprint",
@@ -47,13 +49,14 @@ def input_fingerprint(manifest_bytes: bytes, sources: list[tuple[str, str]]) -> 
     return h.hexdigest()
 
 
-def append_history(path: Path, entry: dict[str, Any]) -> None:
-    """Append one build to `<case-id>.history.jsonl`, unless the last line is the same build."""
+def history_bytes(old: str, entry: dict[str, Any]) -> bytes:
+    """`<case-id>.history.jsonl` with one more build, unless the last line is the same build."""
     line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if old and not old.endswith("\n"):
+        old += "\n"
     if old.splitlines()[-1:] == [line.rstrip("\n")]:
-        return  # an identical rebuild (same time, input and output) is the same submission
-    write_atomic(path, (old + line).encode())
+        return old.encode()  # an identical rebuild (same time, input, output): same submission
+    return (old + line).encode()
 
 
 def library_versions() -> dict[str, str]:
@@ -104,14 +107,13 @@ public or commercial authority's token proves the time to a third party.
 """
 
 
-def write_archive(
+def archive_bytes(
     out_dir: Path,
     json_name: str,
     manifest_path: Path,
-    archive_path: Path,
     when: datetime,
     options: dict[str, Any],
-) -> Path:
+) -> bytes:
     """One deterministic ZIP: manifest, sources, dossier, sidecars, build record, how-to."""
     record = json.loads((out_dir / json_name).read_text(encoding="utf-8"))
     root = manifest_path.parent
@@ -153,11 +155,20 @@ def write_archive(
             info.external_attr = 0o644 << 16
             info.create_system = 3  # unix, whatever machine made it
             zf.writestr(info, files[name], compresslevel=9)
-    write_atomic(archive_path, buf.getvalue())
-    return archive_path
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------- verify
+#
+# Everything verify reads is untrusted: sums, records, tokens, archives and PDFs may be
+# truncated, random or hostile. Each problem becomes a failed row with its reason (or, when
+# there is nothing to verify at all, a VerifyError); nothing is read whole that can be large.
+
+MAX_RECORD = 64 << 20  # sums, evidence JSON, token: far larger is not ours
+MAX_PDF = 2 << 30
+MAX_RATIO = 200  # a ZIP entry declared this many times larger than its compressed bytes...
+MIN_SUSPECT = 64 << 20  # ...and this large is a bomb, not evidence
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -174,93 +185,403 @@ class Row:
         return self.status in ("ALTERED", "MISSING")
 
 
-Loader = Callable[[str], bytes | None]
+class _Unreadable(Exception):
+    """A file that exists but cannot be read (damaged entry, too large, a link)."""
 
 
-def _dir_loader(folder: Path) -> Loader:
-    def load(name: str) -> bytes | None:
-        target = (folder / name).resolve()
-        if not target.is_relative_to(folder.resolve()) or not target.is_file():
+class _Store:
+    """Files of a dossier or case, by relative name: a folder or a ZIP prefix."""
+
+    label = ""
+
+    def _open(self, name: str) -> IO[bytes] | None:
+        raise NotImplementedError
+
+    def sha(self, name: str) -> str | None:
+        """Hex SHA-256 read in chunks, None when missing; _Unreadable when damaged."""
+        fh = self._open(name)
+        if fh is None:
             return None
-        return target.read_bytes()
+        h = hashlib.sha256()
+        try:
+            with fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+        except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as e:
+            raise _Unreadable(f"unreadable ({e})") from e
+        return h.hexdigest()
 
-    return load
+    def read(self, name: str, cap: int = MAX_RECORD) -> bytes | None:
+        """Whole bytes of a small file, None when missing; _Unreadable when damaged or huge."""
+        fh = self._open(name)
+        if fh is None:
+            return None
+        try:
+            with fh:
+                data = fh.read(cap + 1)
+        except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as e:
+            raise _Unreadable(f"unreadable ({e})") from e
+        if len(data) > cap:
+            raise _Unreadable(f"larger than {cap:,} bytes")
+        return data
 
 
-def _check(rows: list[Row], name: str, expected: str, data: bytes | None) -> None:
-    if data is None:
-        rows.append(Row(name, expected, "", "MISSING"))
+class _DirStore(_Store):
+    def __init__(self, folder: Path, label: str) -> None:
+        self.folder = folder.resolve()
+        self.label = label
+
+    def _open(self, name: str) -> IO[bytes] | None:
+        if not plain_name(name):
+            raise _Unreadable("not a plain relative name")
+        target = (self.folder / name).resolve()
+        if not target.is_relative_to(self.folder):
+            raise _Unreadable("a link out of the folder")
+        if not target.is_file():
+            return None
+        try:
+            return target.open("rb")
+        except OSError as e:
+            raise _Unreadable(f"unreadable ({e.strerror})") from e
+
+
+class _ZipStore(_Store):
+    def __init__(self, zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], prefix: str):
+        self.zf = zf
+        self.entries = entries
+        self.prefix = prefix
+        self.label = prefix
+
+    def _open(self, name: str) -> IO[bytes] | None:
+        if not plain_name(name):
+            raise _Unreadable("not a plain relative name")
+        info = self.entries.get(f"{self.prefix}/{name}")
+        if info is None:
+            return None
+        if info.file_size > MIN_SUSPECT and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise _Unreadable(
+                f"declared {info.file_size:,} bytes from {info.compress_size:,}: refused"
+            )
+        try:
+            return self.zf.open(info)
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError) as e:
+            raise _Unreadable(f"unreadable ({e})") from e
+
+
+def _check(rows: list[Row], label: str, expected: object, store: _Store, name: str) -> None:
+    if not isinstance(expected, str) or not _HEX64.match(expected):
+        rows.append(Row(label, str(expected)[:64], "", "ALTERED"))
         return
-    actual = sha256_bytes(data)
-    rows.append(Row(name, expected, actual, "OK" if actual == expected else "ALTERED"))
+    try:
+        actual = store.sha(name)
+    except _Unreadable as e:
+        rows.append(Row(label, expected, str(e), "ALTERED"))
+        return
+    if actual is None:
+        rows.append(Row(label, expected, "", "MISSING"))
+    else:
+        rows.append(Row(label, expected, actual, "OK" if actual == expected else "ALTERED"))
 
 
-def _verify(
-    dossier: Loader,
-    json_name: str,
-    sources: Loader | None,
-    sources_label: str,
-    tsa_ca: Path | None,
-) -> list[Row]:
-    from evidencekit.outputs.timestamp import check_token
+def _bad(label: str, why: str) -> Row:
+    return Row(label, "", why, "ALTERED")
+
+
+def _record_problem(record: object) -> str | None:
+    """What is wrong with an evidence record's shape, or None."""
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    case = record.get("case")
+    if not isinstance(case, dict) or not isinstance(case.get("id"), str):
+        return "no case.id"
+    for key in ("sources", "outputs"):
+        items = record.get(key)
+        if not isinstance(items, list):
+            return f"no {key} list"
+        for item in items:
+            if not (
+                isinstance(item, dict)
+                and isinstance(item.get("path"), str)
+                and isinstance(item.get("sha256"), str)
+            ):
+                return f"a {key} entry without path and sha256"
+    if not record["outputs"]:
+        return "no outputs"
+    return None
+
+
+def _sums(rows: list[Row], dossier: _Store) -> set[str]:
+    """Check SHA256SUMS line by line; returns the names it lists."""
+    try:
+        raw = dossier.read("SHA256SUMS")
+    except _Unreadable as e:
+        rows.append(_bad("SHA256SUMS", str(e)))
+        return set()
+    if raw is None:
+        rows.append(Row("SHA256SUMS", "", "", "MISSING"))
+        return set()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        rows.append(_bad("SHA256SUMS", "not UTF-8 text"))
+        return set()
+    listed: set[str] = set()
+    lines = text.splitlines()
+    if not lines:
+        rows.append(_bad("SHA256SUMS", "empty"))
+    for n, line in enumerate(lines, start=1):
+        expected, sep, name = line.partition("  ")
+        where = f"SHA256SUMS line {n}"
+        if not sep or not _HEX64.match(expected) or not plain_name(name):
+            rows.append(_bad(where, "not '<sha256>  <file name>'"))
+            continue
+        if name in listed:
+            rows.append(_bad(where, f"{name} listed twice"))
+            continue
+        listed.add(name)
+        _check(rows, name, expected, dossier, name)
+    return listed
+
+
+def _embedded(rows: list[Row], pdf: bytes, pdf_name: str, json_name: str, side: object) -> None:
     from evidencekit.pdf.attach import read_attachment
 
-    rows: list[Row] = []
-    sums = dossier("SHA256SUMS")
-    if sums is None:
-        rows.append(Row("SHA256SUMS", "", "", "MISSING"))
-    else:
-        for line in sums.decode("utf-8", "replace").splitlines():
-            if "  " not in line:
-                continue
-            expected, name = line.split("  ", 1)
-            _check(rows, name, expected, dossier(name))
-    raw = dossier(json_name)
+    label = f"{pdf_name} ⟷ {json_name} (embedded copy)"
+    try:
+        embedded = read_attachment(pdf, json_name)
+    except Exception as e:  # a damaged PDF: the library raises many types
+        rows.append(_bad(label, f"the PDF cannot be read ({type(e).__name__})"))
+        return
+    if embedded is None:
+        rows.append(_bad(label, "the PDF carries no evidence record"))
+        return
+    try:
+        same = json.loads(embedded) == side
+    except ValueError:
+        same = False
+    rows.append(
+        Row(
+            label,
+            sha256_bytes(dump_json(side)),
+            sha256_bytes(embedded),
+            "OK" if same else "ALTERED",
+        )
+    )
+
+
+def _verify_case(
+    rows: list[Row],
+    dossier: _Store,
+    json_name: str,
+    listed: set[str],
+    sources: _Store | None,
+    sources_label: str,
+    tsa_ca: Path | None,
+) -> None:
+    from evidencekit.outputs.timestamp import check_token
+
+    try:
+        raw = dossier.read(json_name)
+    except _Unreadable as e:
+        rows.append(_bad(json_name, str(e)))
+        return
     if raw is None:
-        if not any(r.file == json_name for r in rows):
-            rows.append(Row(json_name, "", "", "MISSING"))
-        return rows
+        rows.append(Row(json_name, "", "", "MISSING"))
+        return
+    if json_name not in listed:
+        rows.append(_bad(json_name, "not listed in SHA256SUMS"))
     try:
         record = json.loads(raw)
-    except ValueError:
-        rows.append(Row(json_name, "valid JSON", "unreadable", "ALTERED"))
-        return rows
-    listed = {r.file for r in rows}
-    for out in record.get("outputs", []):
-        if out["path"] not in listed:
-            _check(rows, out["path"], out["sha256"], dossier(out["path"]))
-    pdf_name = record["outputs"][0]["path"] if record.get("outputs") else None
-    pdf = dossier(pdf_name) if pdf_name else None
+    except (ValueError, RecursionError):
+        rows.append(_bad(json_name, "not valid JSON"))
+        return
+    if problem := _record_problem(record):
+        rows.append(_bad(json_name, f"not an evidence record ({problem})"))
+        return
+    for out in record["outputs"]:
+        if not plain_name(out["path"]):
+            rows.append(_bad(f"{json_name}: output {out['path']!r}", "not a plain file name"))
+        elif out["path"] not in listed:
+            _check(rows, out["path"], out["sha256"], dossier, out["path"])
+        elif not any(r.file == out["path"] and r.expected == out["sha256"] for r in rows):
+            rows.append(_bad(out["path"], f"SHA256SUMS and {json_name} disagree"))
+    pdf_name = record["outputs"][0]["path"]
+    try:
+        pdf = dossier.read(pdf_name, MAX_PDF) if plain_name(pdf_name) else None
+    except _Unreadable:
+        pdf = None  # reported by its hash above
     if pdf is not None:
-        try:
-            embedded = read_attachment(pdf, json_name)
-        except Exception:  # a damaged PDF is reported above by its hash
-            embedded = None
-        if embedded is None:
-            rows.append(Row(f"{pdf_name} ⟷ {json_name}", "", "", "NOTE"))
-        else:
-            side = {k: v for k, v in record.items() if k != "outputs"}
-            same = json.loads(embedded) == side
-            rows.append(
-                Row(
-                    f"{pdf_name} ⟷ {json_name} (embedded copy)",
-                    sha256_bytes(dump_json(side)),
-                    sha256_bytes(embedded),
-                    "OK" if same else "ALTERED",
-                )
-            )
+        side = {k: v for k, v in record.items() if k != "outputs"}
+        _embedded(rows, pdf, pdf_name, json_name, side)
     if sources is None:
         rows.append(Row(f"sources: {sources_label}", "", "", "NOTE"))
     else:
-        for src in record.get("sources", []):
-            _check(rows, f"{sources_label}/{src['path']}", src["sha256"], sources(src["path"]))
-    tsr = dossier(f"{json_name}.tsr")
+        _check_sources(rows, record, sources, sources_label)
+    try:
+        tsr = dossier.read(f"{json_name}.tsr")
+    except _Unreadable as e:
+        rows.append(_bad(f"{json_name}.tsr (token)", str(e)))
+        return
     if tsr is not None:
         result = check_token(tsr, raw, tsa_ca)
         when = result.time.isoformat() if result.time else ""
         rows.append(
             Row(f"{json_name}.tsr (token)", result.detail, when, "OK" if result.ok else "ALTERED")
         )
+
+
+def _check_sources(rows: list[Row], record: dict[str, Any], sources: _Store, label: str) -> None:
+    hashes = []
+    for src in record["sources"]:
+        path = src["path"]
+        if not plain_name(path):
+            rows.append(_bad(f"{label}/{path}", "a source outside the case folder"))
+            continue
+        _check(rows, f"{label}/{path}", src["sha256"], sources, path)
+        hashes.append((path, src["sha256"]))
+    manifest = record.get("manifest")
+    fingerprint = record.get("input_fingerprint")
+    if isinstance(manifest, str) and isinstance(fingerprint, str) and plain_name(manifest):
+        try:
+            data = sources.read(manifest)
+        except _Unreadable as e:
+            rows.append(_bad(f"{label}/{manifest}", str(e)))
+            return
+        if data is not None:
+            actual = input_fingerprint(data, hashes)
+            status = "OK" if actual == fingerprint else "ALTERED"
+            rows.append(Row(f"{label}/{manifest} (input fingerprint)", fingerprint, actual, status))
+
+
+def _verify_dir(path: Path, sources_dir: Path | None, tsa_ca: Path | None) -> list[Row]:
+    jsons = sorted(p.name for p in path.glob("*.evidence.json"))
+    if not jsons:
+        msg = f"{path}: no *.evidence.json here; give an evidencekit output folder or archive"
+        raise VerifyError(msg)
+    rows: list[Row] = []
+    dossier = _DirStore(path, "")
+    listed = _sums(rows, dossier)
+    for json_name in jsons:
+        manifest = "case.yaml"
+        try:
+            record = json.loads((path / json_name).read_bytes()[:MAX_RECORD])
+            if isinstance(record, dict) and isinstance(record.get("manifest"), str):
+                manifest = record["manifest"]
+        except (OSError, ValueError, RecursionError):
+            pass
+        root = sources_dir
+        if root is None and plain_name(manifest):
+            for candidate in (path.parent, path):
+                if (candidate / manifest).is_file():
+                    root = candidate
+                    break
+        store = _DirStore(root, "case") if root else None
+        label = "case" if root else "case folder not found (give --sources DIR)"
+        _verify_case(rows, dossier, json_name, listed, store, label, tsa_ca)
+    return rows
+
+
+def _zip_entries(zf: zipfile.ZipFile, rows: list[Row]) -> dict[str, zipfile.ZipInfo]:
+    """Safe, unique entries by name; every other entry is a failed row."""
+    entries: dict[str, zipfile.ZipInfo] = {}
+    seen: set[str] = set()
+    for info in zf.infolist():
+        name = info.filename
+        if info.is_dir():
+            continue
+        if not plain_name(name) or ":" in name.split("/")[0]:
+            rows.append(_bad(f"archive entry {name!r}", "unsafe name (absolute or '..')"))
+            continue
+        if name in seen:
+            rows.append(_bad(f"archive entry {name!r}", "appears twice"))
+            entries.pop(name, None)
+            continue
+        seen.add(name)
+        entries[name] = info
+    return entries
+
+
+def _verify_zip(path: Path, sources_dir: Path | None, tsa_ca: Path | None) -> list[Row]:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError) as e:
+        msg = f"{path}: not a readable ZIP archive ({e})"
+        raise VerifyError(msg) from e
+    rows: list[Row] = []
+    with zf:
+        entries = _zip_entries(zf, rows)
+        jsons = sorted(
+            n.split("/", 1)[1]
+            for n in entries
+            if n.startswith("dossier/") and n.count("/") == 1 and n.endswith(".evidence.json")
+        )
+        if not jsons:
+            msg = f"{path}: no dossier/*.evidence.json in this archive"
+            raise VerifyError(msg)
+        dossier = _ZipStore(zf, entries, "dossier")
+        case = _DirStore(sources_dir, "case") if sources_dir else _ZipStore(zf, entries, "case")
+        listed = _sums(rows, dossier)
+        for json_name in jsons:
+            _verify_case(rows, dossier, json_name, listed, case, "case", tsa_ca)
+    return rows
+
+
+def _verify_pdf(path: Path, sources_dir: Path | None) -> list[Row]:
+    """A dossier PDF on its own: its embedded record against embedded originals and given
+    sources. Its own hash is recorded only beside it (sidecar, archive)."""
+    from evidencekit.pdf.attach import list_attachments
+
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_PDF + 1)
+        attached = list_attachments(path)
+    except Exception as e:  # pikepdf raises many types on damaged files
+        msg = f"{path}: not a readable PDF ({type(e).__name__})"
+        raise VerifyError(msg) from e
+    name = next((n for n in sorted(attached) if n.endswith(".evidence.json")), None)
+    if name is None:
+        msg = f"{path}: no evidence record embedded and no sidecar beside it"
+        raise VerifyError(msg)
+    rows = [
+        Row(
+            f"{path.name}: own hash not checked (needs the sidecar {name} or the archive)",
+            "",
+            "",
+            "NOTE",
+        )
+    ]
+    # evidencekit writes a PDF in one revision; an appended update changed it afterwards.
+    revisions = data.count(b"%%EOF")
+    rows.append(
+        Row(
+            f"{path.name} (one revision, as written)",
+            "1",
+            str(revisions),
+            "OK" if revisions == 1 else "ALTERED",
+        )
+    )
+    try:
+        record = json.loads(attached[name][0])
+    except (ValueError, RecursionError):
+        record = None
+    if not isinstance(record, dict):
+        rows.append(_bad(f"embedded {name}", "not a JSON object"))
+        return rows
+    record.setdefault("outputs", [{"path": path.name, "sha256": "0" * 64}])
+    if problem := _record_problem(record):
+        rows.append(_bad(f"embedded {name}", f"not an evidence record ({problem})"))
+        return rows
+    by_name = {n: blob for n, (blob, rel) in attached.items() if rel == "Source"}
+    for src in record["sources"]:
+        flat = src["path"].replace("/", "__")
+        if flat in by_name:
+            ok = sha256_bytes(by_name[flat]) == src["sha256"]
+            actual = sha256_bytes(by_name[flat])
+            rows.append(
+                Row(f"embedded {src['path']}", src["sha256"], actual, "OK" if ok else "ALTERED")
+            )
+    if sources_dir:
+        _check_sources(rows, record, _DirStore(sources_dir, str(sources_dir)), str(sources_dir))
     return rows
 
 
@@ -268,77 +589,21 @@ def verify_path(
     path: Path, sources_dir: Path | None = None, tsa_ca: Path | None = None
 ) -> list[Row]:
     """Verify an output folder, an archive (.zip) or a single dossier PDF."""
+    if tsa_ca is not None and not tsa_ca.is_file():
+        msg = f"{tsa_ca}: no such CA file (--tsa-ca)"
+        raise VerifyError(msg)
+    if sources_dir is not None and not sources_dir.is_dir():
+        msg = f"{sources_dir}: no such folder (--sources)"
+        raise VerifyError(msg)
     if path.is_dir():
-        jsons = sorted(path.glob("*.evidence.json"))
-        if not jsons:
-            msg = f"{path}: no *.evidence.json here; give an evidencekit output folder or archive"
-            raise VerifyError(msg)
-        json_name = jsons[0].name
-        record_raw = jsons[0].read_bytes()
-        try:
-            manifest = json.loads(record_raw).get("manifest", "case.yaml")
-        except ValueError:
-            manifest = "case.yaml"
-        root = sources_dir
-        if root is None and (path.parent / manifest).is_file():
-            root = path.parent
-        loader = _dir_loader(root) if root else None
-        label = "case" if root else "case folder not found (give --sources DIR)"
-        return _verify(_dir_loader(path), json_name, loader, label, tsa_ca)
-    if path.suffix.lower() == ".zip":
-        try:
-            zf = zipfile.ZipFile(path)
-        except (OSError, zipfile.BadZipFile) as e:
-            msg = f"{path}: not a readable ZIP archive ({e})"
-            raise VerifyError(msg) from e
-        with zf:
-            names = set(zf.namelist())
-
-            def inside(prefix: str) -> Loader:
-                def load(name: str) -> bytes | None:
-                    full = f"{prefix}/{name}"
-                    if full not in names:
-                        return None
-                    try:
-                        return zf.read(full)
-                    except (zipfile.BadZipFile, OSError):
-                        return b"\0unreadable"  # a damaged entry: reported as altered
-
-                return load
-
-            entries = sorted(
-                n[len("dossier/") :]
-                for n in names
-                if n.startswith("dossier/") and n.endswith(".evidence.json")
-            )
-            if not entries:
-                msg = f"{path}: no dossier/*.evidence.json in this archive"
-                raise VerifyError(msg)
-            return _verify(inside("dossier"), entries[0], inside("case"), "case", tsa_ca)
+        return _verify_dir(path, sources_dir, tsa_ca)
+    if path.suffix.lower() == ".zip" and path.is_file():
+        return _verify_zip(path, sources_dir, tsa_ca)
     if path.suffix.lower() == ".pdf" and path.is_file():
         sidecar = path.with_name(path.stem + ".evidence.json")
         if sidecar.is_file():
-            return verify_path(path.parent, sources_dir, tsa_ca)
-        from evidencekit.pdf.attach import list_attachments
-
-        attached = list_attachments(path)
-        rows: list[Row] = []
-        name = next((n for n in attached if n.endswith(".evidence.json")), None)
-        if name is None:
-            msg = f"{path}: no evidence record embedded and no sidecar beside it"
-            raise VerifyError(msg)
-        record = json.loads(attached[name][0])
-        rows.append(Row(f"{path.name} ⟷ embedded {name}", "", "", "NOTE"))
-        by_name = {n: data for n, (data, rel) in attached.items() if rel == "Source"}
-        for src in record.get("sources", []):
-            flat = src["path"].replace("/", "__")
-            if flat in by_name:
-                _check(rows, f"embedded {src['path']}", src["sha256"], by_name[flat])
-        if sources_dir:
-            loader = _dir_loader(sources_dir)
-            for src in record.get("sources", []):
-                _check(rows, f"{sources_dir}/{src['path']}", src["sha256"], loader(src["path"]))
-        return rows
+            return _verify_dir(path.parent, sources_dir, tsa_ca)
+        return _verify_pdf(path, sources_dir)
     msg = f"{path}: give an output folder, an evidencekit archive (.zip) or a dossier PDF"
     raise VerifyError(msg)
 

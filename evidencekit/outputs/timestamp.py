@@ -6,16 +6,20 @@ Requesting a token is the one network call evidencekit makes, and only when aske
 from __future__ import annotations
 
 import hashlib
+import http.client as http_client
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import rfc3161_client
 from cryptography import x509
 
 from evidencekit.errors import EvidencekitError
+from evidencekit.outputs import tsa_url_problem
 
 
 class TimestampError(EvidencekitError):
@@ -33,8 +37,35 @@ class TokenCheck:
     detail: str
 
 
-def request_token(data: bytes, url: str, timeout: float = 30) -> bytes:
-    """Ask the TSA at `url` for a token over SHA-256(data), with its certificate chain."""
+MAX_RESPONSE = 1 << 20  # a token with its chain is a few KB; more is not a TSA answer
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A TSA answers where it was asked; a redirect could lead anywhere.
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def _read_capped(resp: Any, url: str, cap: int, deadline: float) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := resp.read(min(65536, cap + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            msg = f"the timestamp authority {url} sent more than {cap:,} bytes; refused"
+            raise TimestampError(msg)
+        if time.monotonic() > deadline:
+            msg = f"the timestamp authority {url} took too long to answer"
+            raise TimestampError(msg)
+    return b"".join(chunks)
+
+
+def request_token(data: bytes, url: str, timeout: float = 30, cap: int = MAX_RESPONSE) -> bytes:
+    """Ask the TSA at `url` for a token over SHA-256(data), with its certificate chain.
+    The answer is read with a byte cap and an overall deadline."""
+    if problem := tsa_url_problem(url):
+        raise TimestampError(problem)
     req = (
         rfc3161_client.TimestampRequestBuilder()
         .data(data)
@@ -48,10 +79,12 @@ def request_token(data: bytes, url: str, timeout: float = 30) -> bytes:
         headers={"Content-Type": "application/timestamp-query"},
         method="POST",
     )
+    opener = urllib.request.build_opener(_NoRedirect)
+    deadline = time.monotonic() + timeout
     try:
-        with urllib.request.urlopen(http, timeout=timeout) as resp:
-            body = resp.read()
-    except (urllib.error.URLError, OSError) as e:
+        with opener.open(http, timeout=timeout) as resp:
+            body = _read_capped(resp, url, cap, deadline)
+    except (urllib.error.URLError, OSError, http_client.HTTPException, ValueError) as e:
         msg = f"the timestamp authority {url} could not be reached: {e}"
         raise TimestampError(msg) from e
     try:
@@ -73,28 +106,34 @@ def request_token(data: bytes, url: str, timeout: float = 30) -> bytes:
 
 
 def check_token(tsr_bytes: bytes, data: bytes, ca_file: Path | None) -> TokenCheck:
-    """Check that the token covers `data`; with a CA bundle, also its signature and chain."""
+    """Check that the token covers `data`; with a CA bundle, also its signature and chain.
+    Anything malformed is a failed check with its reason, never an exception."""
     try:
         tsr = rfc3161_client.decode_timestamp_response(tsr_bytes)
-    except ValueError as e:
+        when = tsr.tst_info.gen_time
+        imprint = tsr.tst_info.message_imprint.message
+    except Exception as e:  # the decoder raises several types on hostile input
         return TokenCheck(False, None, f"not a readable RFC 3161 response ({e})")
-    when = tsr.tst_info.gen_time
-    if tsr.tst_info.message_imprint.message != hashlib.sha256(data).digest():
+    if imprint != hashlib.sha256(data).digest():
         return TokenCheck(False, when, "the token is over different data (message imprint)")
     if ca_file is None:
         return TokenCheck(True, when, "covers the file; signature not checked (no --tsa-ca)")
-    roots = x509.load_pem_x509_certificates(ca_file.read_bytes())
-    certs = [x509.load_der_x509_certificate(c) for c in tsr.signed_data.certificates]
-    builder = rfc3161_client.VerifierBuilder(roots=roots)
-    leaf = next((c for c in certs if c not in roots and _is_tsa(c)), None)
-    if leaf is not None:
-        builder = builder.tsa_certificate(leaf)
-    for cert in certs:
-        if cert is not leaf and cert not in roots:
-            builder = builder.add_intermediate_certificate(cert)
     try:
+        roots = x509.load_pem_x509_certificates(ca_file.read_bytes())
+    except (OSError, ValueError) as e:
+        msg = f"{ca_file}: not a readable PEM file of CA certificates ({e})"
+        raise TimestampError(msg) from e
+    try:
+        certs = [x509.load_der_x509_certificate(c) for c in tsr.signed_data.certificates]
+        builder = rfc3161_client.VerifierBuilder(roots=roots)
+        leaf = next((c for c in certs if c not in roots and _is_tsa(c)), None)
+        if leaf is not None:
+            builder = builder.tsa_certificate(leaf)
+        for cert in certs:
+            if cert is not leaf and cert not in roots:
+                builder = builder.add_intermediate_certificate(cert)
         builder.build().verify_message(tsr, data)
-    except rfc3161_client.VerificationError as e:
+    except Exception as e:  # any failure here means "not verified"
         return TokenCheck(False, when, f"signature or chain invalid: {e}")
     return TokenCheck(True, when, "covers the file; signature and chain valid")
 
