@@ -49,6 +49,8 @@ from evidencekit.outputs.platform import (
     UploadFile,
     categories_for,
     check_limits,
+    check_output_name,
+    output_path,
     suggestions,
     summaries,
 )
@@ -313,6 +315,8 @@ def platform_files(
         mapping["text"] = texts
         mapping["profile"] = profile.name
         files[f"{cid}.{profile.name}.json"] = dump_json(mapping)
+    for name in files:
+        check_output_name(name)  # profile data names these files: never a path
     return files
 
 
@@ -958,7 +962,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
     _remove_stale(out_dir / json_name, {str(o["path"]) for o in outputs})
     write_atomic(out_dir / pdf_name, pdf)
     for name, data in extra.items():
-        write_atomic(out_dir / name, data)
+        write_atomic(output_path(out_dir, name), data)
     write_atomic(out_dir / json_name, json_bytes)
     entries = [(pdf_name, sha256_bytes(pdf))]
     entries += [(name, sha256_bytes(data)) for name, data in extra.items()]
