@@ -41,7 +41,7 @@ from evidencekit.model import (
     ShippingEvidence,
     SourceFile,
 )
-from evidencekit.profiles import load_profile, profile_names
+from evidencekit.profiles import ProfileError, load_profile, profile_names
 
 IMAGE_SUFFIXES = {
     ".png",
@@ -1269,6 +1269,9 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks, text: str = "
             + "profiles: "
             + ", ".join(profile_names()),
         )
+        profile = load_profile("generic")
+    except ProfileError as e:
+        res.problem(("case", "profile"), f"cannot use the profile: {e}")
         profile = load_profile("generic")
     except (OSError, ValueError, TypeError) as e:
         res.problem(("case", "profile"), f"cannot load profile {info.profile!r}: {e}")

@@ -617,6 +617,21 @@ class SourceRef(_Model):
     """What the page says, or why the figure was chosen (e.g. a safety margin)."""
 
 
+def _safe_name(value: str) -> str:
+    # Profile data names output files (`<case>.<field>.pdf`): a plain, short file name only.
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", value) or ".." in value:
+        msg = (
+            f"{value[:80]!r} is not a plain file name: 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit, no '..'"
+        )
+        raise ValueError(msg)
+    return value
+
+
+SafeName = Annotated[str, AfterValidator(_safe_name)]
+"""A name that ends up in an output file name (profile name, category and text fields)."""
+
+
 class ProfileLimits(_Model):
     """A platform's upload limits; None means no known limit."""
 
@@ -634,16 +649,16 @@ class ProfileLimits(_Model):
     """Largest accepted image, in bytes (image-only platforms)."""
     dpi: int | None = None
     """Highest image resolution worth sending (or allowed)."""
-    text_chars: dict[str, int] = {}
+    text_chars: dict[SafeName, Annotated[int, Field(ge=1, le=1_000_000)]] = {}
     """Text fields of the form and their character limits, e.g. {summary: 1000}."""
-    text_min_chars: dict[str, int] = {}
+    text_min_chars: dict[SafeName, Annotated[int, Field(ge=0, le=1_000_000)]] = {}
     """Text fields with a minimum length, e.g. {refusal_note: 2}."""
 
 
 class Profile(_Model):
     """A platform profile: data, not code (evidencekit/profiles/*.yaml or a user's file)."""
 
-    name: str
+    name: SafeName
     """Profile name (the file name without .yaml)."""
     title: str
     """Human name of the platform or recipient."""
@@ -663,7 +678,7 @@ class Profile(_Model):
     """File formats the upload form accepts."""
     output: Literal["pdf", "images", "categories"] = "pdf"
     """What to produce: one PDF, page images, or one file per evidence category."""
-    categories: dict[str, list[str]] = {}
+    categories: dict[SafeName, list[str]] = {}
     """For output 'categories': field name -> evidence kinds that go into it."""
     limits: ProfileLimits = ProfileLimits()
     """Upload limits."""
@@ -676,3 +691,13 @@ class Profile(_Model):
     reviewer expects."""
     reasons: dict[str, list[str]] = {}
     """Dispute reason class -> words in dispute.reason that select it."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            msg = "unknown time zone (use an IANA name such as Asia/Shanghai)"
+            raise ValueError(msg) from e
+        return value

@@ -49,6 +49,7 @@ from evidencekit.outputs.platform import (
     UploadFile,
     categories_for,
     check_limits,
+    check_output_name,
     suggestions,
     summaries,
 )
@@ -321,6 +322,8 @@ def platform_files(
         mapping["text"] = texts
         mapping["profile"] = profile.name
         files[f"{cid}.{profile.name}.json"] = dump_json(mapping)
+    for name in files:
+        check_output_name(name)  # profile data names these files: never a path
     return files
 
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import jinja2
+import jinja2.sandbox
 
 from evidencekit.checks import REASON_LABELS
 from evidencekit.errors import UsageError
@@ -36,7 +37,7 @@ KIND_HINTS = {
 
 def _env() -> jinja2.Environment:
     # YAML and Markdown, not HTML: no autoescape; every value comes from our own profile data.
-    return jinja2.Environment(
+    return jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(packaged_templates() / "init")),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

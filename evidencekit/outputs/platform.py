@@ -2,10 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
+from evidencekit.errors import RenderError
 from evidencekit.model import Case, Profile
 from evidencekit.render.markdown import markdown_to_text
+
+_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
+def check_output_name(name: str) -> str:
+    """An output file name built from case and profile data: relative, plain parts only."""
+    parts = PurePosixPath(name).parts
+    if (
+        not parts
+        or len(parts) > 3
+        or name != "/".join(parts)
+        or not all(_PART.fullmatch(p) for p in parts)
+    ):
+        msg = f"refusing to write {name[:120]!r}: not a plain file name inside the output folder"
+        raise RenderError(msg)
+    return name
+
+
+def output_path(out_dir: Path, name: str) -> Path:
+    """Where an output named `name` is written; refuses anything that would land outside
+    `out_dir` (a `..` name, or a sub-folder that is a link out of it)."""
+    path = out_dir / check_output_name(name)
+    if not path.parent.resolve().is_relative_to(out_dir.resolve()):
+        msg = f"refusing to write {name!r}: {path.parent} leads outside the output folder"
+        raise RenderError(msg)
+    return path
 
 
 @dataclass(frozen=True)

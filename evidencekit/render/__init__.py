@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import traceback
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 from markupsafe import Markup
 
 from evidencekit.errors import RenderError
@@ -38,12 +41,75 @@ def css_string(value: object) -> Markup:
     return Markup(f'"{out}"')
 
 
+class TemplateRefused(jinja2.TemplateError):
+    """A template name or file that lies outside the case folder."""
+
+
+def _check_name(name: str) -> list[str]:
+    """The parts of a template name, refusing absolute names, `..`, backslashes and NULs."""
+    parts = name.split("/")
+    if (
+        not name
+        or name.startswith("/")
+        or "\\" in name
+        or "\0" in name
+        or any(p in ("", ".", "..") for p in parts)
+    ):
+        msg = f"template name {name!r} refused: only plain names inside the templates folder"
+        raise TemplateRefused(msg)
+    return parts
+
+
+class CaseTemplateLoader(jinja2.BaseLoader):
+    """A case's `templates/` folder: plain names only, every file contained in the case folder.
+
+    Jinja's FileSystemLoader follows symlinks anywhere, so user files are looked up here.
+    """
+
+    def __init__(self, folder: Path, root: Path) -> None:
+        self.folder = folder
+        self.root = root.resolve()
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = self.folder.joinpath(*_check_name(template))
+        if not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        real = path.resolve()
+        if not real.is_relative_to(self.root):
+            msg = f"template {template!r} refused: its file lies outside the case folder"
+            raise TemplateRefused(msg)
+        try:
+            source = real.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            msg = f"template {template!r} cannot be read as UTF-8 text: {e}"
+            raise TemplateRefused(msg) from e
+        mtime = real.stat().st_mtime
+        return source, str(path), lambda: real.is_file() and real.stat().st_mtime == mtime
+
+
+class _PackagedLoader(jinja2.FileSystemLoader):
+    """The packaged templates, with the same name rules as the case's."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        _check_name(template)
+        return super().get_source(environment, template)
+
+
 def make_env(user_dir: Path | None) -> jinja2.Environment:
-    """Jinja2 environment: autoescaped, StrictUndefined, user templates before packaged ones."""
-    searchpath = [str(user_dir)] if user_dir and user_dir.is_dir() else []
-    searchpath.append(str(packaged_templates()))
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(searchpath),
+    """Sandboxed Jinja2 environment: autoescaped, StrictUndefined, user templates (contained
+    in the case folder, the parent of `user_dir`) before packaged ones."""
+    loaders: list[jinja2.BaseLoader] = []
+    if user_dir is not None:
+        loaders.append(CaseTemplateLoader(user_dir, user_dir.parent))
+    loaders.append(_PackagedLoader(str(packaged_templates())))
+    # Templates in a case folder come from whoever sent the case: no attribute escapes,
+    # no mutation of the context (packaged templates run the same way).
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -75,10 +141,35 @@ def breakable(text: str) -> Markup:
     return Markup(escaped)
 
 
+def _searched(user_dir: Path | None) -> list[str]:
+    return [str(p) for p in (user_dir, packaged_templates()) if p is not None]
+
+
+def _where(e: BaseException, user_dir: Path | None) -> str:
+    """`templates/cover.html.j2:3` for the innermost template frame of a Jinja error."""
+    filename, line = getattr(e, "filename", None), getattr(e, "lineno", None)
+    if not filename:
+        for frame in reversed(traceback.extract_tb(e.__traceback__)):
+            if frame.filename.endswith(".j2"):
+                filename, line = frame.filename, frame.lineno
+                break
+    if not filename:
+        return ""
+    path = Path(filename)
+    if user_dir is not None and path.is_relative_to(user_dir):
+        shown = f"{user_dir.name}/{path.relative_to(user_dir).as_posix()}"
+    elif path.is_relative_to(packaged_templates()):
+        shown = f"{path.relative_to(packaged_templates()).as_posix()} (packaged template)"
+    else:
+        shown = path.name
+    return f"{shown}:{line}" if line else shown
+
+
 def render_html(
     context: dict[str, Any], user_dir: Path | None, name: str = "dossier.html.j2"
 ) -> str:
-    """Render a template (the dossier by default); a missing template lists every path searched."""
+    """Render a template (the dossier by default); a missing template lists every path searched,
+    any other template error names the template file and line."""
     env = make_env(user_dir)
     lang = context["lang"]
 
@@ -89,10 +180,20 @@ def render_html(
         template = env.get_template(name)
         return template.render(t=label, **context)
     except jinja2.TemplateNotFound as e:
-        loader = env.loader
-        paths = getattr(loader, "searchpath", [])
-        msg = f"template {e.name!r} not found; searched: {', '.join(paths)}"
+        msg = f"template {e.name!r} not found; searched: {', '.join(_searched(user_dir))}"
+        where = _where(e, user_dir)
+        raise RenderError(f"{where}: {msg}" if where else msg) from e
+    except jinja2.TemplateError as e:
+        kind = {
+            jinja2.TemplateSyntaxError: "syntax error",
+            jinja2.UndefinedError: "undefined value",
+            jinja2.sandbox.SecurityError: "refused by the sandbox",
+        }.get(type(e), "error")
+        where = _where(e, user_dir) or name
+        msg = f"{where}: template {kind}: {e.message}"
         raise RenderError(msg) from e
-    except jinja2.UndefinedError as e:
-        msg = f"template error: {e.message}"
+    except (TypeError, ValueError, ArithmeticError, LookupError, RecursionError) as e:
+        # A user template can misuse a value (e.g. `{{ 1 / 0 }}`, `{{ x + 1 }}` on text).
+        where = _where(e, user_dir) or name
+        msg = f"{where}: template error: {type(e).__name__}: {e}"
         raise RenderError(msg) from e
