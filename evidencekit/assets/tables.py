@@ -47,6 +47,11 @@ def _clean(cell: str) -> str:
     return c
 
 
+def _match_key(value: str) -> str:
+    """A cell or a manifest value as where:/highlight: compare them: guards and padding gone."""
+    return _clean(value).strip()
+
+
 def read_csv(path: Path) -> tuple[list[list[str]], str]:
     """Rows of a CSV in any supported encoding, delimiter sniffed (comma, tab, semicolon)."""
     text, encoding = decode_text(path.read_bytes())
@@ -162,17 +167,22 @@ def prepare_table(sf: SourceFile, spec: TableSpec, masker: Masker | None = None)
     def cell(row: list[str], i: int) -> str:
         return row[i] if i < len(row) else ""
 
+    def wanted(value: str | list[str]) -> set[str]:
+        return {_match_key(v) for v in ([value] if isinstance(value, str) else value)}
+
     total = len(body)
     for name, value in spec.where.items():
-        i = col(name)
-        body = [r for r in body if cell(r, i) == value]
+        i, keep = col(name), wanted(value)
+        body = [r for r in body if _match_key(cell(r, i)) in keep]
     if spec.sort:
         i = col(spec.sort)
         body.sort(key=lambda r: sort_key(cell(r, i)))
     matched = len(body)
     body = body[:ROW_LIMIT]
-    hl_cols = [(col(k), v) for k, v in spec.highlight.items()]
-    highlighted = tuple(bool(hl_cols) and all(cell(r, i) == v for i, v in hl_cols) for r in body)
+    hl_cols = [(col(k), wanted(v)) for k, v in spec.highlight.items()]
+    highlighted = tuple(
+        bool(hl_cols) and all(_match_key(cell(r, i)) in vs for i, vs in hl_cols) for r in body
+    )
     picks: list[tuple[int, str, str]] = []
     for entry in spec.columns or header:
         if isinstance(entry, dict):
