@@ -952,6 +952,14 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks) -> Case:
             )
         )
 
+    first_order: dict[str, int] = {}
+    for k, order in enumerate(info.orders):
+        if first_order.setdefault(order.id, k) != k:
+            res.problem(
+                ("case", "orders", k, "id"),
+                f"duplicate order {order.id!r} (also case.orders[{first_order[order.id]}])",
+                "list each order once",
+            )
     known = set(seen_ids)
     for k, ev in enumerate(info.timeline):
         if ev.exhibit is not None and ev.exhibit not in known:

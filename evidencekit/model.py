@@ -166,6 +166,15 @@ class TableSpec(_Model):
     sort: str | None = None
     """Column to sort by (text order; ISO dates sort correctly)."""
 
+    @field_validator("where", "highlight")
+    @classmethod
+    def _check_values(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        empty = [name for name, v in value.items() if v == []]
+        if empty:
+            msg = f"column {empty[0]!r} has an empty list: give at least one value"
+            raise ValueError(msg)
+        return value
+
 
 class ShippingEventIn(_Model):
     """One tracking event."""
