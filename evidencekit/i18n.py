@@ -118,6 +118,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "The exhibits follow in index order; every page carries the case id, its page number "
         "and a continuous Bates number.",
     ),
+    "order_ref": ("订单 {id}", "Order {id}"),
 }
 
 

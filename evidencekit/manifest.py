@@ -1166,6 +1166,9 @@ def _check_records(res: _Resolver, info: CaseInfo, exhibits: list[Exhibit], tz: 
         if placed is None:
             continue
         for ex, e in delivered:
+            # An order is compared only with its own evidence (all of it when it is the only one).
+            if order.id not in ex.orders:
+                continue
             if e.at < placed:
                 res.problem(
                     ("case", "orders", k, "placed_at"),
@@ -1175,6 +1178,14 @@ def _check_records(res: _Resolver, info: CaseInfo, exhibits: list[Exhibit], tz: 
                     warning=True,
                 )
     for ex in exhibits:
+        if len(info.orders) > 1 and ex.kind == "shipping" and not ex.orders:
+            res.problem(
+                ("evidence", ex.index),
+                f"{ex.label} names no order, and the case has {len(info.orders)}",
+                "add order: (or orders:) with the case.orders id it shipped, so its address, "
+                "timeline entries and date checks use that order",
+                warning=True,
+            )
         if not ex.events:
             continue
         ordered = sorted(ex.events, key=lambda e: e.at)
@@ -1212,6 +1223,41 @@ def _check_records(res: _Resolver, info: CaseInfo, exhibits: list[Exhibit], tz: 
                 "check the order number, or add the order export",
                 warning=True,
             )
+
+
+def _exhibit_orders(res: _Resolver, base: Path_, item: Any, info: CaseInfo) -> tuple[str, ...]:
+    """The case.orders ids an item names (order:/orders:); none named: the case's only order."""
+    known = [o.id for o in info.orders]
+    named: list[tuple[Path_, str]] = []
+    if item.order is not None:
+        named.append(((*base, "order"), item.order))
+    named.extend(((*base, "orders", j), v) for j, v in enumerate(item.orders))
+    if item.order is not None and item.orders:
+        res.problem((*base, "orders"), "give order: or orders:, not both")
+    if not named:
+        return (known[0],) if len(known) == 1 else ()
+    out: list[str] = []
+    for at, value in named:
+        value = value.strip()
+        if value in known:
+            if value not in out:
+                out.append(value)
+            continue
+        if not known:
+            res.problem(
+                at, f"no order {value!r}: case.orders is empty", "list it under case.orders"
+            )
+            continue
+        close = difflib.get_close_matches(value, known, n=1, cutoff=0.8)
+        res.problem(
+            at,
+            f"no order {value!r} in case.orders",
+            (f"did you mean {close[0]!r}? " if close else "")
+            + "case.orders: "
+            + ", ".join(known[:8])
+            + (", …" if len(known) > 8 else ""),
+        )
+    return tuple(out)
 
 
 def _check_expected(
@@ -1406,9 +1452,18 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks, text: str = "
                 pdf_pages=pdf_pages,
                 transcript_file=transcript_file,
                 captured_at=item.captured_at,
+                orders=_exhibit_orders(res, base, item, info),
             )
         )
 
+    first_order: dict[str, int] = {}
+    for k, order in enumerate(info.orders):
+        if first_order.setdefault(order.id, k) != k:
+            res.problem(
+                ("case", "orders", k, "id"),
+                f"duplicate order {order.id!r} (also case.orders[{first_order[order.id]}])",
+                "list each order once",
+            )
     known = set(seen_ids)
     for k, ev in enumerate(info.timeline):
         if ev.exhibit is not None and ev.exhibit not in known:

@@ -274,10 +274,10 @@ class TableSpec(_Model):
     """XLSX sheet name (default: the first visible one)."""
     columns: list[str | dict[str, str]] = []
     """Columns to show, in order; `{name: label}` renames. Default: all."""
-    where: dict[str, str] = {}
-    """Keep only rows whose columns equal these values."""
-    highlight: dict[str, str] = {}
-    """Mark rows whose columns equal these values."""
+    where: dict[str, str | list[str]] = {}
+    """Keep only rows whose columns equal these values (a list: any of them)."""
+    highlight: dict[str, str | list[str]] = {}
+    """Mark rows whose columns equal these values (a list: any of them)."""
     sort: str | None = None
     """Column to sort by (text order; ISO dates sort correctly)."""
     encoding: str | None = None
@@ -300,6 +300,15 @@ def _known_encoding(value: str | None) -> str | None:
         msg = f"unknown encoding {value!r} (e.g. utf-8, gb18030, big5, shift_jis, cp1252)"
         raise ValueError(msg) from e
     return value
+
+    @field_validator("where", "highlight")
+    @classmethod
+    def _check_values(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        empty = [name for name, v in value.items() if v == []]
+        if empty:
+            msg = f"column {empty[0]!r} has an empty list: give at least one value"
+            raise ValueError(msg)
+        return value
 
 
 class ShippingEventIn(_Model):
@@ -365,6 +374,10 @@ class _EvidenceBase(_Model):
     """Boxes burned into images before rendering."""
     table: TableSpec | None = None
     """A table from a CSV/XLSX export."""
+    order: str | None = None
+    """The order this exhibit belongs to: a case.orders id (default: the case's only order)."""
+    orders: list[str] = []
+    """The orders this exhibit belongs to, when several: case.orders ids."""
 
 
 class ProductEvidence(_EvidenceBase):
@@ -539,6 +552,8 @@ class Exhibit:
     transcript_file: SourceFile | None = None
     events: tuple[ShippingEvent, ...] = ()
     captured_at: datetime | None = None  # manifest value made aware
+    # case.orders ids it belongs to: named by order/orders, else the case's only order
+    orders: tuple[str, ...] = ()
     # PDF files: rel -> (selected 0-based pages, password from password_env or "")
     pdf_pages: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)
 

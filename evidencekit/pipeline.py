@@ -749,6 +749,7 @@ def evidence_record(
                 "captured_at": when.isoformat() if when else None,
                 "captured_how": how,
                 "files": files,
+                **({"orders": list(ex.orders)} if ex.orders else {}),
                 **({"masked": pe.masked} if pe.masked else {}),
                 **(
                     {

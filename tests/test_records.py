@@ -145,6 +145,7 @@ evidence:
     transcript: chat.json
   - kind: shipping
     title: 物流
+    order: "3456789012345678901"
     events: track.csv
 """
 

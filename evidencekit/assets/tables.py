@@ -409,18 +409,22 @@ def prepare_table(sf: SourceFile, spec: TableSpec, masker: Masker | None = None)
     def cell(row: list[str], i: int) -> str:
         return row[i] if i < len(row) else ""
 
+    def wanted(value: str | list[str]) -> list[str]:
+        return [value] if isinstance(value, str) else list(value)
+
     total = len(body)
     for name, value in spec.where.items():
-        i = col(name)
-        body = [r for r in body if same_id(cell(r, i), value)]
+        i, keep = col(name), wanted(value)
+        body = [r for r in body if any(same_id(cell(r, i), v) for v in keep)]
     if spec.sort:
         i = col(spec.sort)
         body.sort(key=lambda r: sort_key(cell(r, i)))
     matched = len(body)
     body = body[:ROW_LIMIT]
-    hl_cols = [(col(k), v) for k, v in spec.highlight.items()]
+    hl_cols = [(col(k), wanted(v)) for k, v in spec.highlight.items()]
     highlighted = tuple(
-        bool(hl_cols) and all(same_id(cell(r, i), v) for i, v in hl_cols) for r in body
+        bool(hl_cols) and all(any(same_id(cell(r, i), v) for v in vs) for i, vs in hl_cols)
+        for r in body
     )
     picks: list[tuple[int, str, str]] = []
     for entry in spec.columns or header:

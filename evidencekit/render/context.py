@@ -162,6 +162,33 @@ def chat_timeline(messages: list[Message], tz: ZoneInfo, lang: str) -> list[tupl
     return out
 
 
+def short_order_ids(ids: list[str]) -> dict[str, str]:
+    """Order id -> its shortest tail (4+ characters) that no other case order shares: '…8901'."""
+    out = {}
+    for oid in ids:
+        n = 4
+        while n < len(oid) and any(o != oid and o.endswith(oid[-n:]) for o in ids):
+            n += 1
+        out[oid] = oid if n >= len(oid) - 1 else "…" + oid[-n:]
+    return out
+
+
+def order_exhibits(case: Case, prepared: list[PreparedExhibit]) -> dict[str, Exhibit]:
+    """Each order's own transaction exhibit: one naming it, else one whose rows show its id."""
+    tx = [pe for pe in prepared if pe.exhibit.kind == "transaction"]
+    out: dict[str, Exhibit] = {}
+    for o in case.info.orders:
+        named = [pe.exhibit for pe in tx if o.id in pe.exhibit.orders]
+        shown = [
+            pe.exhibit
+            for pe in tx
+            if pe.table and any(c.strip() == o.id for r in pe.table.rows for c in r)
+        ]
+        if named or shown:
+            out[o.id] = (named or shown)[0]
+    return out
+
+
 def _in_file_order(
     ex: Exhibit, images: list[dict[str, object]], slots: dict[str, list[dict[str, object]]]
 ) -> list[dict[str, object]]:
@@ -191,6 +218,8 @@ def build_context(
 
     exhibits = []
     timeline: list[tuple[datetime, int, str, str | None, str]] = []
+    several = len(info.orders) > 1
+    short = short_order_ids([o.id for o in info.orders])
     for pe in prepared:
         ex = pe.exhibit
         item = ex.item
@@ -262,9 +291,19 @@ def build_context(
         ]
         ship_compare = None
         if isinstance(item, ShippingEvidence):
-            ship_to = next((o.ship_to for o in info.orders if o.ship_to), None)
-            if ship_to and item.delivered_to:
-                ship_compare = (ship_to, item.delivered_to)
+            # The exhibit's own order(s), never another order's address.
+            ship_tos = list(
+                dict.fromkeys(o.ship_to for o in info.orders if o.id in ex.orders and o.ship_to)
+            )
+            if ship_tos and item.delivered_to:
+                ship_compare = (" / ".join(ship_tos), item.delivered_to)
+        # With several orders, entries say which order and waybill they belong to.
+        tags: list[str] = []
+        if several and ex.orders:
+            tags.append(t("order_ref", lang, id=", ".join(short[o] for o in ex.orders)))
+        if several and isinstance(item, ShippingEvidence) and item.tracking_number:
+            tags.append(item.tracking_number)
+        tag = " · ".join(tags)
         exhibits.append(
             {
                 "id": ex.id,
@@ -307,27 +346,28 @@ def build_context(
                 "carrier": getattr(item, "carrier", None),
                 "tracking_number": getattr(item, "tracking_number", None),
                 "ship_compare": ship_compare,
+                "orders": list(ex.orders) if several else [],
             }
         )
         if when:
             timeline.append((when, 3, t("captured", lang, title=item.title), ex.anchor, ex.label))
         for e in ex.events:
             text = " ".join(x for x in (e.location, e.status) if x)
+            text = f"{tag} · {text}" if tag else text
             timeline.append((e.at, 2, text, ex.anchor, ex.label))
         for when_msg, text in chat_timeline(pe.messages, tz, lang):
+            text = f"{tag} · {text}" if tag else text
             timeline.append((when_msg, 2, text, ex.anchor, ex.label))
 
     by_id = {ex.id: ex for ex in case.exhibits}
-    first_of_kind: dict[str, Exhibit] = {}
-    for ex in case.exhibits:
-        first_of_kind.setdefault(ex.kind, ex)
-    tx = first_of_kind.get("transaction")
+    own_exhibit = order_exhibits(case, prepared)
 
     for ev in info.timeline:
         ref = by_id.get(ev.exhibit) if ev.exhibit else None
         timeline.append((ev.at, 0, ev.event, ref.anchor if ref else None, ref.label if ref else ""))
     orders = []
     for o in info.orders:
+        tx = own_exhibit.get(o.id)
         amount = f"{o.amount} {o.currency or ''}".strip() if o.amount is not None else ""
         orders.append(
             {
