@@ -288,6 +288,15 @@ class TableSpec(_Model):
     def _check_encoding(cls, value: str | None) -> str | None:
         return _known_encoding(value)
 
+    @field_validator("where", "highlight")
+    @classmethod
+    def _check_values(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        empty = [name for name, v in value.items() if v == []]
+        if empty:
+            msg = f"column {empty[0]!r} has an empty list: give at least one value"
+            raise ValueError(msg)
+        return value
+
 
 def _known_encoding(value: str | None) -> str | None:
     if value is None:
@@ -300,15 +309,6 @@ def _known_encoding(value: str | None) -> str | None:
         msg = f"unknown encoding {value!r} (e.g. utf-8, gb18030, big5, shift_jis, cp1252)"
         raise ValueError(msg) from e
     return value
-
-    @field_validator("where", "highlight")
-    @classmethod
-    def _check_values(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
-        empty = [name for name, v in value.items() if v == []]
-        if empty:
-            msg = f"column {empty[0]!r} has an empty list: give at least one value"
-            raise ValueError(msg)
-        return value
 
 
 class ShippingEventIn(_Model):
