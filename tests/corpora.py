@@ -75,9 +75,7 @@ def corpus_files(package: str, suffixes: set[str] | None = None) -> list[Path]:
     return sorted(
         p
         for p in root.rglob("*")
-        if p.is_file()
-        and not p.is_symlink()
-        and (suffixes is None or p.suffix.lower() in suffixes)
+        if p.is_file() and not p.is_symlink() and (suffixes is None or p.suffix.lower() in suffixes)
     )
 
 
