@@ -548,3 +548,28 @@ def test_exports_build_into_the_dossier(tmp_path: Path) -> None:
     assert "T200P1111111111111111111" not in text
     assert "已签收，签收人：本人" in text and "北京" not in text  # the other waybill is left out
     assert "Grüße" in text and "Zoë" in text
+
+
+def test_validate_reports_table_problems_before_the_build(tmp_path: Path) -> None:
+    manifest = write_case(
+        tmp_path,
+        """\
+        evidencekit: 1
+        case: {id: V-1, title: t}
+        evidence:
+          - kind: transaction
+            title: Orders
+            table: {file: t.csv, where: {订单号: "1"}}
+          - kind: transaction
+            title: Book
+            table: {file: cut.xlsx}
+        """,
+        {"t.csv": "订单编号,金额\n1,2\n", "cut.xlsx": b"PK\x03\x04 truncated"},
+    )
+    proc = run_cli("validate", str(manifest))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert (
+        "evidence[0].table.file: t.csv: no column '订单号'; the columns are: 订单编号, 金额" in out
+    )
+    assert "evidence[1].table.file: cut.xlsx: not a readable XLSX workbook" in out

@@ -10,9 +10,10 @@ the caller turns into a located EvidenceError.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -392,16 +393,39 @@ def read_export(
     encoding: str | None = None,
     expect: Sequence[str] = (),
 ) -> Export:
-    """Read a CSV/TSV/TXT or XLSX export; `expect` names columns the header must hold."""
-    from evidencekit.assets.tables import read_csv_raw, read_xlsx_raw
+    """Read a CSV/TSV/TXT or XLSX export; `expect` names columns the header must hold.
 
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    The same file is read by validation, the order checks and the build: the last few
+    results are kept, keyed by content, so a large export is parsed once.
+    """
+    from evidencekit.assets.tables import parse_csv, read_xlsx_raw
+    from evidencekit.assets.text import decode
+
+    data = path.read_bytes()
+    xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
+    key = (hashlib.sha256(data).digest(), xlsx, sheet, encoding, tuple(expect))
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    if xlsx:
         raw, lines, name, notes = read_xlsx_raw(path, sheet)
-        return build_export(raw, lines, encoding="xlsx", sheet=name, expect=expect, warnings=notes)
-    raw, lines, decoded = read_csv_raw(path, encoding)
-    return build_export(
-        raw, lines, encoding=decoded.encoding, guessed=decoded.guessed, expect=expect
-    )
+        export = build_export(
+            raw, lines, encoding="xlsx", sheet=name, expect=expect, warnings=notes
+        )
+    else:
+        decoded = decode(data, encoding)
+        del data
+        raw, lines = parse_csv(decoded.text)
+        export = build_export(
+            raw, lines, encoding=decoded.encoding, guessed=decoded.guessed, expect=expect
+        )
+    _CACHE[key] = export
+    while len(_CACHE) > 4:
+        _CACHE.popitem(last=False)
+    return export
+
+
+_CACHE: OrderedDict[tuple[object, ...], Export] = OrderedDict()
 
 
 # ---------------------------------------------------------------- times
