@@ -573,3 +573,32 @@ def test_validate_reports_table_problems_before_the_build(tmp_path: Path) -> Non
         "evidence[0].table.file: t.csv: no column '订单号'; the columns are: 订单编号, 金额" in out
     )
     assert "evidence[1].table.file: cut.xlsx: not a readable XLSX workbook" in out
+
+
+def test_header_is_the_first_line_unless_it_is_a_title() -> None:
+    from evidencekit.assets.exports import build_export
+
+    plain = build_export([["a", "b"], ["1", "2", "3"], ["4", "5", "6"]], [1, 2, 3], encoding="x")
+    assert plain.header == ("a", "b", "column 3") and len(plain.rows) == 2
+    titled = build_export([["Report"], ["x", "y", "z"], ["1", "2", "3"]], [1, 2, 3], encoding="x")
+    assert titled.header == ("x", "y", "z") and titled.preamble == ("Report",)
+    one = build_export([["Name"], ["#1001"], ["#1002"]], [1, 2, 3], encoding="x")
+    assert one.rows == (("#1001",), ("#1002",))  # Shopify order names are not comments
+
+
+def test_unknown_encoding_is_a_manifest_error(tmp_path: Path) -> None:
+    manifest = write_case(
+        tmp_path,
+        """\
+        evidencekit: 1
+        case: {id: U-1, title: t}
+        evidence:
+          - kind: transaction
+            title: Orders
+            table: {file: t.csv, encoding: klingon}
+        """,
+        {"t.csv": "a,b\n1,2\n"},
+    )
+    proc = run_cli("validate", str(manifest))
+    assert proc.returncode == 1
+    assert "unknown encoding 'klingon'" in proc.stdout + proc.stderr

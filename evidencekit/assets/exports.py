@@ -321,7 +321,9 @@ def _find_header(rows: Sequence[Sequence[str]], expect: Sequence[str]) -> int:
     best, neg = max(scores)
     if best >= 1:
         return -neg
-    return next(i for i, r in enumerate(head) if not _is_note(r) and _width(r) >= common)
+    # No header word known: the first line that is more than a title (or the first line).
+    wide = min(2, common)
+    return next((i for i, r in enumerate(head) if not _is_note(r) and _width(r) >= wide), first)
 
 
 def _unique(names: list[str]) -> tuple[list[str], list[str]]:
