@@ -602,3 +602,21 @@ def test_unknown_encoding_is_a_manifest_error(tmp_path: Path) -> None:
     proc = run_cli("validate", str(manifest))
     assert proc.returncode == 1
     assert "unknown encoding 'klingon'" in proc.stdout + proc.stderr
+
+
+def test_roles_from_longer_headers() -> None:
+    headers = [
+        "邮件号",
+        "处理时间",
+        "处理地点",
+        "邮件状态",
+        "收货人地址",
+        "订单金额（元）",
+        "format",
+    ]
+    assert find_column(headers, "time") == 1
+    assert find_column(headers, "location") == 2
+    assert find_column(headers, "status") == 3
+    assert find_column(headers, "address") == 4
+    assert find_column(headers, "amount") == 5
+    assert find_column(["format", "Latitude"], "time") is None  # 'at' is matched whole only

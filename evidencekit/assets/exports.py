@@ -264,8 +264,8 @@ def header_key(name: str) -> str:
 def find_column(headers: Sequence[str], role: str) -> int | None:
     """Index of the column that plays `role` (see ROLES), or None.
 
-    Exact synonyms first, in their priority order; then a header that ends with a synonym
-    of three characters or more (订单付款时间 → paid).
+    Exact synonyms first, in their priority order; then a header that ends with one
+    (订单付款时间 → paid, 处理地点 → location): two Chinese characters or three Latin letters.
     """
     synonyms = _KEYS[role]
     keys = [header_key(h) for h in headers]
@@ -273,7 +273,7 @@ def find_column(headers: Sequence[str], role: str) -> int | None:
         if syn in keys:
             return keys.index(syn)
     for syn in synonyms:
-        if len(syn) >= 3:
+        if len(syn) >= 3 or (len(syn) == 2 and not syn.isascii()):
             for i, k in enumerate(keys):
                 if k.endswith(syn):
                     return i
