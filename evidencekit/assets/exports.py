@@ -234,7 +234,12 @@ class Export:
 
 def clean_cell(cell: str) -> str:
     """A cell as the export meant it: no padding, tabs, control characters or Excel guards."""
-    c = _CONTROL.sub("", cell.replace("\t", " ")).strip(" \r\n\u3000\xa0")
+    if cell.isprintable():  # the common case: no tab, line end or control character
+        c = cell.strip(" ")
+    else:
+        c = _CONTROL.sub("", cell.replace("\t", " ")).strip(" \r\n\u3000\xa0")
+    if not c or c[0] not in "='":
+        return c
     # Excel guards keep long numbers from being mangled: ="3456..." or a leading apostrophe.
     if c.startswith('="') and c.endswith('"') and len(c) >= 3:
         return c[2:-1].strip()
@@ -295,10 +300,10 @@ def _width(row: Sequence[str]) -> int:
 
 def _is_note(row: Sequence[str]) -> bool:
     """A comment or separator line (#导出时间:[…], ------), not a table row."""
-    if _width(row) != 1:
+    first = row[0] if row else ""
+    if not first or not (first[0] == "#" or _SEPARATOR.search(first)):
         return False
-    first = row[0]
-    return first.startswith("#") or bool(_SEPARATOR.search(first))
+    return not any(row[1:])
 
 
 def _find_header(rows: Sequence[Sequence[str]], expect: Sequence[str]) -> int:
@@ -355,10 +360,14 @@ def build_export(
     warnings: Iterable[str] = (),
 ) -> Export:
     """The table inside raw rows (cells not yet cleaned); ValueError when there is none."""
-    rows = [[clean_cell(c) for c in r] for r in raw]
-    keep = [i for i, r in enumerate(rows) if any(r)]
-    rows = [rows[i] for i in keep]
-    lines = [lines[i] for i in keep]
+    rows: list[list[str]] = []
+    kept: list[int] = []
+    for r, line in zip(raw, lines, strict=True):
+        cells = [clean_cell(c) for c in r]
+        if any(cells):
+            rows.append(cells)
+            kept.append(line)
+    lines = kept
     if not rows:
         raise ValueError("the table is empty")
     h = _find_header(rows, expect)
@@ -373,7 +382,10 @@ def build_export(
             continue
         body.append(row)
         body_lines.append(line)
-    width = max([_width(header), *(_width(r) for r in body)])
+    width = _width(header)
+    for r in body:
+        if len(r) > width:
+            width = max(width, _width(r))
     names, notes = _unique([*header[:width], *[""] * (width - len(header))][:width])
     return Export(
         header=tuple(names),
