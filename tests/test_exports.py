@@ -620,3 +620,17 @@ def test_roles_from_longer_headers() -> None:
     assert find_column(headers, "address") == 4
     assert find_column(headers, "amount") == 5
     assert find_column(["format", "Latitude"], "time") is None  # 'at' is matched whole only
+
+
+def test_forged_sheet_dimension_does_not_pad_rows(tmp_path: Path) -> None:
+    # A sheet claiming A1:XFD1048576: openpyxl would pad each of 20 000 rows to 16 384 cells.
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>v{r}</t></is></c></row>'
+        for r in range(1, 20_001)
+    )
+    xml = SHEET.format(rows=rows).replace(
+        "<sheetData>", '<dimension ref="A1:XFD1048576"/><sheetData>'
+    )
+    _xlsx_with_sheet_xml(tmp_path / "dim.xlsx", xml)
+    export = read_export(tmp_path / "dim.xlsx")
+    assert export.header == ("v1",) and len(export.rows) == 19_999
