@@ -376,8 +376,9 @@ def build_export(
     body_lines: list[int] = []
     trailer: list[str] = []
     header = rows[h]
+    notes_end = _width(header) > 1  # in a one-column table, '#1001' is data
     for row, line in zip(rows[h + 1 :], lines[h + 1 :], strict=True):
-        if trailer or (_width(header) > 1 and _is_note(row)):
+        if trailer or (notes_end and _is_note(row)):
             trailer.append(",".join(c for c in row if c))
             continue
         body.append(row)
