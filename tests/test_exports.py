@@ -548,3 +548,89 @@ def test_exports_build_into_the_dossier(tmp_path: Path) -> None:
     assert "T200P1111111111111111111" not in text
     assert "已签收，签收人：本人" in text and "北京" not in text  # the other waybill is left out
     assert "Grüße" in text and "Zoë" in text
+
+
+def test_validate_reports_table_problems_before_the_build(tmp_path: Path) -> None:
+    manifest = write_case(
+        tmp_path,
+        """\
+        evidencekit: 1
+        case: {id: V-1, title: t}
+        evidence:
+          - kind: transaction
+            title: Orders
+            table: {file: t.csv, where: {订单号: "1"}}
+          - kind: transaction
+            title: Book
+            table: {file: cut.xlsx}
+        """,
+        {"t.csv": "订单编号,金额\n1,2\n", "cut.xlsx": b"PK\x03\x04 truncated"},
+    )
+    proc = run_cli("validate", str(manifest))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert (
+        "evidence[0].table.file: t.csv: no column '订单号'; the columns are: 订单编号, 金额" in out
+    )
+    assert "evidence[1].table.file: cut.xlsx: not a readable XLSX workbook" in out
+
+
+def test_header_is_the_first_line_unless_it_is_a_title() -> None:
+    from evidencekit.assets.exports import build_export
+
+    plain = build_export([["a", "b"], ["1", "2", "3"], ["4", "5", "6"]], [1, 2, 3], encoding="x")
+    assert plain.header == ("a", "b", "column 3") and len(plain.rows) == 2
+    titled = build_export([["Report"], ["x", "y", "z"], ["1", "2", "3"]], [1, 2, 3], encoding="x")
+    assert titled.header == ("x", "y", "z") and titled.preamble == ("Report",)
+    one = build_export([["Name"], ["#1001"], ["#1002"]], [1, 2, 3], encoding="x")
+    assert one.rows == (("#1001",), ("#1002",))  # Shopify order names are not comments
+
+
+def test_unknown_encoding_is_a_manifest_error(tmp_path: Path) -> None:
+    manifest = write_case(
+        tmp_path,
+        """\
+        evidencekit: 1
+        case: {id: U-1, title: t}
+        evidence:
+          - kind: transaction
+            title: Orders
+            table: {file: t.csv, encoding: klingon}
+        """,
+        {"t.csv": "a,b\n1,2\n"},
+    )
+    proc = run_cli("validate", str(manifest))
+    assert proc.returncode == 1
+    assert "unknown encoding 'klingon'" in proc.stdout + proc.stderr
+
+
+def test_roles_from_longer_headers() -> None:
+    headers = [
+        "邮件号",
+        "处理时间",
+        "处理地点",
+        "邮件状态",
+        "收货人地址",
+        "订单金额（元）",
+        "format",
+    ]
+    assert find_column(headers, "time") == 1
+    assert find_column(headers, "location") == 2
+    assert find_column(headers, "status") == 3
+    assert find_column(headers, "address") == 4
+    assert find_column(headers, "amount") == 5
+    assert find_column(["format", "Latitude"], "time") is None  # 'at' is matched whole only
+
+
+def test_forged_sheet_dimension_does_not_pad_rows(tmp_path: Path) -> None:
+    # A sheet claiming A1:XFD1048576: openpyxl would pad each of 20 000 rows to 16 384 cells.
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>v{r}</t></is></c></row>'
+        for r in range(1, 20_001)
+    )
+    xml = SHEET.format(rows=rows).replace(
+        "<sheetData>", '<dimension ref="A1:XFD1048576"/><sheetData>'
+    )
+    _xlsx_with_sheet_xml(tmp_path / "dim.xlsx", xml)
+    export = read_export(tmp_path / "dim.xlsx")
+    assert export.header == ("v1",) and len(export.rows) == 19_999

@@ -10,9 +10,10 @@ the caller turns into a located EvidenceError.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -233,7 +234,12 @@ class Export:
 
 def clean_cell(cell: str) -> str:
     """A cell as the export meant it: no padding, tabs, control characters or Excel guards."""
-    c = _CONTROL.sub("", cell.replace("\t", " ")).strip(" \r\n\u3000\xa0")
+    if cell.isprintable():  # the common case: no tab, line end or control character
+        c = cell.strip(" ")
+    else:
+        c = _CONTROL.sub("", cell.replace("\t", " ")).strip(" \r\n\u3000\xa0")
+    if not c or c[0] not in "='":
+        return c
     # Excel guards keep long numbers from being mangled: ="3456..." or a leading apostrophe.
     if c.startswith('="') and c.endswith('"') and len(c) >= 3:
         return c[2:-1].strip()
@@ -263,8 +269,8 @@ def header_key(name: str) -> str:
 def find_column(headers: Sequence[str], role: str) -> int | None:
     """Index of the column that plays `role` (see ROLES), or None.
 
-    Exact synonyms first, in their priority order; then a header that ends with a synonym
-    of three characters or more (订单付款时间 → paid).
+    Exact synonyms first, in their priority order; then a header that ends with one
+    (订单付款时间 → paid, 处理地点 → location): two Chinese characters or three Latin letters.
     """
     synonyms = _KEYS[role]
     keys = [header_key(h) for h in headers]
@@ -272,7 +278,7 @@ def find_column(headers: Sequence[str], role: str) -> int | None:
         if syn in keys:
             return keys.index(syn)
     for syn in synonyms:
-        if len(syn) >= 3:
+        if len(syn) >= 3 or (len(syn) == 2 and not syn.isascii()):
             for i, k in enumerate(keys):
                 if k.endswith(syn):
                     return i
@@ -294,10 +300,10 @@ def _width(row: Sequence[str]) -> int:
 
 def _is_note(row: Sequence[str]) -> bool:
     """A comment or separator line (#导出时间:[…], ------), not a table row."""
-    if _width(row) != 1:
+    first = row[0] if row else ""
+    if not first or not (first[0] == "#" or _SEPARATOR.search(first)):
         return False
-    first = row[0]
-    return first.startswith("#") or bool(_SEPARATOR.search(first))
+    return not any(row[1:])
 
 
 def _find_header(rows: Sequence[Sequence[str]], expect: Sequence[str]) -> int:
@@ -320,7 +326,9 @@ def _find_header(rows: Sequence[Sequence[str]], expect: Sequence[str]) -> int:
     best, neg = max(scores)
     if best >= 1:
         return -neg
-    return next(i for i, r in enumerate(head) if not _is_note(r) and _width(r) >= common)
+    # No header word known: the first line that is more than a title (or the first line).
+    wide = min(2, common)
+    return next((i for i, r in enumerate(head) if not _is_note(r) and _width(r) >= wide), first)
 
 
 def _unique(names: list[str]) -> tuple[list[str], list[str]]:
@@ -352,10 +360,14 @@ def build_export(
     warnings: Iterable[str] = (),
 ) -> Export:
     """The table inside raw rows (cells not yet cleaned); ValueError when there is none."""
-    rows = [[clean_cell(c) for c in r] for r in raw]
-    keep = [i for i, r in enumerate(rows) if any(r)]
-    rows = [rows[i] for i in keep]
-    lines = [lines[i] for i in keep]
+    rows: list[list[str]] = []
+    kept: list[int] = []
+    for r, line in zip(raw, lines, strict=True):
+        cells = [clean_cell(c) for c in r]
+        if any(cells):
+            rows.append(cells)
+            kept.append(line)
+    lines = kept
     if not rows:
         raise ValueError("the table is empty")
     h = _find_header(rows, expect)
@@ -364,13 +376,17 @@ def build_export(
     body_lines: list[int] = []
     trailer: list[str] = []
     header = rows[h]
+    notes_end = _width(header) > 1  # in a one-column table, '#1001' is data
     for row, line in zip(rows[h + 1 :], lines[h + 1 :], strict=True):
-        if trailer or (_width(header) > 1 and _is_note(row)):
+        if trailer or (notes_end and _is_note(row)):
             trailer.append(",".join(c for c in row if c))
             continue
         body.append(row)
         body_lines.append(line)
-    width = max([_width(header), *(_width(r) for r in body)])
+    width = _width(header)
+    for r in body:
+        if len(r) > width:
+            width = max(width, _width(r))
     names, notes = _unique([*header[:width], *[""] * (width - len(header))][:width])
     return Export(
         header=tuple(names),
@@ -392,16 +408,39 @@ def read_export(
     encoding: str | None = None,
     expect: Sequence[str] = (),
 ) -> Export:
-    """Read a CSV/TSV/TXT or XLSX export; `expect` names columns the header must hold."""
-    from evidencekit.assets.tables import read_csv_raw, read_xlsx_raw
+    """Read a CSV/TSV/TXT or XLSX export; `expect` names columns the header must hold.
 
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    The same file is read by validation, the order checks and the build: the last few
+    results are kept, keyed by content, so a large export is parsed once.
+    """
+    from evidencekit.assets.tables import parse_csv, read_xlsx_raw
+    from evidencekit.assets.text import decode
+
+    data = path.read_bytes()
+    xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
+    key = (hashlib.sha256(data).digest(), xlsx, sheet, encoding, tuple(expect))
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    if xlsx:
         raw, lines, name, notes = read_xlsx_raw(path, sheet)
-        return build_export(raw, lines, encoding="xlsx", sheet=name, expect=expect, warnings=notes)
-    raw, lines, decoded = read_csv_raw(path, encoding)
-    return build_export(
-        raw, lines, encoding=decoded.encoding, guessed=decoded.guessed, expect=expect
-    )
+        export = build_export(
+            raw, lines, encoding="xlsx", sheet=name, expect=expect, warnings=notes
+        )
+    else:
+        decoded = decode(data, encoding)
+        del data
+        raw, lines = parse_csv(decoded.text)
+        export = build_export(
+            raw, lines, encoding=decoded.encoding, guessed=decoded.guessed, expect=expect
+        )
+    _CACHE[key] = export
+    while len(_CACHE) > 4:
+        _CACHE.popitem(last=False)
+    return export
+
+
+_CACHE: OrderedDict[tuple[object, ...], Export] = OrderedDict()
 
 
 # ---------------------------------------------------------------- times

@@ -377,6 +377,10 @@ def read_table(sf: SourceFile, spec: TableSpec) -> Export:
 def table_warnings(sf: SourceFile, spec: TableSpec) -> list[str]:
     """What `validate` should say about a table (guessed encoding, blank formulas, ...)."""
     export = read_table(sf, spec)
+    missing = [name for name in _expected(spec) if name not in export.header]
+    if missing:
+        msg = f"no column {missing[0]!r}; the columns are: {', '.join(export.header)}"
+        raise EvidenceError(msg, file=sf.rel, location=sf.location)
     notes = [f"{sf.rel}: {w}" for w in export.warnings]
     if export.guessed:
         notes.insert(0, guess_note(sf.rel, export.encoding))
