@@ -6,6 +6,7 @@ load → collect (hash, capture times) → prepare assets → render → post-pr
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -30,10 +31,11 @@ from evidencekit.assets.images import (
     cache_key,
     capture_time,
     encode_page,
+    encoded_size,
     load_prepared,
     prepare_image,
     save_prepared,
-    tile_pages,
+    tile_stream,
 )
 from evidencekit.assets.privacy import Masker
 from evidencekit.assets.sources import SourceInfo, file_mtime, sha256_file
@@ -68,7 +70,13 @@ from evidencekit.pdf.postprocess import finish_pdf, font_names
 from evidencekit.pdf.raster import iter_page_images
 from evidencekit.pdf.sources import PdfSourceError, normalise_pdf, unembedded_fonts
 from evidencekit.pdf.split import assemble_volume, extract_pages, page_count, plan_volumes
-from evidencekit.render import MARGIN_MM, content_box_mm, packaged_templates, render_html
+from evidencekit.render import (
+    MARGIN_MM,
+    PAPER_MM,
+    content_box_mm,
+    packaged_templates,
+    render_html,
+)
 from evidencekit.render.context import PreparedExhibit, Slot, build_context, exhibit_capture
 from evidencekit.render.weasy import Rendered, harfbuzz_subset_available, render_pdf
 
@@ -243,9 +251,41 @@ class PageImageOptions:
     dpi: int = 150
 
 
+MIN_READABLE_DPI = 96  # below this, 8-9 pt text on a page image is no longer legible
+MAX_SHEET_PIXELS = 40_000_000  # one sheet in memory: 120 MB of RGB at most
+
+
+def _sheet_plan(case: Case, pages: int, per_sheet: int, dpi: int) -> tuple[int, int, int]:
+    """Columns, rows and the rendering dpi of a sheet of per_sheet pages: at most `dpi`, and
+    small enough that the sheet stays under MAX_SHEET_PIXELS; LimitError when that means the
+    text would fall below MIN_READABLE_DPI."""
+    cols = math.ceil(math.sqrt(per_sheet))
+    rows = math.ceil(per_sheet / cols)
+    w_mm, h_mm = PAPER_MM.get(case.profile.paper, PAPER_MM["A4"])
+    page_sq_in = (w_mm / 25.4) * (h_mm / 25.4)
+    fit = math.floor(math.sqrt(MAX_SHEET_PIXELS / (cols * rows * page_sq_in)))
+    sheet_dpi = min(dpi, fit)
+    if sheet_dpi < MIN_READABLE_DPI:
+        lim = case.profile.limits
+        most = max(1, int(MAX_SHEET_PIXELS // (page_sq_in * MIN_READABLE_DPI**2)))
+        msg = (
+            f"{case.profile.name}: {pages} pages on at most {lim.files} images means "
+            f"{per_sheet} pages per image, at {sheet_dpi} dpi each ({MIN_READABLE_DPI} dpi "
+            f"needed to read the text, {MIN_READABLE_DPI / max(sheet_dpi, 1):.1f}x too small); "
+            f"at most {most * (lim.files or 1)} pages fit ({pages - most * (lim.files or 1)} "
+            "too many)"
+            f"\n    hint: {suggestions(case.profile)}"
+        )
+        raise LimitError(msg)
+    return cols, rows, sheet_dpi
+
+
 def page_images(case: Case, pdf: bytes, pages: int, opts: PageImageOptions) -> dict[str, bytes]:
     """Page images: on request, or always for image-only platforms, then sized to their
-    per-image and total byte caps and combined into sheets when the file count is capped."""
+    per-image and total byte caps and combined into sheets when the file count is capped.
+
+    Pages are rendered and placed one at a time: memory holds one sheet and one page.
+    Sheets whose pages would end below MIN_READABLE_DPI are refused (LimitError)."""
     profile = case.profile
     cid = case.info.id
     only_images = profile.output == "images"
@@ -266,22 +306,43 @@ def page_images(case: Case, pdf: bytes, pages: int, opts: PageImageOptions) -> d
         caps.append(lim.total_bytes // count)
     cap = min(caps) if caps else None
     out: dict[str, bytes] = {}
-    batch: list[Any] = []
-    first = 1
-    for n, img in enumerate(iter_page_images(pdf, dpi), start=1):
-        batch.append(img)
-        if len(batch) < per_sheet and n < pages:
-            continue
-        if per_sheet == 1:
-            sheet, name = batch[0], f"pages/{cid}-p{n:03d}.{ext}"
-        else:
-            cols = math.ceil(math.sqrt(len(batch)))
-            sheet = tile_pages(batch, cols, math.ceil(len(batch) / cols))
-            name = f"pages/{cid}-p{first:03d}-{n:03d}.{ext}"
-        data, _ = encode_page(sheet, fmt, cap, dpi)
+
+    def keep(name: str, sheet: Any, batch: int, sheet_dpi: int) -> None:
+        data, _ = encode_page(sheet, fmt, cap, sheet_dpi)
+        readable = sheet_dpi * encoded_size(data)[0] / sheet.width
+        sheet.close()
+        if only_images and readable < min(dpi, MIN_READABLE_DPI) - 0.5:
+            msg = (
+                f"{profile.name}: {name} holds {batch} page(s); to fit "
+                f"{(cap or 0) / 1e6:.2f} MB they drop to {readable:.0f} dpi "
+                f"({MIN_READABLE_DPI} dpi needed to read the text, "
+                f"{MIN_READABLE_DPI / readable:.1f}x too small)"
+                f"\n    hint: {suggestions(profile)}"
+            )
+            raise LimitError(msg)
         out[name] = data
-        batch = []
-        first = n + 1
+
+    if per_sheet == 1:
+        for n, img in enumerate(iter_page_images(pdf, dpi), start=1):
+            keep(f"pages/{cid}-p{n:03d}.{ext}", img, 1, dpi)
+        return out
+    cols, _rows, sheet_dpi = _sheet_plan(case, pages, per_sheet, dpi)
+    rendered = iter_page_images(pdf, sheet_dpi)
+    try:
+        for first in range(1, pages + 1, per_sheet):
+            last = min(first + per_sheet - 1, pages)
+            batch = last - first + 1
+            sheet_cols = min(cols, batch)
+            sheet = tile_stream(
+                itertools.islice(rendered, batch), sheet_cols, math.ceil(batch / sheet_cols)
+            )
+            if sheet is None:
+                break
+            keep(f"pages/{cid}-p{first:03d}-{last:03d}.{ext}", sheet, batch, sheet_dpi)
+    finally:
+        close = getattr(rendered, "close", None)  # a generator: release the PDF now
+        if close:
+            close()
     return out
 
 

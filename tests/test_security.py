@@ -209,6 +209,7 @@ def test_template_symlink_inside_case_works(tmp_path: Path) -> None:
         ("<p>x</p>\n{{ no_such_value }}\n", "undefined"),
         ("<p>x</p>\n{{ 1 / 0 }}\n", "ZeroDivisionError"),
         ("<p>x</p>\n{{ case.title + 1 }}\n", "TypeError"),
+        ('<p>x</p>\n{% include "cover.html.j2" %}\n', "RecursionError"),
     ],
 )
 def test_template_errors_name_file_and_line(tmp_path: Path, text: str, words: str) -> None:

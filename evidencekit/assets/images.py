@@ -13,7 +13,7 @@ import math
 import re
 import struct
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -688,3 +688,26 @@ def tile_pages(pages: list[Image.Image], columns: int, rows: int) -> Image.Image
         y = (k // columns) * (h + gap)
         sheet.paste(page.convert("RGB"), (x, y))
     return sheet
+
+
+def tile_stream(pages: Iterable[Image.Image], columns: int, rows: int) -> Image.Image | None:
+    """Like tile_pages, but takes pages one at a time (only the sheet and one page are held);
+    every cell has the first page's size. None when there are no pages."""
+    sheet = None
+    w = h = gap = 0
+    for k, page in enumerate(pages):
+        if sheet is None:
+            w, h = page.size
+            gap = max(4, w // 100)
+            size = (columns * w + (columns - 1) * gap, rows * h + (rows - 1) * gap)
+            sheet = Image.new("RGB", size, "#888888")
+        fitted = page if page.size == (w, h) else page.resize((w, h), Image.Resampling.LANCZOS)
+        sheet.paste(fitted.convert("RGB"), ((k % columns) * (w + gap), (k // columns) * (h + gap)))
+        page.close()
+    return sheet
+
+
+def encoded_size(data: bytes) -> tuple[int, int]:
+    """Pixel size of an encoded image (header only)."""
+    with Image.open(io.BytesIO(data)) as img:
+        return img.size

@@ -141,6 +141,49 @@ def breakable(text: str) -> Markup:
     return Markup(escaped)
 
 
+# Layout cost grows with the square of a text run's length when the run has no space
+# (WeasyPrint hands Pango the whole rest of the run for every line, and for every break when it
+# measures table cells): 20 000 characters took minutes. Long runs are cut into separate text
+# boxes by <wbr> every BREAK_EVERY characters (a break opportunity too), and absurd text is
+# cut with a visible note.
+BREAK_EVERY = 48
+MAX_TEXT_CHARS = 10_000
+_SKIP = re.compile(
+    r"(<style\b.*?</style>|<script\b.*?</script>|<title\b.*?</title>|<[^>]*>)", re.DOTALL | re.I
+)
+_RUN = re.compile(rf"[^\s<>]{{{BREAK_EVERY},}}")
+_CHUNK = re.compile(rf"(?:&#?[A-Za-z0-9]{{1,16}};|[^&]|&){{1,{BREAK_EVERY}}}")
+_MORE = {
+    "zh-CN": "…（另有 {n} 个字符未显示，见源文件）",
+    "en": "… ({n} more characters, see the source file)",
+}
+
+
+def _cut(text: str, lang: str) -> str:
+    """Cut an escaped text run to MAX_TEXT_CHARS (never inside an entity), noting how much."""
+    cut = text[:MAX_TEXT_CHARS]
+    amp = cut.rfind("&", max(0, len(cut) - 16))
+    if amp >= 0 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    rest = len(text) - len(cut)
+    note = _MORE.get(lang, _MORE["en"]).format(n=f"{rest:,}")
+    return f'{cut}<span class="cut-note">{note}</span>'
+
+
+def bound_layout(html: str, lang: str = "en") -> str:
+    """Make every text run of rendered HTML cheap to lay out: <wbr> in long runs without
+    white space, text nodes over MAX_TEXT_CHARS cut with a visible note."""
+    parts = _SKIP.split(html)
+    for i in range(0, len(parts), 2):  # text between tags (odd indices are tags and styles)
+        text = parts[i]
+        if len(text) < BREAK_EVERY:
+            continue
+        if len(text) > MAX_TEXT_CHARS:
+            text = _cut(text, lang)
+        parts[i] = _RUN.sub(lambda m: "<wbr>".join(_CHUNK.findall(m.group())), text)
+    return "".join(parts)
+
+
 def _searched(user_dir: Path | None) -> list[str]:
     return [str(p) for p in (user_dir, packaged_templates()) if p is not None]
 
@@ -178,7 +221,7 @@ def render_html(
 
     try:
         template = env.get_template(name)
-        return template.render(t=label, **context)
+        return bound_layout(template.render(t=label, **context), lang)
     except jinja2.TemplateNotFound as e:
         msg = f"template {e.name!r} not found; searched: {', '.join(_searched(user_dir))}"
         where = _where(e, user_dir)
