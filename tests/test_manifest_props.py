@@ -91,3 +91,12 @@ def test_random_cases_and_evidence(folder: Path, case: dict[str, Any], items: li
 @given(st.lists(st.sampled_from(list("[]{}:,-#&*!|>'\"%@` \n\t\uff1a\u3000abc19")), max_size=80))
 def test_random_yaml_punctuation(folder: Path, chars: list[str]) -> None:
     _load(folder, (MINIMAL + "".join(chars)).encode())
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(list("*?[]!^-/\\.{},~ a.pngPNG")), max_size=20)))
+def test_random_paths_and_globs(folder: Path, patterns: list[str]) -> None:
+    import json
+
+    text = MINIMAL.replace("[shot.png]", json.dumps(patterns) if patterns else "[shot.png]")
+    text += "    redact: " + json.dumps([{"file": p, "boxes": [[0, 0, 1, 1]]} for p in patterns])
+    _load(folder, (text + "\n").encode())
