@@ -86,6 +86,7 @@ MAX_ALIASES = 100  # YAML aliases (*name) in one manifest
 MAX_NODES = 200_000  # values after alias expansion: a "billion laughs" manifest stops here
 MAX_TEXT = 200_000  # characters in one value (Markdown included)
 MAX_DEPTH = 200  # nesting of mappings and lists
+MAX_MANIFEST_BYTES = 8_000_000  # read no further: a manifest is text a person writes
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -1013,11 +1014,22 @@ def load_case(
     """
     fn = manifest_path.name
     try:
-        raw = manifest_path.read_bytes()
+        with manifest_path.open("rb") as fh:
+            raw = fh.read(MAX_MANIFEST_BYTES + 1)
     except OSError as e:
         raise ManifestError(
             [Problem(f"cannot read the manifest: {e.strerror}", file=str(manifest_path))]
         ) from e
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise ManifestError(
+            [
+                Problem(
+                    f"the manifest is larger than {MAX_MANIFEST_BYTES // 1_000_000} MB",
+                    file=fn,
+                    hint="put long text in Markdown files and data in CSV/XLSX files it names",
+                )
+            ]
+        )
     text = _decode_manifest(raw, fn)
     data, marks = load_yaml(text, fn)
     if not isinstance(data, dict):

@@ -49,11 +49,18 @@ def _time_from_text(value: object) -> object:
     raise PydanticCustomError("datetime_from_text", "not a valid date/time")
 
 
+def time_problem(value: datetime) -> str:
+    """Why a time read from a file cannot be used ('' when it can): readers report it."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        return f"{value.date().isoformat()} is out of range (years {FIRST_YEAR} to {LAST_YEAR})"
+    return ""
+
+
 def _in_case_zone(value: datetime, info: ValidationInfo) -> datetime:
     zone = info.context.get("timezone") if isinstance(info.context, dict) else None
     if value.tzinfo is None and zone is not None:
         value = value.replace(tzinfo=zone)
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+    if time_problem(value):
         raise PydanticCustomError(
             "datetime_range", "date/time out of range", {"first": FIRST_YEAR, "last": LAST_YEAR}
         )

@@ -484,3 +484,11 @@ def test_huge_integers_are_clean_errors(tmp_path: Path) -> None:
     text = MINIMAL.replace("  id: T-1", "  id: " + "9" * 5000)
     (problem,) = _problems(write_case(tmp_path, text, {"shot.png": None}))
     assert "case.id" in problem and "quote it" in problem
+
+
+def test_huge_manifest_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    m = write_case(tmp_path, MINIMAL, {"shot.png": None})
+    with m.open("a", encoding="utf-8") as fh:
+        fh.write("# " + "x" * 9_000_000 + "\n")
+    (problem,) = _problems(m)
+    assert "larger than 8 MB" in problem
