@@ -968,8 +968,6 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
         if token is not None:
             txn.write(f"{json_name}.tsr", token)
             entries.append((f"{json_name}.tsr", sha256_bytes(token)))
-        ours = {name for name, _ in entries}
-        txn.write("SHA256SUMS", sha256sums(entries + txn.foreign_sums(ours)))
         history = history_bytes(
             txn.old_text(history_name),
             {
@@ -983,6 +981,9 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
             },
         )
         txn.write(history_name, history)
+        entries.append((history_name, sha256_bytes(history)))
+        ours = {name for name, _ in entries}
+        txn.write("SHA256SUMS", sha256sums(entries + txn.foreign_sums(ours)))
         if archive_path is not None:
             data = archive_bytes(
                 txn.staging,

@@ -255,7 +255,7 @@ class _ZipStore(_Store):
     def _open(self, name: str) -> IO[bytes] | None:
         if not plain_name(name):
             raise _Unreadable("not a plain relative name")
-        info = self.entries.get(f"{self.prefix}/{name}")
+        info = self.entries.get(f"{self.prefix}/{name}" if self.prefix else name)
         if info is None:
             return None
         if info.file_size > MIN_SUSPECT and info.file_size > MAX_RATIO * max(info.compress_size, 1):
@@ -401,10 +401,19 @@ def _verify_case(
     for out in record["outputs"]:
         if not plain_name(out["path"]):
             rows.append(_bad(f"{json_name}: output {out['path']!r}", "not a plain file name"))
-        elif out["path"] not in listed:
+            continue
+        if out["path"] not in listed:
+            rows.append(_bad(out["path"], "not listed in SHA256SUMS"))
             _check(rows, out["path"], out["sha256"], dossier, out["path"])
         elif not any(r.file == out["path"] and r.expected == out["sha256"] for r in rows):
             rows.append(_bad(out["path"], f"SHA256SUMS and {json_name} disagree"))
+    history = f"{record['case']['id']}.history.jsonl"
+    try:
+        history_there = plain_name(history) and dossier.sha(history) is not None
+    except _Unreadable:
+        history_there = True
+    if history_there and history not in listed:
+        rows.append(_bad(history, "not listed in SHA256SUMS"))
     pdf_name = record["outputs"][0]["path"]
     try:
         pdf = dossier.read(pdf_name, MAX_PDF) if plain_name(pdf_name) else None
@@ -423,6 +432,8 @@ def _verify_case(
         rows.append(_bad(f"{json_name}.tsr (token)", str(e)))
         return
     if tsr is not None:
+        if f"{json_name}.tsr" not in listed:
+            rows.append(_bad(f"{json_name}.tsr", "not listed in SHA256SUMS"))
         result = check_token(tsr, raw, tsa_ca)
         when = result.time.isoformat() if result.time else ""
         rows.append(
@@ -447,7 +458,9 @@ def _check_sources(rows: list[Row], record: dict[str, Any], sources: _Store, lab
         except _Unreadable as e:
             rows.append(_bad(f"{label}/{manifest}", str(e)))
             return
-        if data is not None:
+        if data is None:
+            rows.append(Row(f"{label}/{manifest}", fingerprint, "", "MISSING"))
+        else:
             actual = input_fingerprint(data, hashes)
             status = "OK" if actual == fingerprint else "ALTERED"
             rows.append(Row(f"{label}/{manifest} (input fingerprint)", fingerprint, actual, status))
@@ -523,7 +536,34 @@ def _verify_zip(path: Path, sources_dir: Path | None, tsa_ca: Path | None) -> li
         listed = _sums(rows, dossier)
         for json_name in jsons:
             _verify_case(rows, dossier, json_name, listed, case, "case", tsa_ca)
+        _unchecked_entries(rows, entries, dossier, listed, jsons)
     return rows
+
+
+def _unchecked_entries(
+    rows: list[Row],
+    entries: dict[str, zipfile.ZipInfo],
+    store: _ZipStore,
+    listed: set[str],
+    jsons: list[str],
+) -> None:
+    """Entries no check above read: the how-to and build record must still be intact (their
+    CRC), and nothing else may ride along unrecorded."""
+    checked = {f"dossier/{n}" for n in [*listed, "SHA256SUMS", *jsons]}
+    checked |= {f"dossier/{n}.tsr" for n in jsons}
+    checked |= {r.file for r in rows if r.file.startswith("case/")}
+    checked |= {r.file.split(" ", 1)[0] for r in rows if r.file.startswith("case/")}
+    for name in sorted(entries):
+        if name in checked:
+            continue
+        if name not in ("build-record.json", "HOW-TO-VERIFY.txt"):
+            rows.append(_bad(name, "not part of the recorded set"))
+            continue
+        whole = _ZipStore(store.zf, entries, "")
+        try:
+            whole.sha(name)
+        except _Unreadable as e:
+            rows.append(_bad(name, str(e)))
 
 
 def _verify_pdf(path: Path, sources_dir: Path | None) -> list[Row]:
