@@ -86,6 +86,13 @@ def build(
     force: Annotated[
         bool, typer.Option("--force", help="Rebuild even when nothing changed.")
     ] = False,
+    include_unmasked_originals: Annotated[
+        bool,
+        typer.Option(
+            "--include-unmasked-originals",
+            help="Embed/archive raw originals of masked or redacted sources (others' data).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
 ) -> None:
     """Validate, then render the dossier and its sidecars into the output folder."""
@@ -133,6 +140,7 @@ def build(
                     tsa=tsa,
                     archive=archive,
                     force=force,
+                    include_unmasked_originals=include_unmasked_originals,
                 ),
             )
         except EvidencekitError as e:
@@ -165,9 +173,23 @@ def archive_cmd(
     tsa: Annotated[
         str | None, typer.Option(help="RFC 3161 time-stamping authority URL (network call).")
     ] = None,
+    include_unmasked_originals: Annotated[
+        bool,
+        typer.Option(
+            "--include-unmasked-originals",
+            help="Archive raw originals of masked or redacted sources (others' data).",
+        ),
+    ] = False,
 ) -> None:
     """Build, then write one self-contained, deterministic archive (ZIP) for the recipient."""
-    build(manifest, out_dir=out_dir, archive=True, tsa=tsa, quiet=True)
+    build(
+        manifest,
+        out_dir=out_dir,
+        archive=True,
+        tsa=tsa,
+        quiet=True,
+        include_unmasked_originals=include_unmasked_originals,
+    )
 
 
 @app.command()
