@@ -62,6 +62,16 @@ def schema_text() -> str:
     return json.dumps(_schema(), ensure_ascii=False, indent=2) + "\n"
 
 
+def _term_as_interrupt() -> None:
+    """SIGTERM unwinds like Ctrl-C, so temporary folders (staging, work copies) are removed."""
+    import signal
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 @app.command()
 def build(
     manifest: ManifestArg,
@@ -110,6 +120,7 @@ def build(
         err.print(f"--tsa: {problem}", markup=False)
         raise typer.Exit(2)
 
+    _term_as_interrupt()
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -129,10 +129,17 @@ def test_planted_record_deletes_nothing(tmp_path: Path) -> None:
         "outputs": [{"path": k, "sha256": sha(v)} for k, v in victims.items()],
     }
     (case / "T-1.evidence.json").write_text(json.dumps(record))
+    # A planted "killed build" beside the folder: its plan must not be carried out.
+    planted = tmp_path / f".case{STAGING_TAG}evil"
+    planted.mkdir()
+    (planted / "notes.txt").write_text("evil")
+    plan = {"out_dir": "/elsewhere", "move": ["notes.txt"], "remove": ["shot.png"]}
+    (planted / ".commit.json").write_text(json.dumps(plan))
     proc = run_cli("build", "-q", str(m), env=OLD)
     assert proc.returncode == 0, proc.stderr
     assert all(v.exists() for v in victims.values())
     assert (case / "notes.txt").read_text() == "mine"
+    assert not planted.exists()
     assert verifies(case)
 
 
