@@ -316,3 +316,11 @@ def test_rows_are_rows(pristine: Path) -> None:
     rows = verify_path(pristine / "out")
     assert rows and all(isinstance(r, Row) for r in rows)
     assert any(r.file.endswith("(input fingerprint)") and r.status == "OK" for r in rows)
+
+
+@given(token=st.binary(max_size=512))
+def test_random_tokens_never_verify(token: bytes) -> None:
+    from evidencekit.outputs.timestamp import check_token
+
+    result = check_token(token, b"record", None)
+    assert not result.ok and result.detail
