@@ -224,3 +224,14 @@ def test_two_cases_share_a_folder(tmp_path: Path) -> None:
     (shared / "T-1.pdf").write_bytes(b"%PDF-1.7 tampered")
     proc = run_cli("verify", str(shared))
     assert proc.returncode == 1 and "T-1.pdf" in proc.stderr
+
+
+def test_users_own_sums_file_is_kept(tmp_path: Path) -> None:
+    """output.dir "." beside the user's own SHA256SUMS in another format: refused, kept."""
+    text = MINIMAL + 'output: {dir: "."}\n'
+    m = write_case(tmp_path / "case", text, {"shot.png": None})
+    theirs = f"{sha(m.parent / 'shot.png')} *shot.png\n"
+    (m.parent / "SHA256SUMS").write_text(theirs)
+    proc = run_cli("build", "-q", str(m), env=OLD)
+    assert proc.returncode == 2 and "SHA256SUMS" in proc.stderr, proc.stderr
+    assert (m.parent / "SHA256SUMS").read_text() == theirs

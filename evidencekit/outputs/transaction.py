@@ -301,7 +301,7 @@ class OutputSet:
                 "name; choose another output folder (output.dir or -o)"
             )
             raise UsageError(msg)
-        if target.exists() and name not in self._previous and name != "SHA256SUMS":
+        if target.exists() and name not in self._previous and not self._mergeable(name):
             msg = (
                 f"{target}: exists and is not an output of this case's previous build (or "
                 "was altered since); move it away or choose another output folder"
@@ -320,6 +320,15 @@ class OutputSet:
         self.written.append(name)
         fault(f"staged:{name}")
         return path
+
+    def _mergeable(self, name: str) -> bool:
+        # A SHA256SUMS we can read is merged (other files' lines kept); any other is not ours.
+        if name != "SHA256SUMS":
+            return False
+        try:
+            return parse_sums((self.out_dir / name).read_text(encoding="utf-8")) is not None
+        except (OSError, UnicodeDecodeError):
+            return False
 
     def old_text(self, name: str) -> str:
         """Text of a previous output (history), '' when absent or not ours."""
