@@ -516,11 +516,11 @@ def _verify_dir(path: Path, sources_dir: Path | None, tsa_ca: Path | None) -> li
     for json_name in jsons:
         manifest = "case.yaml"
         try:
-            record = json.loads((path / json_name).read_bytes()[:MAX_RECORD])
+            record = json.loads(dossier.read(json_name) or b"null")
             if isinstance(record, dict) and isinstance(record.get("manifest"), str):
                 manifest = record["manifest"]
-        except (OSError, ValueError, RecursionError):
-            pass
+        except (_Unreadable, ValueError, RecursionError):
+            pass  # reported by _verify_case
         root = sources_dir
         if root is None and plain_name(manifest):
             for candidate in (path.parent, path):
