@@ -62,6 +62,16 @@ def schema_text() -> str:
     return json.dumps(_schema(), ensure_ascii=False, indent=2) + "\n"
 
 
+def _term_as_interrupt() -> None:
+    """SIGTERM unwinds like Ctrl-C, so temporary folders (staging, work copies) are removed."""
+    import signal
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 @app.command()
 def build(
     manifest: ManifestArg,
@@ -86,6 +96,13 @@ def build(
     force: Annotated[
         bool, typer.Option("--force", help="Rebuild even when nothing changed.")
     ] = False,
+    include_unmasked_originals: Annotated[
+        bool,
+        typer.Option(
+            "--include-unmasked-originals",
+            help="Embed/archive raw originals of masked or redacted sources (others' data).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
 ) -> None:
     """Validate, then render the dossier and its sidecars into the output folder."""
@@ -103,6 +120,7 @@ def build(
         err.print(f"--tsa: {problem}", markup=False)
         raise typer.Exit(2)
 
+    _term_as_interrupt()
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -133,6 +151,7 @@ def build(
                     tsa=tsa,
                     archive=archive,
                     force=force,
+                    include_unmasked_originals=include_unmasked_originals,
                 ),
             )
         except EvidencekitError as e:
@@ -165,9 +184,23 @@ def archive_cmd(
     tsa: Annotated[
         str | None, typer.Option(help="RFC 3161 time-stamping authority URL (network call).")
     ] = None,
+    include_unmasked_originals: Annotated[
+        bool,
+        typer.Option(
+            "--include-unmasked-originals",
+            help="Archive raw originals of masked or redacted sources (others' data).",
+        ),
+    ] = False,
 ) -> None:
     """Build, then write one self-contained, deterministic archive (ZIP) for the recipient."""
-    build(manifest, out_dir=out_dir, archive=True, tsa=tsa, quiet=True)
+    build(
+        manifest,
+        out_dir=out_dir,
+        archive=True,
+        tsa=tsa,
+        quiet=True,
+        include_unmasked_originals=include_unmasked_originals,
+    )
 
 
 @app.command()

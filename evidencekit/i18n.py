@@ -113,6 +113,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "volume_front": ("本卷目录", "volume index"),
     "front_matter": ("申诉函、证据目录、时间线", "Response letter, index, timeline"),
     "appendix_short": ("完整性附录", "Integrity appendix"),
+    "unmasked_originals": (
+        "应提交人要求，本卷宗附带未遮蔽、未打码的原始文件（含他人个人信息）。",
+        "At the preparer's request, unmasked and unredacted originals (with others' personal "
+        "data) are attached to this dossier.",
+    ),
     "cover_note": (
         "以下证据按证据目录顺序编排，每页页脚标注案件编号、页码及连续编号。",
         "The exhibits follow in index order; every page carries the case id, its page number "

@@ -55,6 +55,7 @@ from evidencekit.outputs.platform import (
     suggestions,
     summaries,
 )
+from evidencekit.outputs.renditions import Outgoing, outgoing_sources
 from evidencekit.outputs.timestamp import request_token
 from evidencekit.outputs.transaction import (
     OutputSet,
@@ -98,6 +99,7 @@ class BuildOptions:
     tsa: str | None = None
     archive: bool = False
     force: bool = False
+    include_unmasked_originals: bool = False
     progress: Progress | None = None
 
 
@@ -139,6 +141,7 @@ def _render(
     progress: Progress | None,
     warnings: list[str],
     pdfa: bool = False,
+    unmasked: bool = False,
 ) -> _Made:
     """Prepare assets, render and post-process once."""
     paper = case.profile.paper
@@ -152,6 +155,7 @@ def _render(
             for pe in prepared
         }
         context = build_context(case, prepared, infos, built, paper)
+        context["unmasked_note"] = t("unmasked_originals", case.language) if unmasked else ""
         html = render_html(context, case.root / "templates")
         if _CJK.search(html) and not cjk_font_available():
             msg = (
@@ -537,19 +541,37 @@ def _protected(case: Case) -> set[Path]:
     return {case.manifest_path.resolve(), *(sf.path.resolve() for sf in case.sources())}
 
 
-def _originals(case: Case, infos: dict[str, SourceInfo]) -> list[Attachment]:
-    """Every unredacted original source, as a PDF/A-3 associated file (AFRelationship Source)."""
-    redacted = {r.file for ex in case.exhibits for r in ex.item.redact}
+def _originals(
+    case: Case, infos: dict[str, SourceInfo], outgoing: dict[str, Outgoing]
+) -> list[Attachment]:
+    """Every source as a PDF/A-3 associated file: the original (AFRelationship Source), or for
+    a masked or redacted source its rendition (Supplement), as `outgoing` decided."""
     out = []
     for sf in case.sources():
-        if sf.rel in redacted:
-            continue  # the original shows what the redaction hides: never embed it
+        went = outgoing.get(sf.rel)
+        if went is not None and went.holds == "rendition":
+            for name, data in went.files:
+                note = f"{went.how} rendition of {sf.rel}"
+                out.append(Attachment(name.replace("/", "__"), data, note, "Supplement"))
+            continue
         data = sf.path.read_bytes()
         if sha256_bytes(data) != infos[sf.rel].sha256:
             msg = "the file changed while the dossier was being built; build again"
             raise EvidenceError(msg, file=sf.rel, location=sf.location)
         out.append(Attachment(sf.rel.replace("/", "__"), data, f"original of {sf.rel}", "Source"))
     return out
+
+
+def _record_outgoing(
+    record: dict[str, object], infos: dict[str, SourceInfo], outgoing: dict[str, Outgoing]
+) -> None:
+    """Say, per source, whether attachments and archive hold the original or a rendition."""
+    sources = record["sources"]
+    assert isinstance(sources, list)
+    for entry in sources:
+        rel = entry["path"]
+        went = outgoing.get(rel, Outgoing("original", ""))
+        entry["outgoing"] = went.record(infos[rel].sha256)
 
 
 def _pdf_slots(
@@ -907,6 +929,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
             "tsa": tsa_url,
             "archive": opts.archive,
             "images": asdict(opts.page_images or PageImageOptions()),
+            **({"unmasked": True} if opts.include_unmasked_originals else {}),
         },
     )
     archive_missing = opts.archive and not (out_dir / f"{case.info.id}.archive.zip").exists()
@@ -935,14 +958,23 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
             extra_files=[out_dir / n for n in extra_done],
             archive_path=out_dir / f"{case.info.id}.archive.zip" if opts.archive else None,
         )
-    originals = _originals(case, infos) if embed else []
+    unmasked = bool(opts.include_unmasked_originals)
+    outgoing = outgoing_sources(case, unmasked) if (embed or opts.archive) else {}
+    originals = _originals(case, infos, outgoing) if embed else []
+    if unmasked and outgoing:
+        warnings.append(
+            f"--include-unmasked-originals: {len(outgoing)} masked or redacted source(s) leave "
+            "as raw originals, with the personal data the dossier hides"
+        )
     steps = fit_ladder(profile.limits.dpi)
     fit_log: list[str] = []
     fingerprint = input_fingerprint(
         case.manifest_path.read_bytes(), [(r, i.sha256) for r, i in infos.items()]
     )
     for attempt, settings in enumerate(steps):
-        made = _render(case, infos, built, settings, opts.progress, warnings, pdfa)
+        made = _render(
+            case, infos, built, settings, opts.progress, warnings, pdfa, unmasked and bool(outgoing)
+        )
         lap("render" if attempt == 0 else f"render (fit step {attempt + 1})")
         rendered, prepared = made.rendered, made.prepared
         record = evidence_record(
@@ -958,6 +990,9 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
         record["fit"] = {"steps": fit_log, "final": settings.describe()}
         record["warnings"] = notes
         record["options"] = {"pdfa": pdfa, "embed_originals": embed}
+        if embed or opts.archive:
+            _record_outgoing(record, infos, outgoing)
+            record["options"]["include_unmasked_originals"] = unmasked  # type: ignore[index]
         record["input_fingerprint"] = fingerprint
         record["build_key"] = key
         record["fonts"] = font_names(made.pdf)
@@ -1039,8 +1074,6 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
         if token is not None:
             txn.write(f"{json_name}.tsr", token)
             entries.append((f"{json_name}.tsr", sha256_bytes(token)))
-        ours = {name for name, _ in entries}
-        txn.write("SHA256SUMS", sha256sums(entries + txn.foreign_sums(ours)))
         history = history_bytes(
             txn.old_text(history_name),
             {
@@ -1054,6 +1087,9 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
             },
         )
         txn.write(history_name, history)
+        entries.append((history_name, sha256_bytes(history)))
+        ours = {name for name, _ in entries}
+        txn.write("SHA256SUMS", sha256sums(entries + txn.foreign_sums(ours)))
         if archive_path is not None:
             data = archive_bytes(
                 txn.staging,
@@ -1065,7 +1101,9 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
                     "pdfa": pdfa,
                     "embed_originals": embed,
                     "tsa": token is not None,
+                    "include_unmasked_originals": unmasked,
                 },
+                {rel: went.files for rel, went in outgoing.items() if went.holds == "rendition"},
             )
             txn.write(archive_path.name, data)
         fault("staged")

@@ -342,3 +342,117 @@ def test_endless_tsa_body_is_capped() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ---------------------------------------------------------------- privacy on every path out
+
+PRIVATE = """\
+evidencekit: 1
+case:
+  id: PV-1
+  title: Privacy test
+  privacy: {mask: [phone], mask_columns: [地址]}
+evidence:
+  - kind: product
+    title: Listing
+    files: [shot.png]
+    redact: [{file: shot.png, boxes: [[10, 10, 100, 40]]}]
+  - kind: transaction
+    title: Orders
+    table: {file: orders.csv}
+  - kind: chat
+    title: Chat
+    transcript: chat.csv
+    participants: {buyer1: buyer, shop: seller}
+"""
+PHONE = "13812345678"
+ORDERS = (
+    f"订单编号,买家,电话,地址\n1001,buyer1,{PHONE},上海市张江路100号\n"
+    "1002,other,13900001111,北京市某路1号\n"
+)
+CHAT = (
+    f"time,sender,message\n2025-10-01 09:00,buyer1,call me on {PHONE}\n2025-10-01 09:05,shop,ok\n"
+)
+
+
+def _private_case(root: Path) -> Path:
+    from PIL import Image
+
+    root.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (300, 200), "white").save(root / "shot.png")
+    return write_case(root, PRIVATE, {"orders.csv": ORDERS, "chat.csv": CHAT})
+
+
+def _leaks(blob: bytes) -> bool:
+    return PHONE.encode() in blob or "张江路".encode() in blob
+
+
+def test_originals_leave_masked_and_redacted(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    from evidencekit.pdf.attach import list_attachments
+
+    m = _private_case(tmp_path / "case")
+    proc = run_cli("build", "-q", str(m), "--embed-originals", "--archive", env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "case/out"
+    attached = list_attachments(out / "PV-1.pdf")
+    assert "orders.csv.masked.csv" in attached and "chat.csv.masked.csv" in attached
+    assert "orders.csv" not in attached and "shot.png" not in attached
+    assert not any(_leaks(blob) for blob, _ in attached.values())
+    assert b"138****5678" in attached["orders.csv.masked.csv"][0]
+    redacted = next(n for n in attached if n.startswith("shot.png.redacted"))
+    img = Image.open(io.BytesIO(attached[redacted][0])).convert("RGB")
+    assert img.size == (300, 200) and img.getpixel((50, 30)) == (0, 0, 0)
+    assert img.getpixel((200, 150)) == (255, 255, 255)
+    record = json.loads((out / "PV-1.evidence.json").read_text())
+    by_path = {s["path"]: s for s in record["sources"]}
+    went = by_path["orders.csv"]["outgoing"]
+    assert went["holds"] == "rendition" and went["how"] == "masked"
+    assert went["original_sha256"] == by_path["orders.csv"]["sha256"]
+    assert len(went["files"][0]["sha256"]) == 64
+    assert by_path["shot.png"]["outgoing"]["how"] == "redacted"
+    assert record["options"]["include_unmasked_originals"] is False
+    with zipfile.ZipFile(out / "PV-1.archive.zip") as zf:
+        names = set(zf.namelist())
+        assert "case/orders.csv" not in names and "case/chat.csv" not in names
+        assert "case/shot.png" not in names and "case/orders.csv.masked.csv" in names
+        assert not any(_leaks(zf.read(n)) for n in names if n.startswith("case/"))
+    assert verify(str(out / "PV-1.archive.zip")).returncode == 0
+    assert verify(str(out)).returncode == 0  # against the case folder's originals
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(out / "PV-1.pdf", alone)
+    res = verify(str(alone / "PV-1.pdf"), "--json")
+    assert res.returncode == 0, res.stdout
+    rows = json.loads(res.stdout)["checks"]
+    assert any(r["file"] == "embedded orders.csv.masked.csv" and r["status"] == "OK" for r in rows)
+
+
+def test_raw_originals_only_by_name(tmp_path: Path) -> None:
+    import pypdf
+
+    from evidencekit.pdf.attach import list_attachments
+
+    m = _private_case(tmp_path / "case")
+    proc = run_cli(
+        "build",
+        "-q",
+        str(m),
+        "--embed-originals",
+        "--archive",
+        "--include-unmasked-originals",
+        env=ENV,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "case/out"
+    attached = list_attachments(out / "PV-1.pdf")
+    assert _leaks(attached["orders.csv"][0])
+    record = json.loads((out / "PV-1.evidence.json").read_text())
+    assert record["options"]["include_unmasked_originals"] is True
+    assert all(s["outgoing"]["holds"] == "original" for s in record["sources"])
+    cover = pypdf.PdfReader(out / "PV-1.pdf").pages[0].extract_text()
+    assert "unmasked" in cover.replace("\n", " ")
+    assert verify(str(out / "PV-1.archive.zip")).returncode == 0

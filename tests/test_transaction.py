@@ -129,10 +129,17 @@ def test_planted_record_deletes_nothing(tmp_path: Path) -> None:
         "outputs": [{"path": k, "sha256": sha(v)} for k, v in victims.items()],
     }
     (case / "T-1.evidence.json").write_text(json.dumps(record))
+    # A planted "killed build" beside the folder: its plan must not be carried out.
+    planted = tmp_path / f".case{STAGING_TAG}evil"
+    planted.mkdir()
+    (planted / "notes.txt").write_text("evil")
+    plan = {"out_dir": "/elsewhere", "move": ["notes.txt"], "remove": ["shot.png"]}
+    (planted / ".commit.json").write_text(json.dumps(plan))
     proc = run_cli("build", "-q", str(m), env=OLD)
     assert proc.returncode == 0, proc.stderr
     assert all(v.exists() for v in victims.values())
     assert (case / "notes.txt").read_text() == "mine"
+    assert not planted.exists()
     assert verifies(case)
 
 
@@ -217,3 +224,14 @@ def test_two_cases_share_a_folder(tmp_path: Path) -> None:
     (shared / "T-1.pdf").write_bytes(b"%PDF-1.7 tampered")
     proc = run_cli("verify", str(shared))
     assert proc.returncode == 1 and "T-1.pdf" in proc.stderr
+
+
+def test_users_own_sums_file_is_kept(tmp_path: Path) -> None:
+    """output.dir "." beside the user's own SHA256SUMS in another format: refused, kept."""
+    text = MINIMAL + 'output: {dir: "."}\n'
+    m = write_case(tmp_path / "case", text, {"shot.png": None})
+    theirs = f"{sha(m.parent / 'shot.png')} *shot.png\n"
+    (m.parent / "SHA256SUMS").write_text(theirs)
+    proc = run_cli("build", "-q", str(m), env=OLD)
+    assert proc.returncode == 2 and "SHA256SUMS" in proc.stderr, proc.stderr
+    assert (m.parent / "SHA256SUMS").read_text() == theirs

@@ -91,7 +91,9 @@ shows, and their SHA-256 hashes. To check that nothing was altered:
 
        sha256sum ../case/{example}
 
-   and compare with the value recorded for that path. evidencekit users can run
+   and compare with the value recorded for that path. A source the dossier masks or
+   redacts is archived as its rendition instead (e.g. orders.csv.masked.csv): "outgoing"
+   gives that file's path and "sha256". evidencekit users can run
    `evidencekit verify <archive.zip>` to do all of this at once.
 
 4. If the dossier was timestamped, {json_name}.tsr is an RFC 3161 token over
@@ -113,6 +115,7 @@ def archive_bytes(
     manifest_path: Path,
     when: datetime,
     options: dict[str, Any],
+    renditions: dict[str, tuple[tuple[str, bytes], ...]] | None = None,
 ) -> bytes:
     """One deterministic ZIP: manifest, sources, dossier, sidecars, build record, how-to."""
     record = json.loads((out_dir / json_name).read_text(encoding="utf-8"))
@@ -124,6 +127,11 @@ def archive_bytes(
         if rel.is_absolute() or ".." in rel.parts:
             msg = f"refusing to archive a source outside the case folder: {src['path']}"
             raise VerifyError(msg)
+        if src["path"] in (renditions or {}):
+            # A masked or redacted source leaves only as its rendition (see renditions.py).
+            for name, data in (renditions or {})[src["path"]]:
+                files[f"case/{name}"] = data
+            continue
         files[f"case/{rel}"] = (root / rel).read_bytes()
     sums = (out_dir / "SHA256SUMS").read_text(encoding="utf-8")
     names = [line.split("  ", 1)[1] for line in sums.splitlines() if "  " in line]
@@ -255,7 +263,7 @@ class _ZipStore(_Store):
     def _open(self, name: str) -> IO[bytes] | None:
         if not plain_name(name):
             raise _Unreadable("not a plain relative name")
-        info = self.entries.get(f"{self.prefix}/{name}")
+        info = self.entries.get(f"{self.prefix}/{name}" if self.prefix else name)
         if info is None:
             return None
         if info.file_size > MIN_SUSPECT and info.file_size > MAX_RATIO * max(info.compress_size, 1):
@@ -377,6 +385,7 @@ def _verify_case(
     sources: _Store | None,
     sources_label: str,
     tsa_ca: Path | None,
+    renditions: bool = False,
 ) -> None:
     from evidencekit.outputs.timestamp import check_token
 
@@ -401,10 +410,19 @@ def _verify_case(
     for out in record["outputs"]:
         if not plain_name(out["path"]):
             rows.append(_bad(f"{json_name}: output {out['path']!r}", "not a plain file name"))
-        elif out["path"] not in listed:
+            continue
+        if out["path"] not in listed:
+            rows.append(_bad(out["path"], "not listed in SHA256SUMS"))
             _check(rows, out["path"], out["sha256"], dossier, out["path"])
         elif not any(r.file == out["path"] and r.expected == out["sha256"] for r in rows):
             rows.append(_bad(out["path"], f"SHA256SUMS and {json_name} disagree"))
+    history = f"{record['case']['id']}.history.jsonl"
+    try:
+        history_there = plain_name(history) and dossier.sha(history) is not None
+    except _Unreadable:
+        history_there = True
+    if history_there and history not in listed:
+        rows.append(_bad(history, "not listed in SHA256SUMS"))
     pdf_name = record["outputs"][0]["path"]
     try:
         pdf = dossier.read(pdf_name, MAX_PDF) if plain_name(pdf_name) else None
@@ -416,13 +434,15 @@ def _verify_case(
     if sources is None:
         rows.append(Row(f"sources: {sources_label}", "", "", "NOTE"))
     else:
-        _check_sources(rows, record, sources, sources_label)
+        _check_sources(rows, record, sources, sources_label, renditions)
     try:
         tsr = dossier.read(f"{json_name}.tsr")
     except _Unreadable as e:
         rows.append(_bad(f"{json_name}.tsr (token)", str(e)))
         return
     if tsr is not None:
+        if f"{json_name}.tsr" not in listed:
+            rows.append(_bad(f"{json_name}.tsr", "not listed in SHA256SUMS"))
         result = check_token(tsr, raw, tsa_ca)
         when = result.time.isoformat() if result.time else ""
         rows.append(
@@ -430,15 +450,45 @@ def _verify_case(
         )
 
 
-def _check_sources(rows: list[Row], record: dict[str, Any], sources: _Store, label: str) -> None:
+def _rendition_files(src: dict[str, Any]) -> list[tuple[object, object]] | None:
+    """(name, sha256) of a source's recorded rendition files, or None when it went as is."""
+    went = src.get("outgoing")
+    if not isinstance(went, dict) or went.get("holds") != "rendition":
+        return None
+    files = went.get("files")
+    if not isinstance(files, list) or not files:
+        return [("(rendition record)", "malformed")]
+    return [
+        (f.get("path"), f.get("sha256")) if isinstance(f, dict) else ("(rendition)", "malformed")
+        for f in files
+    ]
+
+
+def _check_sources(
+    rows: list[Row],
+    record: dict[str, Any],
+    sources: _Store,
+    label: str,
+    renditions: bool = False,
+) -> None:
+    """Check each source; where `renditions` (an archive), a masked or redacted source is
+    checked as the rendition the record says the archive holds."""
     hashes = []
     for src in record["sources"]:
         path = src["path"]
         if not plain_name(path):
             rows.append(_bad(f"{label}/{path}", "a source outside the case folder"))
             continue
-        _check(rows, f"{label}/{path}", src["sha256"], sources, path)
         hashes.append((path, src["sha256"]))
+        files = _rendition_files(src) if renditions else None
+        if files is None:
+            _check(rows, f"{label}/{path}", src["sha256"], sources, path)
+            continue
+        for name, sha in files:
+            if not isinstance(name, str) or not plain_name(name):
+                rows.append(_bad(f"{label}/{path}", "a malformed rendition record"))
+                continue
+            _check(rows, f"{label}/{name}", sha, sources, name)
     manifest = record.get("manifest")
     fingerprint = record.get("input_fingerprint")
     if isinstance(manifest, str) and isinstance(fingerprint, str) and plain_name(manifest):
@@ -447,7 +497,9 @@ def _check_sources(rows: list[Row], record: dict[str, Any], sources: _Store, lab
         except _Unreadable as e:
             rows.append(_bad(f"{label}/{manifest}", str(e)))
             return
-        if data is not None:
+        if data is None:
+            rows.append(Row(f"{label}/{manifest}", fingerprint, "", "MISSING"))
+        else:
             actual = input_fingerprint(data, hashes)
             status = "OK" if actual == fingerprint else "ALTERED"
             rows.append(Row(f"{label}/{manifest} (input fingerprint)", fingerprint, actual, status))
@@ -464,11 +516,11 @@ def _verify_dir(path: Path, sources_dir: Path | None, tsa_ca: Path | None) -> li
     for json_name in jsons:
         manifest = "case.yaml"
         try:
-            record = json.loads((path / json_name).read_bytes()[:MAX_RECORD])
+            record = json.loads(dossier.read(json_name) or b"null")
             if isinstance(record, dict) and isinstance(record.get("manifest"), str):
                 manifest = record["manifest"]
-        except (OSError, ValueError, RecursionError):
-            pass
+        except (_Unreadable, ValueError, RecursionError):
+            pass  # reported by _verify_case
         root = sources_dir
         if root is None and plain_name(manifest):
             for candidate in (path.parent, path):
@@ -522,8 +574,37 @@ def _verify_zip(path: Path, sources_dir: Path | None, tsa_ca: Path | None) -> li
         case = _DirStore(sources_dir, "case") if sources_dir else _ZipStore(zf, entries, "case")
         listed = _sums(rows, dossier)
         for json_name in jsons:
-            _verify_case(rows, dossier, json_name, listed, case, "case", tsa_ca)
+            _verify_case(
+                rows, dossier, json_name, listed, case, "case", tsa_ca, sources_dir is None
+            )
+        _unchecked_entries(rows, entries, dossier, listed, jsons)
     return rows
+
+
+def _unchecked_entries(
+    rows: list[Row],
+    entries: dict[str, zipfile.ZipInfo],
+    store: _ZipStore,
+    listed: set[str],
+    jsons: list[str],
+) -> None:
+    """Entries no check above read: the how-to and build record must still be intact (their
+    CRC), and nothing else may ride along unrecorded."""
+    checked = {f"dossier/{n}" for n in [*listed, "SHA256SUMS", *jsons]}
+    checked |= {f"dossier/{n}.tsr" for n in jsons}
+    checked |= {r.file for r in rows if r.file.startswith("case/")}
+    checked |= {r.file.split(" ", 1)[0] for r in rows if r.file.startswith("case/")}
+    for name in sorted(entries):
+        if name in checked:
+            continue
+        if name not in ("build-record.json", "HOW-TO-VERIFY.txt"):
+            rows.append(_bad(name, "not part of the recorded set"))
+            continue
+        whole = _ZipStore(store.zf, entries, "")
+        try:
+            whole.sha(name)
+        except _Unreadable as e:
+            rows.append(_bad(name, str(e)))
 
 
 def _verify_pdf(path: Path, sources_dir: Path | None) -> list[Row]:
@@ -571,15 +652,15 @@ def _verify_pdf(path: Path, sources_dir: Path | None) -> list[Row]:
     if problem := _record_problem(record):
         rows.append(_bad(f"embedded {name}", f"not an evidence record ({problem})"))
         return rows
-    by_name = {n: blob for n, (blob, rel) in attached.items() if rel == "Source"}
+    by_name = {n: blob for n, (blob, rel) in attached.items() if rel in ("Source", "Supplement")}
     for src in record["sources"]:
-        flat = src["path"].replace("/", "__")
-        if flat in by_name:
-            ok = sha256_bytes(by_name[flat]) == src["sha256"]
-            actual = sha256_bytes(by_name[flat])
-            rows.append(
-                Row(f"embedded {src['path']}", src["sha256"], actual, "OK" if ok else "ALTERED")
-            )
+        expected = _rendition_files(src) or [(src["path"], src["sha256"])]
+        for item, sha in expected:
+            flat = str(item).replace("/", "__")
+            if flat in by_name:
+                actual = sha256_bytes(by_name[flat])
+                status = "OK" if actual == sha else "ALTERED"
+                rows.append(Row(f"embedded {item}", str(sha), actual, status))
     if sources_dir:
         _check_sources(rows, record, _DirStore(sources_dir, str(sources_dir)), str(sources_dir))
     return rows

@@ -34,6 +34,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -126,18 +127,26 @@ def recover(out_dir: Path) -> None:
                 continue  # a build is running there
             commit = folder / _COMMIT
             if commit.is_file():
-                _roll_forward(folder, out_dir, json.loads(commit.read_text(encoding="utf-8")))
+                try:
+                    plan = json.loads(commit.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    plan = None
+                _roll_forward(folder, out_dir, plan)
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _roll_forward(staging: Path, out_dir: Path, plan: dict[str, Any]) -> None:
+def _roll_forward(staging: Path, out_dir: Path, plan: Any) -> None:
+    # Only a plan this machine's build wrote for this very folder (a case folder that travels
+    # could carry a planted one; it names another path or none).
+    if not isinstance(plan, dict) or plan.get("out_dir") != str(out_dir.resolve()):
+        return
     for name in plan.get("move", []):
         src = staging / name
-        if plain_name(name) and src.is_file():
+        if isinstance(name, str) and plain_name(name) and src.is_file():
             (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
             os.replace(src, out_dir / name)
     for name in plan.get("remove", []):
-        if plain_name(name):
+        if isinstance(name, str) and plain_name(name):
             (out_dir / name).unlink(missing_ok=True)
 
 
@@ -292,7 +301,7 @@ class OutputSet:
                 "name; choose another output folder (output.dir or -o)"
             )
             raise UsageError(msg)
-        if target.exists() and name not in self._previous and name != "SHA256SUMS":
+        if target.exists() and name not in self._previous and not self._mergeable(name):
             msg = (
                 f"{target}: exists and is not an output of this case's previous build (or "
                 "was altered since); move it away or choose another output folder"
@@ -311,6 +320,15 @@ class OutputSet:
         self.written.append(name)
         fault(f"staged:{name}")
         return path
+
+    def _mergeable(self, name: str) -> bool:
+        # A SHA256SUMS we can read is merged (other files' lines kept); any other is not ours.
+        if name != "SHA256SUMS":
+            return False
+        try:
+            return parse_sums((self.out_dir / name).read_text(encoding="utf-8")) is not None
+        except (OSError, UnicodeDecodeError):
+            return False
 
     def old_text(self, name: str) -> str:
         """Text of a previous output (history), '' when absent or not ours."""
@@ -368,7 +386,8 @@ class OutputSet:
 
     def _commit(self) -> None:
         root = self.out_dir
-        os.chmod(self.staging, 0o755)
+        # The new folder keeps the old one's permissions (mkdtemp makes it private).
+        os.chmod(self.staging, stat.S_IMODE(root.stat().st_mode) if root.is_dir() else 0o755)
         if not root.exists():
             fault("commit")
             os.rename(self.staging, root)
@@ -392,9 +411,9 @@ class OutputSet:
         last = {self.json_name, "SHA256SUMS"}
         order = [n for n in self.written if n not in last] + [n for n in self.written if n in last]
         remove = sorted(self._previous - set(self.written))
-        plan = json.dumps({"move": order, "remove": remove}).encode()
+        plan = json.dumps({"out_dir": str(root.resolve()), "move": order, "remove": remove})
         tmp = self.staging / (_COMMIT + ".tmp")
-        tmp.write_bytes(plan)
+        tmp.write_text(plan, encoding="utf-8")
         os.replace(tmp, self.staging / _COMMIT)
         fault("commit")
         for n, name in enumerate(order):
