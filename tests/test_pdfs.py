@@ -420,6 +420,7 @@ def test_standard_fonts_get_embedded_substitutes_for_pdfa(tmp_path: Path) -> Non
     report = pdfa.validate_written(result.pdf_path, "3b")
     assert report.verdict == "pass", [str(f) for f in report.findings]
     embedded = {}
+    sizes: dict[str, int] = {}
     with pikepdf.open(result.pdf_path) as pdf:
         for xobj in pdf.objects:  # the included page is a form XObject; its fonts are direct
             if not (isinstance(xobj, pikepdf.Stream) and xobj.get("/Subtype") == "/Form"):
@@ -427,7 +428,8 @@ def test_standard_fonts_get_embedded_substitutes_for_pdfa(tmp_path: Path) -> Non
             for _, obj in xobj.get("/Resources", {}).get("/Font", {}).items():
                 desc = obj.get("/FontDescriptor")
                 if desc is not None and "/FontFile3" in desc:
-                    embedded[str(obj.BaseFont)] = obj
+                    embedded["/" + str(obj.BaseFont).split("+")[-1]] = obj
+                    sizes[str(obj.BaseFont)] = len(desc.FontFile3.read_raw_bytes())
     for name in (
         "/NimbusSans-Regular",
         "/NimbusSans-Bold",
@@ -440,6 +442,9 @@ def test_standard_fonts_get_embedded_substitutes_for_pdfa(tmp_path: Path) -> Non
         assert name in embedded, sorted(embedded)
         font = embedded[name]
         assert font.FontDescriptor.FontFile3.Subtype == pikepdf.Name.Type1C
+        assert re.fullmatch(r"/[A-Z]{6}\+" + name[1:], str(font.BaseFont))
+        # subset to the glyphs its encoding reaches: a fraction of the whole font
+        assert sizes[str(font.BaseFont)] < 25_000, name
         assert len(font.Widths) == int(font.LastChar) - int(font.FirstChar) + 1
     # The widths are the substitute's own: 'A' in Helvetica's metrics is 667 units.
     sans = embedded["/NimbusSans-Regular"]

@@ -9,6 +9,7 @@ Type 1 (Type1C) font, the font's own widths for every code, the encoding kept as
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import re
 import shutil
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
+from fontTools import subset
 from fontTools.encodings.StandardEncoding import StandardEncoding
 from fontTools.t1Lib import T1Font
 from fontTools.ttLib import TTFont
@@ -133,7 +135,7 @@ def _font_file(ps_name: str, suffix: str) -> Path:
 @dataclass(frozen=True)
 class _Substitute:
     name: str
-    cff: bytes
+    path: Path
     widths: dict[str, int]
     builtin: tuple[str, ...]  # the built-in encoding, 256 glyph names
     bbox: tuple[int, int, int, int]
@@ -149,12 +151,11 @@ class _Substitute:
 
 @functools.cache
 def _load(ps_name: str) -> _Substitute:
-    """The substitute's CFF program and metrics (read once per process)."""
+    """The substitute's metrics and built-in encoding (read once per process)."""
     path = _font_file(ps_name, ".otf")
     try:
         font = TTFont(path)
-        cff = font["CFF "].cff
-        top = cff.topDictIndex[0]
+        top = font["CFF "].cff.topDictIndex[0]
         symbolic = ps_name in ("StandardSymbolsPS", "D050000L")
         builtin = tuple(StandardEncoding)
         if symbolic:
@@ -163,12 +164,6 @@ def _load(ps_name: str) -> _Substitute:
             t1 = T1Font(str(_font_file(ps_name, ".t1")))
             t1.parse()
             builtin = tuple(str(n) for n in t1.font["Encoding"])
-            top.Encoding = list(builtin)
-            buf = io.BytesIO()
-            cff.compile(buf, font)
-            data = buf.getvalue()
-        else:
-            data = bytes(font.reader["CFF "])
         hmtx = font["hmtx"].metrics
         scale = 1000 / font["head"].unitsPerEm
         widths = {name: round(adv * scale) for name, (adv, _) in hmtx.items()}
@@ -178,7 +173,7 @@ def _load(ps_name: str) -> _Substitute:
         stem_v = int(getattr(private, "StdVW", 0) or 80)
         return _Substitute(
             name=ps_name,
-            cff=data,
+            path=path,
             widths=widths,
             builtin=builtin,
             bbox=(
@@ -199,6 +194,39 @@ def _load(ps_name: str) -> _Substitute:
     except (OSError, KeyError, AttributeError, ValueError, TypeError) as e:
         msg = f"cannot read the substitute font {path.name} ({e})"
         raise FontSubstitutionError(msg) from e
+
+
+@functools.lru_cache(maxsize=64)
+def _program(ps_name: str, glyphs: frozenset[str]) -> bytes:
+    """The substitute's CFF program cut down to `glyphs` (those the font's encoding can
+    reach: a quarter of the font), with its built-in encoding."""
+    sub = _load(ps_name)
+    try:
+        font = TTFont(sub.path)
+        options = subset.Options()
+        options.glyph_names = True
+        options.notdef_outline = True
+        options.name_IDs = []
+        options.layout_features = []
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(glyphs=sorted(glyphs))
+        subsetter.subset(font)
+        cff = font["CFF "].cff
+        if sub.symbolic:
+            kept = set(font.getGlyphOrder())
+            cff.topDictIndex[0].Encoding = [n if n in kept else ".notdef" for n in sub.builtin]
+        buf = io.BytesIO()
+        cff.compile(buf, font)
+        return buf.getvalue()
+    except (OSError, KeyError, AttributeError, ValueError, TypeError, AssertionError) as e:
+        msg = f"cannot subset the substitute font {sub.path.name} ({e})"
+        raise FontSubstitutionError(msg) from e
+
+
+def _subset_tag(glyphs: frozenset[str]) -> str:
+    """Six capitals from the glyph set (deterministic: builds must be byte-identical)."""
+    digest = hashlib.sha256("\n".join(sorted(glyphs)).encode()).digest()
+    return "".join(chr(65 + b % 26) for b in digest[:6])
 
 
 _BASE_ENCODINGS = ("/StandardEncoding", "/WinAnsiEncoding", "/MacRomanEncoding")
@@ -335,7 +363,7 @@ def is_unembedded(font: pikepdf.Dictionary) -> bool:
 def embed_substitutes(pdf: pikepdf.Pdf) -> list[str]:
     """Embed a URW substitute in every non-embedded standard-14 font (and alias) the pages
     use; return the names substituted. Fonts without a substitute are left as they are."""
-    programs: dict[str, pikepdf.Stream] = {}
+    programs: dict[tuple[str, frozenset[str]], pikepdf.Stream] = {}
     done: list[str] = []
     for font in font_dicts(pdf):
         subtype = font.get("/Subtype")
@@ -349,8 +377,12 @@ def embed_substitutes(pdf: pikepdf.Pdf) -> list[str]:
         table = _effective_encoding(font, sub)
         if table is None:
             continue
-        if ps_name not in programs:
-            programs[ps_name] = pdf.make_stream(sub.cff, Subtype=pikepdf.Name.Type1C)
+        glyphs = frozenset({".notdef", *(n for n in table if n in sub.widths)})
+        key = (ps_name, glyphs)
+        if key not in programs:
+            data = _program(ps_name, glyphs)
+            programs[key] = pdf.make_stream(data, Subtype=pikepdf.Name.Type1C)
+        subset_name = f"{_subset_tag(glyphs)}+{ps_name}"
         notdef = sub.widths.get(".notdef", 0)
         widths = [sub.widths.get(name, notdef) for name in table]
         flags = (4 if sub.symbolic else 32) | (1 if sub.fixed else 0) | (2 if sub.serif else 0)
@@ -359,7 +391,7 @@ def embed_substitutes(pdf: pikepdf.Pdf) -> list[str]:
         descriptor = pdf.make_indirect(
             pikepdf.Dictionary(
                 Type=pikepdf.Name.FontDescriptor,
-                FontName=pikepdf.Name("/" + ps_name),
+                FontName=pikepdf.Name("/" + subset_name),
                 Flags=flags,
                 FontBBox=pikepdf.Array(list(sub.bbox)),
                 ItalicAngle=sub.italic_angle,
@@ -367,7 +399,7 @@ def embed_substitutes(pdf: pikepdf.Pdf) -> list[str]:
                 Descent=sub.descent,
                 CapHeight=sub.cap_height,
                 StemV=sub.stem_v,
-                FontFile3=programs[ps_name],
+                FontFile3=programs[key],
             )
         )
         if subtype == pikepdf.Name.TrueType:
@@ -375,7 +407,7 @@ def embed_substitutes(pdf: pikepdf.Pdf) -> list[str]:
             font.Subtype = pikepdf.Name.Type1
         if sub.symbolic or subtype == pikepdf.Name.TrueType:
             font.Encoding = pikepdf.Dictionary(Differences=_differences(table, sub.builtin))
-        font.BaseFont = pikepdf.Name("/" + ps_name)
+        font.BaseFont = pikepdf.Name("/" + subset_name)
         font.FirstChar = 0
         font.LastChar = 255
         font.Widths = pikepdf.Array(widths)
