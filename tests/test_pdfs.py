@@ -621,3 +621,23 @@ def test_owner_password_only_opens_and_leaves_no_decrypted_copy(
     result = build_one(tmp_path / "case", out.getvalue())
     assert any("Print protected 3321" in t for t in texts(result.pdf_path))
     assert on_disk == []
+
+
+def test_protected_pdf_qpdf_refuses_opens_with_pdfium(tmp_path: Path) -> None:
+    # Owner-password-only AES-256 whose encryption dictionary lacks /OE: qpdf refuses it,
+    # PDFium (like most readers) opens it without asking; included with a warning.
+    with pikepdf.open(io.BytesIO(html_pdf("<h1>Carrier receipt 7745</h1>"))) as p:
+        out = io.BytesIO()
+        p.save(
+            out,
+            encryption=pikepdf.Encryption(user="", owner="owner-secret", R=6),
+            object_stream_mode=pikepdf.ObjectStreamMode.disable,
+        )
+    data = out.getvalue()
+    assert b"/OE " in data
+    data = data.replace(b"/OE ", b"/XX ", 1)
+    with pytest.raises(pikepdf.PdfError):
+        pikepdf.open(io.BytesIO(data))
+    result = build_one(tmp_path / "case", data)
+    assert any("opened with PDFium" in w for w in result.warnings), result.warnings
+    assert any("Carrier receipt 7745" in t for t in texts(result.pdf_path))

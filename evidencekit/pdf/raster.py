@@ -25,17 +25,19 @@ def iter_page_images(pdf_bytes: bytes, dpi: int) -> Iterator[Any]:
         doc.close()
 
 
-def decrypted_copy(path: Path) -> bytes | None:
+def decrypted_copy(path: Path) -> tuple[bytes, bool] | None:
     """An unencrypted copy of a PDF that opens without a user password, made by PDFium
-    (for files qpdf refuses); None when PDFium cannot open it either. Kept in memory."""
+    (for files qpdf refuses), and whether the file was encrypted; None when PDFium cannot
+    open it either. Kept in memory."""
     try:
         doc = pypdfium2.PdfDocument(path)
     except (pypdfium2.PdfiumError, OSError, ValueError):
         return None
     try:
+        encrypted = pypdfium2.raw.FPDF_GetSecurityHandlerRevision(doc.raw) != -1
         out = io.BytesIO()
         doc.save(out, flags=pypdfium2.raw.FPDF_REMOVE_SECURITY)
-        return out.getvalue()
+        return out.getvalue(), encrypted
     except (pypdfium2.PdfiumError, OSError, ValueError):
         return None
     finally:

@@ -80,9 +80,10 @@ def _damaged(detail: object) -> PdfSourceError:
     return PdfSourceError(msg, "damaged")
 
 
-def _via_pdfium(path: Path) -> bytes | None:
-    """An unencrypted copy made by PDFium, for a file qpdf cannot open without a password
-    but PDFium can (owner-password-only files with odd encryption dictionaries)."""
+def _via_pdfium(path: Path) -> tuple[bytes, bool] | None:
+    """An unencrypted copy made by PDFium (and whether the file was encrypted), for a file
+    qpdf cannot open but PDFium can: owner-password-only files with odd encryption
+    dictionaries, some damaged files."""
     from evidencekit.pdf.raster import decrypted_copy
 
     return decrypted_copy(path)
@@ -102,10 +103,8 @@ def _open(path: Path, password: str) -> tuple[pikepdf.Pdf, bool, str]:
                 raise
         return pdf, bool(caught) or bool(pdf.get_warnings()), ""
     except pikepdf.PasswordError as e:
-        data = None if password else _via_pdfium(path)
-        if data is not None:
-            note = "the PDF is protected against changes; it was opened with PDFium"
-            return _open_bytes(data), False, note
+        if not password and (copy := _via_pdfium(path)) is not None:
+            return _open_bytes(copy[0]), False, _PROTECTED
         msg = (
             "the PDF is encrypted and the password is wrong"
             if password
@@ -114,11 +113,19 @@ def _open(path: Path, password: str) -> tuple[pikepdf.Pdf, bool, str]:
         )
         raise PdfSourceError(msg, "password") from e
     except _LIBRARY_ERRORS as e:
-        data = None if password else _via_pdfium(path)
-        if data is not None:
+        if not password and (copy := _via_pdfium(path)) is not None:
+            data, encrypted = copy
+            if encrypted:
+                return _open_bytes(data), False, _PROTECTED
             note = "the PDF is damaged; PDFium could read it, check its pages in the dossier"
-            return _open_bytes(data), True, note
+            return _open_bytes(data), False, note
         raise _damaged(str(e).replace(f"{path}: ", "")) from e
+
+
+_PROTECTED = (
+    "the PDF is protected against changes (no password is needed to read it); "
+    "its encryption is unusual, so it was opened with PDFium"
+)
 
 
 def _open_bytes(data: bytes) -> pikepdf.Pdf:
