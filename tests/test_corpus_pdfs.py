@@ -8,11 +8,13 @@ and every eighth other file) unless EVIDENCEKIT_CORPUS_FULL=1. Figures are print
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import shutil
 import subprocess
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pikepdf
@@ -76,50 +78,55 @@ def _check_rendered(out_pdf: Path, evidence_json: Path, expected: int | None) ->
         doc.close()
 
 
-def _run(files: list[Path], root: Path, pdfa: bool) -> dict[str, object]:
-    rendered: list[str] = []
-    refused: list[str] = []
-    times: dict[str, float] = {}
-    problems: list[str] = []
-    for i, src in enumerate(files):
-        folder = root / f"c{i}"
-        manifest = write_case(folder, CASE)
-        shutil.copyfile(src, folder / "doc.pdf")
-        started = time.perf_counter()
+def _one(src: Path, folder: Path, pdfa: bool) -> tuple[str, float, str]:
+    """Build one case; return (outcome: rendered | refused, seconds, problem or '')."""
+    manifest = write_case(folder, CASE)
+    shutil.copyfile(src, folder / "doc.pdf")
+    started = time.perf_counter()
+    outcome, problem = "rendered", ""
+    try:
+        result = build(manifest, BuildOptions(out_dir=folder / "out", pdfa=pdfa))
+    except EvidencekitError as e:
+        outcome, message = "refused", str(e)
+        named = re.search(r"case\.yaml:\d+:\d+: evidence\[0\]\.files\[0\]", message)
+        if not named or "doc.pdf" not in message:
+            problem = f"refused without naming the file: {message}"
+    except Exception as e:  # the point of the suite: nothing else may escape
+        outcome, problem = "crashed", f"{type(e).__name__}: {e}"
+    else:
         try:
-            result = build(manifest, BuildOptions(out_dir=folder / "out", pdfa=pdfa))
-        except EvidencekitError as e:
-            message = str(e)
-            if not re.search(r"case\.yaml:\d+:\d+: evidence\[0\]\.files\[0\]", message) or (
-                "doc.pdf" not in message
-            ):
-                problems.append(f"{src.name}: refused without naming the file: {message}")
-            refused.append(src.name)
-        except Exception as e:  # the point of the suite: nothing else may escape
-            problems.append(f"{src.name}: {type(e).__name__}: {e}")
-        else:
-            try:
-                _check_rendered(result.pdf_path, result.json_path, _source_pages(src))
-                if pdfa:
-                    from pikepdf import pdfa as validator
+            _check_rendered(result.pdf_path, result.json_path, _source_pages(src))
+            if pdfa:
+                from pikepdf import pdfa as validator
 
-                    report = validator.validate_written(result.pdf_path, "3b")
-                    assert report.verdict == "pass", [str(f) for f in report.findings[:3]]
-            except AssertionError as e:
-                problems.append(f"{src.name}: rendered wrongly: {e}")
-            rendered.append(src.name)
-        times[src.name] = time.perf_counter() - started
-        if times[src.name] > LIMIT_S:
-            problems.append(f"{src.name}: took {times[src.name]:.0f} s")
-        shutil.rmtree(folder, ignore_errors=True)
+                report = validator.validate_written(result.pdf_path, "3b")
+                assert report.verdict == "pass", [str(f) for f in report.findings[:3]]
+        except AssertionError as e:
+            problem = f"rendered wrongly: {e}"
+    seconds = time.perf_counter() - started
+    shutil.rmtree(folder, ignore_errors=True)
+    if seconds > LIMIT_S:
+        problem = problem or f"took {seconds:.0f} s"
+    return outcome, seconds, problem
+
+
+def _run(files: list[Path], root: Path, pdfa: bool) -> dict[str, object]:
+    # Two worker processes (the CI machine has two cores); each build is in-process there.
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
+        futures = {
+            src.name: pool.submit(_one, src, root / f"c{i}", pdfa) for i, src in enumerate(files)
+        }
+        results = {name: f.result() for name, f in futures.items()}
+    times = {name: r[1] for name, r in results.items()}
     slowest = max(times, key=times.__getitem__)
     return {
         "tried": len(files),
-        "rendered": len(rendered),
-        "refused": len(refused),
+        "rendered": sum(r[0] == "rendered" for r in results.values()),
+        "refused": sum(r[0] == "refused" for r in results.values()),
         "slowest": f"{slowest} {times[slowest]:.1f} s",
         "total_s": round(sum(times.values()), 1),
-        "problems": problems,
+        "problems": [f"{name}: {r[2]}" for name, r in results.items() if r[2]],
     }
 
 
@@ -128,7 +135,7 @@ def _report(label: str, figures: dict[str, object], capsys: pytest.CaptureFixtur
         print(
             f"\npypdf corpus, {label}: {figures['tried']} tried, {figures['rendered']} rendered, "
             f"{figures['refused']} refused, slowest {figures['slowest']}, "
-            f"{figures['total_s']} s in all"
+            f"{figures['total_s']} s of builds in all"
         )
 
 
