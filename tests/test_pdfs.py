@@ -15,6 +15,8 @@ import pytest
 import weasyprint
 from PIL import ImageOps
 
+from evidencekit.pipeline import BuildOptions, BuildResult, build
+
 from .conftest import run_cli, write_case
 
 
@@ -367,9 +369,7 @@ def type1(name: str, **extra: object) -> pikepdf.Dictionary:
     )
 
 
-def build_one(folder: Path, data: bytes, pdfa: bool = False, extra_env: object = None):  # type: ignore[no-untyped-def]
-    from evidencekit.pipeline import BuildOptions, build
-
+def build_one(folder: Path, data: bytes, pdfa: bool = False) -> BuildResult:
     manifest = write_case(folder, ONE_DOC, {"pod.pdf": data})
     return build(manifest, BuildOptions(out_dir=folder / "out", pdfa=pdfa))
 
@@ -641,3 +641,13 @@ def test_protected_pdf_qpdf_refuses_opens_with_pdfium(tmp_path: Path) -> None:
     result = build_one(tmp_path / "case", data)
     assert any("opened with PDFium" in w for w in result.warnings), result.warnings
     assert any("Carrier receipt 7745" in t for t in texts(result.pdf_path))
+
+
+def test_substituted_fonts_build_byte_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    manifest = write_case(tmp_path / "case", ONE_DOC, {"pod.pdf": standard_fonts_pdf()})
+    first = build(manifest, BuildOptions(out_dir=tmp_path / "a", pdfa=True))
+    second = build(manifest, BuildOptions(out_dir=tmp_path / "b", pdfa=True))
+    assert first.pdf_path.read_bytes() == second.pdf_path.read_bytes()
