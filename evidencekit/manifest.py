@@ -1146,6 +1146,8 @@ def _check_pdfs(
                 "check its pages in the dossier",
                 warning=True,
             )
+        for note in info.notes:
+            res.problem(at, f"{sf.rel}: {note}", warning=True)
         selected = list(range(info.pages))
         if spec:
             try:

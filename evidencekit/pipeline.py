@@ -69,7 +69,7 @@ from evidencekit.pdf.attach import Attachment, PdfAError, attach_files
 from evidencekit.pdf.overlay import Placement, place_pages
 from evidencekit.pdf.postprocess import finish_pdf, font_names
 from evidencekit.pdf.raster import iter_page_images
-from evidencekit.pdf.sources import PdfSourceError, normalise_pdf, unembedded_fonts
+from evidencekit.pdf.sources import PdfSourceError, normalise_pdf
 from evidencekit.pdf.split import assemble_volume, extract_pages, page_count, plan_volumes
 from evidencekit.render import (
     MARGIN_MM,
@@ -584,17 +584,18 @@ def _pdf_slots(
 ) -> list[Slot]:
     """One reserved page per included PDF page (drawn in after rendering, never rasterised)."""
     pages, password = selection
-    copy = work / f"{stem}.pdf"
-    try:
-        index, _sizes = normalise_pdf(sf.path, password, list(pages), copy)
+    try:  # held in memory: a decrypted copy must not outlive a killed build on disk
+        norm = normalise_pdf(sf.path, password, list(pages), pdfa=pdfa)
     except PdfSourceError as e:
         raise EvidenceError(str(e), file=sf.rel, location=sf.location) from e
-    if pdfa and (missing := unembedded_fonts(copy)):
+    if pdfa and (missing := norm.unembedded):
         msg = (
-            f"the PDF uses fonts it does not embed ({', '.join(missing)}), which PDF/A forbids; "
-            "re-export it with fonts embedded (or print it to PDF), or build without --pdfa"
+            f"the PDF uses fonts it does not embed ({', '.join(missing)}), which PDF/A forbids "
+            "and which have no standard substitute; re-export it with fonts embedded "
+            "(or print it to PDF), or build without --pdfa"
         )
         raise EvidenceError(msg, file=sf.rel, location=sf.location)
+    copy, index = norm.data, norm.index
     height = content_box_mm(paper)[1] - 9  # room for the caption line under the page
     return [
         Slot(

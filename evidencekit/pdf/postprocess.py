@@ -6,6 +6,8 @@ import io
 
 import pikepdf
 
+from evidencekit.pdf.fonts import decode_name
+
 
 def finish_pdf(pdf_bytes: bytes) -> bytes:
     """Add page labels equal to the printed numbers and save deterministically."""
@@ -42,7 +44,7 @@ def font_names(pdf_bytes: bytes) -> list[str]:
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         for obj in pdf.objects:
             if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == pikepdf.Name.Font:
-                base = str(obj.get("/BaseFont", ""))[1:]
+                base = decode_name(obj.get("/BaseFont"))  # names from included PDFs: any bytes
                 if base and obj.get("/Subtype") != pikepdf.Name.Type0:
                     names.add(base.split("+", 1)[-1])
     return sorted(names)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pypdfium2
@@ -19,5 +21,24 @@ def iter_page_images(pdf_bytes: bytes, dpi: int) -> Iterator[Any]:
                 yield bitmap.to_pil()
             finally:
                 page.close()
+    finally:
+        doc.close()
+
+
+def decrypted_copy(path: Path) -> tuple[bytes, bool] | None:
+    """An unencrypted copy of a PDF that opens without a user password, made by PDFium
+    (for files qpdf refuses), and whether the file was encrypted; None when PDFium cannot
+    open it either. Kept in memory."""
+    try:
+        doc = pypdfium2.PdfDocument(path)
+    except (pypdfium2.PdfiumError, OSError, ValueError):
+        return None
+    try:
+        encrypted = pypdfium2.raw.FPDF_GetSecurityHandlerRevision(doc.raw) != -1
+        out = io.BytesIO()
+        doc.save(out, flags=pypdfium2.raw.FPDF_REMOVE_SECURITY)
+        return out.getvalue(), encrypted
+    except (pypdfium2.PdfiumError, OSError, ValueError):
+        return None
     finally:
         doc.close()
