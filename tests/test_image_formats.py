@@ -422,3 +422,30 @@ def test_image_size_is_the_displayed_size(tmp_path: Path, fmt: str) -> None:
     assert expected == (80, 120)
     assert images.image_size(src, src.name) == expected
     assert prepare_image(src, src.name, tmp_path, "o", box_mm=BOX).source_px == expected
+
+
+def test_large_jpeg_decoded_scaled_and_redacted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 200 MP phone photo (Samsung) decodes at 1/8 by DCT scaling: the decoded-pixel limit
+    # applies to what is decoded, not to the stored size. Scaled down here: the same path.
+    monkeypatch.setattr(images, "MAX_PIXELS", 1_000_000)
+    photo = Image.new("RGB", (3000, 2000), (250, 250, 250))
+    ImageDraw.Draw(photo).rectangle((1000, 600, 1299, 699), fill=(255, 0, 0))  # a face
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways: the boxes are in displayed pixels
+    src = tmp_path / "big.jpg"
+    photo.transpose(Image.Transpose.ROTATE_90).save(src, quality=95, exif=exif.tobytes())
+    assert images.image_size(src, "big.jpg") == (3000, 2000)
+    out = prepare_image(
+        src, "big.jpg", tmp_path, "b", box_mm=(60, 60), redact=((990, 590, 320, 120),)
+    )
+    assert out.source_px[0] < 3000 and out.source_px[0] > out.source_px[1]  # scaled, upright
+    shot = Image.open(tmp_path / out.parts[0].name).convert("RGB")
+    raw = shot.tobytes()
+    reds = [i for i in range(0, len(raw), 3) if raw[i] > 180 and raw[i + 1] < 120]
+    assert not reds and "1 area(s) redacted" in out.note
+    png = tmp_path / "big.png"
+    photo.save(png)  # a PNG decodes whole: the limit applies to its size
+    with pytest.raises(EvidenceError, match="over the 1,000,000-pixel limit"):
+        prepare_image(png, "big.png", tmp_path, "p", box_mm=(60, 60))

@@ -35,8 +35,11 @@ from evidencekit.errors import EvidenceError
 # HEIC/HEIF (iPhone photos) through pillow-heif; AVIF is built into Pillow.
 pillow_heif.register_heif_opener()
 
-MAX_PIXELS = 100_000_000  # per image or page: refuse decompression bombs above this
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+MAX_PIXELS = 100_000_000  # decoded, per image or page: refuse decompression bombs above this
+# A JPEG decodes at 1/2 to 1/8 of its size (DCT scaling), so a 200 MP phone photo costs what a
+# 12 MP one does; its own size may be larger. Pillow's check stays as the backstop.
+MAX_JPEG_PIXELS = 400_000_000
+Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
 MAX_FILE_PIXELS = 300_000_000  # all pages of one multi-page TIFF together
 MAX_FRAMES = 200  # pages of a multi-page TIFF
 MAX_SLICES = 60  # page parts of one long screenshot (a 1×100 000 strip would make 100 000)
@@ -106,31 +109,40 @@ def _clip(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _check_pixels(rel: str, w: int, h: int, what: str = "image") -> None:
-    if w * h > MAX_PIXELS:
+def _check_pixels(rel: str, w: int, h: int, what: str = "image", limit: int = 0) -> None:
+    limit = limit or MAX_PIXELS
+    if w * h > limit:
         msg = (
-            f"{what} is {w}×{h} pixels, over the {MAX_PIXELS:,}-pixel limit "
+            f"{what} is {w}×{h} pixels, over the {limit:,}-pixel limit "
             "(refused as a possible decompression bomb); scale it down"
         )
         raise _refuse(rel, msg)
 
 
-def _open(
+def _open_scaled(
     path: Path, rel: str, *, load: bool = True, draft: tuple[int, int] | None = None
-) -> Image.Image:
+) -> tuple[Image.Image, tuple[int, int]]:
+    """The opened image and its stored size (larger than img.size when DCT-scaled)."""
     with _untrusted(rel):
         img = Image.open(path)
         try:
-            _check_pixels(rel, *img.size)
-            if draft and img.format in ("JPEG", "MPO"):
+            stored = img.size
+            jpeg = img.format in ("JPEG", "MPO")
+            _check_pixels(rel, *stored, limit=MAX_JPEG_PIXELS if jpeg else MAX_PIXELS)
+            if draft and jpeg:
                 # DCT scaling: a 12 MP photo decodes at 1/2 or 1/4 size, never below `draft`.
                 img.draft("RGB", draft)
             if load:
+                _check_pixels(rel, *img.size)  # what is really decoded
                 img.load()
         except BaseException:
             img.close()  # an unclosed file is a ResourceWarning (an error under pytest)
             raise
-    return img
+    return img, stored
+
+
+def _open(path: Path, rel: str, *, load: bool = True) -> Image.Image:
+    return _open_scaled(path, rel, load=load)[0]
 
 
 def _orientation(img: Image.Image) -> int:
@@ -480,7 +492,7 @@ def prepare_image(
     """
     dpi = min(dpi, 300)
     side = int(max(box_mm) / 25.4 * dpi) + 1
-    img = _open(path, rel, draft=None if redact else (side, side))
+    img, stored = _open_scaled(path, rel, draft=(side, side))
     parts: list[ImagePart] = []
     hits = [0] * len(redact)  # pages each box covered something on
     try:
@@ -494,10 +506,19 @@ def prepare_image(
                 if fno == 1:
                     w, h = rgb.size
                 if redact:
+                    # Boxes are in the source's displayed pixels; a DCT-scaled JPEG is smaller:
+                    # scale them, rounding outwards so no edge of the secret survives.
+                    sx = sy = 1.0
+                    if img.size != stored:  # one frame: only JPEGs are DCT-scaled
+                        full = stored if rgb.size == img.size else stored[::-1]
+                        sx, sy = rgb.width / full[0], rgb.height / full[1]
                     draw = ImageDraw.Draw(rgb)
                     for k, (x, y, bw, bh) in enumerate(redact):
-                        if x < rgb.width and y < rgb.height and x + bw > 0 and y + bh > 0:
-                            draw.rectangle((x, y, x + bw - 1, y + bh - 1), fill="black")
+                        x0, y0 = math.floor(x * sx), math.floor(y * sy)
+                        x1, y1 = math.ceil((x + bw) * sx), math.ceil((y + bh) * sy)
+                        inside = x0 < rgb.width and y0 < rgb.height
+                        if inside and x1 > max(x0, 0) and y1 > max(y0, 0):
+                            draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill="black")
                             hits[k] += 1
                 parts.extend(
                     _slice(
