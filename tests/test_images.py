@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -81,3 +83,33 @@ def test_phone_screenshot_kept_whole(tmp_path: Path) -> None:
     # effective resolution: at least 150 dpi at printed size, never above the 200 dpi cap
     dpi = part.width_px / (part.width_mm / 25.4)
     assert 150 <= dpi <= 201
+
+
+def test_large_scan_decoded_within_a_few_hundred_mb(tmp_path: Path) -> None:
+    # A 60 MP PNG holds 240 MB decoded (Pillow keeps RGB in 4 bytes); converting and
+    # flattening it at full size doubled that. Measured in a fresh process.
+    src = tmp_path / "scan.png"
+    img = Image.new("L", (7800, 7700), 255)
+    for y in range(0, 7700, 40):
+        img.paste(0, (0, y, 7800, y + 2))
+    img.convert("RGB").save(src, compress_level=1)
+    del img
+    code = (
+        "import resource, sys, time; from pathlib import Path\n"
+        "from evidencekit.assets.images import prepare_image\n"
+        "t = time.monotonic()\n"
+        "out = prepare_image(Path(sys.argv[1]), 'scan.png', Path(sys.argv[2]), 's',"
+        " box_mm=(178.0, 185.0))\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,"
+        " round(time.monotonic() - t, 1), len(out.parts))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(src), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    peak_mb, _seconds, parts = proc.stdout.split()
+    assert int(parts) == 1
+    assert int(peak_mb) < 400, proc.stdout

@@ -43,7 +43,7 @@ Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
 MAX_FILE_PIXELS = 300_000_000  # all pages of one multi-page TIFF together
 MAX_FRAMES = 200  # pages of a multi-page TIFF
 MAX_SLICES = 60  # page parts of one long screenshot (a 1×100 000 strip would make 100 000)
-ENCODER_VERSION = 6  # bump when the output of prepare_image changes (cache key)
+ENCODER_VERSION = 7  # bump when the output of prepare_image changes (cache key)
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -401,10 +401,16 @@ def _to_8bit(img: Image.Image) -> Image.Image:
     return img.convert("F").point(lambda v: (v - lo) * scale).convert("L")
 
 
-def _flatten(img: Image.Image) -> Image.Image:
+def _flatten(img: Image.Image, side: int = 0) -> Image.Image:
     """Oriented, sRGB, 8-bit RGB without metadata; transparency (alpha, palette or tRNS
-    colour key) flattened onto white."""
+    colour key) flattened onto white. With side, a large image is first reduced by an integer
+    factor, never below side pixels in either dimension (the print never needs more), so a
+    100 MP scan is not converted and flattened at full size."""
     orientation = _orientation(img)
+    if side and img.mode in ("RGB", "RGBA", "L", "LA") and "transparency" not in img.info:
+        factor = min(img.size) // side
+        if factor >= 2:
+            img = img.reduce(factor)  # box average; the final resize is Lanczos
     transparent = "transparency" in img.info or img.mode in ("RGBA", "LA", "PA", "RGBa", "La")
     if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         img = _to_8bit(img)  # a colour key in 16-bit units no longer applies: dropped
@@ -416,7 +422,7 @@ def _flatten(img: Image.Image) -> Image.Image:
         out = Image.new("RGB", rgba.size, "white")
         out.paste(rgba, mask=rgba.getchannel("A"))
     else:
-        out = img.convert("RGB")
+        out = img if img.mode == "RGB" else img.convert("RGB")  # no copy of a large image
     if orientation in _TRANSPOSE:
         out = out.transpose(_TRANSPOSE[orientation])
     out.info = {}  # nothing from the source file travels on (e.g. a tRNS tuple into a PNG)
@@ -502,7 +508,7 @@ def prepare_image(
             for fno in range(1, frames + 1):
                 if fno > 1:
                     img.seek(fno - 1)  # one page decoded at a time: memory stays one page
-                rgb = _flatten(img)
+                rgb = _flatten(img, side)
                 if fno == 1:
                     w, h = rgb.size
                 if redact:
