@@ -113,3 +113,19 @@ def test_large_scan_decoded_within_a_few_hundred_mb(tmp_path: Path) -> None:
     peak_mb, _seconds, parts = proc.stdout.split()
     assert int(parts) == 1
     assert int(peak_mb) < 400, proc.stdout
+
+
+def test_pixel_budget_per_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The real budget is 10 GP; a small one keeps the files small, same code path.
+    from evidencekit.assets import images
+    from evidencekit.pipeline import BuildOptions, build
+
+    monkeypatch.setattr(images, "MAX_CASE_PIXELS", 500_000)
+    files: dict[str, bytes | str | None] = {"a.png": None, "b.png": None, "c.png": None}
+    m = write_case(tmp_path / "c", MINIMAL.replace("[shot.png]", "[a.png, b.png, c.png]"), files)
+    with pytest.raises(EvidenceError) as caught:
+        build(m, BuildOptions(out_dir=tmp_path / "out"))  # 3 × 320 000 pixels
+    assert caught.value.file == "b.png"
+    assert caught.value.location.endswith("case.yaml:9:20: evidence[0].files[1]")
+    assert "640,000 pixels, over the 500,000-pixel limit per case" in str(caught.value)
+    assert not (tmp_path / "out").exists()

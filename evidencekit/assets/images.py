@@ -42,6 +42,7 @@ MAX_JPEG_PIXELS = 400_000_000
 Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
 MAX_FILE_PIXELS = 300_000_000  # all pages of one multi-page TIFF together
 MAX_FRAMES = 200  # pages of a multi-page TIFF
+MAX_CASE_PIXELS = 10_000_000_000  # stored pixels of all images of one case (800 × 12 MP)
 MAX_SLICES = 60  # page parts of one long screenshot (a 1×100 000 strip would make 100 000)
 ENCODER_VERSION = 7  # bump when the output of prepare_image changes (cache key)
 _SRGB = ImageCms.createProfile("sRGB")
@@ -436,22 +437,50 @@ def _frame_count(img: Image.Image, rel: str) -> tuple[int, bool]:
     if not isinstance(count, int) or count < 1:
         count = 1
     if count > 1 and img.format == "TIFF":
-        if count > MAX_FRAMES:
-            raise _refuse(rel, f"the TIFF has {count} pages (more than {MAX_FRAMES})")
-        total = 0
-        for k in range(count):  # page sizes from the headers, before any pixel is decoded
-            img.seek(k)
-            _check_pixels(rel, *img.size, what=f"page {k + 1}")
-            total += img.size[0] * img.size[1]
-        img.seek(0)
-        if total > MAX_FILE_PIXELS:
-            msg = (
-                f"the TIFF's {count} pages hold {total:,} pixels, over the "
-                f"{MAX_FILE_PIXELS:,}-pixel limit per file; split or scale it down"
-            )
-            raise _refuse(rel, msg)
+        _tiff_pixels(img, rel, count)
         return count, False
     return 1, count > 1 and img.format != "MPO"
+
+
+def _tiff_pixels(img: Image.Image, rel: str, count: int) -> int:
+    """Pixels of every page, from the headers before any pixel is decoded; bounded."""
+    if count > MAX_FRAMES:
+        raise _refuse(rel, f"the TIFF has {count} pages (more than {MAX_FRAMES})")
+    total = 0
+    for k in range(count):
+        img.seek(k)
+        _check_pixels(rel, *img.size, what=f"page {k + 1}")
+        total += img.size[0] * img.size[1]
+    img.seek(0)
+    if total > MAX_FILE_PIXELS:
+        msg = (
+            f"the TIFF's {count} pages hold {total:,} pixels, over the "
+            f"{MAX_FILE_PIXELS:,}-pixel limit per file; split or scale it down"
+        )
+        raise _refuse(rel, msg)
+    return total
+
+
+def count_pixels(path: Path, rel: str, spent: int = 0) -> int:
+    """spent plus the pixels this image stores (every page of a TIFF), read from the headers;
+    refused when the case's images together exceed MAX_CASE_PIXELS."""
+    img = _open(path, rel, load=False)
+    try:
+        with _untrusted(rel):
+            count = getattr(img, "n_frames", 1)
+            if img.format == "TIFF" and isinstance(count, int) and count > 1:
+                total = spent + _tiff_pixels(img, rel, count)
+            else:
+                total = spent + img.size[0] * img.size[1]
+    finally:
+        img.close()
+    if total > MAX_CASE_PIXELS:
+        msg = (
+            f"with this image the case's images hold {total:,} pixels, over the "
+            f"{MAX_CASE_PIXELS:,}-pixel limit per case; split the case or scale images down"
+        )
+        raise _refuse(rel, msg)
+    return total
 
 
 def _encode(piece: Image.Image, quality: int, screenshot: bool) -> tuple[bytes, str]:
