@@ -8,6 +8,7 @@ import json
 import struct
 import warnings
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pikepdf
 import pillow_heif
@@ -449,3 +450,35 @@ def test_large_jpeg_decoded_scaled_and_redacted(
     photo.save(png)  # a PNG decodes whole: the limit applies to its size
     with pytest.raises(EvidenceError, match="over the 1,000,000-pixel limit"):
         prepare_image(png, "big.png", tmp_path, "p", box_mm=(60, 60))
+
+
+def test_multipage_tiff_of_large_pages_refused_before_decoding(tmp_path: Path) -> None:
+    # Four 90 MP pages: each under the per-image limit, 360 MP together (G4: 10 MB on disk).
+    src = tmp_path / "scan.tif"
+    page = Image.new("1", (9500, 9500), 1)
+    page.save(src, save_all=True, append_images=[page] * 3, compression="group4")
+    del page
+    with pytest.raises(EvidenceError, match=r"4 pages hold 361,000,000 pixels, over the"):
+        prepare_image(src, "scan.tif", tmp_path, "s", box_mm=BOX)
+    with pytest.raises(EvidenceError, match="limit per file"):
+        images.count_pixels(src, "scan.tif")
+
+
+def test_jpeg_header_bomb_is_an_evidence_error(tmp_path: Path) -> None:
+    # A 30 kB JPEG whose frame header claims 25 000 × 20 000: Pillow's own check warns
+    # (a warning is an error under pytest); it must be a clean refusal naming the file.
+    buf = io.BytesIO()
+    quadrants((64, 64)).save(buf, "JPEG")
+    data = bytearray(buf.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", 25_000, 20_000)
+    src = tmp_path / "bomb.jpg"
+    src.write_bytes(bytes(data))
+    for call in (
+        lambda: images.image_size(src, "bomb.jpg"),
+        lambda: images.capture_time(src, "bomb.jpg", ZoneInfo("UTC")),
+        lambda: prepare_image(src, "bomb.jpg", tmp_path, "b", box_mm=BOX),
+    ):
+        with pytest.raises(EvidenceError, match="decompression bomb") as caught:
+            call()
+        assert caught.value.file == "bomb.jpg"
