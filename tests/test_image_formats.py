@@ -482,3 +482,33 @@ def test_jpeg_header_bomb_is_an_evidence_error(tmp_path: Path) -> None:
         with pytest.raises(EvidenceError, match="decompression bomb") as caught:
             call()
         assert caught.value.file == "bomb.jpg"
+
+
+def test_tiff_redaction_recorded_truly_in_evidence_json(tmp_path: Path) -> None:
+    from evidencekit.pipeline import BuildOptions, build
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    pages = [Image.new("RGB", (300, 400), c) for c in ("white", "#eee")]
+    for page in pages:
+        ImageDraw.Draw(page).rectangle((50, 50, 149, 99), fill=(255, 0, 0))
+    pages[0].save(folder / "scan.tif", save_all=True, append_images=pages[1:])
+    text = MINIMAL.replace("shot.png", "scan.tif")
+    m = write_case(
+        folder, text + "    redact:\n      - {file: scan.tif, boxes: [[40, 40, 120, 70]]}\n"
+    )
+    result = build(m, BuildOptions(out_dir=tmp_path / "out"))
+    ev = json.loads(result.json_path.read_text(encoding="utf-8"))
+    (src,) = ev["sources"]
+    assert src["rendition"]["redacted_areas"] == 2
+    assert "1 area(s) redacted on each of the 2 pages" in src["shown_as"]
+    with pikepdf.open(result.pdf_path) as pdf:
+        shots = [
+            pikepdf.PdfImage(o).as_pil_image().convert("RGB")
+            for o in pdf.objects
+            if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == pikepdf.Name.Image
+        ]
+    assert len(shots) == 2
+    for shot in shots:
+        raw = shot.tobytes()
+        assert not [i for i in range(0, len(raw), 3) if raw[i] > 200 and raw[i + 1] < 80]
