@@ -80,6 +80,20 @@ def _refuse(rel: str, msg: str) -> EvidenceError:
     return EvidenceError(msg, file=rel)
 
 
+# What Pillow and its plugins raise on malformed files and metadata blocks.
+_DECODE_ERRORS = (
+    OSError,
+    EOFError,
+    SyntaxError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    struct.error,
+)
+
+
 @contextmanager
 def _untrusted(rel: str) -> Iterator[None]:
     """Pillow's complaints about odd files (corrupt EXIF, invalid APNG, malformed MPO) are not
@@ -99,7 +113,7 @@ def _untrusted(rel: str) -> Iterator[None]:
         raise _refuse(rel, "not a readable image (unknown or damaged format)") from e
     except MemoryError as e:
         raise _refuse(rel, "the image needs too much memory to decode; scale it down") from e
-    except (OSError, SyntaxError, ValueError, EOFError, TypeError, KeyError, IndexError) as e:
+    except (*_DECODE_ERRORS, RuntimeError) as e:
         # Pillow's plugins raise all of these on hostile headers (fuzzing corpora show it).
         msg = f"the image is damaged or truncated ({_clip(str(e))}); re-export or re-capture it"
         raise _refuse(rel, msg) from e
@@ -152,7 +166,7 @@ def _orientation(img: Image.Image) -> int:
         return 1  # PNG's getexif() would decode the whole image looking for a late eXIf
     try:
         value = img.getexif().get(ExifTags.Base.Orientation, 1)
-    except (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error):
+    except _DECODE_ERRORS:
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
@@ -356,7 +370,7 @@ def capture_time(path: Path, rel: str, tz: tzinfo) -> tuple[datetime | None, str
             with _untrusted(rel):
                 try:
                     found = reader(img)
-                except (SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error):
+                except _DECODE_ERRORS:
                     found = None  # malformed metadata is no metadata: try the next source
             if (t := _plausible(found, tz)) is not None:
                 return t, how
