@@ -512,3 +512,20 @@ def test_tiff_redaction_recorded_truly_in_evidence_json(tmp_path: Path) -> None:
     for shot in shots:
         raw = shot.tobytes()
         assert not [i for i in range(0, len(raw), 3) if raw[i] > 200 and raw[i + 1] < 80]
+
+
+def test_multipage_tiff_with_orientation_turned_once(tmp_path: Path) -> None:
+    # Pillow's TIFF reader turns each page when it loads it; turning it again on pages
+    # reached by seeking showed every page of a sideways scan on its side.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    stored = [_STORE[6](quadrants()) for _ in range(3)]
+    src = tmp_path / "sideways.tif"
+    stored[0].save(src, save_all=True, append_images=stored[1:], exif=exif.tobytes())
+    out = prepare_image(src, src.name, tmp_path, "s", box_mm=BOX)
+    assert len(out.parts) == 3
+    expect = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)]
+    for part in out.parts:
+        img = Image.open(tmp_path / part.name).convert("RGB")
+        assert img.width > img.height, part.frame
+        assert all(near(c, e) for c, e in zip(corners(img), expect, strict=True)), part.frame

@@ -162,7 +162,7 @@ def _open(path: Path, rel: str, *, load: bool = True) -> Image.Image:
 
 def _orientation(img: Image.Image) -> int:
     """EXIF orientation 1-8; anything else in a malformed EXIF block counts as upright."""
-    if img.format == "PNG" and "exif" not in img.info and "xmp" not in img.info:
+    if img.format == "PNG" and not {"exif", "xmp", "XML:com.adobe.xmp"} & set(img.info):
         return 1  # PNG's getexif() would decode the whole image looking for a late eXIf
     try:
         value = img.getexif().get(ExifTags.Base.Orientation, 1)
@@ -421,6 +421,7 @@ def _flatten(img: Image.Image, side: int = 0) -> Image.Image:
     colour key) flattened onto white. With side, a large image is first reduced by an integer
     factor, never below side pixels in either dimension (the print never needs more), so a
     100 MP scan is not converted and flattened at full size."""
+    img.load()  # first: Pillow's TIFF reader applies and drops the orientation when loading
     orientation = _orientation(img)
     if side and img.mode in ("RGB", "RGBA", "L", "LA") and "transparency" not in img.info:
         factor = min(img.size) // side
