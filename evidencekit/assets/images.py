@@ -427,7 +427,9 @@ def _flatten(img: Image.Image, side: int = 0) -> Image.Image:
         factor = min(img.size) // side
         if factor >= 2:
             img = img.reduce(factor)  # box average; the final resize is Lanczos
-    transparent = "transparency" in img.info or img.mode in ("RGBA", "LA", "PA", "RGBa", "La")
+    if img.mode == "La":
+        img = img.convert("LA")  # Pillow converts premultiplied grey to nothing else
+    transparent = "transparency" in img.info or img.mode in ("RGBA", "LA", "PA", "RGBa")
     if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         img = _to_8bit(img)  # a colour key in 16-bit units no longer applies: dropped
         transparent = False
