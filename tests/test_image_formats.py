@@ -529,3 +529,19 @@ def test_multipage_tiff_with_orientation_turned_once(tmp_path: Path) -> None:
         img = Image.open(tmp_path / part.name).convert("RGB")
         assert img.width > img.height, part.frame
         assert all(near(c, e) for c, e in zip(corners(img), expect, strict=True)), part.frame
+
+
+def test_truncated_image_refused_after_weasyprint_import(tmp_path: Path) -> None:
+    # Importing WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process: in
+    # a build (and in the fit ladder's second pass) a cut-off photo was shown half grey.
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    data = io.BytesIO()
+    quadrants((400, 400)).save(data, "JPEG")
+    src = tmp_path / "cut.jpg"
+    src.write_bytes(data.getvalue()[: len(data.getvalue()) // 2])
+    with pytest.raises(EvidenceError, match="damaged or truncated"):
+        prepare_image(src, "cut.jpg", tmp_path, "c", box_mm=BOX)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint's own setting left as it was

@@ -27,6 +27,7 @@ from PIL import (
     Image,
     ImageCms,
     ImageDraw,
+    ImageFile,
     UnidentifiedImageError,
 )
 
@@ -99,6 +100,10 @@ def _untrusted(rel: str) -> Iterator[None]:
     """Pillow's complaints about odd files (corrupt EXIF, invalid APNG, malformed MPO) are not
     the user's business: ignore them; a decompression bomb and every decoding error become an
     EvidenceError naming the file (pytest turns warnings into errors, so they must not leak)."""
+    # WeasyPrint sets this Pillow-wide when imported: a cut-off photo would then be shown
+    # half grey instead of refused. Our sources are read strictly; restored afterwards.
+    truncated_ok = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -117,6 +122,8 @@ def _untrusted(rel: str) -> Iterator[None]:
         # Pillow's plugins raise all of these on hostile headers (fuzzing corpora show it).
         msg = f"the image is damaged or truncated ({_clip(str(e))}); re-export or re-capture it"
         raise _refuse(rel, msg) from e
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_ok
 
 
 def _clip(text: str, limit: int = 120) -> str:
