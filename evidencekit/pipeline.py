@@ -30,6 +30,7 @@ from evidencekit.assets.images import (
     PreparedImage,
     cache_key,
     capture_time,
+    count_pixels,
     encode_page,
     encoded_size,
     load_prepared,
@@ -448,6 +449,7 @@ def collect(case: Case, tz: ZoneInfo, progress: Progress | None) -> dict[str, So
         f.rel: ex.captured_at for ex in case.exhibits if ex.captured_at for f in ex.files
     }
     sources = case.sources()
+    pixels = 0  # every image's stored pixels: a budget per case
     for n, sf in enumerate(sources, start=1):
         try:
             size = sf.path.stat().st_size
@@ -459,9 +461,11 @@ def collect(case: Case, tz: ZoneInfo, progress: Progress | None) -> dict[str, So
         when, how = manifest_time.get(sf.rel), "manifest"
         if when is not None and when.tzinfo is None:
             when = when.replace(tzinfo=tz)  # no offset: read in the case time zone
-        if when is None and sf.path.suffix.lower() in IMAGE_SUFFIXES:
+        if sf.path.suffix.lower() in IMAGE_SUFFIXES:
             try:
-                when, how = capture_time(sf.path, sf.rel, tz)
+                pixels = count_pixels(sf.path, sf.rel, pixels)
+                if when is None:
+                    when, how = capture_time(sf.path, sf.rel, tz)
             except EvidenceError as e:
                 raise EvidenceError(
                     str(e).split(": ", 1)[-1], file=sf.rel, location=sf.location

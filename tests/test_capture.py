@@ -13,7 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
-from evidencekit.assets.images import CAPTURE_METHODS, capture_time, filename_time
+from evidencekit.assets.images import (
+    CAPTURE_METHODS,
+    capture_time,
+    filename_time,
+    image_size,
+    prepare_image,
+)
 from evidencekit.errors import EvidenceError
 from evidencekit.i18n import CATALOG
 from evidencekit.pipeline import BuildOptions, build
@@ -249,7 +255,7 @@ def test_metadata_readers_never_crash(
     folder = tmp_path_factory.mktemp("prop")
     exif = _exif_bytes(top, sub)
     jpg = folder / name
-    Image.new("RGB", (8, 8), "white").save(jpg, "JPEG", exif=exif or b"")
+    Image.new("RGB", (8, 8), "white").save(jpg, "JPEG", exif=exif or b"")  # square: any turn
     png = folder / name.replace(".jpg", ".png")
     info = PngImagePlugin.PngInfo()
     for key, value in png_text.items():
@@ -259,11 +265,40 @@ def test_metadata_readers_never_crash(
     png.write_bytes(buf.getvalue())
     for path in (jpg, png):
         try:
+            shown = image_size(path, path.name)  # reads the (random) orientation too
             when, how = capture_time(path, path.name, SHANGHAI)
+            prepared = prepare_image(path, path.name, folder, "p", box_mm=(50.0, 50.0))
         except EvidenceError:
             continue
+        assert shown == prepared.source_px == (8, 8)
         assert (when is None) == (how == "")
         if when is not None:
             assert when.utcoffset() is not None and how in CAPTURE_METHODS
             assert datetime(1990, 1, 1, tzinfo=UTC) <= when
             assert when <= datetime.now(UTC) + timedelta(days=1)
+
+
+@given(
+    body=st.one_of(
+        st.binary(max_size=200),
+        st.builds(
+            lambda n, tail: b"II*\x00\x08\x00\x00\x00" + n.to_bytes(2, "little") + tail,
+            st.integers(0, 40),
+            st.binary(max_size=300),
+        ),
+    )
+)
+def test_random_exif_bytes_never_crash(
+    tmp_path_factory: pytest.TempPathFactory, body: bytes
+) -> None:
+    folder = tmp_path_factory.mktemp("raw")
+    path = folder / "r.jpg"
+    Image.new("RGB", (8, 6), "white").save(path, "JPEG", exif=b"Exif\x00\x00" + body)
+    try:
+        shown = image_size(path, path.name)
+        when, _how = capture_time(path, path.name, SHANGHAI)
+        prepared = prepare_image(path, path.name, folder, "r", box_mm=(50.0, 50.0))
+    except EvidenceError:
+        return
+    assert when is None or when.utcoffset() is not None
+    assert shown == prepared.source_px and sorted(shown) == [6, 8]

@@ -8,6 +8,7 @@ import json
 import struct
 import warnings
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pikepdf
 import pillow_heif
@@ -422,3 +423,125 @@ def test_image_size_is_the_displayed_size(tmp_path: Path, fmt: str) -> None:
     assert expected == (80, 120)
     assert images.image_size(src, src.name) == expected
     assert prepare_image(src, src.name, tmp_path, "o", box_mm=BOX).source_px == expected
+
+
+def test_large_jpeg_decoded_scaled_and_redacted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 200 MP phone photo (Samsung) decodes at 1/8 by DCT scaling: the decoded-pixel limit
+    # applies to what is decoded, not to the stored size. Scaled down here: the same path.
+    monkeypatch.setattr(images, "MAX_PIXELS", 1_000_000)
+    photo = Image.new("RGB", (3000, 2000), (250, 250, 250))
+    ImageDraw.Draw(photo).rectangle((1000, 600, 1299, 699), fill=(255, 0, 0))  # a face
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways: the boxes are in displayed pixels
+    src = tmp_path / "big.jpg"
+    photo.transpose(Image.Transpose.ROTATE_90).save(src, quality=95, exif=exif.tobytes())
+    assert images.image_size(src, "big.jpg") == (3000, 2000)
+    out = prepare_image(
+        src, "big.jpg", tmp_path, "b", box_mm=(60, 60), redact=((990, 590, 320, 120),)
+    )
+    assert out.source_px[0] < 3000 and out.source_px[0] > out.source_px[1]  # scaled, upright
+    shot = Image.open(tmp_path / out.parts[0].name).convert("RGB")
+    raw = shot.tobytes()
+    reds = [i for i in range(0, len(raw), 3) if raw[i] > 180 and raw[i + 1] < 120]
+    assert not reds and "1 area(s) redacted" in out.note
+    png = tmp_path / "big.png"
+    photo.save(png)  # a PNG decodes whole: the limit applies to its size
+    with pytest.raises(EvidenceError, match="over the 1,000,000-pixel limit"):
+        prepare_image(png, "big.png", tmp_path, "p", box_mm=(60, 60))
+
+
+def test_multipage_tiff_of_large_pages_refused_before_decoding(tmp_path: Path) -> None:
+    # Four 90 MP pages: each under the per-image limit, 360 MP together (G4: 10 MB on disk).
+    src = tmp_path / "scan.tif"
+    page = Image.new("1", (9500, 9500), 1)
+    page.save(src, save_all=True, append_images=[page] * 3, compression="group4")
+    del page
+    with pytest.raises(EvidenceError, match=r"4 pages hold 361,000,000 pixels, over the"):
+        prepare_image(src, "scan.tif", tmp_path, "s", box_mm=BOX)
+    with pytest.raises(EvidenceError, match="limit per file"):
+        images.count_pixels(src, "scan.tif")
+
+
+def test_jpeg_header_bomb_is_an_evidence_error(tmp_path: Path) -> None:
+    # A 30 kB JPEG whose frame header claims 25 000 × 20 000: Pillow's own check warns
+    # (a warning is an error under pytest); it must be a clean refusal naming the file.
+    buf = io.BytesIO()
+    quadrants((64, 64)).save(buf, "JPEG")
+    data = bytearray(buf.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", 25_000, 20_000)
+    src = tmp_path / "bomb.jpg"
+    src.write_bytes(bytes(data))
+    for call in (
+        lambda: images.image_size(src, "bomb.jpg"),
+        lambda: images.capture_time(src, "bomb.jpg", ZoneInfo("UTC")),
+        lambda: prepare_image(src, "bomb.jpg", tmp_path, "b", box_mm=BOX),
+    ):
+        with pytest.raises(EvidenceError, match="decompression bomb") as caught:
+            call()
+        assert caught.value.file == "bomb.jpg"
+
+
+def test_tiff_redaction_recorded_truly_in_evidence_json(tmp_path: Path) -> None:
+    from evidencekit.pipeline import BuildOptions, build
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    pages = [Image.new("RGB", (300, 400), c) for c in ("white", "#eee")]
+    for page in pages:
+        ImageDraw.Draw(page).rectangle((50, 50, 149, 99), fill=(255, 0, 0))
+    pages[0].save(folder / "scan.tif", save_all=True, append_images=pages[1:])
+    text = MINIMAL.replace("shot.png", "scan.tif")
+    m = write_case(
+        folder, text + "    redact:\n      - {file: scan.tif, boxes: [[40, 40, 120, 70]]}\n"
+    )
+    result = build(m, BuildOptions(out_dir=tmp_path / "out"))
+    ev = json.loads(result.json_path.read_text(encoding="utf-8"))
+    (src,) = ev["sources"]
+    assert src["rendition"]["redacted_areas"] == 2
+    assert "1 area(s) redacted on each of the 2 pages" in src["shown_as"]
+    with pikepdf.open(result.pdf_path) as pdf:
+        shots = [
+            pikepdf.PdfImage(o).as_pil_image().convert("RGB")
+            for o in pdf.objects
+            if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == pikepdf.Name.Image
+        ]
+    assert len(shots) == 2
+    for shot in shots:
+        raw = shot.tobytes()
+        assert not [i for i in range(0, len(raw), 3) if raw[i] > 200 and raw[i + 1] < 80]
+
+
+def test_multipage_tiff_with_orientation_turned_once(tmp_path: Path) -> None:
+    # Pillow's TIFF reader turns each page when it loads it; turning it again on pages
+    # reached by seeking showed every page of a sideways scan on its side.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    stored = [_STORE[6](quadrants()) for _ in range(3)]
+    src = tmp_path / "sideways.tif"
+    stored[0].save(src, save_all=True, append_images=stored[1:], exif=exif.tobytes())
+    out = prepare_image(src, src.name, tmp_path, "s", box_mm=BOX)
+    assert len(out.parts) == 3
+    expect = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)]
+    for part in out.parts:
+        img = Image.open(tmp_path / part.name).convert("RGB")
+        assert img.width > img.height, part.frame
+        assert all(near(c, e) for c, e in zip(corners(img), expect, strict=True)), part.frame
+
+
+def test_truncated_image_refused_after_weasyprint_import(tmp_path: Path) -> None:
+    # Importing WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process: in
+    # a build (and in the fit ladder's second pass) a cut-off photo was shown half grey.
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    data = io.BytesIO()
+    quadrants((400, 400)).save(data, "JPEG")
+    src = tmp_path / "cut.jpg"
+    src.write_bytes(data.getvalue()[: len(data.getvalue()) // 2])
+    with pytest.raises(EvidenceError, match="damaged or truncated"):
+        prepare_image(src, "cut.jpg", tmp_path, "c", box_mm=BOX)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint's own setting left as it was

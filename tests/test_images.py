@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -81,3 +83,50 @@ def test_phone_screenshot_kept_whole(tmp_path: Path) -> None:
     # effective resolution: at least 150 dpi at printed size, never above the 200 dpi cap
     dpi = part.width_px / (part.width_mm / 25.4)
     assert 150 <= dpi <= 201
+
+
+def test_large_scan_decoded_within_a_few_hundred_mb(tmp_path: Path) -> None:
+    # A 60 MP PNG holds 240 MB decoded (Pillow keeps RGB in 4 bytes); converting and
+    # flattening it at full size doubled that. Measured in a fresh process.
+    src = tmp_path / "scan.png"
+    img = Image.new("L", (7800, 7700), 255)
+    for y in range(0, 7700, 40):
+        img.paste(0, (0, y, 7800, y + 2))
+    img.convert("RGB").save(src, compress_level=1)
+    del img
+    # VmHWM, not ru_maxrss: the latter keeps the forking pytest process's peak across exec.
+    code = (
+        "import re, sys, time; from pathlib import Path\n"
+        "from evidencekit.assets.images import prepare_image\n"
+        "t = time.monotonic()\n"
+        "out = prepare_image(Path(sys.argv[1]), 'scan.png', Path(sys.argv[2]), 's',"
+        " box_mm=(178.0, 185.0))\n"
+        "hwm = re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text())[1]\n"
+        "print(int(hwm) // 1024, round(time.monotonic() - t, 1), len(out.parts))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(src), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    peak_mb, _seconds, parts = proc.stdout.split()
+    assert int(parts) == 1
+    assert int(peak_mb) < 400, proc.stdout
+
+
+def test_pixel_budget_per_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The real budget is 10 GP; a small one keeps the files small, same code path.
+    from evidencekit.assets import images
+    from evidencekit.pipeline import BuildOptions, build
+
+    monkeypatch.setattr(images, "MAX_CASE_PIXELS", 500_000)
+    files: dict[str, bytes | str | None] = {"a.png": None, "b.png": None, "c.png": None}
+    m = write_case(tmp_path / "c", MINIMAL.replace("[shot.png]", "[a.png, b.png, c.png]"), files)
+    with pytest.raises(EvidenceError) as caught:
+        build(m, BuildOptions(out_dir=tmp_path / "out"))  # 3 × 320 000 pixels
+    assert caught.value.file == "b.png"
+    assert caught.value.location.endswith("case.yaml:9:20: evidence[0].files[1]")
+    assert "640,000 pixels, over the 500,000-pixel limit per case" in str(caught.value)
+    assert not (tmp_path / "out").exists()

@@ -27,6 +27,7 @@ from PIL import (
     Image,
     ImageCms,
     ImageDraw,
+    ImageFile,
     UnidentifiedImageError,
 )
 
@@ -35,12 +36,16 @@ from evidencekit.errors import EvidenceError
 # HEIC/HEIF (iPhone photos) through pillow-heif; AVIF is built into Pillow.
 pillow_heif.register_heif_opener()
 
-MAX_PIXELS = 100_000_000  # per image or page: refuse decompression bombs above this
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+MAX_PIXELS = 100_000_000  # decoded, per image or page: refuse decompression bombs above this
+# A JPEG decodes at 1/2 to 1/8 of its size (DCT scaling), so a 200 MP phone photo costs what a
+# 12 MP one does; its own size may be larger. Pillow's check stays as the backstop.
+MAX_JPEG_PIXELS = 400_000_000
+Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
 MAX_FILE_PIXELS = 300_000_000  # all pages of one multi-page TIFF together
 MAX_FRAMES = 200  # pages of a multi-page TIFF
+MAX_CASE_PIXELS = 10_000_000_000  # stored pixels of all images of one case (800 × 12 MP)
 MAX_SLICES = 60  # page parts of one long screenshot (a 1×100 000 strip would make 100 000)
-ENCODER_VERSION = 6  # bump when the output of prepare_image changes (cache key)
+ENCODER_VERSION = 7  # bump when the output of prepare_image changes (cache key)
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -76,11 +81,29 @@ def _refuse(rel: str, msg: str) -> EvidenceError:
     return EvidenceError(msg, file=rel)
 
 
+# What Pillow and its plugins raise on malformed files and metadata blocks.
+_DECODE_ERRORS = (
+    OSError,
+    EOFError,
+    SyntaxError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    struct.error,
+)
+
+
 @contextmanager
 def _untrusted(rel: str) -> Iterator[None]:
     """Pillow's complaints about odd files (corrupt EXIF, invalid APNG, malformed MPO) are not
     the user's business: ignore them; a decompression bomb and every decoding error become an
     EvidenceError naming the file (pytest turns warnings into errors, so they must not leak)."""
+    # WeasyPrint sets this Pillow-wide when imported: a cut-off photo would then be shown
+    # half grey instead of refused. Our sources are read strictly; restored afterwards.
+    truncated_ok = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -95,10 +118,12 @@ def _untrusted(rel: str) -> Iterator[None]:
         raise _refuse(rel, "not a readable image (unknown or damaged format)") from e
     except MemoryError as e:
         raise _refuse(rel, "the image needs too much memory to decode; scale it down") from e
-    except (OSError, SyntaxError, ValueError, EOFError, TypeError, KeyError, IndexError) as e:
+    except (*_DECODE_ERRORS, RuntimeError) as e:
         # Pillow's plugins raise all of these on hostile headers (fuzzing corpora show it).
         msg = f"the image is damaged or truncated ({_clip(str(e))}); re-export or re-capture it"
         raise _refuse(rel, msg) from e
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_ok
 
 
 def _clip(text: str, limit: int = 120) -> str:
@@ -106,40 +131,49 @@ def _clip(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _check_pixels(rel: str, w: int, h: int, what: str = "image") -> None:
-    if w * h > MAX_PIXELS:
+def _check_pixels(rel: str, w: int, h: int, what: str = "image", limit: int = 0) -> None:
+    limit = limit or MAX_PIXELS
+    if w * h > limit:
         msg = (
-            f"{what} is {w}×{h} pixels, over the {MAX_PIXELS:,}-pixel limit "
+            f"{what} is {w}×{h} pixels, over the {limit:,}-pixel limit "
             "(refused as a possible decompression bomb); scale it down"
         )
         raise _refuse(rel, msg)
 
 
-def _open(
+def _open_scaled(
     path: Path, rel: str, *, load: bool = True, draft: tuple[int, int] | None = None
-) -> Image.Image:
+) -> tuple[Image.Image, tuple[int, int]]:
+    """The opened image and its stored size (larger than img.size when DCT-scaled)."""
     with _untrusted(rel):
         img = Image.open(path)
         try:
-            _check_pixels(rel, *img.size)
-            if draft and img.format in ("JPEG", "MPO"):
+            stored = img.size
+            jpeg = img.format in ("JPEG", "MPO")
+            _check_pixels(rel, *stored, limit=MAX_JPEG_PIXELS if jpeg else MAX_PIXELS)
+            if draft and jpeg:
                 # DCT scaling: a 12 MP photo decodes at 1/2 or 1/4 size, never below `draft`.
                 img.draft("RGB", draft)
             if load:
+                _check_pixels(rel, *img.size)  # what is really decoded
                 img.load()
         except BaseException:
             img.close()  # an unclosed file is a ResourceWarning (an error under pytest)
             raise
-    return img
+    return img, stored
+
+
+def _open(path: Path, rel: str, *, load: bool = True) -> Image.Image:
+    return _open_scaled(path, rel, load=load)[0]
 
 
 def _orientation(img: Image.Image) -> int:
     """EXIF orientation 1-8; anything else in a malformed EXIF block counts as upright."""
-    if img.format == "PNG" and "exif" not in img.info and "xmp" not in img.info:
+    if img.format == "PNG" and not {"exif", "xmp", "XML:com.adobe.xmp"} & set(img.info):
         return 1  # PNG's getexif() would decode the whole image looking for a late eXIf
     try:
         value = img.getexif().get(ExifTags.Base.Orientation, 1)
-    except (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error):
+    except _DECODE_ERRORS:
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
@@ -343,7 +377,7 @@ def capture_time(path: Path, rel: str, tz: tzinfo) -> tuple[datetime | None, str
             with _untrusted(rel):
                 try:
                     found = reader(img)
-                except (SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error):
+                except _DECODE_ERRORS:
                     found = None  # malformed metadata is no metadata: try the next source
             if (t := _plausible(found, tz)) is not None:
                 return t, how
@@ -389,11 +423,20 @@ def _to_8bit(img: Image.Image) -> Image.Image:
     return img.convert("F").point(lambda v: (v - lo) * scale).convert("L")
 
 
-def _flatten(img: Image.Image) -> Image.Image:
+def _flatten(img: Image.Image, side: int = 0) -> Image.Image:
     """Oriented, sRGB, 8-bit RGB without metadata; transparency (alpha, palette or tRNS
-    colour key) flattened onto white."""
+    colour key) flattened onto white. With side, a large image is first reduced by an integer
+    factor, never below side pixels in either dimension (the print never needs more), so a
+    100 MP scan is not converted and flattened at full size."""
+    img.load()  # first: Pillow's TIFF reader applies and drops the orientation when loading
     orientation = _orientation(img)
-    transparent = "transparency" in img.info or img.mode in ("RGBA", "LA", "PA", "RGBa", "La")
+    if side and img.mode in ("RGB", "RGBA", "L", "LA") and "transparency" not in img.info:
+        factor = min(img.size) // side
+        if factor >= 2:
+            img = img.reduce(factor)  # box average; the final resize is Lanczos
+    if img.mode == "La":
+        img = img.convert("LA")  # Pillow converts premultiplied grey to nothing else
+    transparent = "transparency" in img.info or img.mode in ("RGBA", "LA", "PA", "RGBa")
     if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         img = _to_8bit(img)  # a colour key in 16-bit units no longer applies: dropped
         transparent = False
@@ -404,7 +447,7 @@ def _flatten(img: Image.Image) -> Image.Image:
         out = Image.new("RGB", rgba.size, "white")
         out.paste(rgba, mask=rgba.getchannel("A"))
     else:
-        out = img.convert("RGB")
+        out = img if img.mode == "RGB" else img.convert("RGB")  # no copy of a large image
     if orientation in _TRANSPOSE:
         out = out.transpose(_TRANSPOSE[orientation])
     out.info = {}  # nothing from the source file travels on (e.g. a tRNS tuple into a PNG)
@@ -418,22 +461,50 @@ def _frame_count(img: Image.Image, rel: str) -> tuple[int, bool]:
     if not isinstance(count, int) or count < 1:
         count = 1
     if count > 1 and img.format == "TIFF":
-        if count > MAX_FRAMES:
-            raise _refuse(rel, f"the TIFF has {count} pages (more than {MAX_FRAMES})")
-        total = 0
-        for k in range(count):  # page sizes from the headers, before any pixel is decoded
-            img.seek(k)
-            _check_pixels(rel, *img.size, what=f"page {k + 1}")
-            total += img.size[0] * img.size[1]
-        img.seek(0)
-        if total > MAX_FILE_PIXELS:
-            msg = (
-                f"the TIFF's {count} pages hold {total:,} pixels, over the "
-                f"{MAX_FILE_PIXELS:,}-pixel limit per file; split or scale it down"
-            )
-            raise _refuse(rel, msg)
+        _tiff_pixels(img, rel, count)
         return count, False
     return 1, count > 1 and img.format != "MPO"
+
+
+def _tiff_pixels(img: Image.Image, rel: str, count: int) -> int:
+    """Pixels of every page, from the headers before any pixel is decoded; bounded."""
+    if count > MAX_FRAMES:
+        raise _refuse(rel, f"the TIFF has {count} pages (more than {MAX_FRAMES})")
+    total = 0
+    for k in range(count):
+        img.seek(k)
+        _check_pixels(rel, *img.size, what=f"page {k + 1}")
+        total += img.size[0] * img.size[1]
+    img.seek(0)
+    if total > MAX_FILE_PIXELS:
+        msg = (
+            f"the TIFF's {count} pages hold {total:,} pixels, over the "
+            f"{MAX_FILE_PIXELS:,}-pixel limit per file; split or scale it down"
+        )
+        raise _refuse(rel, msg)
+    return total
+
+
+def count_pixels(path: Path, rel: str, spent: int = 0) -> int:
+    """spent plus the pixels this image stores (every page of a TIFF), read from the headers;
+    refused when the case's images together exceed MAX_CASE_PIXELS."""
+    img = _open(path, rel, load=False)
+    try:
+        with _untrusted(rel):
+            count = getattr(img, "n_frames", 1)
+            if img.format == "TIFF" and isinstance(count, int) and count > 1:
+                total = spent + _tiff_pixels(img, rel, count)
+            else:
+                total = spent + img.size[0] * img.size[1]
+    finally:
+        img.close()
+    if total > MAX_CASE_PIXELS:
+        msg = (
+            f"with this image the case's images hold {total:,} pixels, over the "
+            f"{MAX_CASE_PIXELS:,}-pixel limit per case; split the case or scale images down"
+        )
+        raise _refuse(rel, msg)
+    return total
 
 
 def _encode(piece: Image.Image, quality: int, screenshot: bool) -> tuple[bytes, str]:
@@ -480,7 +551,7 @@ def prepare_image(
     """
     dpi = min(dpi, 300)
     side = int(max(box_mm) / 25.4 * dpi) + 1
-    img = _open(path, rel, draft=None if redact else (side, side))
+    img, stored = _open_scaled(path, rel, draft=(side, side))
     parts: list[ImagePart] = []
     hits = [0] * len(redact)  # pages each box covered something on
     try:
@@ -490,14 +561,23 @@ def prepare_image(
             for fno in range(1, frames + 1):
                 if fno > 1:
                     img.seek(fno - 1)  # one page decoded at a time: memory stays one page
-                rgb = _flatten(img)
+                rgb = _flatten(img, side)
                 if fno == 1:
                     w, h = rgb.size
                 if redact:
+                    # Boxes are in the source's displayed pixels; a DCT-scaled JPEG is smaller:
+                    # scale them, rounding outwards so no edge of the secret survives.
+                    sx = sy = 1.0
+                    if img.size != stored:  # one frame: only JPEGs are DCT-scaled
+                        full = stored if rgb.size == img.size else stored[::-1]
+                        sx, sy = rgb.width / full[0], rgb.height / full[1]
                     draw = ImageDraw.Draw(rgb)
                     for k, (x, y, bw, bh) in enumerate(redact):
-                        if x < rgb.width and y < rgb.height and x + bw > 0 and y + bh > 0:
-                            draw.rectangle((x, y, x + bw - 1, y + bh - 1), fill="black")
+                        x0, y0 = math.floor(x * sx), math.floor(y * sy)
+                        x1, y1 = math.ceil((x + bw) * sx), math.ceil((y + bh) * sy)
+                        inside = x0 < rgb.width and y0 < rgb.height
+                        if inside and x1 > max(x0, 0) and y1 > max(y0, 0):
+                            draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill="black")
                             hits[k] += 1
                 parts.extend(
                     _slice(
