@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
+import pypdf
 import pytest
 
 from evidencekit.errors import ManifestError
@@ -241,6 +244,88 @@ def test_problems_in_proof_sources_are_located(tmp_path: Path) -> None:
     assert pay.line == next(i for i, x in enumerate(lines, 1) if x.startswith("  payments:"))
     photo = msgs["proof.photos.files[0]"]
     assert "unknown placeholder {orderid}" in photo.message
+
+
+# ---------------------------------------------------------------- the dossier
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    manifest = make_case(tmp_path_factory.mktemp("built"))
+    proc = run_cli("build", "-q", str(manifest), env={"SOURCE_DATE_EPOCH": "1764547200"})
+    assert proc.returncode == 0, proc.stderr
+    return manifest.parent / "out"
+
+
+def _texts(out: Path) -> list[str]:
+    pdf = next(out.glob("*.pdf"))
+    return [re.sub(r"\s+", "", p.extract_text() or "") for p in pypdf.PdfReader(pdf).pages]
+
+
+def _record(out: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads(next(out.glob("*.evidence.json")).read_text(encoding="utf-8"))
+
+
+def test_evidence_json_lists_orders_with_gaps_and_pages(built: Path) -> None:
+    rec = _record(built)
+    orders = rec["orders"]
+    assert [o["id"] for o in orders] == [A, B, C]
+    assert [o["complete"] for o in orders] == [True, True, False]
+    assert orders[0]["gaps"] == [] and len(orders[2]["gaps"]) == 6
+    assert "实付 150.00 与订单金额 199.00 不符" in orders[2]["gaps"]
+    by_label = {e["label"]: e["pages"] for e in rec["exhibits"]}
+    assert orders[0]["pages"] == [by_label["证据2-1"][0], by_label["证据2-6"][1]]
+    assert orders[2]["pages"] == [by_label["证据4-1"][0], by_label["证据4-4"][1]]
+
+
+def test_proof_table_after_the_index_with_gaps_and_links(built: Path) -> None:
+    from .test_build import link_targets
+
+    texts = _texts(built)
+    n = next(i for i, t in enumerate(texts, 1) if t.startswith("逐单举证一览"))
+    assert "证据目录" in texts[n - 2] and "证据目录" not in texts[n - 1]  # right after the index
+    assert "逐单举证一览" in texts[0]  # and summarised on the cover
+    table = texts[n - 1]
+    assert "共3笔订单，其中2笔证据完整" in table
+    for oid in (A, B, C):
+        assert oid in table
+    assert f"运单{WAYBILL[C]}无揽收记录" in table
+    assert "实付150.00与订单金额199.00不符" in table
+    assert "本人" in table  # A's signer
+    rec = _record(built)
+    firsts = {o["pages"][0] for o in rec["orders"]}
+    assert firsts <= link_targets(next(built.glob("*.pdf")), n)
+
+
+def test_each_order_section_holds_only_its_own_order(built: Path) -> None:
+    texts = _texts(built)
+    rec = _record(built)
+    for o in rec["orders"]:
+        first, last = o["pages"]
+        section = "".join(texts[first - 1 : last])
+        assert o["id"] in section
+        others = [x for x in (A, B, C, OTHER) if x != o["id"]]
+        assert not any(x in section for x in others), o["id"]
+        assert not any(w in section for k, w in WAYBILL.items() if k != o["id"])
+
+
+def test_each_order_has_a_bookmark_with_its_exhibits_under_it(built: Path) -> None:
+    reader = pypdf.PdfReader(next(built.glob("*.pdf")))
+
+    def walk(items: list, depth: int = 0) -> list[tuple[int, str]]:  # type: ignore[type-arg]
+        out = []
+        for it in items:
+            if isinstance(it, list):
+                out += walk(it, depth + 1)
+            else:
+                out.append((depth, it.title))
+        return out
+
+    marks = walk(reader.outline)
+    at = next(i for i, (_, title) in enumerate(marks) if title == f"订单 {A}")
+    depth = marks[at][0]
+    children = [title for d, title in marks[at + 1 : at + 7] if d == depth + 1]
+    assert len(children) == 6 and children[0].startswith("证据2-1")
 
 
 def test_existing_multi_order_manifest_without_proof_is_unchanged(tmp_path: Path) -> None:
