@@ -334,3 +334,20 @@ def test_existing_multi_order_manifest_without_proof_is_unchanged(tmp_path: Path
     case = load_case(make_multi(tmp_path / "m"))
     assert case.proof == ()
     assert [ex.label for ex in case.exhibits][:2] == ["证据1", "证据2"]
+
+
+def test_taobao_page_images_per_order_and_appeal_texts_within_limits(built: Path) -> None:
+    rec = _record(built)
+    pages = built / "pages"
+    assert sorted(p.name for p in pages.iterdir()) == sorted([A, B, C, "common"])
+    for o in rec["orders"]:
+        first, last = o["pages"]
+        names = sorted(p.name for p in (pages / o["id"]).iterdir())
+        assert names == [f"FO-PROOF-1-p{n:03d}.jpg" for n in range(first, last + 1)]
+    every = [p for p in pages.rglob("*.jpg")]
+    assert len(every) == rec["outputs"][0]["pages"]
+    assert all(p.stat().st_size <= 500_000 for p in every)  # the taobao per-image cap
+    text = (built / f"{A}.refusal_note.txt").read_text(encoding="utf-8").strip()
+    assert text.startswith(f"订单 {A}（买家 {BUYER[A]}）") and 2 <= len(text) <= 200
+    gaps = (built / f"{C}.refusal_note.txt").read_text(encoding="utf-8")
+    assert gaps.startswith(f"订单 {C}") and len(gaps.strip()) <= 200  # cut to the field
