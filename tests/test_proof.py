@@ -351,3 +351,14 @@ def test_taobao_page_images_per_order_and_appeal_texts_within_limits(built: Path
     assert text.startswith(f"订单 {A}（买家 {BUYER[A]}）") and 2 <= len(text) <= 200
     gaps = (built / f"{C}.refusal_note.txt").read_text(encoding="utf-8")
     assert gaps.startswith(f"订单 {C}") and len(gaps.strip()) <= 200  # cut to the field
+
+
+def test_without_a_waybill_list_the_trace_gap_is_named(tmp_path: Path) -> None:
+    text = CASE.replace(
+        "  shipments: {file: shipping/waybills.csv, id: 订单编号, waybill: 运单号}\n", ""
+    )
+    case = load_case(make_case(tmp_path / "c", text))
+    for oid in (A, B, C):  # the order export has no waybill column
+        assert kinds(case, oid)[0] == "no_waybill"
+        assert order(case, oid).waybill == ""
+    assert not any(ex.kind == "shipping" for ex in case.exhibits)
