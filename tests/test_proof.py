@@ -362,3 +362,24 @@ def test_without_a_waybill_list_the_trace_gap_is_named(tmp_path: Path) -> None:
         assert kinds(case, oid)[0] == "no_waybill"
         assert order(case, oid).waybill == ""
     assert not any(ex.kind == "shipping" for ex in case.exhibits)
+
+
+def test_english_case_numbers_exhibits_per_order_and_names_gaps(tmp_path: Path) -> None:
+    text = CASE.replace("profile: taobao", "profile: generic\n  language: en")
+    case = load_case(make_case(tmp_path / "c", text))
+    labels = [ex.label for ex in case.exhibits]
+    assert labels[:3] == ["Exhibit A", "Exhibit B-1", "Exhibit B-2"]
+    assert next(ex for ex in case.exhibits if ex.orders == (C,)).label == "Exhibit D-1"
+    assert order(case, C).gaps[-1].text("en") == "no photos (photos/{order}/*.jpg)"
+
+
+def test_flagged_order_found_nowhere_is_a_row_of_gaps(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    manifest = make_case(folder)
+    missing = "4000000000000000000"
+    (folder / "flagged.csv").write_text(FLAGGED + f"{missing},2025-10-20\n", encoding="utf-8")
+    case = load_case(manifest)
+    lost = order(case, missing)
+    assert lost.exhibits == () and lost.sources == ()
+    assert [g.kind for g in lost.gaps] == ["no_row", "no_row", "no_row", "no_chat", "no_photos"]
+    assert missing in {o.id for o in case.info.orders}
