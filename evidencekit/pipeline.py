@@ -55,6 +55,7 @@ from evidencekit.outputs.platform import (
     check_output_name,
     suggestions,
     summaries,
+    trim,
 )
 from evidencekit.outputs.renditions import Outgoing, outgoing_sources
 from evidencekit.outputs.timestamp import request_token
@@ -80,6 +81,7 @@ from evidencekit.render import (
     render_html,
 )
 from evidencekit.render.context import PreparedExhibit, Slot, build_context, exhibit_capture
+from evidencekit.render.proof import order_folder, order_folders, order_records, order_text
 from evidencekit.render.weasy import Rendered, harfbuzz_subset_available, render_pdf
 
 Progress = Callable[[str, int, int], None]
@@ -285,9 +287,17 @@ def _sheet_plan(case: Case, pages: int, per_sheet: int, dpi: int) -> tuple[int, 
     return cols, rows, sheet_dpi
 
 
-def page_images(case: Case, pdf: bytes, pages: int, opts: PageImageOptions) -> dict[str, bytes]:
+def page_images(
+    case: Case,
+    pdf: bytes,
+    pages: int,
+    opts: PageImageOptions,
+    folders: dict[int, str] | None = None,
+) -> dict[str, bytes]:
     """Page images: on request, or always for image-only platforms, then sized to their
     per-image and total byte caps and combined into sheets when the file count is capped.
+    `folders` (page -> folder) puts each order's pages under pages/<order-id>/, the rest
+    under pages/common/.
 
     Pages are rendered and placed one at a time: memory holds one sheet and one page.
     Sheets whose pages would end below MIN_READABLE_DPI are refused (LimitError)."""
@@ -329,7 +339,8 @@ def page_images(case: Case, pdf: bytes, pages: int, opts: PageImageOptions) -> d
 
     if per_sheet == 1:
         for n, img in enumerate(iter_page_images(pdf, dpi), start=1):
-            keep(f"pages/{cid}-p{n:03d}.{ext}", img, 1, dpi)
+            folder = f"{folders.get(n, 'common')}/" if folders else ""
+            keep(f"pages/{folder}{cid}-p{n:03d}.{ext}", img, 1, dpi)
         return out
     cols, _rows, sheet_dpi = _sheet_plan(case, pages, per_sheet, dpi)
     rendered = iter_page_images(pdf, sheet_dpi)
@@ -380,10 +391,17 @@ def platform_files(
             fields[name] = field_name
         mapping["files"] = fields
     pages_total = int(record["outputs"][0]["pages"])  # type: ignore[index]
-    files.update(page_images(case, pdf, pages_total, images or PageImageOptions()))
+    folders = order_folders(record)
+    files.update(page_images(case, pdf, pages_total, images or PageImageOptions(), folders))
     texts = summaries(case, profile)
     for field_name, text in texts.items():
         files[f"{cid}.{field_name}.txt"] = (text + "\n").encode()
+    if folders:  # a per-order appeal text for each of the form's text fields
+        for op in case.proof:
+            for field_name, limit in profile.limits.text_chars.items():
+                name = f"{order_folder(op.id)}.{field_name}.txt"
+                text = trim(order_text(case, op), limit, case.language)
+                files[name] = (text + "\n").encode()
     if mapping or texts:
         mapping["text"] = texts
         mapping["profile"] = profile.name
@@ -885,6 +903,7 @@ def evidence_record(
         "manifest": case.manifest_path.name,
         "sources": sources,
         "exhibits": exhibits,
+        **({"orders": order_records(case, anchors)} if case.proof else {}),
         "outputs": [{"path": pdf_name, "sha256": pdf_sha, "size": pdf_size, "pages": pages}],
     }
 
