@@ -52,25 +52,26 @@ def test_entities_tags_and_styles_untouched() -> None:
     assert bound_layout("<p>short words stay</p>") == "<p>short words stay</p>"
 
 
-LONG = 200_000
+LONG = 200_000  # the longest Markdown the manifest accepts
+FIELD = 20_000  # the longest one-line field (title, proves) the manifest accepts
 
 
 def test_huge_unbreakable_fields_build_quickly(tmp_path: Path) -> None:
-    cell = "C" * 100_000  # under the CSV reader's own field limit
-    message = "M" * 100_000
+    cell = "C" * 30_000  # under a spreadsheet cell's 32 767 characters, which the reader caps
+    message = "M" * 30_000
     m = write_case(
         tmp_path / "case",
         f"""\
         evidencekit: 1
         case:
           id: BIG-1
-          title: {"T" * LONG}
+          title: {"T" * FIELD}
           profile: generic
           statement: statement.md
         evidence:
           - kind: product
-            title: {"L" * LONG}
-            proves: {"P" * LONG}
+            title: {"L" * FIELD}
+            proves: {"P" * FIELD}
             files: [shot.png]
           - kind: transaction
             title: Orders
@@ -81,7 +82,7 @@ def test_huge_unbreakable_fields_build_quickly(tmp_path: Path) -> None:
         """,
         {
             "shot.png": None,
-            "statement.md": "S" * LONG + "\n",
+            "statement.md": "S" * (LONG - 1) + "\n",
             "orders.csv": f"order,note\n1,{cell}\n",
             "chat.csv": f"time,sender,message\n2025-10-04T10:00:00,buyer,{message}\n",
         },

@@ -83,20 +83,23 @@ def test_killed_build_leaves_a_verifiable_set(
 
 
 def test_in_place_kill_rolls_forward(tmp_path: Path) -> None:
-    """output.dir "." (the case folder): files move one by one; a kill between moves is
-    finished by the next build before it does anything else."""
-    text = MINIMAL + 'output: {dir: "."}\n'
-    m = write_case(tmp_path / "case", text, {"shot.png": None})
+    """An output folder holding a sub-folder of the user's cannot be swapped: files move one
+    by one; a kill between moves is finished by the next build before it does anything else."""
+    m = write_case(tmp_path / "case", MINIMAL, {"shot.png": None})
     case = m.parent
+    out = case / "out"
+    (out / "mine").mkdir(parents=True)
+    (out / "mine" / "keep.txt").write_text("the user's own")
     assert run_cli("build", "-q", str(m), env=OLD).returncode == 0
-    assert verifies(case)
+    assert verifies(out)
     env = {**NEW, "EVIDENCEKIT_FAULT": "after:moved:first"}
     assert run_cli("build", "-q", str(m), env=env).returncode != 0
-    assert staging_left(case)
+    assert staging_left(out)
     proc = run_cli("build", "-q", str(m), env={**OLD, "EVIDENCEKIT_FAULT": "after:tsa"})
     assert proc.returncode != 0  # killed before staging: only the roll-forward happened
-    assert not staging_left(case)
-    assert verifies(case)
+    assert not staging_left(out)
+    assert verifies(out)
+    assert (out / "mine" / "keep.txt").read_text() == "the user's own"
     assert (case / "shot.png").exists() and (case / "case.yaml").exists()
 
 
@@ -114,23 +117,25 @@ def test_tsa_failure_replaces_nothing(
 def test_planted_record_deletes_nothing(tmp_path: Path) -> None:
     """A stale evidence JSON naming a source, '../x' or another file (with their true hashes)
     never makes a build delete them."""
-    text = MINIMAL + 'output: {dir: "."}\n'
-    m = write_case(tmp_path / "case", text, {"shot.png": None, "notes.txt": "mine"})
+    m = write_case(tmp_path / "case", MINIMAL, {"shot.png": None})
     case = m.parent
+    out = case / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
     (tmp_path / "x").write_text("outside")
     victims = {
-        "shot.png": case / "shot.png",
-        "../x": tmp_path / "x",
-        "notes.txt": case / "notes.txt",
-        "./shot.png": case / "shot.png",
+        "../shot.png": case / "shot.png",
+        "../../x": tmp_path / "x",
+        "notes.txt": out / "notes.txt",
+        "./notes.txt": out / "notes.txt",
     }
     record = {
         "case": {"id": "T-1"},
         "outputs": [{"path": k, "sha256": sha(v)} for k, v in victims.items()],
     }
-    (case / "T-1.evidence.json").write_text(json.dumps(record))
+    (out / "T-1.evidence.json").write_text(json.dumps(record))
     # A planted "killed build" beside the folder: its plan must not be carried out.
-    planted = tmp_path / f".case{STAGING_TAG}evil"
+    planted = case / f".out{STAGING_TAG}evil"
     planted.mkdir()
     (planted / "notes.txt").write_text("evil")
     plan = {"out_dir": "/elsewhere", "move": ["notes.txt"], "remove": ["shot.png"]}
@@ -138,24 +143,27 @@ def test_planted_record_deletes_nothing(tmp_path: Path) -> None:
     proc = run_cli("build", "-q", str(m), env=OLD)
     assert proc.returncode == 0, proc.stderr
     assert all(v.exists() for v in victims.values())
-    assert (case / "notes.txt").read_text() == "mine"
+    assert (out / "notes.txt").read_text() == "mine"
     assert not planted.exists()
-    assert verifies(case)
+    assert verifies(out)
 
 
 def test_output_never_overwrites_a_source(tmp_path: Path) -> None:
-    """output.dir "." and a source document named like the dossier: refused, source kept."""
+    """A source document named like the dossier: output.dir "." is refused at validation, and
+    `-o` onto the case folder is refused at writing; the source is kept."""
     case = tmp_path / "case"
     case.mkdir()
     doc = pikepdf.new()
     doc.add_blank_page()
     doc.save(case / "T-1.pdf")
     original = sha(case / "T-1.pdf")
-    text = (
-        MINIMAL + "  - {kind: document, title: Policy, files: [T-1.pdf]}\n" + 'output: {dir: "."}\n'
-    )
-    m = write_case(case, text, {"shot.png": None})
+    text = MINIMAL + "  - {kind: document, title: Policy, files: [T-1.pdf]}\n"
+    m = write_case(case, text + 'output: {dir: "."}\n', {"shot.png": None})
     proc = run_cli("build", "-q", str(m), env=OLD)
+    assert proc.returncode == 1, proc.stderr
+    assert "output.dir" in proc.stderr and "Traceback" not in proc.stderr
+    m.write_text(text)
+    proc = run_cli("build", "-q", str(m), "-o", str(case), env=OLD)
     assert proc.returncode == 2, proc.stderr
     assert "source" in proc.stderr and "T-1.pdf" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -227,11 +235,12 @@ def test_two_cases_share_a_folder(tmp_path: Path) -> None:
 
 
 def test_users_own_sums_file_is_kept(tmp_path: Path) -> None:
-    """output.dir "." beside the user's own SHA256SUMS in another format: refused, kept."""
-    text = MINIMAL + 'output: {dir: "."}\n'
-    m = write_case(tmp_path / "case", text, {"shot.png": None})
+    """The user's own SHA256SUMS (another format) in the output folder: refused, kept."""
+    m = write_case(tmp_path / "case", MINIMAL, {"shot.png": None})
+    out = m.parent / "out"
+    out.mkdir()
     theirs = f"{sha(m.parent / 'shot.png')} *shot.png\n"
-    (m.parent / "SHA256SUMS").write_text(theirs)
+    (out / "SHA256SUMS").write_text(theirs)
     proc = run_cli("build", "-q", str(m), env=OLD)
     assert proc.returncode == 2 and "SHA256SUMS" in proc.stderr, proc.stderr
-    assert (m.parent / "SHA256SUMS").read_text() == theirs
+    assert (out / "SHA256SUMS").read_text() == theirs
