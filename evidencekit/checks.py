@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from evidencekit.model import Profile
+from datetime import datetime
+
+from evidencekit.model import Gap, OrderProof, Profile
 
 REASON_LABELS = {
     "not_received": ("未收到货", "not received"),
@@ -33,3 +35,62 @@ def missing_expected(profile: Profile, reason: str | None, kinds: set[str]) -> l
 def describe_reason(cls: str, language: str) -> str:
     zh, en = REASON_LABELS.get(cls, (cls, cls.replace("_", " ")))
     return zh if language == "zh-CN" else en
+
+
+# ---------------------------------------------------------------- per-order proof
+
+
+def order_gaps(
+    order: OrderProof,
+    configured: dict[str, str],
+    shared_with: list[str],
+    traced: bool,
+) -> tuple[Gap, ...]:
+    """What a reviewer or a fraud analyst would hold against one order's proof.
+
+    `configured`: proof source -> its file or pattern (only configured sources are checked);
+    `shared_with`: the other orders shipped under the same waybill; `traced`: a trace was found.
+    """
+    gaps: list[Gap] = []
+    have = set(order.sources)
+    for src in ("orders", "payments", "shipments"):
+        if src in configured and src not in have:
+            gaps.append(Gap("no_row", (src,), (("file", configured[src]),)))
+    if "shipments" in have and not order.waybill:
+        gaps.append(Gap("no_waybill", ("shipments",)))
+    if "traces" in configured and order.waybill and not traced:
+        gaps.append(Gap("no_trace", ("traces",), (("waybill", order.waybill),)))
+    if (
+        order.amount is not None
+        and order.paid_amount is not None
+        and (order.amount != order.paid_amount)
+    ):
+        detail = (("paid", str(order.paid_amount)), ("amount", str(order.amount)))
+        gaps.append(Gap("amount", ("orders", "payments"), detail))
+    shipped = order.shipped_at or order.picked_up_at
+    shipped_by = "shipments" if order.shipped_at else "traces"
+    if shipped and order.paid_at and shipped < order.paid_at:
+        detail = (("shipped", _short(shipped)), ("paid", _short(order.paid_at)))
+        gaps.append(Gap("shipped_before_paid", (shipped_by, "payments"), detail))
+    if shipped and order.signed_at and order.signed_at < shipped:
+        detail = (("signed", _short(order.signed_at)), ("shipped", _short(shipped)))
+        gaps.append(Gap("signed_before_shipped", ("traces", shipped_by), detail))
+    if traced and order.picked_up_at is None:
+        gaps.append(Gap("no_pickup", ("traces",), (("waybill", order.waybill),)))
+    if traced and order.signed_at is None:
+        gaps.append(Gap("no_signature", ("traces",), (("waybill", order.waybill),)))
+    if shared_with:
+        detail = (("waybill", order.waybill), ("others", ", ".join(shared_with)))
+        gaps.append(Gap("shared_waybill", ("shipments",), detail))
+    if order.address_match is False:
+        detail = (("place", order.delivered_at_place), ("address", order.address))
+        gaps.append(Gap("city", ("traces", "orders"), detail))
+    if "chats" in configured and not order.chats:
+        gaps.append(Gap("no_chat", ("chats",), (("file", configured["chats"]),)))
+    if "photos" in configured and not order.photos:
+        gaps.append(Gap("no_photos", ("photos",), (("file", configured["photos"]),)))
+    return tuple(gaps)
+
+
+def _short(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M")

@@ -35,6 +35,7 @@ from evidencekit.model import (
     EventsSpec,
     Exhibit,
     Manifest,
+    OrderProof,
     Profile,
     Redaction,
     ShippingEvent,
@@ -1206,8 +1207,13 @@ def _check_records(res: _Resolver, info: CaseInfo, exhibits: list[Exhibit], tz: 
     if not tables or not info.orders:
         return
     seen: set[str] = set()
+    read: set[tuple[str, str | None, str | None]] = set()
     for ex in tables:
         assert ex.table_file is not None and ex.item.table is not None
+        key = (ex.table_file.rel, ex.item.table.sheet, ex.item.table.encoding)
+        if key in read:  # per-order exhibits share one export: scan it once
+            continue
+        read.add(key)
         try:
             rows, _ = read_rows(ex.table_file, ex.item.table.sheet, ex.item.table.encoding)
         except Exception as e:  # reported where the table is read
@@ -1456,6 +1462,27 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks, text: str = "
             )
         )
 
+    proof: list[OrderProof] = []
+    if manifest.proof is not None or info.orders_from is not None:
+        from evidencekit.manifest_proof import MAX_ORDERS, resolve_proof
+
+        n = len(manifest.evidence)
+        expanded = resolve_proof(
+            res,
+            manifest,
+            tz,
+            language,
+            _exhibit_ids(n + MAX_ORDERS + 1, profile.label_style)[n:],
+            len(exhibits),
+            set(seen_ids),
+        )
+        exhibits.extend(expanded.exhibits)
+        proof = expanded.proof
+        if expanded.orders:
+            info = info.model_copy(update={"orders": [*info.orders, *expanded.orders]})
+            manifest = manifest.model_copy(update={"case": info})
+        seen_ids.update({ex.id: ex.index for ex in expanded.exhibits})
+
     first_order: dict[str, int] = {}
     for k, order in enumerate(info.orders):
         if first_order.setdefault(order.id, k) != k:
@@ -1488,4 +1515,5 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks, text: str = "
         statement_file=statement_file,
         statement_text=statement_text,
         warnings=tuple(w.format() for w in res.warnings),
+        proof=tuple(proof),
     )

@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -202,6 +203,24 @@ class Privacy(_Model):
     """Table columns whose cells are masked entirely."""
 
 
+class OrdersFrom(_Model):
+    """The orders to prove, listed in a CSV/XLSX file (e.g. the platform's flagged orders)."""
+
+    file: str
+    """CSV or XLSX file, relative to the manifest."""
+    column: str | None = None
+    """The header of the order id column (default: recognised, e.g. 订单编号)."""
+    sheet: str | None = None
+    """XLSX sheet name (default: the first visible one)."""
+    encoding: str | None = None
+    """Text encoding of a CSV (e.g. gb18030); default: detected."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _check_encoding(cls, value: str | None) -> str | None:
+        return _known_encoding(value)
+
+
 class CaseInfo(_Model):
     """The case: who, what, for whom."""
 
@@ -223,6 +242,8 @@ class CaseInfo(_Model):
     """The parties."""
     orders: list[Order] = []
     """The orders in dispute."""
+    orders_from: OrdersFrom | None = None
+    """The orders to prove (besides case.orders), read from a CSV/XLSX list."""
     dispute: Dispute | None = None
     """The dispute itself."""
     statement: str | None = None
@@ -353,6 +374,78 @@ class TranscriptSpec(_Model):
     @classmethod
     def _check_encoding(cls, value: str | None) -> str | None:
         return _known_encoding(value)
+
+
+ProofRole = Literal[
+    "buyer",
+    "placed",
+    "paid",
+    "shipped",
+    "amount",
+    "consignee",
+    "address",
+    "phone",
+    "carrier",
+    "waybill",
+    "time",
+    "date",
+    "location",
+    "status",
+]
+
+
+class ProofSource(_Model):
+    """One source of the per-order proof: an export joined on the order id, or files per order."""
+
+    file: str | None = None
+    """One file, relative to the manifest; may hold {order}, {waybill} or {buyer}."""
+    files: list[str] = []
+    """Files or globs; {order}, {waybill} and {buyer} are filled per order."""
+    id: str | None = None
+    """The header of the order id column (default: recognised, e.g. 订单编号, 商家订单号)."""
+    waybill: str | None = None
+    """The header of the waybill column (shipments; default: recognised, e.g. 运单号)."""
+    columns: dict[ProofRole, str] = {}
+    """Which header holds what, e.g. {buyer: 买家会员名, amount: 实付金额}; default: recognised."""
+    sheet: str | None = None
+    """XLSX sheet name (default: the first visible one)."""
+    encoding: str | None = None
+    """Text encoding of a CSV (e.g. gb18030); default: detected."""
+    title: Line | None = None
+    """The exhibit title (default: one per source kind)."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _check_encoding(cls, value: str | None) -> str | None:
+        return _known_encoding(value)
+
+    @property
+    def entries(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """(manifest path under the source, pattern) for file and every files entry."""
+        out: list[tuple[tuple[str | int, ...], str]] = []
+        if self.file is not None:
+            out.append((("file",), self.file))
+        out.extend((("files", j), f) for j, f in enumerate(self.files))
+        return out
+
+
+class Proof(_Model):
+    """Per-order proof: every source joined on the order id; one section per order."""
+
+    orders: ProofSource | None = None
+    """The order export: buyer, placed, amount, consignee, address."""
+    payments: ProofSource | None = None
+    """The payment statement (e.g. Alipay): paid time and amount."""
+    shipments: ProofSource | None = None
+    """The waybill list: order id -> waybill (carrier, shipped time)."""
+    traces: ProofSource | None = None
+    """Carrier traces, e.g. shipping/traces/{waybill}.csv (or one file with every waybill)."""
+    chats: ProofSource | None = None
+    """Chat transcripts or screenshots per order, e.g. chat/{buyer}.txt."""
+    photos: ProofSource | None = None
+    """Photos taken before shipping, e.g. photos/{order}/*.jpg."""
+    documents: ProofSource | None = None
+    """Case-wide documents (e.g. supplier invoices, 进货凭证), shown once."""
 
 
 class _EvidenceBase(_Model):
@@ -501,10 +594,19 @@ class Manifest(_Model):
     """Manifest format version (1)."""
     case: CaseInfo
     """The case."""
-    evidence: list[Evidence] = Field(min_length=1)
-    """The exhibits, in the order they appear."""
+    evidence: list[Evidence] = []
+    """The exhibits, in the order they appear (at least one, unless proof: makes them)."""
+    proof: Proof | None = None
+    """Per-order proof (虚假交易 appeals, multi-order disputes): sources joined on the order id."""
     output: OutputSpec = OutputSpec()
     """Output options."""
+
+    @model_validator(mode="after")
+    def _something_to_show(self) -> Manifest:
+        if not self.evidence and self.proof is None:
+            msg = "give at least one evidence item (or a proof: block)"
+            raise ValueError(msg)
+        return self
 
 
 # ---------------------------------------------------------------- resolved case
@@ -529,6 +631,56 @@ class ShippingEvent:
 
     def __post_init__(self) -> None:
         require_aware(self.at, "a shipping event's time")
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One thing a per-order check found missing or wrong (see checks.order_gaps)."""
+
+    kind: str  # no_row, no_file, no_waybill, amount, shipped_before_paid, ... (i18n gap_<kind>)
+    sources: tuple[str, ...]  # the proof sources involved: orders, payments, traces, ...
+    detail: tuple[tuple[str, str], ...] = ()  # values for the message
+
+    def text(self, language: str) -> str:
+        from evidencekit.i18n import t
+
+        return t(f"gap_{self.kind}", language, **dict(self.detail))
+
+
+@dataclass(frozen=True)
+class OrderProof:
+    """One order's proof, joined from every source (times aware, values as the exports give)."""
+
+    id: str
+    section: str  # the section id its exhibits are numbered under: 3 -> 证据3-1, 3-2
+    buyer: str = ""
+    consignee: str = ""
+    address: str = ""
+    amount: Decimal | None = None
+    paid_amount: Decimal | None = None
+    placed_at: datetime | None = None
+    paid_at: datetime | None = None
+    shipped_at: datetime | None = None
+    waybill: str = ""
+    carrier: str = ""
+    picked_up_at: datetime | None = None
+    signed_at: datetime | None = None
+    signer: str = ""
+    delivered_at_place: str = ""  # the location of the signing (or last) scan
+    address_match: bool | None = None  # None: nothing to compare
+    chats: int = 0  # chat files found
+    photos: int = 0  # photos found
+    sources: tuple[str, ...] = ()  # the sources with a row or file for this order
+    gaps: tuple[Gap, ...] = ()
+    exhibits: tuple[tuple[str, str], ...] = ()  # (source, anchor) of its exhibits, in order
+
+    def __post_init__(self) -> None:
+        for name in ("placed_at", "paid_at", "shipped_at", "picked_up_at", "signed_at"):
+            require_aware(getattr(self, name), f"order {self.id}: {name}")
+
+    @property
+    def complete(self) -> bool:
+        return not self.gaps
 
 
 @dataclass(frozen=True)
@@ -580,6 +732,7 @@ class Case:
     statement_file: SourceFile | None = None
     statement_text: str | None = None  # inline Markdown or the file's text
     warnings: tuple[str, ...] = ()
+    proof: tuple[OrderProof, ...] = ()  # per-order proof, in order (manifest proof:)
 
     def __post_init__(self) -> None:
         _require_no_naive(self.manifest, "the case")

@@ -70,6 +70,7 @@ from evidencekit.pdf.sources import PdfSourceError, normalise_pdf, unembedded_fo
 from evidencekit.pdf.split import assemble_volume, extract_pages, page_count, plan_volumes
 from evidencekit.render import MARGIN_MM, content_box_mm, packaged_templates, render_html
 from evidencekit.render.context import PreparedExhibit, Slot, build_context, exhibit_capture
+from evidencekit.render.proof import order_records
 from evidencekit.render.weasy import Rendered, harfbuzz_subset_available, render_pdf
 
 Progress = Callable[[str, int, int], None]
@@ -797,6 +798,7 @@ def evidence_record(
         "manifest": case.manifest_path.name,
         "sources": sources,
         "exhibits": exhibits,
+        **({"orders": order_records(case, anchors)} if case.proof else {}),
         "outputs": [{"path": pdf_name, "sha256": pdf_sha, "size": pdf_size, "pages": pages}],
     }
 

@@ -21,6 +21,7 @@ from evidencekit.model import Case, Exhibit, ShippingEvidence, require_aware
 from evidencekit.render import MARGIN_MM, content_box_mm
 from evidencekit.render.ledger import ChatLine, LedgerPage, chat_pages, ledger_pages
 from evidencekit.render.markdown import markdown_to_html
+from evidencekit.render.proof import proof_context
 from evidencekit.render.weasy import ASSET_BASE
 
 
@@ -220,6 +221,9 @@ def build_context(
     timeline: list[tuple[datetime, int, str, str | None, str]] = []
     several = len(info.orders) > 1
     short = short_order_ids([o.id for o in info.orders])
+    proof = proof_context(case, tz)
+    heads: dict[str, str] = proof["heads"] if proof else {}
+    members: set[str] = proof["members"] if proof else set()
     for pe in prepared:
         ex = pe.exhibit
         item = ex.item
@@ -347,6 +351,8 @@ def build_context(
                 "tracking_number": getattr(item, "tracking_number", None),
                 "ship_compare": ship_compare,
                 "orders": list(ex.orders) if several else [],
+                "order_head": heads.get(ex.anchor, ""),
+                "in_order": ex.anchor in members,
             }
         )
         if when:
@@ -468,6 +474,7 @@ def build_context(
         "colon": "：" if lang == "zh-CN" else ": ",
         "paren": ("（", "）") if lang == "zh-CN" else (" (", ")"),
         "exhibits": exhibits,
+        "proof": proof,
         "timeline": [
             {"time": fmt_time(when, tz), "text": text, "anchor": anchor, "label": label}
             for when, _, text, anchor, label in timeline

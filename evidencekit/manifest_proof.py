@@ -1,0 +1,512 @@
+"""The manifest's `proof:` block resolved: orders joined on their id, paths filled per order,
+checks run, and each order's evidence expanded into ordinary exhibits (证据3-1, 3-2, …).
+
+Part of the manifest stage (called by manifest.resolve): later stages see only exhibits, the
+resolved OrderProof records and the case's orders, so every renderer works for them unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import datetime, tzinfo
+from decimal import Decimal
+from typing import Any, Literal
+
+from wcmatch import glob as wcglob
+
+from evidencekit.assets.exports import normalize_id, read_events
+from evidencekit.assets.proof import (
+    SourceTable,
+    city_of,
+    open_source,
+    parse_amount,
+    parse_when,
+    read_order_ids,
+    trace_facts,
+)
+from evidencekit.assets.transcripts import transcript_warnings
+from evidencekit.checks import order_gaps
+from evidencekit.i18n import t
+from evidencekit.model import (
+    ChatEvidence,
+    DocumentEvidence,
+    Exhibit,
+    Manifest,
+    Order,
+    OrderProof,
+    ProductEvidence,
+    ProofSource,
+    ShippingEvent,
+    ShippingEvidence,
+    SourceFile,
+    TableSpec,
+    TransactionEvidence,
+)
+
+TABLES = ("orders", "payments", "shipments")
+PER_ORDER = ("traces", "chats", "photos")
+PLACEHOLDERS = ("order", "waybill", "buyer")
+_FIELD = re.compile(r"\{([^{}]*)\}")
+_UNSAFE = re.compile(r"[/\\:\x00-\x1f\x7f]")
+ROLES = {
+    "orders": ("buyer", "placed", "paid", "amount", "consignee", "address", "waybill", "carrier"),
+    "payments": ("paid", "placed", "amount", "buyer"),
+    "shipments": ("waybill", "carrier", "shipped", "consignee", "address"),
+}
+EVENT_ROLES = ("at", "date", "time", "location", "status", "waybill")
+MAX_ORDERS = 2000  # orders proven in one dossier; more is several dossiers' work
+
+
+def safe_value(value: str) -> str:
+    """A placeholder value as one plain path component: never a separator, never '..'."""
+    v = _UNSAFE.sub("_", value).strip()
+    v = re.sub(r"^\.+", lambda m: "_" * len(m[0]), v)  # no '..', no hidden files
+    return wcglob.escape(v) if v else ""
+
+
+@dataclasses.dataclass
+class Expanded:
+    """What the proof block adds to the case."""
+
+    exhibits: list[Exhibit]
+    proof: list[OrderProof]
+    orders: list[Order]  # orders to add to case.orders (facts from the joined rows)
+
+
+@dataclasses.dataclass
+class _Facts:
+    """One order's values as the joined rows give them (before the files are found)."""
+
+    sources: list[str] = dataclasses.field(default_factory=list)
+    buyer: str = ""
+    consignee: str = ""
+    address: str = ""
+    waybill: str = ""
+    carrier: str = ""
+    amount: Decimal | None = None
+    paid_amount: Decimal | None = None
+    placed_at: datetime | None = None
+    paid_at: datetime | None = None
+    shipped_at: datetime | None = None
+
+
+def _fields(pattern: str) -> list[str]:
+    return _FIELD.findall(pattern)
+
+
+def resolve_proof(
+    res: Any,
+    manifest: Manifest,
+    tz: tzinfo,
+    language: str,
+    section_ids: list[str],
+    first_index: int,
+    taken: set[str],
+) -> Expanded:
+    """Join the proof's sources per order and make its exhibits; problems go to `res`.
+
+    `section_ids`: ids after the manifest's own exhibits (documents first, then one per order).
+    """
+    from evidencekit.manifest import (
+        IMAGE_SUFFIXES,
+        PDF_SUFFIXES,
+        TABLE_SUFFIXES,
+        TRANSCRIPT_SUFFIXES,
+        _check_pdfs,
+        _notes,
+        label_for,
+    )
+
+    info = manifest.case
+    ids = _order_ids(res, manifest, TABLE_SUFFIXES)
+    known = {o.id for o in info.orders}
+    proof = manifest.proof
+    if proof is None:
+        return Expanded([], [], [Order(id=i) for i in ids if i not in known])
+
+    # Placeholders: only the three known names.
+    for name in (*TABLES, *PER_ORDER, "documents"):
+        src = getattr(proof, name)
+        if src is None:
+            continue
+        if src.file is None and not src.files:
+            res.problem(("proof", name), f"proof.{name} names no file", "give file: or files:")
+        for sub, pattern in src.entries:
+            for field in _fields(pattern):
+                if field not in PLACEHOLDERS or name in TABLES or name == "documents":
+                    allowed = (
+                        "none here"
+                        if name in TABLES or name == "documents"
+                        else ("{order}, {waybill}, {buyer}")
+                    )
+                    res.problem(
+                        ("proof", name, *sub),
+                        f"unknown placeholder {{{field}}} in {pattern!r}",
+                        f"placeholders: {allowed}",
+                    )
+
+    tables: dict[str, tuple[SourceFile, SourceTable, ProofSource]] = {}
+    for name in TABLES:
+        src = getattr(proof, name)
+        if src is None or not src.entries:
+            continue
+        sub, raw = src.entries[0]
+        if len(src.entries) > 1:
+            res.problem(("proof", name, "files"), f"proof.{name} takes one export file")
+        at = ("proof", name, *sub)
+        if _fields(raw):
+            continue
+        sf = res.one(at, raw, TABLE_SUFFIXES)
+        if sf is None:
+            continue
+        columns = {str(k): v for k, v in src.columns.items()}
+        if name == "shipments" and src.waybill:
+            columns["waybill"] = src.waybill
+        try:
+            table = open_source(
+                sf.path,
+                sheet=src.sheet,
+                encoding=src.encoding,
+                id_header=src.id,
+                columns=columns,
+                roles=ROLES[name],
+            )
+        except (ValueError, OSError) as e:
+            res.problem(at, f"{sf.rel}: {e}")
+            continue
+        for note in table.export.warnings:
+            res.problem(at, f"{sf.rel}: {note}", warning=True)
+        tables[name] = (sf, table, src)
+
+    configured = {
+        name: (src.file or ", ".join(src.files))
+        for name in (*TABLES, *PER_ORDER)
+        if (src := getattr(proof, name)) is not None
+    }
+    orders = {o.id: o for o in info.orders}
+    all_ids = [o.id for o in info.orders] + [i for i in ids if i not in known]
+    if len(all_ids) > MAX_ORDERS:
+        res.problem(
+            ("case", "orders_from"),
+            f"{len(all_ids)} orders to prove; one dossier proves at most {MAX_ORDERS}",
+            "split the list into several cases",
+        )
+        all_ids = all_ids[:MAX_ORDERS]
+    if not all_ids:
+        res.problem(
+            ("proof",),
+            "proof: has no orders to prove",
+            "list them under case.orders, or name a list with case.orders_from",
+        )
+
+    # First pass: each order's facts from the tables.
+    facts: dict[str, _Facts] = {}
+    for oid in all_ids:
+        f = _Facts()
+        for name, (_sf, table, _src) in tables.items():
+            if table.rows_of(oid):
+                f.sources.append(name)
+        o_t = tables.get("orders")
+        p_t = tables.get("payments")
+        s_t = tables.get("shipments")
+
+        def val(entry: tuple[SourceFile, SourceTable, ProofSource] | None, role: str) -> str:
+            return entry[1].value(oid, role) if entry else ""  # noqa: B023
+
+        f.buyer = val(o_t, "buyer") or val(p_t, "buyer")
+        f.consignee = val(o_t, "consignee") or val(s_t, "consignee")
+        f.address = val(o_t, "address") or val(s_t, "address")
+        f.amount = parse_amount(val(o_t, "amount"))
+        f.paid_amount = parse_amount(val(p_t, "amount"))
+        f.placed_at = parse_when(val(o_t, "placed"), tz)
+        f.paid_at = parse_when(val(p_t, "paid") or val(o_t, "paid"), tz)
+        f.shipped_at = parse_when(val(s_t, "shipped"), tz)
+        f.waybill = val(s_t, "waybill") or val(o_t, "waybill")
+        f.carrier = val(s_t, "carrier") or val(o_t, "carrier")
+        manual = orders.get(oid)
+        if manual is not None:
+            f.placed_at = manual.placed_at or f.placed_at
+            f.paid_at = manual.paid_at or f.paid_at
+            f.amount = manual.amount if manual.amount is not None else f.amount
+            f.address = manual.ship_to or f.address
+        facts[oid] = f
+    by_waybill: dict[str, list[str]] = {}
+    for oid, f in facts.items():
+        if f.waybill:
+            by_waybill.setdefault(normalize_id(f.waybill), []).append(oid)
+
+    exhibits: list[Exhibit] = []
+    index = first_index
+
+    def add(ex_id: str, item: Any, **kw: Any) -> Exhibit:
+        nonlocal index
+        if ex_id in taken:
+            res.problem(
+                ("proof",),
+                f"exhibit id {ex_id!r} is also the id of a manifest exhibit",
+                "change that exhibit's id:",
+            )
+        taken.add(ex_id)
+        ex = Exhibit(
+            index=index,
+            id=ex_id,
+            label=label_for(ex_id, language),
+            anchor=f"ex-{ex_id}",
+            item=item,
+            **kw,
+        )
+        index += 1
+        exhibits.append(ex)
+        return ex
+
+    sections = iter(section_ids)
+    docs = proof.documents
+    if docs is not None:
+        dfiles: list[SourceFile] = []
+        for sub, raw in docs.entries:
+            for sf in res.files(("proof", "documents", *sub), raw, IMAGE_SUFFIXES | PDF_SUFFIXES):
+                if sf.rel not in {d.rel for d in dfiles}:
+                    dfiles.append(sf)
+        doc = DocumentEvidence(
+            kind="document",
+            title=docs.title or t("proof_title_documents", language),
+            files=[d.rel for d in dfiles],
+        )
+        pdf_pages = _check_pdfs(res, ("proof", "documents"), doc, dfiles)
+        if dfiles:
+            add(next(sections), doc, files=tuple(dfiles), pdf_pages=pdf_pages)
+
+    result: list[OrderProof] = []
+    new_orders: list[Order] = []
+    for oid in all_ids:
+        f = facts[oid]
+        sec = next(sections)
+        values = {"order": oid, "waybill": f.waybill, "buyer": f.buyer}
+        own: list[tuple[str, str]] = []  # (source, anchor)
+        n = 0
+
+        def next_id() -> str:
+            nonlocal n
+            n += 1
+            return f"{sec}-{n}"  # noqa: B023
+
+        for name in TABLES:
+            if name not in tables or name not in f.sources:
+                continue
+            sf, table, src = tables[name]
+            cells = list(dict.fromkeys(r[table.id_col] for r in table.rows_of(oid)))
+            tx = TransactionEvidence(
+                kind="transaction",
+                title=src.title or t(f"proof_title_{name}", language),
+                source=sf.rel,
+                table=TableSpec(
+                    file=sf.rel,
+                    sheet=src.sheet,
+                    encoding=src.encoding,
+                    where={table.id_header: cells},
+                ),
+                order=oid,
+            )
+            ex = add(next_id(), tx, table_file=sf, orders=(oid,))
+            own.append((name, ex.anchor))
+
+        # Per-order files: traces, chats, photos.
+        found: dict[str, list[SourceFile]] = {}
+        for name in PER_ORDER:
+            src = getattr(proof, name)
+            if src is None:
+                continue
+            suffixes = {
+                "traces": TABLE_SUFFIXES,
+                "chats": TRANSCRIPT_SUFFIXES | IMAGE_SUFFIXES,
+                "photos": IMAGE_SUFFIXES | PDF_SUFFIXES,
+            }[name]
+            got: list[SourceFile] = []
+            for sub, raw in src.entries:
+                got += _per_order_files(res, ("proof", name, *sub), raw, values, suffixes)
+            found[name] = list({sf.rel: sf for sf in got}.values())
+
+        events: list[ShippingEvent] = []
+        trace_file: SourceFile | None = None
+        if f.waybill and proof.traces is not None:
+            src = proof.traces
+            for sf in found.get("traces", []):
+                try:
+                    got_events, _ = read_events(
+                        sf.path,
+                        tz,
+                        columns={k: v for k, v in src.columns.items() if k in EVENT_ROLES},
+                        sheet=src.sheet,
+                        encoding=src.encoding,
+                        tracking_number=f.waybill,
+                    )
+                except ValueError as e:
+                    if "no rows for tracking number" not in str(e):
+                        res.problem(_path_of(sf), f"{sf.rel}: {e}")
+                    continue
+                except OSError as e:
+                    res.problem(_path_of(sf), f"{sf.rel}: cannot read: {e.strerror}")
+                    continue
+                events += got_events
+                trace_file = trace_file or sf
+        tf = trace_facts(events)
+        if events:
+            f.sources.append("traces")
+        address_match = None
+        if tf.place and f.address:
+            there, here = city_of(tf.place), city_of(f.address)
+            if there and here:
+                address_match = there == here
+        chats = found.get("chats", [])
+        photos = found.get("photos", [])
+        if chats:
+            f.sources.append("chats")
+        if photos:
+            f.sources.append("photos")
+        if events and trace_file is not None:
+            ship = ShippingEvidence(
+                kind="shipping",
+                title=t("proof_title_traces", language),
+                source=trace_file.rel,
+                carrier=f.carrier or None,
+                tracking_number=f.waybill,
+                events=trace_file.rel,
+                delivered_to=tf.place or None,
+                order=oid,
+            )
+            ex = add(next_id(), ship, events_file=trace_file, events=tuple(events), orders=(oid,))
+            own.append(("traces", ex.anchor))
+        transcripts = [c for c in chats if c.path.suffix.lower() in TRANSCRIPT_SUFFIXES]
+        shots = [c for c in chats if c not in transcripts]
+        participants: dict[str, Literal["buyer", "seller", "platform", "other"]] = (
+            {f.buyer: "buyer"} if f.buyer else {}
+        )
+        # One exhibit per transcript; screenshots go with the first (or stand alone).
+        chat_sets: list[tuple[SourceFile | None, list[SourceFile]]] = [
+            (sf, shots if k == 0 else []) for k, sf in enumerate(transcripts)
+        ]
+        if not transcripts and shots:
+            chat_sets = [(None, shots)]
+        for sf, chat_files in chat_sets:
+            chat = ChatEvidence(
+                kind="chat",
+                title=t("proof_title_chats", language),
+                files=[c.rel for c in chat_files],
+                transcript=sf.rel if sf else None,
+                participants=participants,
+                order=oid,
+            )
+            if sf is not None:
+                _notes(
+                    res,
+                    _path_of(sf),
+                    transcript_warnings,
+                    sf,
+                    proof.chats.encoding if proof.chats else None,
+                )
+            ex = add(
+                next_id(),
+                chat,
+                files=tuple(chat_files),
+                transcript_file=sf,
+                orders=(oid,),
+            )
+            own.append(("chats", ex.anchor))
+        if photos:
+            product = ProductEvidence(
+                kind="product",
+                title=t("proof_title_photos", language),
+                files=[p.rel for p in photos],
+                order=oid,
+            )
+            pdf_pages = _check_pdfs(res, ("proof", "photos"), product, photos)
+            ex = add(next_id(), product, files=tuple(photos), pdf_pages=pdf_pages, orders=(oid,))
+            own.append(("photos", ex.anchor))
+
+        op = OrderProof(
+            id=oid,
+            section=sec,
+            buyer=f.buyer,
+            consignee=f.consignee,
+            address=f.address,
+            amount=f.amount,
+            paid_amount=f.paid_amount,
+            placed_at=f.placed_at,
+            paid_at=f.paid_at,
+            shipped_at=f.shipped_at,
+            waybill=f.waybill,
+            carrier=f.carrier,
+            picked_up_at=tf.picked_up_at,
+            signed_at=tf.signed_at,
+            signer=tf.signer,
+            delivered_at_place=tf.place,
+            address_match=address_match,
+            chats=len(chats),
+            photos=len(photos),
+            sources=tuple(f.sources),
+            exhibits=tuple(own),
+        )
+        shared = [o for o in by_waybill.get(normalize_id(f.waybill), []) if o != oid]
+        gaps = order_gaps(op, configured, shared, traced=bool(events))
+        op = dataclasses.replace(op, gaps=gaps)
+        for gap in gaps:
+            where = ", ".join(f"proof.{s}" for s in gap.sources)
+            res.problem(
+                ("proof", gap.sources[0]),
+                f"order {oid}: {gap.text('en')} ({where})",
+                warning=True,
+            )
+        result.append(op)
+        if oid not in known:
+            new_orders.append(
+                Order(
+                    id=oid,
+                    placed_at=f.placed_at,
+                    paid_at=f.paid_at,
+                    amount=f.amount,
+                    ship_to=f.address or None,
+                )
+            )
+    return Expanded(exhibits, result, new_orders)
+
+
+def _path_of(sf: SourceFile) -> tuple[str | int, ...]:
+    """The manifest path a resolved file was named at ('… proof.traces.files[0]')."""
+    from evidencekit.manifest import _location_path
+
+    return _location_path(sf.location)
+
+
+def _order_ids(res: Any, manifest: Manifest, suffixes: set[str]) -> list[str]:
+    spec = manifest.case.orders_from
+    if spec is None:
+        return []
+    sf = res.one(("case", "orders_from", "file"), spec.file, suffixes)
+    if sf is None:
+        return []
+    try:
+        return read_order_ids(sf.path, spec.column, spec.sheet, spec.encoding)
+    except (ValueError, OSError) as e:
+        at = ("case", "orders_from", "column" if spec.column else "file")
+        res.problem(at, f"{sf.rel}: {e}")
+        return []
+
+
+def _per_order_files(
+    res: Any, at: tuple[str | int, ...], raw: str, values: dict[str, str], suffixes: set[str]
+) -> list[SourceFile]:
+    """The files a pattern names for one order; a missing value or file is a gap, not an error."""
+    filled = raw
+    for name in _fields(raw):
+        value = safe_value(values.get(name, ""))
+        if not value:
+            return []
+        filled = filled.replace(f"{{{name}}}", value)
+    quiet = dataclasses.replace(res, problems=[], warnings=[])
+    found: list[SourceFile] = quiet.files(at, filled, suffixes)
+    for p in quiet.problems:
+        if not p.message.startswith(("no file matches", "file not found")):
+            res.problems.append(p)
+    res.warnings.extend(quiet.warnings)
+    return found
