@@ -56,7 +56,9 @@ def order_gaps(
     for src in ("orders", "payments", "shipments"):
         if src in configured and src not in have:
             gaps.append(Gap("no_row", (src,), (("file", configured[src]),)))
-    if "shipments" in have and not order.waybill:
+    # No waybill: on its shipment row, or anywhere when traces are wanted and no list gives it.
+    wants_waybill = "traces" in configured and "shipments" not in configured
+    if not order.waybill and ("shipments" in have or wants_waybill):
         gaps.append(Gap("no_waybill", ("shipments",)))
     if "traces" in configured and order.waybill and not traced:
         gaps.append(Gap("no_trace", ("traces",), (("waybill", order.waybill),)))

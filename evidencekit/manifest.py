@@ -1197,7 +1197,10 @@ def _check_records(res: _Resolver, info: CaseInfo, exhibits: list[Exhibit], tz: 
             and not _DELIVERED.search(ordered[-1].status)
         ):
             res.problem(
-                ("evidence", ex.index, "events"),
+                # Where the events were named: a proof: trace has no evidence[] entry.
+                _location_path(ex.events_file.location)
+                if ex.events_file
+                else ("evidence", ex.index, "events"),
                 f"tracking continues after delivery ({first_delivery.at:%Y-%m-%d %H:%M}):"
                 f" last event '{ordered[-1].status}'",
                 "check the carrier's record",

@@ -52,6 +52,7 @@ from evidencekit.outputs.platform import (
     check_output_name,
     suggestions,
     summaries,
+    trim,
 )
 from evidencekit.outputs.timestamp import request_token
 from evidencekit.outputs.transaction import (
@@ -70,7 +71,7 @@ from evidencekit.pdf.sources import PdfSourceError, normalise_pdf, unembedded_fo
 from evidencekit.pdf.split import assemble_volume, extract_pages, page_count, plan_volumes
 from evidencekit.render import MARGIN_MM, content_box_mm, packaged_templates, render_html
 from evidencekit.render.context import PreparedExhibit, Slot, build_context, exhibit_capture
-from evidencekit.render.proof import order_records
+from evidencekit.render.proof import order_folder, order_folders, order_records, order_text
 from evidencekit.render.weasy import Rendered, harfbuzz_subset_available, render_pdf
 
 Progress = Callable[[str, int, int], None]
@@ -244,9 +245,17 @@ class PageImageOptions:
     dpi: int = 150
 
 
-def page_images(case: Case, pdf: bytes, pages: int, opts: PageImageOptions) -> dict[str, bytes]:
+def page_images(
+    case: Case,
+    pdf: bytes,
+    pages: int,
+    opts: PageImageOptions,
+    folders: dict[int, str] | None = None,
+) -> dict[str, bytes]:
     """Page images: on request, or always for image-only platforms, then sized to their
-    per-image and total byte caps and combined into sheets when the file count is capped."""
+    per-image and total byte caps and combined into sheets when the file count is capped.
+    `folders` (page -> folder) puts each order's pages under pages/<order-id>/, the rest
+    under pages/common/."""
     profile = case.profile
     cid = case.info.id
     only_images = profile.output == "images"
@@ -273,7 +282,9 @@ def page_images(case: Case, pdf: bytes, pages: int, opts: PageImageOptions) -> d
         batch.append(img)
         if len(batch) < per_sheet and n < pages:
             continue
-        if per_sheet == 1:
+        if per_sheet == 1 and folders:
+            sheet, name = batch[0], f"pages/{folders.get(n, 'common')}/{cid}-p{n:03d}.{ext}"
+        elif per_sheet == 1:
             sheet, name = batch[0], f"pages/{cid}-p{n:03d}.{ext}"
         else:
             cols = math.ceil(math.sqrt(len(batch)))
@@ -315,10 +326,17 @@ def platform_files(
             fields[name] = field_name
         mapping["files"] = fields
     pages_total = int(record["outputs"][0]["pages"])  # type: ignore[index]
-    files.update(page_images(case, pdf, pages_total, images or PageImageOptions()))
+    folders = order_folders(record)
+    files.update(page_images(case, pdf, pages_total, images or PageImageOptions(), folders))
     texts = summaries(case, profile)
     for field_name, text in texts.items():
         files[f"{cid}.{field_name}.txt"] = (text + "\n").encode()
+    if folders:  # a per-order appeal text for each of the form's text fields
+        for op in case.proof:
+            for field_name, limit in profile.limits.text_chars.items():
+                name = f"{order_folder(op.id)}.{field_name}.txt"
+                text = trim(order_text(case, op), limit, case.language)
+                files[name] = (text + "\n").encode()
     if mapping or texts:
         mapping["text"] = texts
         mapping["profile"] = profile.name

@@ -334,3 +334,52 @@ def test_existing_multi_order_manifest_without_proof_is_unchanged(tmp_path: Path
     case = load_case(make_multi(tmp_path / "m"))
     assert case.proof == ()
     assert [ex.label for ex in case.exhibits][:2] == ["证据1", "证据2"]
+
+
+def test_taobao_page_images_per_order_and_appeal_texts_within_limits(built: Path) -> None:
+    rec = _record(built)
+    pages = built / "pages"
+    assert sorted(p.name for p in pages.iterdir()) == sorted([A, B, C, "common"])
+    for o in rec["orders"]:
+        first, last = o["pages"]
+        names = sorted(p.name for p in (pages / o["id"]).iterdir())
+        assert names == [f"FO-PROOF-1-p{n:03d}.jpg" for n in range(first, last + 1)]
+    every = [p for p in pages.rglob("*.jpg")]
+    assert len(every) == rec["outputs"][0]["pages"]
+    assert all(p.stat().st_size <= 500_000 for p in every)  # the taobao per-image cap
+    text = (built / f"{A}.refusal_note.txt").read_text(encoding="utf-8").strip()
+    assert text.startswith(f"订单 {A}（买家 {BUYER[A]}）") and 2 <= len(text) <= 200
+    gaps = (built / f"{C}.refusal_note.txt").read_text(encoding="utf-8")
+    assert gaps.startswith(f"订单 {C}") and len(gaps.strip()) <= 200  # cut to the field
+
+
+def test_without_a_waybill_list_the_trace_gap_is_named(tmp_path: Path) -> None:
+    text = CASE.replace(
+        "  shipments: {file: shipping/waybills.csv, id: 订单编号, waybill: 运单号}\n", ""
+    )
+    case = load_case(make_case(tmp_path / "c", text))
+    for oid in (A, B, C):  # the order export has no waybill column
+        assert kinds(case, oid)[0] == "no_waybill"
+        assert order(case, oid).waybill == ""
+    assert not any(ex.kind == "shipping" for ex in case.exhibits)
+
+
+def test_english_case_numbers_exhibits_per_order_and_names_gaps(tmp_path: Path) -> None:
+    text = CASE.replace("profile: taobao", "profile: generic\n  language: en")
+    case = load_case(make_case(tmp_path / "c", text))
+    labels = [ex.label for ex in case.exhibits]
+    assert labels[:3] == ["Exhibit A", "Exhibit B-1", "Exhibit B-2"]
+    assert next(ex for ex in case.exhibits if ex.orders == (C,)).label == "Exhibit D-1"
+    assert order(case, C).gaps[-1].text("en") == "no photos (photos/{order}/*.jpg)"
+
+
+def test_flagged_order_found_nowhere_is_a_row_of_gaps(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    manifest = make_case(folder)
+    missing = "4000000000000000000"
+    (folder / "flagged.csv").write_text(FLAGGED + f"{missing},2025-10-20\n", encoding="utf-8")
+    case = load_case(manifest)
+    lost = order(case, missing)
+    assert lost.exhibits == () and lost.sources == ()
+    assert [g.kind for g in lost.gaps] == ["no_row", "no_row", "no_row", "no_chat", "no_photos"]
+    assert missing in {o.id for o in case.info.orders}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import itertools
 import math
@@ -19,12 +20,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from evidencekit.assets.exports import Export, clean_cell, read_export, same_id
+from evidencekit.assets.exports import Export, clean_cell, normalize_id, read_export, same_id
 from evidencekit.assets.privacy import Masker
 from evidencekit.assets.text import Decoded, decode, guess_note
 from evidencekit.errors import EvidenceError
 from evidencekit.model import SourceFile, TableSpec
 
+_normalized = functools.lru_cache(maxsize=1 << 16)(normalize_id)
 ROW_LIMIT = 10_000  # rows shown at most; the dossier says how many it shows of how many
 EXACT_DIGITS = 15  # a spreadsheet number with more digits has been rounded already
 MAX_ROWS = 1_000_000  # rows read from one table; more is not one dispute's export
@@ -364,10 +366,25 @@ def _expected(spec: TableSpec) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+@functools.lru_cache(maxsize=8)
+def _read_export_once(
+    path: Path,
+    stamp: tuple[int, int],
+    sheet: str | None,
+    encoding: str | None,
+    expect: tuple[str, ...],
+) -> Export:
+    # Per-order proof shows one export in many exhibits: read it once per build (Export is
+    # frozen; `stamp` = size and mtime, so a changed file is read again).
+    return read_export(path, sheet, encoding, expect=expect)
+
+
 def read_table(sf: SourceFile, spec: TableSpec) -> Export:
     """The export behind a table: header found, cells cleaned; errors located."""
     try:
-        return read_export(sf.path, spec.sheet, spec.encoding, expect=_expected(spec))
+        st = sf.path.stat()
+        stamp = (st.st_size, st.st_mtime_ns)
+        return _read_export_once(sf.path, stamp, spec.sheet, spec.encoding, tuple(_expected(spec)))
     except ValueError as e:
         raise EvidenceError(str(e), file=sf.rel, location=sf.location) from e
     except OSError as e:
@@ -395,7 +412,7 @@ def prepare_table(sf: SourceFile, spec: TableSpec, masker: Masker | None = None)
     """Read the table and apply the manifest's columns/where/highlight/sort and masking."""
     export = read_table(sf, spec)
     header = list(export.header)
-    body = [list(r) for r in export.rows]
+    body: list[tuple[str, ...]] = list(export.rows)  # as wide as the header (build_export)
     if not header:
         raise EvidenceError("the table is empty", file=sf.rel, location=sf.location)
     index = {name: i for i, name in enumerate(header)}
@@ -406,7 +423,7 @@ def prepare_table(sf: SourceFile, spec: TableSpec, masker: Masker | None = None)
             raise EvidenceError(msg, file=sf.rel, location=sf.location)
         return index[name]
 
-    def cell(row: list[str], i: int) -> str:
+    def cell(row: tuple[str, ...], i: int) -> str:
         return row[i] if i < len(row) else ""
 
     def wanted(value: str | list[str]) -> list[str]:
@@ -414,8 +431,11 @@ def prepare_table(sf: SourceFile, spec: TableSpec, masker: Masker | None = None)
 
     total = len(body)
     for name, value in spec.where.items():
+        # same_id() over sets: a per-order table filters a 20 000-row export in one pass.
         i, keep = col(name), wanted(value)
-        body = [r for r in body if any(same_id(cell(r, i), v) for v in keep)]
+        exact = set(keep)
+        loose = {normalize_id(v) for v in keep if v.strip()}
+        body = [r for r in body if r[i] in exact or _normalized(r[i]) in loose]
     if spec.sort:
         i = col(spec.sort)
         body.sort(key=lambda r: sort_key(cell(r, i)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -142,3 +143,73 @@ def order_records(case: Case, anchors: dict[str, int]) -> list[dict[str, object]
             }
         )
     return out
+
+
+def order_folder(order_id: str) -> str:
+    """An order id as one plain output folder or file name part."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", order_id).lstrip("._-")[:100]
+    return name or "order"
+
+
+def order_folders(record: dict[str, object]) -> dict[int, str]:
+    """Page -> the folder of the order whose section holds it (from the evidence JSON)."""
+    out: dict[int, str] = {}
+    orders = record.get("orders") or []
+    assert isinstance(orders, list)
+    for o in orders:
+        if o.get("pages"):
+            first, last = o["pages"]
+            for page in range(first, last + 1):
+                out[page] = order_folder(str(o["id"]))
+    return out
+
+
+def order_text(case: Case, p: OrderProof) -> str:
+    """One order's proof in a few sentences, for the form's text field."""
+    tz = ZoneInfo(case.timezone)
+    zh = case.language == "zh-CN"
+    v = _values(p, tz, case.language)
+    parts: list[str] = []
+    if zh:
+        parts.append(f"订单 {p.id}" + (f"（买家 {p.buyer}）" if p.buyer else ""))
+        if v["placed"]:
+            parts.append(f"{v['placed']} 下单")
+        if v["paid"]:
+            parts.append(f"付款 {v['paid']}")
+        if p.waybill:
+            parts.append(f"{p.carrier}运单 {p.waybill}")
+        if v["pickup"]:
+            parts.append(f"{v['pickup']} 揽收")
+        if p.signed_at:
+            parts.append(f"{v['signed']} 签收")
+        if p.address_match:
+            parts.append("签收地与收货地址一致")
+        if p.chats:
+            parts.append("附与买家的聊天记录")
+        if p.photos:
+            parts.append("附发货前实拍照片")
+        text = "，".join(parts) + "。"
+        if p.gaps:
+            text += "说明：" + "；".join(g.text(case.language) for g in p.gaps) + "。"
+        return text
+    parts.append(f"Order {p.id}" + (f" (buyer {p.buyer})" if p.buyer else ""))
+    if v["placed"]:
+        parts.append(f"placed {v['placed']}")
+    if v["paid"]:
+        parts.append(f"paid {v['paid']}")
+    if p.waybill:
+        parts.append(f"shipped with {p.carrier} {p.waybill}".replace("  ", " "))
+    if v["pickup"]:
+        parts.append(f"picked up {v['pickup']}")
+    if p.signed_at:
+        parts.append(f"signed {v['signed']}")
+    if p.address_match:
+        parts.append("delivered in the consignee's city")
+    if p.chats:
+        parts.append("chat with the buyer attached")
+    if p.photos:
+        parts.append("photos before shipping attached")
+    text = ", ".join(parts) + "."
+    if p.gaps:
+        text += " Notes: " + "; ".join(g.text(case.language) for g in p.gaps) + "."
+    return text
