@@ -141,11 +141,17 @@ def test_taobao_page_images_stay_within_the_profile_limits(built: Path) -> None:
         assert p.stat().st_size <= limits.image_bytes, p.name
 
 
-@pytest.mark.xfail(
-    strict=True, reason="pages/<order-id>/ and pages/common/ are not written yet (issue 11)"
-)
-def test_taobao_page_images_are_filed_per_order(built: Path) -> None:
+def test_taobao_page_images_and_appeal_texts_are_filed_per_order(
+    built: Path, evidence: dict
+) -> None:
+    limits = load_profile("taobao").limits
     folders = {p.name for p in (built / "pages").iterdir() if p.is_dir()}
     assert folders == {*FLAGGED, "common"}
-    for oid in FLAGGED:
-        assert any((built / "pages" / oid).iterdir())
+    for o in evidence["orders"]:
+        first, last = o["pages"]
+        assert len(list((built / "pages" / o["id"]).iterdir())) == last - first + 1
+        # The form's one text field, per order, within its limits.
+        for field, most in limits.text_chars.items():
+            text = (built / f"{o['id']}.{field}.txt").read_text(encoding="utf-8")
+            assert limits.text_min_chars.get(field, 0) <= len(text) <= most
+            assert o["id"] in text or o["id"][-6:] in text
