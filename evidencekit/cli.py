@@ -358,16 +358,15 @@ def init(
     folder: Annotated[Path, typer.Argument(help="The case folder to create.", file_okay=False)],
     profile: Annotated[str, typer.Option(help="Platform profile (see `evidencekit profiles`).")],
     reason: Annotated[
-        str, typer.Option(help="not_received | not_as_described | fraud")
+        str, typer.Option(help="not_received | not_as_described | fraud | fake_orders")
     ] = "not_as_described",
 ) -> None:
     """Scaffold a case folder with a commented case.yaml for one platform."""
-    from evidencekit.checks import REASON_LABELS
     from evidencekit.profiles import load_profile, profile_names
-    from evidencekit.scaffold import scaffold_case
+    from evidencekit.scaffold import REASONS, scaffold_case
 
-    if reason not in REASON_LABELS:
-        err.print(f"unknown reason {reason!r}; use one of: {', '.join(REASON_LABELS)}")
+    if reason not in REASONS:
+        err.print(f"unknown reason {reason!r}; use one of: {', '.join(REASONS)}")
         raise typer.Exit(2)
     try:
         p = load_profile(profile)

@@ -25,6 +25,68 @@ FOLDERS = {
     "docs": ("店铺政策、发票、其他文件", "policies, invoices, other documents"),
 }
 
+# `init --reason fake_orders`: an appeal against the platform's fake-order (虚假交易) judgement,
+# laid out for the manifest's proof: block (one sub-folder per proof source).
+FAKE_ORDERS = "fake_orders"
+REASONS = (*REASON_LABELS, FAKE_ORDERS)
+PROOF_FOLDERS = {
+    "orders": (
+        "订单导出（千牛 → 已卖出的宝贝 → 导出，CSV/XLSX，含被判定的订单）",
+        "the order export (CSV/XLSX) holding the flagged orders",
+    ),
+    "payments": (
+        "支付宝交易记录明细（CSV，原样导出即可，表头前后的 # 行不用删）",
+        "the payment statement (CSV as exported; account lines above the header may stay)",
+    ),
+    "shipping": (
+        "发货记录 waybills.csv：订单编号、运单号（每单一行）",
+        "waybills.csv: order id and waybill number, one row per order",
+    ),
+    "shipping/traces": (
+        "每个运单一份物流轨迹导出，文件名为运单号：SF1234567890123.csv（运单号,时间,地点,物流信息）",
+        "one carrier trace export per waybill, named after it: 1Z999AA10123456784.csv",
+    ),
+    "chat": (
+        "与买家的聊天记录：<买家会员名>.txt（千牛导出），或截图放在 <订单号>/ 子文件夹",
+        "messages with each buyer: <buyer>.txt (an export), or screenshots in <order id>/",
+    ),
+    "photos": (
+        "发货前实拍，每单一个子文件夹：<订单号>/*.jpg（保留照片原始 EXIF 时间）",
+        "photos taken before shipping, one sub-folder per order: <order id>/*.jpg (keep EXIF)",
+    ),
+    "docs": (
+        "进货凭证：供应商发票、采购合同（PDF 或图片），全案共用",
+        "supplier invoices and purchase records (PDF or images), shown once",
+    ),
+}
+PROOF_HINTS = (
+    (
+        "平台的违规订单列表 → flagged.csv（启用 case.orders_from）",
+        "the platform's list of flagged orders → flagged.csv (case.orders_from)",
+    ),
+    ("订单导出 → orders/（启用 proof.orders）", "the order export → orders/ (proof.orders)"),
+    (
+        "支付宝交易记录 → payments/（启用 proof.payments）",
+        "the payment statement → payments/ (proof.payments)",
+    ),
+    (
+        "发货记录与物流轨迹 → shipping/、shipping/traces/",
+        "waybills and carrier traces → shipping/, shipping/traces/",
+    ),
+    ("与买家的聊天记录 → chat/", "messages with the buyers → chat/"),
+    ("发货前实拍 → photos/<订单号>/", "photos before shipping → photos/<order id>/"),
+    ("进货凭证 → docs/（启用 proof.documents）", "supplier invoices → docs/ (proof.documents)"),
+)
+# Header names the proof block is written with (the platform's exports, in its language).
+PROOF_IDS = {
+    True: {"order": "订单编号", "payment": "商家订单号", "waybill": "运单号"},
+    False: {"order": "Order ID", "payment": "Order ID", "waybill": "Tracking Number"},
+}
+PROOF_FILES = {
+    True: {"orders": "ExportOrderList.csv", "payments": "alipay_record.csv"},
+    False: {"orders": "orders.csv", "payments": "payments.csv"},
+}
+
 KIND_HINTS = {
     "product": ("商品详情页截图（发货时版本）→ product/", "the listing as sold → product/"),
     "transaction": ("订单导出记录 → orders/", "the order record → orders/"),
@@ -54,6 +116,9 @@ def scaffold_case(folder: Path, profile: Profile, reason: str, schema: str) -> l
         raise UsageError(msg)
     zh = profile.language == "zh-CN"
     lang = 0 if zh else 1
+    fake = reason == FAKE_ORDERS
+    if fake:
+        reason = "fraud"  # the profile's words for it: 虚假交易 on Taobao
     words = profile.reasons.get(reason) or []
     reason_text = next(
         (w for w in words if bool(re.search(r"[\u4e00-\u9fff]", w)) == zh),
@@ -61,6 +126,8 @@ def scaffold_case(folder: Path, profile: Profile, reason: str, schema: str) -> l
     )
     kinds = profile.expected.get(reason) or ["product", "transaction", "shipping", "chat"]
     checklist = [KIND_HINTS[k][lang] for k in kinds]
+    if fake:
+        checklist = [h[lang] for h in PROOF_HINTS]
     reasons = ", ".join(
         next(
             (w for w in profile.reasons.get(c, []) if bool(re.search(r"[\u4e00-\u9fff]", w)) == zh),
@@ -78,20 +145,23 @@ def scaffold_case(folder: Path, profile: Profile, reason: str, schema: str) -> l
         "reason": reason_text,
         "reasons": reasons,
         "checklist": checklist,
+        "ids": PROOF_IDS[zh],
+        "files": PROOF_FILES[zh],
     }
+    suffix = "_fake_orders" if fake else ""
     written = []
     folder.mkdir(parents=True, exist_ok=True)
-    for sub, (zh_text, en_text) in FOLDERS.items():
-        (folder / sub).mkdir(exist_ok=True)
+    for sub, (zh_text, en_text) in (PROOF_FOLDERS if fake else FOLDERS).items():
+        (folder / sub).mkdir(parents=True, exist_ok=True)
         readme = folder / sub / ("说明.txt" if zh else "README.txt")
         if not readme.exists():
             write_atomic(readme, ((zh_text if zh else en_text) + "\n").encode())
             written.append(readme)
     statement = folder / "statement.md"
     if not statement.exists():
-        write_atomic(statement, env.get_template("statement.md.j2").render(ctx).encode())
+        write_atomic(statement, env.get_template(f"statement{suffix}.md.j2").render(ctx).encode())
         written.append(statement)
     write_atomic(folder / "evidencekit.schema.json", schema.encode())
-    write_atomic(manifest, env.get_template("case.yaml.j2").render(ctx).encode())
+    write_atomic(manifest, env.get_template(f"case{suffix}.yaml.j2").render(ctx).encode())
     written += [folder / "evidencekit.schema.json", manifest]
     return written

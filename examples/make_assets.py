@@ -15,6 +15,7 @@ import io
 import random
 import string
 import subprocess
+import time
 import zipfile
 from datetime import date, datetime
 from functools import lru_cache
@@ -1157,6 +1158,322 @@ def stripe() -> None:
     ])
 
 
+
+# ------------------------------------------------------------------ taobao: fake-order appeal
+
+SHOP = "宁波某某箱包旗舰店"
+# The five orders the platform flagged as 虚假交易: (order id, buyer, consignee, address, phone,
+# placed, paid, amount, waybill, shipped). The last one is the order with real gaps.
+FLAGGED = [
+    ("2719384650172839461", "小林爱逛街", "林晓", "浙江省杭州市西湖区 文三路 90 号", "13957112233",
+     "2025-10-02 10:21:37", "2025-10-02 10:22:05", "189.00", "SF1472583690124", "2025-10-02 17:40:00"),
+    ("2719512837460192837", "tb_20931477", "周明", "江苏省南京市鼓楼区 中山路 18 号", "13851904477",
+     "2025-10-03 21:05:12", "2025-10-03 21:05:40", "378.00", "SF1472583690231", "2025-10-04 16:55:00"),
+    ("2719640018273645512", "summer_晴天", "陈思雨", "广东省深圳市南山区 科技南十二路 8 号",
+     "13723456789", "2025-10-05 13:48:02", "2025-10-05 13:49:30", "189.00", "SF1472583690348",
+     "2025-10-05 18:10:00"),
+    ("2719777364501928374", "江南一叶", "叶青", "四川省成都市武侯区 天府大道北段 1700 号",
+     "18980012345", "2025-10-06 09:15:44", "2025-10-06 09:16:20", "219.00", "SF1472583690455",
+     "2025-10-06 17:25:00"),
+    ("2719893027164583920", "tb_55106823", "王磊", "上海市徐汇区 漕溪北路 88 号", "13601987654",
+     "2025-10-07 20:31:19", "2025-10-07 20:33:02", "189.00", "SF1472583690562", "2025-10-08 17:05:00"),
+]
+FLAGGED_CITY = {  # the route each parcel took: origin scan, hub, destination hub, last branch
+    "杭州": ("杭州西湖集散中心", "杭州市西湖区 文三路营业点"),
+    "南京": ("南京江宁集散中心", "南京市鼓楼区 中山路营业点"),
+    "深圳": ("深圳华南集散中心", "深圳市南山区 科技园营业点"),
+    "成都": ("成都双流集散中心", "成都市武侯区 天府大道营业点"),
+}
+ITEMS = {"189.00": "城市通勤双肩包 15.6 寸电脑包 石板灰", "219.00": "户外登山双肩包 30L 石板灰",
+         "378.00": "城市通勤双肩包 15.6 寸电脑包 石板灰 ×2"}
+
+
+def _t(text: str, minutes: int) -> str:
+    """A 'YYYY-MM-DD HH:MM:SS' time moved by whole minutes."""
+    from datetime import timedelta
+    when = datetime.strptime(text, "%Y-%m-%d %H:%M:%S") + timedelta(minutes=minutes)
+    return when.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def fake_orders_flagged(path: Path) -> None:
+    """The platform's list of orders judged 虚假交易 (卖家中心 → 违规处理 → 下载), UTF-8 with BOM."""
+    rows = [("订单编号", "违规类型", "判定时间", "处理措施", "申诉截止时间")]
+    for k, o in enumerate(FLAGGED):
+        rows.append((o[0], "虚假交易（疑似刷单）", f"2025-10-18 0{8 + k % 2}:30:00",
+                     "删除销量、扣 12 分" if k == 0 else "删除销量", "2025-10-25 23:59:59"))
+    write_csv(path, rows, encoding="utf-8-sig")
+
+
+def fake_orders_export(path: Path, others: int = 60, seed: int = 41) -> list[tuple[str, ...]]:
+    """The 千牛 order export (ExportOrderList<stamp>.csv): GBK, ="…" guards on long numbers,
+    newest first, the flagged orders among many others. Returns the rows written."""
+    rnd = random.Random(seed)
+    nicks = ["tb_73812949", "阿杰0521", "大鹏同学", "tb_38870211", "木子李li", "tb_91844502",
+             "春眠不觉晓", "tb_66120935", "一只小熊猫", "tb_44029871", "Lucy_0908", "tb_80013256"]
+    cities = ["浙江省宁波市鄞州区 天童南路 588 号", "湖北省武汉市洪山区 珞喻路 129 号",
+              "福建省厦门市思明区 莲前西路 2 号", "山东省青岛市市南区 香港中路 76 号",
+              "陕西省西安市雁塔区 科技路 48 号", "北京市朝阳区 望京街 10 号",
+              "天津市南开区 卫津路 94 号", "重庆市渝北区 金开大道 68 号"]
+    names = ["张伟", "李娜", "刘洋", "赵敏", "孙杰", "吴霞", "郑浩", "冯婷"]
+    header = ("订单编号", "买家会员名", "买家支付宝账号", "买家应付货款", "买家应付邮费", "总金额",
+              "买家实际支付金额", "订单状态", "买家留言", "收货人姓名", "收货地址 ", "运送方式",
+              "联系手机 ", "订单创建时间", "订单付款时间 ", "宝贝标题 ", "宝贝总数量", "物流单号 ",
+              "物流公司", "订单备注", "店铺名称")
+    rows: list[tuple[str, ...]] = []
+    start = datetime(2025, 9, 20, 8, 0)
+    for i in range(others):
+        from datetime import timedelta
+        placed = start + timedelta(minutes=rnd.randrange(0, 28 * 24 * 60))
+        paid = placed + timedelta(seconds=rnd.randrange(15, 600))
+        price = rnd.choice(("189.00", "189.00", "219.00", "378.00"))
+        status = rnd.choice(("交易成功", "交易成功", "卖家已发货", "交易关闭"))
+        closed = status == "交易关闭"
+        k = rnd.randrange(len(cities))
+        waybill = "" if closed else f"No:SF14725{rnd.randrange(10**7, 10**8)}"
+        rows.append((
+            f'="{rnd.randrange(2_700_000_000_000_000_000, 2_720_000_000_000_000_000)}"',
+            rnd.choice(nicks), f"{rnd.randrange(130, 190)}******{rnd.randrange(10, 99)}",
+            price, "0.00", price, "0.00" if closed else price, status, "", names[k], cities[k],
+            "快递", f"'1{rnd.choice('35789')}{rnd.randrange(10**8, 10**9)}",
+            placed.strftime("%Y-%m-%d %H:%M:%S"), "" if closed else paid.strftime("%Y-%m-%d %H:%M:%S"),
+            ITEMS[price], "2" if price == "378.00" else "1", waybill, "" if closed else "顺丰速运",
+            "", SHOP))
+    for oid, nick, consignee, address, phone, placed, paid, amount, waybill, _ in FLAGGED:
+        rows.append((f'="{oid}"', nick, f"{phone[:3]}******{phone[-2:]}", amount, "0.00", amount,
+                     amount, "交易成功", "", consignee, address, "快递", f"'{phone}", placed, paid,
+                     ITEMS[amount], "2" if amount == "378.00" else "1", f"No:{waybill}", "顺丰速运",
+                     "", SHOP))
+    rows.sort(key=lambda r: r[13], reverse=True)
+    write_csv(path, [header, *rows], encoding="gbk")
+    return rows
+
+
+def fake_orders_alipay(path: Path, order_rows: list[tuple[str, ...]], seed: int = 43) -> None:
+    """The shop's Alipay statement (交易记录明细查询) as downloaded: GBK, `#` account lines above
+    the header, every cell padded with spaces and a tab, summary `#` lines and the export time
+    below. One row per paid order, plus withdrawals and fees."""
+    rnd = random.Random(seed)
+    header = ["交易号", "商家订单号", "交易创建时间", "付款时间", "最近修改时间", "交易来源地",
+              "类型", "交易对方", "商品名称", "金额（元）", "收/支", "交易状态", "服务费（元）",
+              "成功退款（元）", "备注", "资金状态"]
+    rows = []
+    for r in order_rows:
+        if not r[14]:
+            continue  # closed before payment: nothing in the statement
+        oid = r[0][2:-1]
+        day = r[14][:10].replace("-", "")
+        rows.append([f"{day}22001{rnd.randrange(10**17, 10**18)}", oid, r[13], r[14],
+                     _t(r[14], rnd.randrange(3 * 24 * 60, 9 * 24 * 60)), "淘宝", "即时到账交易",
+                     r[9][0] + "*" * (len(r[9]) - 1), r[15], r[6], "收入",
+                     "交易成功" if r[7] == "交易成功" else "等待确认收货", "0.00", "0.00", "", "已入账"])
+    for k in range(3):
+        when = f"2025-10-{6 + 5 * k:02d} 10:0{k}:00"
+        rows.append([f"2025100{k}3001{rnd.randrange(10**17, 10**18)}", "", when, when, when, "其他",
+                     "提现", SHOP, "余额提现", f"{rnd.randrange(2000, 6000)}.00", "支出", "提现成功",
+                     "0.00", "0.00", "", "已支出"])
+    rows.sort(key=lambda r: r[2], reverse=True)
+    income = [r for r in rows if r[10] == "收入"]
+    spent = [r for r in rows if r[10] == "支出"]
+
+    def line(cells: list[str]) -> str:
+        return ",".join(f"{c:<20}\t" if c else "\t" for c in cells) + ","
+
+    out = ["#支付宝交易记录明细查询", "#账号:[2088912345670573]",
+           "#起始日期:[2025-09-20 00:00:00]    终止日期:[2025-10-20 00:00:00]",
+           "#-----------------------------------------交易记录明细列表------------------------------------",
+           line(header), *(line(r) for r in rows),
+           "#-------------------------------------------------------------------------------------------",
+           f"#共{len(rows)}笔记录",
+           f"#已收入:{len(income)}笔,{sum(float(r[9]) for r in income):.2f}元",
+           "#待收入:0笔,0.00元",
+           f"#已支出:{len(spent)}笔,{sum(float(r[9]) for r in spent):.2f}元",
+           "#待支出:0笔,0.00元",
+           "#导出时间:[2025-10-20 10:35:12]"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\r\n".join(out) + "\r\n").encode("gbk"))
+
+
+def fake_orders_traces(root: Path) -> None:
+    """The waybill list (ERP 发货记录) and one SF trace export per waybill (运单号,时间,地点,物流信息).
+    The last order's trace starts at a hub (no pickup scan) and ends signed for in 苏州."""
+    rows = [("订单编号", "运单号", "快递公司", "发货时间", "收件人", "收件城市")]
+    for oid, _, consignee, address, _, _, _, _, waybill, shipped in FLAGGED:
+        rows.append((oid, waybill, "顺丰速运", shipped, consignee, address.split(" ")[0]))
+    write_csv(root / "shipping/waybills.csv", rows)
+    head = ("运单号", "时间", "地点", "物流信息")
+    for k, (_, _, consignee, address, _, _, _, _, waybill, shipped) in enumerate(FLAGGED):
+        city = address.split(" ")[0]
+        short = next((c for c in FLAGGED_CITY if c in city), "")
+        scans = []
+        if short:
+            hub, branch = FLAGGED_CITY[short]
+            scans = [
+                (0, "浙江省宁波市鄞州区", "顺丰速运 已收取快件（已揽收），揽收网点：宁波鄞州仓储营业点"),
+                (140, "宁波鄞州集散中心", "快件到达 【宁波鄞州集散中心】"),
+                (230, "宁波鄞州集散中心", f"快件已发车，下一站 【{hub}】"),
+                (760 if short != "杭州" else 420, hub, f"快件到达 【{hub}】"),
+                (900 if short != "杭州" else 540, hub, f"快件已发车，下一站 【{branch.split(' ')[1]}】"),
+                (1020 if short != "杭州" else 660, branch, f"快件交给 {'赵李周吴'[k]}师傅，正在派送途中（联系电话：95338）"),
+                (1180 if short != "杭州" else 800, branch,
+                 f"快件已签收，签收人：{'本人' if k % 2 == 0 else consignee[0] + '*'}，如有疑问请电联快递员"),
+            ]
+        else:  # the gap order: handed over in a bulk batch, first scanned at a hub, signed in 苏州
+            scans = [
+                (300, "宁波鄞州集散中心", "快件到达 【宁波鄞州集散中心】"),
+                (390, "宁波鄞州集散中心", "快件已发车，下一站 【苏州工业园集散中心】"),
+                (760, "苏州工业园集散中心", "快件到达 【苏州工业园集散中心】"),
+                (880, "江苏省苏州市工业园区 星湖街营业点", "快件交给 钱师傅，正在派送途中（联系电话：95338）"),
+                (1010, "江苏省苏州市工业园区", "快件已签收，签收人：丰巢智能柜，如有疑问请电联快递员"),
+            ]
+        base = shipped + ":00" if len(shipped) == 16 else shipped
+        write_csv(root / f"shipping/traces/{waybill}.csv",
+                  [head, *((waybill, _t(base, m), where, text) for m, where, text in scans)])
+
+
+def fake_orders_chats(root: Path) -> None:
+    """千牛 chat exports, one text file per buyer (header line, then the message); the gap order's
+    buyer never wrote to the shop, so there is no file for tb_55106823."""
+    seller = "宁波箱包客服小丁"
+    talks = {
+        "小林爱逛街": [(-30, "buyer", "这款通勤包能放下15.6寸的笔记本吗？"),
+                      (-29, "seller", "亲，可以的哦，电脑仓尺寸 40×28cm，15.6 寸笔记本放得下"),
+                      (-26, "buyer", "好的，那我拍了，今天能发货吗"),
+                      (2, "seller", "亲，看到您已付款，今天下午五点前顺丰发出哦")],
+        "tb_20931477": [(-55, "buyer", "两个一起买有优惠吗？给公司同事带一个"),
+                        (-52, "seller", "亲，两件直接包邮，另外送两个防尘袋"),
+                        (1, "buyer", "已付款，麻烦明天发顺丰"),
+                        (1200, "seller", "亲，两个包已经打包好，发货前拍了照片，顺丰单号 SF1472583690231")],
+        "summer_晴天": [(-12, "buyer", "石板灰是偏蓝还是偏绿？"),
+                       (-11, "seller", "亲，偏冷灰色，自然光下略带一点蓝"),
+                       (-8, "buyer", "好的，周末要出差，能今天发吗"),
+                       (3, "seller", "可以的亲，今天顺丰发出，深圳一般次日到")],
+        "江南一叶": [(-90, "buyer", "30L 的登山包防水吗？下周去四姑娘山"),
+                    (-88, "seller", "亲，面料是防泼水的，另外附赠防雨罩，大雨建议套上"),
+                    (2, "buyer", "付好了"),
+                    (5, "seller", "收到亲，今天发出，祝您登山顺利"),
+                    (2700, "buyer", "收到了，质量不错，防雨罩也在")],
+    }
+    for oid, nick, _, _, _, placed, _, _, _, _ in FLAGGED:
+        if nick not in talks:
+            continue
+        lines = []
+        for minutes, who, text in talks[nick]:
+            lines.append(f"{_t(placed, minutes)} {nick if who == 'buyer' else seller}\n{text}\n")
+        (root / "chat").mkdir(parents=True, exist_ok=True)
+        (root / "chat" / f"{nick}.txt").write_text("".join(lines), encoding="utf-8")
+
+
+def packing_slip(oid: str, when: str, amount: str) -> Image.Image:
+    """The handwritten-style card merchants put beside the goods for the pre-shipment photo."""
+    card = Image.new("RGBA", (420, 170), (252, 250, 240, 255))
+    d = ImageDraw.Draw(card)
+    d.text((18, 14), "发货前核对", font=F(26, bold=True), fill=(30, 30, 90))
+    d.text((18, 56), f"订单 {oid}", font=F(22), fill=(30, 30, 90))
+    d.text((18, 90), f"{when}  ¥{amount}", font=F(22, latin=True), fill=(30, 30, 90))
+    d.text((18, 124), "已验货：拉链、肩带、配件齐全", font=F(20), fill=(30, 30, 90))
+    return card.rotate(-3, resample=Image.Resampling.BICUBIC, expand=True)
+
+
+def waybill_label(waybill: str, consignee: str, address: str) -> Image.Image:
+    """A small SF waybill with this order's number, the consignee masked as SF prints it."""
+    w, h = 520, 300
+    img = Image.new("RGBA", (w, h), (250, 250, 246, 255))
+    d = ImageDraw.Draw(img)
+    d.rectangle((0, 0, w, 54), fill=(20, 20, 20))
+    d.text((16, 27), "顺丰速运", font=F(30, bold=True), anchor="lm", fill="white")
+    d.text((w - 16, 27), "顺丰标快", font=F(24, bold=True), anchor="rm", fill="white")
+    img.paste(barcode(330, 60, int(waybill[-4:])), (16, 66))
+    d.text((16, 136), f"运单号 {waybill}", font=F(22, bold=True), fill="black")
+    d.line((0, 172, w, 172), fill="black", width=2)
+    d.text((16, 182), f"收 {consignee[0]}**", font=F(24, bold=True), fill="black")
+    d.text((16, 220), address, font=F(18), fill="black")
+    d.text((16, 262), f"寄 {SHOP}", font=F(18), fill=(60, 60, 60))
+    return img
+
+
+def fake_orders_photos(root: Path) -> None:
+    """Two pre-shipment photos per order: the goods with the check card, then the sealed parcel
+    with its waybill; EXIF times shortly before the SF pickup."""
+    for k, (oid, _, consignee, address, _, _, _, amount, waybill, shipped) in enumerate(FLAGGED):
+        base = shipped + ":00" if len(shipped) == 16 else shipped
+        for n, minutes in ((1, -95), (2, -70)):
+            when = _t(base, minutes)
+            w, h = 1200, 900
+            img = Image.new("RGBA", (w, h), (200, 192, 178, 255))
+            d = ImageDraw.Draw(img)
+            rnd = random.Random(100 + 10 * k + n)
+            for _ in range(40):  # the wooden packing table
+                y = rnd.randrange(h)
+                tone = 186 + rnd.randrange(-10, 11)
+                d.line((0, y, w, y + rnd.randrange(-4, 5)), fill=(tone, tone - 10, tone - 26), width=3)
+            if n == 1:
+                for j in range(2 if amount == "378.00" else 1):
+                    img.alpha_composite(backpack(360 if amount != "219.00" else 400),
+                                        (150 + j * 330, 90))
+                img.alpha_composite(packing_slip(oid, when[:16], amount), (700, 620))
+            else:
+                d.rectangle((200, 150, 1000, 760), fill=(196, 156, 100))
+                d.rectangle((560, 150, 640, 760), fill=(216, 186, 136))  # tape
+                img.alpha_composite(waybill_label(waybill, consignee, address), (340, 300))
+            out = camera_finish(img.convert("RGB"), 200 + 10 * k + n, grain=4, light=(0.5, 0.3),
+                                vignette=0.3)
+            save_jpeg(out, root / f"photos/{oid}/{n}.jpg", when.replace("-", ":"), "+08:00",
+                      model="iPhone 14")
+
+
+def invoice_pdf(path: Path) -> None:
+    """The supplier's invoice for the backpacks (进货发票), as a one-page image PDF (Pillow's PDF
+    writer; fixed dates so the file is reproducible)."""
+    w, h = 1654, 1100  # A5 landscape-ish at 200 dpi
+    img = Image.new("RGB", (w, h), "white")
+    d = ImageDraw.Draw(img)
+    brown = (150, 80, 40)
+    d.text((w // 2, 60), "浙江增值税电子普通发票", font=F(52, bold=True), anchor="mm", fill=brown)
+    d.line((w // 2 - 300, 100, w // 2 + 300, 100), fill=brown, width=3)
+    d.text((1150, 140), "发票代码：033002300111", font=F(24), fill="black")
+    d.text((1150, 176), "发票号码：28471035", font=F(24), fill="black")
+    d.text((1150, 212), "开票日期：2025年09月12日", font=F(24), fill="black")
+    d.rectangle((60, 260, w - 60, h - 140), outline=brown, width=3)
+    d.text((80, 280), f"购买方  名称：{SHOP}（宁波某某贸易有限公司）", font=F(26), fill="black")
+    d.text((80, 320), "纳税人识别号：91330212MA2XXXXX7Q", font=F(26), fill="black")
+    d.line((60, 370, w - 60, 370), fill=brown, width=2)
+    cols = [(80, "货物或应税劳务名称"), (620, "规格型号"), (860, "单位"), (960, "数量"),
+            (1110, "单价"), (1290, "金额"), (1470, "税额")]
+    for x, text in cols:
+        d.text((x, 390), text, font=F(24), fill=brown)
+    items = [("*箱包*城市通勤双肩包", "TB-1560 石板灰", "个", "300", "62.00", "18600.00", "186.00"),
+             ("*箱包*户外登山双肩包", "HK-30L 石板灰", "个", "120", "78.00", "9360.00", "93.60"),
+             ("*箱包*防雨罩", "RC-30", "个", "200", "6.50", "1300.00", "13.00")]
+    for r, item in enumerate(items):
+        for (x, _), text in zip(cols, item):
+            d.text((x, 440 + 44 * r), text, font=F(24), fill="black")
+    d.line((60, 800, w - 60, 800), fill=brown, width=2)
+    d.text((80, 820), "价税合计（大写）：贰万玖仟伍佰伍拾贰元陆角整    （小写）¥29552.60",
+           font=F(26), fill="black")
+    d.line((60, 870, w - 60, 870), fill=brown, width=2)
+    d.text((80, 890), "销售方  名称：泉州某某箱包制造有限公司", font=F(26), fill="black")
+    d.text((80, 930), "纳税人识别号：91350582MA3YYYYY2K", font=F(26), fill="black")
+    d.ellipse((1280, 860, 1500, 1000), outline=(210, 40, 40), width=6)  # the invoice seal
+    d.text((1390, 930), "发票专用章", font=F(26, bold=True), anchor="mm", fill=(210, 40, 40))
+    d.text((80, h - 100), "收款人：陈某  复核：李某  开票人：王某", font=F(24), fill="black")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fixed = time.strptime("2025-09-12 15:30:00", "%Y-%m-%d %H:%M:%S")  # Pillow wants struct_time
+    img.save(path, "PDF", resolution=200.0, title="增值税电子普通发票 28471035",
+             author="泉州某某箱包制造有限公司", creationDate=fixed, modDate=fixed)
+
+
+def taobao_fake_orders() -> None:
+    root = HERE / "taobao-fake-orders"
+    fake_orders_flagged(root / "flagged.csv")
+    rows = fake_orders_export(root / "orders/ExportOrderList202510201030.csv")
+    fake_orders_alipay(root / "payments/alipay_record_20251020_1035.csv", rows)
+    fake_orders_traces(root)
+    fake_orders_chats(root)
+    fake_orders_photos(root)
+    invoice_pdf(root / "docs/进货发票.pdf")
+
+
 if __name__ == "__main__":
     taobao()
     stripe()
+    taobao_fake_orders()
