@@ -126,6 +126,9 @@ evidence:
   - kind: transaction
     title: Shopify orders, long export
     table: {file: long.csv, highlight: {Name: "#1083"}}
+  - kind: transaction
+    title: The disputed order only
+    table: {file: orders.csv, where: {Name: "#1083"}}
 """
 
 
@@ -207,6 +210,22 @@ def test_long_wide_ledger_is_cut_into_parts_not_clipped(wide: tuple[Path, float]
     for r in shopify_rows(150, seed=3):
         for column in ("Name", "Payment Reference", "Billing Phone", "Lineitem sku"):
             assert r[column] in joined, (column, r[column])
+
+
+def test_filtered_wide_table_is_a_record_card(wide: tuple[Path, float]) -> None:
+    folder, _ = wide
+    pages = exhibit_text(folder, 3)
+    joined = "\n".join(pages)
+    flat = squash(joined)
+    assert len(pages) == 1
+    assert "Rows in dispute, field by field" in joined and "part 1 of" not in joined
+    for name in SHOPIFY:
+        assert squash(name) in flat, name
+    disputed = next(r for r in shopify_rows() if r["Name"] == DISPUTED)
+    for column, value in disputed.items():
+        if value:  # each value whole, on the line of its field name
+            field = r"\s+".join(map(re.escape, column.split()))
+            assert re.search(rf"{field}\s+{re.escape(value)}", joined), (column, value)
 
 
 def test_taobao_ids_and_amounts_are_tokens() -> None:

@@ -20,7 +20,7 @@ from evidencekit.render.ledger import text_width
 TOKEN_MAX = 40  # a longer value without spaces is text (URLs, notes) and may break
 WORD_MAX = 16  # a text column is never narrower than its longest word, up to this
 TEXT_MAX = 40  # a text column is not made wider than this (it wraps)
-CARD_ROWS = 5  # at most this many rows in dispute become record cards
+CARD_ROWS = 5  # at most this many rows in dispute become record cards (3 when none is marked)
 DATE = re.compile(
     r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?"
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s?(?:Z|UTC|[+-]\d{2}:?\d{2})?"
@@ -182,6 +182,8 @@ def layout_table(
     budget = (width_pt - (12 if any(highlighted) else 0)) / unit  # marker column
     groups = split_columns(cols, key_columns(cols, keys), budget, gap)
     marked = [r for r, h in zip(body, highlighted, strict=True) if h]
+    if not marked and len(body) <= 3:  # a filtered table of an order or two reads as cards
+        marked = body
     cards: list[tuple[tuple[str, str], ...]] = []
     if len(groups) > 1 and 0 < len(marked) <= CARD_ROWS:
         cards = [tuple((h, v) for h, v in zip(heads, r, strict=True) if v.strip()) for r in marked]
