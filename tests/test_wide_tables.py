@@ -129,7 +129,39 @@ evidence:
   - kind: transaction
     title: The disputed order only
     table: {file: orders.csv, where: {Name: "#1083"}}
+  - kind: transaction
+    title: 淘宝订单导出
+    table: {file: taobao.csv, highlight: {订单编号: "3958274619302845731"}}
 """
+
+TAOBAO = ["订单编号", "买家会员名", "买家应付货款", "买家实际支付金额", "订单状态", "买家留言",
+          "收货人姓名", "收货地址", "订单创建时间", "订单付款时间", "宝贝标题", "宝贝种类",
+          "物流单号", "商家备注"]  # fmt: skip
+
+
+def taobao_rows() -> list[dict[str, str]]:
+    rows = []
+    for i in range(30):
+        oid = "3958274619302845731" if i == 7 else str(3958274619302845000 + i * 7919)
+        rows.append(
+            {
+                "订单编号": oid,
+                "买家会员名": f"tb{i:04d}_buyer",
+                "买家应付货款": "149.00",
+                "买家实际支付金额": f"{100 + i}.90",
+                "订单状态": "交易成功",
+                "买家留言": "请尽快发货，颜色要和图片一致，谢谢" if i % 3 else "",
+                "收货人姓名": "张三",
+                "收货地址": f"浙江省 杭州市 余杭区 文一西路 {i} 号",
+                "订单创建时间": f"2025-09-{1 + i % 28:02d} 21:14:{i % 60:02d}",
+                "订单付款时间": f"2025-09-{1 + i % 28:02d} 21:15:{i % 60:02d}",
+                "宝贝标题": "纯棉短袖T恤 男款 宽松 白色 XL",
+                "宝贝种类": "1",
+                "物流单号": f"YT{7500000000000 + i}",
+                "商家备注": "",
+            }
+        )
+    return rows
 
 
 def squash(text: str) -> str:
@@ -144,6 +176,7 @@ def wide(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
         "orders.csv": csv_text(SHOPIFY, rows),
         "narrow.csv": csv_text(NARROW, rows),
         "long.csv": csv_text(SHOPIFY, shopify_rows(150, seed=3)),
+        "taobao.csv": csv_text(TAOBAO, taobao_rows()),
     }
     manifest = write_case(d, CASE, files)
     start = time.perf_counter()
@@ -228,10 +261,26 @@ def test_filtered_wide_table_is_a_record_card(wide: tuple[Path, float]) -> None:
             assert re.search(rf"{field}\s+{re.escape(value)}", joined), (column, value)
 
 
+def test_taobao_export_keeps_ids_whole(wide: tuple[Path, float]) -> None:
+    folder, _ = wide
+    joined = "\n".join(exhibit_text(folder, 4))
+    flat = squash(joined)
+    for name in TAOBAO:
+        assert name in flat, name
+    assert "empty columns left out: 商家备注" in joined
+    for r in taobao_rows():
+        for column in ("订单编号", "买家实际支付金额", "物流单号", "买家会员名"):
+            assert re.search(rf"(?<![\w.]){re.escape(r[column])}(?![\w.])", joined), r[column]
+        for piece in r["订单付款时间"].split(" "):
+            assert piece in joined
+        assert squash(r["收货地址"]) in flat
+
+
 def test_taobao_ids_and_amounts_are_tokens() -> None:
     for value in ("3958274619302845731", "149.00", "#1083", "2025-10-04 10:00:00", "¥1,088.50"):
         assert is_token(value), value
     assert not is_token("上海市浦东新区 张江路 12 号")
+    assert is_token("交易成功") and not is_token("请尽快发货，颜色要和图片一致，谢谢")
     headers = ["订单编号", "买家留言", "金额"]
     rows = [["3958274619302845731", "颜色与描述不符，" * 6, "149.00"]]
     layout = layout_table(headers, rows, [False], (), 500, 7.5)

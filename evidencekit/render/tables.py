@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from evidencekit.render.ledger import text_width
 
 TOKEN_MAX = 40  # a longer value without spaces is text (URLs, notes) and may break
+CJK_TOKEN = 8  # a value with CJK characters up to this wide (4 characters) is a token
 WORD_MAX = 16  # a text column is never narrower than its longest word, up to this
+TEXT_MIN = 10  # nor narrower than this (or its natural width)
 TEXT_MAX = 40  # a text column is not made wider than this (it wraps)
 CARD_ROWS = 5  # at most this many rows in dispute become record cards (3 when none is marked)
 DATE = re.compile(
@@ -32,6 +34,8 @@ def is_token(value: str) -> bool:
     """A value that must stay on one line: no spaces (or a date/amount with one), not too long."""
     if not value or text_width(value) > TOKEN_MAX:
         return False
+    if text_width(value) > CJK_TOKEN and any(text_width(c) == 2 for c in value):
+        return False  # Chinese text breaks between characters; 交易成功 stays whole
     return not any(c.isspace() for c in value) or bool(
         DATE.fullmatch(value) or AMOUNT.fullmatch(value)
     )
@@ -64,8 +68,14 @@ def measure(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[Colum
     for i, name in enumerate(headers):
         values = [r[i] for r in rows if i < len(r) and r[i].strip()]
         token = bool(values) and all(is_token(v) for v in values)
+        # A date with a time may wrap between the two (line breaking never splits 2025-09-08
+        # or 21:14:07 themselves): a column of such pairs is half as wide.
+        if token and all(DATE.fullmatch(v) and " " in v for v in values):
+            token = False
         # Headers are bold: a little wider than the same letters in the body.
         head_word = 1.15 * max((token_width(w) for w in words(name)), default=1) + 0.5
+        if any(text_width(c) == 2 for c in name):  # a CJK header: up to 4 characters a line
+            head_word = max(head_word, 1.15 * min(token_width(name), 8))
         if token:
             longest = max(token_width(v) for v in values)
             minimum = max(longest, min(head_word, WORD_MAX))
@@ -75,6 +85,7 @@ def measure(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[Colum
             minimum = max(min(word, WORD_MAX), min(head_word, WORD_MAX))
             longest = max((token_width(v) for v in values), default=1)
             natural = max(minimum, min(max(longest, token_width(name)), TEXT_MAX))
+            minimum = max(minimum, min(natural, TEXT_MIN))  # never a column of stacked letters
         kind = ""
         if values and sum(bool(DATE.fullmatch(v)) for v in values) >= 0.8 * len(values):
             kind = "date"
