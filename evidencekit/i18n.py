@@ -96,6 +96,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "聊天记录 {n} 条（买家 {buyer}，卖家 {seller}）",
         "{n} chat messages (buyer {buyer}, seller {seller})",
     ),
+    "cols_dropped": ("空列未列出：{names}", "empty columns left out: {names}"),
+    "cols_split": (
+        "共 {n} 列，超出页宽：分 {m} 部分列出",
+        "{n} columns do not fit the page width: shown in {m} parts",
+    ),
+    "cols_part": (
+        "第 {k}/{m} 部分，每行重复 {repeat}",
+        "part {k} of {m}, each row repeats {repeat}",
+    ),
+    "record_card": ("争议行：逐项列出", "Rows in dispute, field by field"),
     "highlighted": ("▶ 标记行为争议订单", "▶ marks the rows in dispute"),
     "order_placed": ("订单 {id} 下单", "Order {id} placed"),
     "order_paid": ("订单 {id} 付款", "Order {id} paid"),

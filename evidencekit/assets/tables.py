@@ -53,6 +53,7 @@ class PreparedTable:
     matched_rows: int  # rows after `where`, before the row limit
     encoding: str
     masked: dict[str, int] = field(default_factory=dict)
+    keys: tuple[str, ...] = ()  # shown columns named in where/highlight/sort: kept in every part
 
 
 def read_csv_raw(
@@ -469,4 +470,8 @@ def prepare_table(sf: SourceFile, spec: TableSpec, masker: Masker | None = None)
         matched_rows=matched,
         encoding=export.encoding,
         masked=masked,
+        keys=tuple(
+            label for _, name, label in picks if name in spec.where or name in spec.highlight
+        )
+        + tuple(label for _, name, label in picks if name == spec.sort),
     )

@@ -22,6 +22,7 @@ from evidencekit.render import MARGIN_MM, content_box_mm
 from evidencekit.render.ledger import ChatLine, LedgerPage, chat_pages, ledger_pages
 from evidencekit.render.markdown import markdown_to_html
 from evidencekit.render.proof import proof_context
+from evidencekit.render.tables import TableLayout, drop_empty, layout_table
 from evidencekit.render.weasy import ASSET_BASE
 
 
@@ -258,6 +259,7 @@ def build_context(
                 )
         table_note = ""
         ledger: list[LedgerPage] = []
+        table_view: TableLayout | None = None
         if pe.table is not None:
             tb = pe.table
             table_note = (
@@ -269,16 +271,28 @@ def build_context(
                 table_note += " · " + t(
                     "rows_limited", lang, shown=tb.shown_rows, matched=tb.matched_rows
                 )
-            if len(tb.rows) > LEDGER_ROWS:
+            heads, body, dropped = drop_empty(tb.headers, tb.rows)
+            if dropped:
+                table_note += " · " + t("cols_dropped", lang, names=", ".join(dropped))
+            table_view = layout_table(
+                tb.headers, tb.rows, tb.highlighted, tb.keys, box_w / 25.4 * 72, 7.5
+            )
+            if len(table_view.parts) > 1:
+                table_note += " · " + t("cols_split", lang, n=len(heads), m=len(table_view.parts))
+            # Too wide or too long: the ledger (monospace, cut into column parts by
+            # evidencekit) is compact and fast; an HTML table of parts was 27 pages in 40 s.
+            if len(tb.rows) > LEDGER_ROWS or len(table_view.parts) > 1:
                 ledger = ledger_pages(
-                    list(tb.headers),
-                    [list(r) for r in tb.rows],
+                    heads,
+                    body,
                     list(tb.highlighted),
                     t("rows_page", lang, a="{a}", b="{b}", n="{n}")
                     + ("" if tb.shown_rows == tb.total_rows else " · " + table_note),
                     line_chars=int(box_w / 25.4 * 72 / 3.5) - 2,
                     first_lines=int((content_box_mm(paper)[1] - 85) / 25.4 * 72 / 9.6),
                     page_lines=int((content_box_mm(paper)[1] - 12) / 25.4 * 72 / 9.6),
+                    keys=tb.keys,
+                    part_note=t("cols_part", lang, k="{k}", m="{m}", repeat="{key}"),
                 )
         ordered = sorted(ex.events, key=lambda e: e.at)
         final = next(
@@ -331,6 +345,7 @@ def build_context(
                 "images": images,
                 "blocks": _in_file_order(ex, images, blocks),
                 "table": pe.table if not ledger else None,
+                "table_view": table_view,
                 "ledger": ledger,
                 "messages": chat_view(pe.messages, tz, lang)
                 if len(pe.messages) <= CHAT_BUBBLES

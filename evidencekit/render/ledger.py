@@ -8,6 +8,7 @@ repeats the header and says which rows it holds; a row is never split across pag
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -22,17 +23,35 @@ def text_width(text: str) -> int:
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """Cut text into pieces of at most `width` cells (never drops a character)."""
+    """Cut text into lines of at most `width` cells at spaces or CJK characters; a word wider
+    than the line is cut (never drops a character)."""
     text = text.replace("\n", " ")
-    pieces, line, used = [], "", 0
-    for ch in text:
-        w = text_width(ch)
-        if used + w > width and line:
-            pieces.append(line)
+    pieces: list[str] = []
+    line, used = "", 0
+    for word in re.findall(
+        r"\s+|[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff]+", text
+    ):
+        w = text_width(word)
+        if word.isspace():
+            if line and used + w <= width:
+                line, used = line + word, used + w
+            elif line:
+                pieces.append(line)
+                line, used = "", 0
+            continue
+        if used + w > width and line.strip():
+            pieces.append(line.rstrip())
             line, used = "", 0
-        line += ch
-        used += w
-    pieces.append(line)
+        if w > width:
+            for ch in word:
+                cw = text_width(ch)
+                if used + cw > width and line:
+                    pieces.append(line)
+                    line, used = "", 0
+                line, used = line + ch, used + cw
+            continue
+        line, used = line + word, used + w
+    pieces.append(line.rstrip() if line.strip() else line)
     return pieces
 
 
@@ -49,17 +68,31 @@ class LedgerPage:
 
 
 def column_widths(headers: list[str], rows: list[list[str]], line_chars: int) -> list[int]:
-    """Natural widths (capped at 40), shrunk widest-first until the line fits."""
-    widths = [
-        min(40, max([text_width(h)] + [text_width(r[i]) for r in rows]))
-        for i, h in enumerate(headers)
-    ]
-    widths = [max(w, 2) for w in widths]
-    budget = line_chars - 3 - 2 * (len(headers) - 1)  # marker column and separators
-    while sum(widths) > budget and max(widths) > 6:
-        i = widths.index(max(widths))
-        widths[i] -= 1
+    """Natural widths: tokens (ids, amounts, dates) whole, text capped at 40 cells."""
+    from evidencekit.render.tables import TEXT_MAX, is_token
+
+    widths = []
+    for i, h in enumerate(headers):
+        values = [r[i] for r in rows if i < len(r)]
+        longest = max([text_width(v) for v in values] or [0])
+        cap = longest if all(is_token(v) or not v for v in values) else TEXT_MAX
+        # A header up to 20 cells stays on one line: wrapped headers interleave when read back.
+        head = text_width(h) if text_width(h) <= 20 else max(text_width(w) for w in h.split())
+        widths.append(max(2, head, min(longest, cap, line_chars - 6)))
     return widths
+
+
+def column_groups(
+    headers: list[str], widths: list[int], keys: tuple[str, ...], line_chars: int
+) -> list[list[int]]:
+    """Columns that fit a line together: all of them, or parts that each repeat the key."""
+    from evidencekit.render.tables import Column, split_columns
+
+    cols = [
+        Column(i, h, w, w, False, "") for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+    ]
+    key = [0, *(i for i, h in enumerate(headers) if h in keys)]
+    return split_columns(cols, list(dict.fromkeys(key)), line_chars - 3, 2)
 
 
 def ledger_pages(
@@ -70,9 +103,57 @@ def ledger_pages(
     line_chars: int,
     first_lines: int,
     page_lines: int,
+    keys: tuple[str, ...] = (),
+    part_note: str = "{k}/{m} {key}",
+) -> list[LedgerPage]:
+    """Pages of the ledger; a table wider than the line is cut into column parts, each part
+    repeating the key column and starting on a new page (never a clipped value)."""
+    widths = column_widths(headers, rows, line_chars)
+    groups = column_groups(headers, widths, keys, line_chars)
+    if len(groups) == 1:
+        return _ledger_part(
+            headers, rows, highlighted, note, widths, line_chars, first_lines, page_lines
+        )
+    pages: list[LedgerPage] = []
+    for k, group in enumerate(groups, 1):
+        key = ", ".join(headers[i] for i in group if i in groups[0])
+        label = part_note.format(k=k, m=len(groups), key=key)
+        if k == 1:  # the first part repeats nothing: just "part 1 of m"
+            label = label.split(",")[0].split("，")[0]
+        part_note_text = note + " · " + label.replace("{", "{{").replace("}", "}}")
+        # A part starts under the previous one when there is room for its header and a few
+        # rows: a part a page left most of each last page blank.
+        used = str(pages[-1].html).count("\n") + 3 if pages else 0
+        room = (page_lines if k > 1 else first_lines) - used
+        part = _ledger_part(
+            [headers[i] for i in group],
+            [[r[i] if i < len(r) else "" for i in group] for r in rows],
+            highlighted,
+            part_note_text,
+            [widths[i] for i in group],
+            line_chars,
+            room if k > 1 and room >= 12 else (first_lines if k == 1 else page_lines),
+            page_lines,
+        )
+        if k > 1 and room >= 12:
+            first = part.pop(0)
+            joined = Markup('\n\n<span class="part">%s</span>\n') % first.note
+            pages[-1] = LedgerPage(pages[-1].note, pages[-1].html + joined + first.html)
+        pages += part
+    return pages
+
+
+def _ledger_part(
+    headers: list[str],
+    rows: list[list[str]],
+    highlighted: list[bool],
+    note: str,
+    widths: list[int],
+    line_chars: int,
+    first_lines: int,
+    page_lines: int,
 ) -> list[LedgerPage]:
     """Paginate rows into pages of at most `page_lines` lines (`first_lines` on the first)."""
-    widths = column_widths(headers, rows, line_chars)
     any_hl = any(highlighted)
 
     def render(cells: list[str], mark: str) -> list[str]:
