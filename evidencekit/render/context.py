@@ -223,7 +223,7 @@ def build_context(
     several = len(info.orders) > 1
     short = short_order_ids([o.id for o in info.orders])
     proof = proof_context(case, tz)
-    heads: dict[str, str] = proof["heads"] if proof else {}
+    order_heads: dict[str, str] = proof["heads"] if proof else {}
     members: set[str] = proof["members"] if proof else set()
     for pe in prepared:
         ex = pe.exhibit
@@ -366,7 +366,7 @@ def build_context(
                 "tracking_number": getattr(item, "tracking_number", None),
                 "ship_compare": ship_compare,
                 "orders": list(ex.orders) if several else [],
-                "order_head": heads.get(ex.anchor, ""),
+                "order_head": order_heads.get(ex.anchor, ""),
                 "in_order": ex.anchor in members,
             }
         )
