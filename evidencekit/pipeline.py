@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import platformdirs
 
 from evidencekit import __version__
+from evidencekit.assets.captured import export_time
 from evidencekit.assets.images import (
     PreparedImage,
     cache_key,
@@ -443,6 +444,16 @@ def collect(case: Case, tz: ZoneInfo, progress: Progress | None) -> dict[str, So
     manifest_time = {
         f.rel: ex.captured_at for ex in case.exhibits if ex.captured_at for f in ex.files
     }
+    exports = {
+        x.rel
+        for ex in case.exhibits
+        for x in (ex.table_file, ex.events_file, ex.transcript_file)
+        if x is not None
+    }
+    for ex in case.exhibits:  # an export's capture time is its exhibit's stated one
+        for x in (ex.table_file, ex.events_file, ex.transcript_file):
+            if x is not None and ex.captured_at:
+                manifest_time.setdefault(x.rel, ex.captured_at)
     sources = case.sources()
     for n, sf in enumerate(sources, start=1):
         try:
@@ -462,6 +473,8 @@ def collect(case: Case, tz: ZoneInfo, progress: Progress | None) -> dict[str, So
                 raise EvidenceError(
                     str(e).split(": ", 1)[-1], file=sf.rel, location=sf.location
                 ) from e
+        if when is None and sf.rel in exports and (found := export_time(sf.path, tz)):
+            when, how = found
         if when is None:
             when, how = file_mtime(sf, tz), "file-mtime"
         infos[sf.rel] = SourceInfo(sf, size, digest, aware_in(when, tz), how)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 from evidencekit import __version__
+from evidencekit.assets.captured import WEAK_METHODS
 from evidencekit.assets.images import PreparedImage
 from evidencekit.assets.sources import SourceInfo
 from evidencekit.assets.tables import PreparedTable
@@ -80,13 +81,16 @@ def exhibit_capture(
     ex = pe.exhibit
     if ex.captured_at:
         return ex.captured_at, "manifest"
+    files = [*ex.files, *(x for x in (ex.table_file, ex.events_file, ex.transcript_file) if x)]
     known = [
         (infos[f.rel].captured_at, infos[f.rel].captured_how)
-        for f in ex.files
+        for f in files
         if infos[f.rel].captured_at is not None
     ]
     if not known:
         return None, "unknown"
+    strong = [k for k in known if k[1] not in WEAK_METHODS]
+    known = strong or known  # a file time only when nothing better is known
     when, how = min(known, key=lambda x: x[0])  # type: ignore[arg-type,return-value]
     return when, how
 
@@ -349,7 +353,7 @@ def build_context(
                 "orders": list(ex.orders) if several else [],
             }
         )
-        if when:
+        if when and how not in WEAK_METHODS:  # a file time is no fact for the timeline
             timeline.append((when, 3, t("captured", lang, title=item.title), ex.anchor, ex.label))
         for e in ex.events:
             text = " ".join(x for x in (e.location, e.status) if x)
