@@ -78,8 +78,20 @@ from evidencekit.render import (
     packaged_templates,
     render_html,
 )
-from evidencekit.render.context import PreparedExhibit, Slot, build_context, exhibit_capture
-from evidencekit.render.weasy import Rendered, harfbuzz_subset_available, render_pdf
+from evidencekit.render.context import (
+    PageLayout,
+    PreparedExhibit,
+    Slot,
+    build_context,
+    exhibit_capture,
+    measure_layout,
+)
+from evidencekit.render.weasy import (
+    Rendered,
+    harfbuzz_subset_available,
+    render_pdf,
+    write_rendered,
+)
 
 Progress = Callable[[str, int, int], None]
 
@@ -152,18 +164,25 @@ def _render(
             )
             for pe in prepared
         }
-        context = build_context(case, prepared, infos, built, paper)
-        html = render_html(context, case.root / "templates")
-        if _CJK.search(html) and not cjk_font_available():
-            msg = (
-                "the dossier contains Chinese text but no CJK font is installed; "
-                "install fonts-noto-cjk (Debian/Ubuntu) so nothing shows as empty boxes"
-            )
-            raise RenderError(msg)
-        if progress:
-            progress("render", 0, 1)
-        identifier = sha256_bytes(html.encode())[:32].encode()
-        rendered = render_pdf(html, assets, identifier=identifier, pdfa=pdfa)
+        layout = PageLayout()
+        for _ in range(3):  # measured layout passes; the second normally agrees
+            context = build_context(case, prepared, infos, built, paper, layout)
+            html = render_html(context, case.root / "templates")
+            if _CJK.search(html) and not cjk_font_available():
+                msg = (
+                    "the dossier contains Chinese text but no CJK font is installed; "
+                    "install fonts-noto-cjk (Debian/Ubuntu) so nothing shows as empty boxes"
+                )
+                raise RenderError(msg)
+            if progress:
+                progress("render", 0, 1)
+            identifier = sha256_bytes(html.encode())[:32].encode()
+            laid = render_pdf(html, assets, identifier=identifier, pdfa=pdfa, write=False)
+            measured = measure_layout(prepared, laid.anchors, laid.boxes, paper)
+            if measured == layout:
+                break
+            layout = measured
+        rendered = write_rendered(laid, identifier=identifier, pdfa=pdfa)
         # Included pages are drawn in while their normalised copies still exist.
         placements = [
             Placement(
@@ -217,7 +236,13 @@ def make_volumes(case: Case, pdf: bytes, record: dict[str, object], cap: int) ->
                 inside = [p for p in block if p in set(pages)]
                 if inside:
                     rows.append(
-                        {"label": label, "title": title, "pages": f"{inside[0]}–{inside[-1]}"}
+                        {
+                            "label": label,
+                            "title": title,
+                            "pages": f"{inside[0]}–{inside[-1]}"
+                            if len(inside) > 1
+                            else t("page_short", lang, n=inside[0]),
+                        }
                     )
             label = t(
                 "volume", lang, n=n, m=len(plan), zh_n=zh_number(n), zh_m=zh_number(len(plan))

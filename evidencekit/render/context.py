@@ -53,6 +53,48 @@ class Slot:
     page_number: int = 0  # 1-based page of the source PDF
 
 
+@dataclass(frozen=True)
+class PageLayout:
+    """What one layout pass tells the next: the exhibits that fit on one page (their range
+    reads "p. 6", not "6–6") and the room under the header band for an exhibit's first
+    included PDF page (so no page holds the header alone)."""
+
+    one_page: frozenset[str] = frozenset()  # exhibit anchors
+    first_slot_mm: tuple[tuple[str, float], ...] = ()  # (slot id, height)
+
+
+SLOT_CAPTION_MM = 9.0  # room for the caption line under an included page
+MIN_FIRST_SLOT = 0.45  # a first page scaled below this share of the box: on its own page
+
+
+def measure_layout(
+    prepared: list[PreparedExhibit],
+    anchors: dict[str, int],
+    boxes: dict[str, tuple[int, float, float, float, float]],
+    paper: str,
+) -> PageLayout:
+    """Read a layout pass: one-page exhibits, and where each first slot's header band ends."""
+    one = frozenset(
+        pe.exhibit.anchor
+        for pe in prepared
+        if pe.exhibit.anchor in anchors
+        and anchors[pe.exhibit.anchor] == anchors.get(f"{pe.exhibit.anchor}-end")
+    )
+    full = content_box_mm(paper)[1] - SLOT_CAPTION_MM
+    firsts = []
+    for pe in prepared:
+        for sl in pe.slots:
+            top = boxes.get(f"{sl.id}-top")
+            if top is None:
+                continue
+            # The marker's bottom edge, in PDF points from the page bottom, to mm above the
+            # bottom margin; less the caption line and 2 mm for rounding.
+            room = top[2] / 72 * 25.4 - MARGIN_MM["bottom"] - SLOT_CAPTION_MM - 2
+            if room >= full * MIN_FIRST_SLOT:
+                firsts.append((sl.id, round(min(room, full), 1)))
+    return PageLayout(one, tuple(firsts))
+
+
 def fmt_time(value: datetime | None, tz: ZoneInfo) -> str:
     """A time in the case time zone, to the minute (seconds when present); times are aware."""
     if value is None:
@@ -213,13 +255,16 @@ def build_context(
     infos: dict[str, SourceInfo],
     build_time: datetime,
     paper: str,
+    layout: PageLayout | None = None,
 ) -> dict[str, Any]:
-    """The full template context."""
+    """The full template context; `layout` is what an earlier layout pass measured."""
     lang = case.language
     tz = ZoneInfo(case.timezone)
     info = case.info
     box_w = content_box_mm(paper)[0]
 
+    layout = layout or PageLayout()
+    first_slot = dict(layout.first_slot_mm)
     exhibits = []
     timeline: list[tuple[datetime, int, str, str | None, str]] = []
     several = len(info.orders) > 1
@@ -235,8 +280,8 @@ def build_context(
                 {
                     "type": "slot",
                     "id": sl.id,
-                    "height_mm": sl.height_mm,
-                    "new_page": sl.new_page,
+                    "height_mm": first_slot.get(sl.id, sl.height_mm),
+                    "new_page": sl.new_page and sl.id not in first_slot,
                     "caption": sl.caption,
                 }
             )
@@ -313,6 +358,7 @@ def build_context(
                 "id": ex.id,
                 "label": ex.label,
                 "anchor": ex.anchor,
+                "one_page": ex.anchor in layout.one_page,
                 "kind": ex.kind,
                 "kind_label": t(f"kind_{ex.kind}", lang),
                 "title": item.title,
