@@ -178,7 +178,7 @@ def _render(
                 progress("render", 0, 1)
             identifier = sha256_bytes(html.encode())[:32].encode()
             laid = render_pdf(html, assets, identifier=identifier, pdfa=pdfa, write=False)
-            measured = measure_layout(prepared, laid.anchors, laid.boxes, paper)
+            measured = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
             if measured == layout:
                 break
             layout = measured

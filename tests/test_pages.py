@@ -83,3 +83,36 @@ def test_included_pdf_starts_under_its_header_band(tmp_path: Path) -> None:
     assert len(one) == 6
     first = next(p for p in one if "INCLUDED PAGE 1" in p)
     assert "tax system" in first
+
+
+APPENDIX_CASE = """\
+evidencekit: 1
+case:
+  id: T-A
+  title: Appendix
+  profile: generic
+  language: en
+evidence:
+  - kind: product
+    title: Photos
+    files: ['photo_*.png']
+    source: camera
+    proves: the goods
+"""
+
+
+def test_appendix_never_ends_on_a_nearly_empty_page(tmp_path: Path) -> None:
+    # 16 files: set as before, the 16th row and "How to verify" spilled onto a page of their own.
+    folder = tmp_path / "case"
+    for i in range(16):
+        make_png(folder / f"photo_{i:03d}.png", (120, 90))
+    m = write_case(folder, APPENDIX_CASE)
+    result = build(m, BuildOptions(out_dir=tmp_path / "out"))
+    pages = [p.extract_text() or "" for p in PdfReader(result.pdf_path).pages]
+    appendix = [p for p in pages if "Every source file this dossier shows" in p or "verify" in p]
+    start = pages.index(appendix[0])
+    tail = pages[start:]
+    rows = [p.count("the dossier shows a re-encoded copy") for p in tail]
+    assert sum(rows) == 16
+    assert "How to verify" in tail[-1]
+    assert len(tail) == 1 or rows[-1] >= 3, rows

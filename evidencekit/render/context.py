@@ -19,7 +19,7 @@ from evidencekit.assets.tables import PreparedTable
 from evidencekit.assets.transcripts import Message
 from evidencekit.i18n import t
 from evidencekit.model import Case, Exhibit, ShippingEvidence, require_aware
-from evidencekit.render import MARGIN_MM, content_box_mm
+from evidencekit.render import MARGIN_MM, PAPER_MM, content_box_mm
 from evidencekit.render.ledger import ChatLine, LedgerPage, chat_pages, ledger_pages
 from evidencekit.render.markdown import markdown_to_html
 from evidencekit.render.weasy import ASSET_BASE
@@ -61,9 +61,11 @@ class PageLayout:
 
     one_page: frozenset[str] = frozenset()  # exhibit anchors
     first_slot_mm: tuple[tuple[str, float], ...] = ()  # (slot id, height)
+    tight_appendix: bool = False  # its last page would hold only a few lines: set it tighter
 
 
 SLOT_CAPTION_MM = 9.0  # room for the caption line under an included page
+SHORT_TAIL = 0.3  # an appendix page filled less than this share is a wasted page
 MIN_FIRST_SLOT = 0.45  # a first page scaled below this share of the box: on its own page
 
 
@@ -72,8 +74,10 @@ def measure_layout(
     anchors: dict[str, int],
     boxes: dict[str, tuple[int, float, float, float, float]],
     paper: str,
+    previous: PageLayout | None = None,
 ) -> PageLayout:
-    """Read a layout pass: one-page exhibits, and where each first slot's header band ends."""
+    """Read a layout pass: one-page exhibits, where each first slot's header band ends, and
+    whether the appendix ends on a nearly empty page (once tightened, it stays tight)."""
     one = frozenset(
         pe.exhibit.anchor
         for pe in prepared
@@ -92,7 +96,13 @@ def measure_layout(
             room = top[2] / 72 * 25.4 - MARGIN_MM["bottom"] - SLOT_CAPTION_MM - 2
             if room >= full * MIN_FIRST_SLOT:
                 firsts.append((sl.id, round(min(room, full), 1)))
-    return PageLayout(one, tuple(firsts))
+    tight = bool(previous and previous.tight_appendix)
+    end = boxes.get("integrity-end")
+    if end is not None and end[0] > anchors.get("integrity", end[0]):
+        page_h = PAPER_MM.get(paper, PAPER_MM["A4"])[1]
+        used = page_h - MARGIN_MM["top"] - end[2] / 72 * 25.4
+        tight = tight or used < content_box_mm(paper)[1] * SHORT_TAIL
+    return PageLayout(one, tuple(firsts), tight)
 
 
 def fmt_time(value: datetime | None, tz: ZoneInfo) -> str:
@@ -518,6 +528,7 @@ def build_context(
         "colon": "：" if lang == "zh-CN" else ": ",
         "paren": ("（", "）") if lang == "zh-CN" else (" (", ")"),
         "exhibits": exhibits,
+        "appendix_tight": layout.tight_appendix,
         "timeline": [
             {"time": fmt_time(when, tz), "text": text, "anchor": anchor, "label": label}
             for when, _, text, anchor, label in timeline
