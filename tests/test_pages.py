@@ -116,3 +116,18 @@ def test_appendix_never_ends_on_a_nearly_empty_page(tmp_path: Path) -> None:
     assert sum(rows) == 16
     assert "How to verify" in tail[-1]
     assert len(tail) == 1 or rows[-1] >= 3, rows
+
+
+@pytest.mark.parametrize("height", [4200, 4700, 5400, 6100, 9000])
+def test_long_screenshot_has_no_short_last_slice(tmp_path: Path, height: int) -> None:
+    from evidencekit.assets.images import prepare_image
+
+    src = make_png(tmp_path / "long.png", (1080, height))
+    out = prepare_image(src, "long.png", tmp_path, "l", box_mm=(178, 185), overlap=0.04)
+    heights = [p.height_mm for p in out.parts]
+    assert len(heights) >= 2
+    # Slices spread evenly: the last one is as tall as the others (never a sliver on a page).
+    assert max(heights) - min(heights) < 0.5, heights
+    # And no more parts than needed: one fewer could not cover the image with the overlap.
+    covered = (len(heights) - 1) * heights[0] * (1 - 0.04) + heights[0] * 0.04
+    assert covered < height / 1080 * out.parts[0].width_mm
