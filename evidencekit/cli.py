@@ -250,12 +250,16 @@ def verify(
 
 
 @app.command()
-def validate(manifest: ManifestArg) -> None:
+def validate(
+    manifest: ManifestArg,
+    profile: Annotated[str | None, typer.Option(help="Platform profile (overrides).")] = None,
+    lang: Annotated[str | None, typer.Option(help="zh-CN or en (overrides).")] = None,
+) -> None:
     """Report every problem in the manifest at once; exit 1 on errors."""
     from evidencekit.manifest import load_case
 
     try:
-        case = load_case(manifest)
+        case = load_case(manifest, profile=profile, language=lang)
     except EvidencekitError as e:
         raise _fail(e) from None
     for w in case.warnings:

@@ -66,6 +66,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "how_png-metadata": ("PNG 元数据", "PNG metadata"),
     "how_xmp": ("XMP 元数据", "XMP metadata"),
     "how_filename": ("文件名", "file name"),
+    "how_xlsx-properties": ("XLSX 文档属性", "XLSX document properties"),
+    "how_export-time": ("文件内记载的导出时间", "export time stated in the file"),
     "how_file-mtime": ("文件修改时间（较弱）", "file modification time (weak)"),
     "how_unknown": ("未知", "unknown"),
     "unknown": ("未知", "unknown"),

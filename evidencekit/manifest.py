@@ -1042,15 +1042,17 @@ def load_case(
     except ValidationError as e:
         raise ManifestError(_problems_from_validation(e, data, marks, fn)) from e
     update: dict[str, object] = {}
+    profile_from = None
     if profile:
         update["profile"] = profile
+        profile_from = manifest.case.profile
     if language:
         if language not in ("zh-CN", "en"):
             raise ManifestError([Problem(f"unknown language {language!r}", hint="use zh-CN or en")])
         update["language"] = language
     if update:
         manifest = manifest.model_copy(update={"case": manifest.case.model_copy(update=update)})
-    return resolve(manifest, manifest_path, marks, text)
+    return resolve(manifest, manifest_path, marks, text, profile_from)
 
 
 def _check_redactions(
@@ -1321,7 +1323,144 @@ def _output_dir(res: _Resolver, raw: str) -> Path | None:
     return out
 
 
-def resolve(manifest: Manifest, manifest_path: Path, marks: Marks, text: str = "") -> Case:
+# Names by which a text addresses each profile's recipient (submitted_to, the statement).
+PLATFORM_NAMES: dict[str, tuple[str, ...]] = {
+    "taobao": ("淘宝", "taobao"),
+    "tmall": ("天猫", "tmall"),
+    "jd": ("京东", "jd.com", "JD"),
+    "pinduoduo": ("拼多多", "pinduoduo"),
+    "douyin": ("抖音", "douyin"),
+    "12315": ("12315", "消费者协会", "消协", "市场监督管理", "市场监管"),
+    "court-cn": ("人民法院", "法院"),
+    "amazon": ("amazon", "亚马逊"),
+    "ebay": ("ebay",),
+    "paypal": ("paypal",),
+    "stripe": ("stripe",),
+    "shopify": ("shopify",),
+    "amex": ("american express", "amex"),
+    "mastercard": ("mastercard",),
+}
+# What `init` leaves to fill in (templates/init/): TODO lines and the statement's instructions.
+INIT_TODO = re.compile(r"\bTODO\b|（用三到五段说明|\(In three to five short paragraphs")
+# Where a statement turns to its reader: 致淘宝, 尊敬的…, 请求…驳回, To …, Dear …, We ask ….
+_ADDRESS = re.compile(
+    r"^[ \t#>*]*(?:致|尊敬的|To\b|Dear\b)[ \t]*([^\n]{1,40})"
+    r"|(?:请求|提交至|We ask)[ \t]*([^\n]{1,40})",
+    re.MULTILINE,
+)
+
+
+def platforms_named(text: str) -> set[str]:
+    """Profiles whose platform the text names ('淘宝' -> taobao)."""
+    out = set()
+    for name, words in PLATFORM_NAMES.items():
+        for w in words:
+            if w.isascii():
+                if re.search(rf"(?<![A-Za-z0-9]){re.escape(w)}(?![A-Za-z0-9])", text, re.I):
+                    out.add(name)
+            elif w in text:
+                out.add(name)
+    return out
+
+
+def _todo_paths(value: object, path: Path_) -> list[Path_]:
+    if isinstance(value, str):
+        return [path] if INIT_TODO.search(value) else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _todo_paths(v, (*path, k))]
+    if isinstance(value, list | tuple):
+        return [p for i, v in enumerate(value) for p in _todo_paths(v, (*path, i))]
+    return []
+
+
+def reviewer_warnings(
+    res: _Resolver,
+    manifest: Manifest,
+    profile: Profile,
+    statement_text: str | None,
+    statement_rel: str | None,
+    profile_from: str | None = None,
+) -> None:
+    """What a reviewer would stumble on, as warnings: exhibits without source or proves,
+    `init`'s TODO text left in, and a recipient that contradicts the profile."""
+    info = manifest.case
+    for i, item in enumerate(manifest.evidence):
+        if item.kind == "note":
+            continue  # the applicant's own explanation: no source, its purpose is its text
+        missing = [k for k in ("source", "proves") if not getattr(item, k)]
+        if missing:
+            res.problem(
+                ("evidence", i),
+                f"{item.title!r} has no {' and no '.join(missing)}: the index shows "
+                f"{'these columns' if len(missing) > 1 else 'this column'} empty",
+                "say where it comes from (source:, 来源) and what it proves (proves:, 证明目的)",
+                warning=True,
+            )
+    for path in _todo_paths(manifest.model_dump(exclude_defaults=True), ()):
+        res.problem(
+            path,
+            "TODO text left from `init`",
+            "replace it with the case's own text, or delete the line",
+            warning=True,
+        )
+    if statement_text and statement_rel:
+        lines = [
+            str(n)
+            for n, line in enumerate(statement_text.splitlines(), start=1)
+            if INIT_TODO.search(line)
+        ]
+        if lines:
+            res.problem(
+                ("case", "statement"),
+                f"{statement_rel}: TODO text left from `init` on line{'s' * (len(lines) > 1)} "
+                + ", ".join(lines),
+                "write the statement's own text there",
+                warning=True,
+            )
+    if profile_from is not None and profile_from != profile.name:
+        cover = f"; its cover still says 提交至/Submitted to: {info.submitted_to}"
+        res.problem(
+            ("case", "profile"),
+            f"--profile {profile.name} changes the recipient: the manifest names "
+            f"{profile_from!r}{cover if info.submitted_to else ''}",
+            "set case.profile and case.submitted_to in the manifest instead",
+            warning=True,
+        )
+    own = profile.name
+    if own not in PLATFORM_NAMES:
+        return  # generic or a user's profile: any recipient
+    if info.submitted_to:
+        named = platforms_named(info.submitted_to)
+        if named and own not in named:
+            res.problem(
+                ("case", "submitted_to"),
+                f"submitted_to {info.submitted_to!r} names {', '.join(sorted(named))}, but the "
+                f"profile is {own} ({profile.title}): the cover would address the wrong recipient",
+                f"use the profile for {info.submitted_to}, or set submitted_to for {own}",
+                warning=True,
+            )
+    if statement_text:
+        addressed: set[str] = set()
+        for m in _ADDRESS.finditer(statement_text):
+            addressed |= platforms_named(m[1] or m[2])
+        if addressed and own not in addressed:
+            where = f"{statement_rel}: " if statement_rel else ""
+            res.problem(
+                ("case", "statement"),
+                f"{where}the statement addresses {', '.join(sorted(addressed))}, but the "
+                f"profile is {own} ({profile.title})",
+                "address the statement to the recipient of this profile",
+                warning=True,
+            )
+
+
+def resolve(
+    manifest: Manifest,
+    manifest_path: Path,
+    marks: Marks,
+    text: str = "",
+    profile_from: str | None = None,
+) -> Case:
     """Second pass: profile, paths, cross-field checks."""
     root = manifest_path.parent.resolve()
     res = _Resolver(root=root, fn=manifest_path.name, marks=marks, lines=text.splitlines())
@@ -1519,6 +1658,15 @@ def resolve(manifest: Manifest, manifest_path: Path, marks: Marks, text: str = "
     _check_records(res, info, exhibits, tz)
 
     _check_expected(res, profile, info.dispute.reason if info.dispute else None, exhibits)
+    if not res.problems:  # errors first: a reviewer's view only of a manifest that builds
+        reviewer_warnings(
+            res,
+            manifest,
+            profile,
+            statement_text,
+            statement_file.rel if statement_file else None,
+            profile_from,
+        )
     if res.problems:
         raise ManifestError(res.problems + res.warnings)
     return Case(

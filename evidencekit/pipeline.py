@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import platformdirs
 
 from evidencekit import __version__
+from evidencekit.assets.captured import export_time
 from evidencekit.assets.images import (
     PreparedImage,
     cache_key,
@@ -80,9 +81,21 @@ from evidencekit.render import (
     packaged_templates,
     render_html,
 )
-from evidencekit.render.context import PreparedExhibit, Slot, build_context, exhibit_capture
+from evidencekit.render.context import (
+    PageLayout,
+    PreparedExhibit,
+    Slot,
+    build_context,
+    exhibit_capture,
+    measure_layout,
+)
 from evidencekit.render.proof import order_folder, order_folders, order_records, order_text
-from evidencekit.render.weasy import Rendered, harfbuzz_subset_available, render_pdf
+from evidencekit.render.weasy import (
+    Rendered,
+    harfbuzz_subset_available,
+    render_pdf,
+    write_rendered,
+)
 
 Progress = Callable[[str, int, int], None]
 
@@ -157,19 +170,26 @@ def _render(
             )
             for pe in prepared
         }
-        context = build_context(case, prepared, infos, built, paper)
-        context["unmasked_note"] = t("unmasked_originals", case.language) if unmasked else ""
-        html = render_html(context, case.root / "templates")
-        if _CJK.search(html) and not cjk_font_available():
-            msg = (
-                "the dossier contains Chinese text but no CJK font is installed; "
-                "install fonts-noto-cjk (Debian/Ubuntu) so nothing shows as empty boxes"
-            )
-            raise RenderError(msg)
-        if progress:
-            progress("render", 0, 1)
-        identifier = sha256_bytes(html.encode())[:32].encode()
-        rendered = render_pdf(html, assets, identifier=identifier, pdfa=pdfa)
+        layout = PageLayout()
+        for _ in range(3):  # measured layout passes; the second normally agrees
+            context = build_context(case, prepared, infos, built, paper, layout)
+            context["unmasked_note"] = t("unmasked_originals", case.language) if unmasked else ""
+            html = render_html(context, case.root / "templates")
+            if _CJK.search(html) and not cjk_font_available():
+                msg = (
+                    "the dossier contains Chinese text but no CJK font is installed; "
+                    "install fonts-noto-cjk (Debian/Ubuntu) so nothing shows as empty boxes"
+                )
+                raise RenderError(msg)
+            if progress:
+                progress("render", 0, 1)
+            identifier = sha256_bytes(html.encode())[:32].encode()
+            laid = render_pdf(html, assets, identifier=identifier, pdfa=pdfa, write=False)
+            measured = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
+            if measured == layout:
+                break
+            layout = measured
+        rendered = write_rendered(laid, identifier=identifier, pdfa=pdfa)
         # Included pages are drawn in while their normalised copies still exist.
         placements = [
             Placement(
@@ -223,7 +243,13 @@ def make_volumes(case: Case, pdf: bytes, record: dict[str, object], cap: int) ->
                 inside = [p for p in block if p in set(pages)]
                 if inside:
                     rows.append(
-                        {"label": label, "title": title, "pages": f"{inside[0]}–{inside[-1]}"}
+                        {
+                            "label": label,
+                            "title": title,
+                            "pages": f"{inside[0]}–{inside[-1]}"
+                            if len(inside) > 1
+                            else t("page_short", lang, n=inside[0]),
+                        }
                     )
             label = t(
                 "volume", lang, n=n, m=len(plan), zh_n=zh_number(n), zh_m=zh_number(len(plan))
@@ -466,6 +492,16 @@ def collect(case: Case, tz: ZoneInfo, progress: Progress | None) -> dict[str, So
     manifest_time = {
         f.rel: ex.captured_at for ex in case.exhibits if ex.captured_at for f in ex.files
     }
+    exports = {
+        x.rel
+        for ex in case.exhibits
+        for x in (ex.table_file, ex.events_file, ex.transcript_file)
+        if x is not None
+    }
+    for ex in case.exhibits:  # an export's capture time is its exhibit's stated one
+        for x in (ex.table_file, ex.events_file, ex.transcript_file):
+            if x is not None and ex.captured_at:
+                manifest_time.setdefault(x.rel, ex.captured_at)
     sources = case.sources()
     pixels = 0  # every image's stored pixels: a budget per case
     for n, sf in enumerate(sources, start=1):
@@ -488,6 +524,8 @@ def collect(case: Case, tz: ZoneInfo, progress: Progress | None) -> dict[str, So
                 raise EvidenceError(
                     str(e).split(": ", 1)[-1], file=sf.rel, location=sf.location
                 ) from e
+        if when is None and sf.rel in exports and (found := export_time(sf.path, tz)):
+            when, how = found
         if when is None:
             when, how = file_mtime(sf, tz), "file-mtime"
         infos[sf.rel] = SourceInfo(sf, size, digest, aware_in(when, tz), how)

@@ -137,12 +137,12 @@ def test_included_pages_numbered_and_searchable(built: Path) -> None:
     hits = {m: [n for n, t in enumerate(pages, 1) if m in t] for m in markers}
     assert all(len(v) == 1 for v in hits.values()), hits
     assert not any("Policy page 4" in t for t in pages)  # pages: 1-3,5
-    # Each exhibit's range covers its band page and its included pages.
+    # Each exhibit's range is its included pages: the first shares the header band's page.
     for ex, want in zip(ev["exhibits"], (4, 3, 1, 1, 1), strict=True):
         start, end = ex["pages"]
-        assert end - start + 1 == want + 1
+        assert end - start + 1 == want
     rendered_only = total - INCLUDED
-    assert rendered_only >= 5  # cover, index, timeline, 5 bands, appendix share the rest
+    assert rendered_only >= 4  # cover, index, timeline, appendix share the rest
     reader = pypdf.PdfReader(built / "PD-1.pdf")
     assert reader.page_labels == [str(i) for i in range(1, total + 1)]
     for n, text in enumerate(pages, 1):

@@ -475,3 +475,26 @@ def prepare_table(sf: SourceFile, spec: TableSpec, masker: Masker | None = None)
         )
         + tuple(label for _, name, label in picks if name == spec.sort),
     )
+
+
+def xlsx_saved_time(path: Path) -> datetime | None:
+    """The workbook's document properties time (modified, else created), aware; or None."""
+    from datetime import UTC  # local: keeps this addition apart from the module's imports
+
+    import openpyxl
+
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    try:
+        check_workbook(path)
+        with path.open("rb") as fh:
+            book = openpyxl.load_workbook(fh, read_only=True)
+            props = book.properties
+            when = props.modified or props.created
+            book.close()
+    except Exception:  # a damaged workbook: the table reader reports it, here no time
+        return None
+    if not isinstance(when, datetime):
+        return None
+    # openpyxl reads W3CDTF '...Z' as naive UTC.
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

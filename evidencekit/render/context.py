@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 from evidencekit import __version__
+from evidencekit.assets.captured import WEAK_METHODS
 from evidencekit.assets.images import PreparedImage
 from evidencekit.assets.sources import SourceInfo
 from evidencekit.assets.tables import PreparedTable
 from evidencekit.assets.transcripts import Message
 from evidencekit.i18n import t
 from evidencekit.model import Case, Exhibit, ShippingEvidence, require_aware
-from evidencekit.render import MARGIN_MM, content_box_mm
+from evidencekit.render import MARGIN_MM, PAPER_MM, content_box_mm
 from evidencekit.render.ledger import ChatLine, LedgerPage, chat_pages, ledger_pages
 from evidencekit.render.markdown import markdown_to_html
 from evidencekit.render.proof import proof_context
@@ -54,6 +55,58 @@ class Slot:
     page_number: int = 0  # 1-based page of the source PDF
 
 
+@dataclass(frozen=True)
+class PageLayout:
+    """What one layout pass tells the next: the exhibits that fit on one page (their range
+    reads "p. 6", not "6–6") and the room under the header band for an exhibit's first
+    included PDF page (so no page holds the header alone)."""
+
+    one_page: frozenset[str] = frozenset()  # exhibit anchors
+    first_slot_mm: tuple[tuple[str, float], ...] = ()  # (slot id, height)
+    tight_appendix: bool = False  # its last page would hold only a few lines: set it tighter
+
+
+SLOT_CAPTION_MM = 9.0  # room for the caption line under an included page
+SHORT_TAIL = 0.3  # an appendix page filled less than this share is a wasted page
+MIN_FIRST_SLOT = 0.45  # a first page scaled below this share of the box: on its own page
+
+
+def measure_layout(
+    prepared: list[PreparedExhibit],
+    anchors: dict[str, int],
+    boxes: dict[str, tuple[int, float, float, float, float]],
+    paper: str,
+    previous: PageLayout | None = None,
+) -> PageLayout:
+    """Read a layout pass: one-page exhibits, where each first slot's header band ends, and
+    whether the appendix ends on a nearly empty page (once tightened, it stays tight)."""
+    one = frozenset(
+        pe.exhibit.anchor
+        for pe in prepared
+        if pe.exhibit.anchor in anchors
+        and anchors[pe.exhibit.anchor] == anchors.get(f"{pe.exhibit.anchor}-end")
+    )
+    full = content_box_mm(paper)[1] - SLOT_CAPTION_MM
+    firsts = []
+    for pe in prepared:
+        for sl in pe.slots:
+            top = boxes.get(f"{sl.id}-top")
+            if top is None:
+                continue
+            # The marker's bottom edge, in PDF points from the page bottom, to mm above the
+            # bottom margin; less the caption line and 2 mm for rounding.
+            room = top[2] / 72 * 25.4 - MARGIN_MM["bottom"] - SLOT_CAPTION_MM - 2
+            if room >= full * MIN_FIRST_SLOT:
+                firsts.append((sl.id, round(min(room, full), 1)))
+    tight = bool(previous and previous.tight_appendix)
+    end = boxes.get("integrity-end")
+    if end is not None and end[0] > anchors.get("integrity", end[0]):
+        page_h = PAPER_MM.get(paper, PAPER_MM["A4"])[1]
+        used = page_h - MARGIN_MM["top"] - end[2] / 72 * 25.4
+        tight = tight or used < content_box_mm(paper)[1] * SHORT_TAIL
+    return PageLayout(one, tuple(firsts), tight)
+
+
 def fmt_time(value: datetime | None, tz: ZoneInfo) -> str:
     """A time in the case time zone, to the minute (seconds when present); times are aware."""
     if value is None:
@@ -82,13 +135,16 @@ def exhibit_capture(
     ex = pe.exhibit
     if ex.captured_at:
         return ex.captured_at, "manifest"
+    files = [*ex.files, *(x for x in (ex.table_file, ex.events_file, ex.transcript_file) if x)]
     known = [
         (infos[f.rel].captured_at, infos[f.rel].captured_how)
-        for f in ex.files
+        for f in files
         if infos[f.rel].captured_at is not None
     ]
     if not known:
         return None, "unknown"
+    strong = [k for k in known if k[1] not in WEAK_METHODS]
+    known = strong or known  # a file time only when nothing better is known
     when, how = min(known, key=lambda x: x[0])  # type: ignore[arg-type,return-value]
     return when, how
 
@@ -211,13 +267,16 @@ def build_context(
     infos: dict[str, SourceInfo],
     build_time: datetime,
     paper: str,
+    layout: PageLayout | None = None,
 ) -> dict[str, Any]:
-    """The full template context."""
+    """The full template context; `layout` is what an earlier layout pass measured."""
     lang = case.language
     tz = ZoneInfo(case.timezone)
     info = case.info
     box_w = content_box_mm(paper)[0]
 
+    layout = layout or PageLayout()
+    first_slot = dict(layout.first_slot_mm)
     exhibits = []
     timeline: list[tuple[datetime, int, str, str | None, str]] = []
     several = len(info.orders) > 1
@@ -236,8 +295,8 @@ def build_context(
                 {
                     "type": "slot",
                     "id": sl.id,
-                    "height_mm": sl.height_mm,
-                    "new_page": sl.new_page,
+                    "height_mm": first_slot.get(sl.id, sl.height_mm),
+                    "new_page": sl.new_page and sl.id not in first_slot,
                     "caption": sl.caption,
                 }
             )
@@ -327,6 +386,7 @@ def build_context(
                 "id": ex.id,
                 "label": ex.label,
                 "anchor": ex.anchor,
+                "one_page": ex.anchor in layout.one_page,
                 "kind": ex.kind,
                 "kind_label": t(f"kind_{ex.kind}", lang),
                 "title": item.title,
@@ -370,7 +430,7 @@ def build_context(
                 "in_order": ex.anchor in members,
             }
         )
-        if when:
+        if when and how not in WEAK_METHODS:  # a file time is no fact for the timeline
             timeline.append((when, 3, t("captured", lang, title=item.title), ex.anchor, ex.label))
         for e in ex.events:
             text = " ".join(x for x in (e.location, e.status) if x)
@@ -490,6 +550,7 @@ def build_context(
         "paren": ("（", "）") if lang == "zh-CN" else (" (", ")"),
         "exhibits": exhibits,
         "proof": proof,
+        "appendix_tight": layout.tight_appendix,
         "timeline": [
             {"time": fmt_time(when, tz), "text": text, "anchor": anchor, "label": label}
             for when, _, text, anchor, label in timeline

@@ -31,12 +31,20 @@ class Rendered:
     boxes: dict[str, tuple[int, float, float, float, float]] = field(default_factory=dict)
     refused_urls: list[str] = field(default_factory=list)
     fonts: list[str] = field(default_factory=list)
+    document: Any = None  # the laid-out document while not yet written (write=False)
 
 
 def render_pdf(
-    html: str, assets: dict[str, Path], *, identifier: bytes, pdfa: bool = False
+    html: str,
+    assets: dict[str, Path],
+    *,
+    identifier: bytes,
+    pdfa: bool = False,
+    write: bool = True,
 ) -> Rendered:
-    """Lay out html and write the PDF; only `evk://build/<name>` URLs from assets are served."""
+    """Lay out html and write the PDF; only `evk://build/<name>` URLs from assets are served.
+
+    write=False lays out only (anchors and boxes); `write_rendered` writes it later."""
     import weasyprint
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -67,8 +75,17 @@ def render_pdf(
             anchors[name] = number
             top = page.height * px
             boxes[name] = (number, x0 * px, top - y1 * px, x1 * px, top - y0 * px)
+    laid = Rendered(
+        pdf=b"", pages=len(doc.pages), anchors=anchors, boxes=boxes, refused_urls=refused
+    )
+    laid.document = doc
+    return write_rendered(laid, identifier=identifier, pdfa=pdfa) if write else laid
+
+
+def write_rendered(laid: Rendered, *, identifier: bytes, pdfa: bool = False) -> Rendered:
+    """Write the PDF of a document laid out with write=False."""
+    doc, laid.document = laid.document, None
     pdf = doc.write_pdf(pdf_identifier=identifier, pdf_variant="pdf/a-3b" if pdfa else None)
     assert pdf is not None
-    return Rendered(
-        pdf=pdf, pages=len(doc.pages), anchors=anchors, boxes=boxes, refused_urls=refused
-    )
+    laid.pdf = pdf
+    return laid

@@ -1,0 +1,133 @@
+"""No wasted pages: one-page ranges read "p. 6", included PDFs start under their header band,
+no nearly empty appendix or screenshot pages. Checked by structure and text per page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from evidencekit.pipeline import BuildOptions, build
+from evidencekit.render.weasy import render_pdf
+
+from .conftest import make_png, write_case
+
+CASE = """\
+evidencekit: 1
+case:
+  id: T-P
+  title: Pages
+  profile: generic
+  language: {lang}
+evidence:
+  - kind: product
+    title: Listing
+    files: [shot.png]
+    source: shop back office
+    proves: the listing
+  - kind: document
+    title: Invoice
+    files: [invoice.pdf]
+    source: tax system
+    proves: the invoice
+"""
+
+
+def _invoice(path: Path, pages: int) -> Path:
+    """A real text PDF of full pages, each headed INCLUDED PAGE n."""
+    html = "<style>@page { size: A4; margin: 20mm }</style>" + "".join(
+        f"<section style='break-before: page'><h1>INCLUDED PAGE {n}</h1>"
+        f"<p>{'Invoice line. ' * 200}</p></section>"
+        for n in range(1, pages + 1)
+    )
+    path.write_bytes(render_pdf(html, {}, identifier=b"1" * 32).pdf)
+    return path
+
+
+def _build(tmp_path: Path, lang: str, pdf_pages: int = 2) -> list[str]:
+    folder = tmp_path / "case"
+    folder.mkdir(parents=True)
+    _invoice(folder / "invoice.pdf", pdf_pages)
+    make_png(folder / "shot.png", (400, 300))
+    m = write_case(folder, CASE.format(lang=lang))
+    result = build(m, BuildOptions(out_dir=tmp_path / "out"))
+    return [p.extract_text() or "" for p in PdfReader(result.pdf_path).pages]
+
+
+@pytest.mark.parametrize(("lang", "one"), [("en", "p. {n}"), ("zh-CN", "第 {n} 页")])
+def test_one_page_exhibit_reads_p_n_not_n_n(tmp_path: Path, lang: str, one: str) -> None:
+    pages = _build(tmp_path, lang)
+    listing = next(n for n, p in enumerate(pages, 1) if "Listing" in p and "shot.png" in p)
+    invoice = next(n for n, p in enumerate(pages, 1) if "INCLUDED PAGE 1" in p)
+    index = next(p for p in pages if "SHA-256" in p and ("Evidence index" in p or "证据目录" in p))
+    assert one.format(n=listing) in index
+    assert f"{listing}–{listing}" not in index
+    assert f"{invoice}–{invoice + 1}" in index  # a longer exhibit keeps its range
+
+
+def test_included_pdf_starts_under_its_header_band(tmp_path: Path) -> None:
+    pages = _build(tmp_path, "en", pdf_pages=2)
+    head = next(
+        n
+        for n, p in enumerate(pages, 1)
+        if "Exhibit B" in p and "Evidence index" not in p and "Exhibits at a glance" not in p
+    )
+    assert "tax system" in pages[head - 1]  # the header band
+    # The exhibit's first page holds the header band and the PDF's first page, scaled.
+    assert "INCLUDED PAGE 1" in pages[head - 1]
+    assert "INCLUDED PAGE 2" in pages[head]
+    # front matter (cover, index, timeline), Listing, Invoice x2, appendix: nothing else.
+    assert len(pages) == 7
+    one = _build(tmp_path / "one", "en", pdf_pages=1)
+    assert len(one) == 6
+    first = next(p for p in one if "INCLUDED PAGE 1" in p)
+    assert "tax system" in first
+
+
+APPENDIX_CASE = """\
+evidencekit: 1
+case:
+  id: T-A
+  title: Appendix
+  profile: generic
+  language: en
+evidence:
+  - kind: product
+    title: Photos
+    files: ['photo_*.png']
+    source: camera
+    proves: the goods
+"""
+
+
+def test_appendix_never_ends_on_a_nearly_empty_page(tmp_path: Path) -> None:
+    # 16 files: set as before, the 16th row and "How to verify" spilled onto a page of their own.
+    folder = tmp_path / "case"
+    for i in range(16):
+        make_png(folder / f"photo_{i:03d}.png", (120, 90))
+    m = write_case(folder, APPENDIX_CASE)
+    result = build(m, BuildOptions(out_dir=tmp_path / "out"))
+    pages = [p.extract_text() or "" for p in PdfReader(result.pdf_path).pages]
+    appendix = [p for p in pages if "Every source file this dossier shows" in p or "verify" in p]
+    start = pages.index(appendix[0])
+    tail = pages[start:]
+    rows = [p.count("the dossier shows a re-encoded copy") for p in tail]
+    assert sum(rows) == 16
+    assert "How to verify" in tail[-1]
+    assert len(tail) == 1 or rows[-1] >= 3, rows
+
+
+@pytest.mark.parametrize("height", [4200, 4700, 5400, 6100, 9000])
+def test_long_screenshot_has_no_short_last_slice(tmp_path: Path, height: int) -> None:
+    from evidencekit.assets.images import prepare_image
+
+    src = make_png(tmp_path / "long.png", (1080, height))
+    out = prepare_image(src, "long.png", tmp_path, "l", box_mm=(178, 185), overlap=0.04)
+    heights = [p.height_mm for p in out.parts]
+    assert len(heights) >= 2
+    # Slices spread evenly: the last one is as tall as the others (never a sliver on a page).
+    assert max(heights) - min(heights) < 0.5, heights
+    # And no more parts than needed: one fewer could not cover the image with the overlap.
+    covered = (len(heights) - 1) * heights[0] * (1 - 0.04) + heights[0] * 0.04
+    assert covered < height / 1080 * out.parts[0].width_mm
