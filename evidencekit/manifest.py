@@ -510,7 +510,8 @@ def _model_of(annotation: Any, value: Any, m: Any) -> type[BaseModel] | None:
     }
     if (
         isinstance(value, dict)
-        and value.get("kind") in kinds
+        and isinstance(value.get("kind"), str)  # `kind: []` is unhashable
+        and value["kind"] in kinds
         and any(a in kinds.values() for a in args)
     ):
         return kinds[value["kind"]]

@@ -492,3 +492,15 @@ def test_huge_manifest_is_refused_without_reading_it_all(tmp_path: Path) -> None
         fh.write("# " + "x" * 9_000_000 + "\n")
     (problem,) = _problems(m)
     assert "larger than 8 MB" in problem
+
+
+@pytest.mark.parametrize("where", ["case:\n  dispute: {kind: []}\n", "evidence:\n  - {kind: []}\n"])
+def test_unhashable_values_where_a_kind_is_looked_up(tmp_path: Path, where: str) -> None:
+    """Found by the property tests: `kind: []` under a model with a union ended in TypeError."""
+    text = MINIMAL + where.replace("case:\n", "").replace("evidence:\n", "")
+    if where.startswith("case:"):
+        text = MINIMAL.replace(
+            "  profile: generic\n", "  profile: generic\n  dispute: {kind: []}\n"
+        )
+    problems = _problems(write_case(tmp_path, text, {"shot.png": None}))
+    assert problems and all("case.yaml:" in p for p in problems)
