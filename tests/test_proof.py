@@ -309,6 +309,28 @@ def test_each_order_section_holds_only_its_own_order(built: Path) -> None:
         assert not any(w in section for k, w in WAYBILL.items() if k != o["id"])
 
 
+def test_order_exhibits_flow_and_each_order_starts_a_page(built: Path) -> None:
+    rec = _record(built)
+    texts = _texts(built)
+    by_label = {e["label"]: e["pages"] for e in rec["exhibits"]}
+    a_first, a_last = rec["orders"][0]["pages"]
+    # Six exhibits of order A share pages instead of one page each (issue 11: bench time).
+    assert a_last - a_first + 1 < 6
+    assert by_label["证据2-2"][0] == by_label["证据2-1"][1]
+    for prev, o in zip(rec["orders"], rec["orders"][1:], strict=False):
+        assert o["pages"][0] == prev["pages"][1] + 1
+        assert texts[o["pages"][0] - 1].find(o["id"]) >= 0  # its own page, its own header
+    # Every exhibit's range still holds its label.
+    for label, (first, last) in by_label.items():
+        assert any(label in t for t in texts[first - 1 : last]), label
+
+
+def test_shop_replies_in_an_order_chat_are_the_sellers(built: Path) -> None:
+    texts = "".join(_texts(built))
+    assert "小店客服（卖家）" in texts
+    assert "tb_lin_88（买家）" in texts
+
+
 def test_each_order_has_a_bookmark_with_its_exhibits_under_it(built: Path) -> None:
     reader = pypdf.PdfReader(next(built.glob("*.pdf")))
 
