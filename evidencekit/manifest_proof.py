@@ -306,6 +306,7 @@ def resolve_proof(
                     file=sf.rel,
                     sheet=src.sheet,
                     encoding=src.encoding,
+                    columns=list[str | dict[str, str]](_shown_columns(table)),
                     where={table.id_header: cells},
                 ),
                 order=oid,
@@ -469,6 +470,19 @@ def resolve_proof(
                 )
             )
     return Expanded(exhibits, result, new_orders)
+
+
+# Besides the id and the recognised roles, a reviewer wants the record's number and status.
+_KEEP = re.compile(r"状态|交易号|流水号|status|transaction", re.IGNORECASE)
+
+
+def _shown_columns(table: SourceTable) -> list[str]:
+    """An order's rows show the columns the proof reads, not every column of the export
+    (phone numbers, remarks): a short, fixed-width table per order."""
+    keep = {table.id_col, *table.roles.values()}
+    header = table.export.header
+    shown = [h for i, h in enumerate(header) if h and (i in keep or _KEEP.search(h))]
+    return list(dict.fromkeys(shown))
 
 
 Role = Literal["buyer", "seller", "platform", "other"]

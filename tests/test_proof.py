@@ -44,9 +44,10 @@ proof:
 FLAGGED = f"订单编号,判定时间\n{A},2025-10-20\n{B},2025-10-20\n{C},2025-10-20\n"
 
 ORDERS = (
-    "订单编号,买家会员名,买家实际支付金额,订单状态,订单创建时间,订单付款时间,收货人姓名,收货地址\n"
+    "订单编号,买家会员名,买家实际支付金额,订单状态,订单创建时间,订单付款时间,收货人姓名,收货地址,"
+    "商家备注\n"
     f'="{A}",{BUYER[A]},129.00,交易成功,2025-10-01 09:10:00,2025-10-01 09:11:02,林某,'
-    "浙江省杭州市西湖区文三路 1 号\n"
+    "浙江省杭州市西湖区文三路 1 号,老客户回购备注\n"
     f'="{B}",{BUYER[B]},89.50,交易成功,2025-10-02 20:00:00,2025-10-02 20:01:00,赵某,'
     "上海市浦东新区张江路 2 号\n"
     f'="{C}",{BUYER[C]},199.00,交易成功,2025-10-03 08:00:00,2025-10-03 12:00:00,钱某,'
@@ -323,6 +324,12 @@ def test_order_exhibits_flow_and_each_order_starts_a_page(built: Path) -> None:
     # Every exhibit's range still holds its label.
     for label, (first, last) in by_label.items():
         assert any(label in t for t in texts[first - 1 : last]), label
+
+
+def test_order_rows_show_the_columns_the_proof_reads(built: Path) -> None:
+    texts = "".join(_texts(built))
+    assert "交易成功" in texts and "林某" in texts  # status and consignee kept
+    assert "商家备注" not in texts and "老客户回购备注" not in texts  # other columns left out
 
 
 def test_shop_replies_in_an_order_chat_are_the_sellers(built: Path) -> None:
