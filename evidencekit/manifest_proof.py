@@ -12,6 +12,7 @@ import re
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from wcmatch import glob as wcglob
 
@@ -25,8 +26,9 @@ from evidencekit.assets.proof import (
     read_order_ids,
     trace_facts,
 )
-from evidencekit.assets.transcripts import transcript_warnings
+from evidencekit.assets.transcripts import read_transcript, transcript_warnings
 from evidencekit.checks import order_gaps
+from evidencekit.errors import EvidenceError
 from evidencekit.i18n import t
 from evidencekit.model import (
     ChatEvidence,
@@ -304,6 +306,7 @@ def resolve_proof(
                     file=sf.rel,
                     sheet=src.sheet,
                     encoding=src.encoding,
+                    columns=list[str | dict[str, str]](_shown_columns(table)),
                     where={table.id_header: cells},
                 ),
                 order=oid,
@@ -379,9 +382,7 @@ def resolve_proof(
             own.append(("traces", ex.anchor))
         transcripts = [c for c in chats if c.path.suffix.lower() in TRANSCRIPT_SUFFIXES]
         shots = [c for c in chats if c not in transcripts]
-        participants: dict[str, Literal["buyer", "seller", "platform", "other"]] = (
-            {f.buyer: "buyer"} if f.buyer else {}
-        )
+        chat_encoding = proof.chats.encoding if proof.chats else None
         # One exhibit per transcript; screenshots go with the first (or stand alone).
         chat_sets: list[tuple[SourceFile | None, list[SourceFile]]] = [
             (sf, shots if k == 0 else []) for k, sf in enumerate(transcripts)
@@ -394,7 +395,7 @@ def resolve_proof(
                 title=t("proof_title_chats", language),
                 files=[c.rel for c in chat_files],
                 transcript=sf.rel if sf else None,
-                participants=participants,
+                participants=_chat_roles(sf, f.buyer, chat_encoding),
                 order=oid,
             )
             if sf is not None:
@@ -469,6 +470,39 @@ def resolve_proof(
                 )
             )
     return Expanded(exhibits, result, new_orders)
+
+
+# Besides the id and the recognised roles, a reviewer wants the record's number and status.
+_KEEP = re.compile(r"状态|交易号|流水号|status|transaction", re.IGNORECASE)
+
+
+def _shown_columns(table: SourceTable) -> list[str]:
+    """An order's rows show the columns the proof reads, not every column of the export
+    (phone numbers, remarks): a short, fixed-width table per order."""
+    keep = {table.id_col, *table.roles.values()}
+    header = table.export.header
+    shown = [h for i, h in enumerate(header) if h and (i in keep or _KEEP.search(h))]
+    return list(dict.fromkeys(shown))
+
+
+Role = Literal["buyer", "seller", "platform", "other"]
+_SYSTEM = re.compile(r"系统|平台|官方|小二|system|platform|notice", re.IGNORECASE)
+
+
+def _chat_roles(sf: SourceFile | None, buyer: str, encoding: str | None) -> dict[str, Role]:
+    """An order's chat is between its buyer and the shop: every other sender is the shop,
+    or the platform for system notices (a role column in the transcript still wins)."""
+    roles: dict[str, Role] = {buyer: "buyer"} if buyer else {}
+    if sf is None:
+        return roles
+    try:
+        messages = read_transcript(sf, ZoneInfo("UTC"), {}, encoding=encoding)
+    except EvidenceError:
+        return roles  # reported where the build reads the transcript
+    for m in messages:
+        if m.sender:
+            roles.setdefault(m.sender, "platform" if _SYSTEM.search(m.sender) else "seller")
+    return roles
 
 
 def _path_of(sf: SourceFile) -> tuple[str | int, ...]:

@@ -44,9 +44,10 @@ proof:
 FLAGGED = f"订单编号,判定时间\n{A},2025-10-20\n{B},2025-10-20\n{C},2025-10-20\n"
 
 ORDERS = (
-    "订单编号,买家会员名,买家实际支付金额,订单状态,订单创建时间,订单付款时间,收货人姓名,收货地址\n"
+    "订单编号,买家会员名,买家实际支付金额,订单状态,订单创建时间,订单付款时间,收货人姓名,收货地址,"
+    "商家备注\n"
     f'="{A}",{BUYER[A]},129.00,交易成功,2025-10-01 09:10:00,2025-10-01 09:11:02,林某,'
-    "浙江省杭州市西湖区文三路 1 号\n"
+    "浙江省杭州市西湖区文三路 1 号,老客户回购备注\n"
     f'="{B}",{BUYER[B]},89.50,交易成功,2025-10-02 20:00:00,2025-10-02 20:01:00,赵某,'
     "上海市浦东新区张江路 2 号\n"
     f'="{C}",{BUYER[C]},199.00,交易成功,2025-10-03 08:00:00,2025-10-03 12:00:00,钱某,'
@@ -307,6 +308,34 @@ def test_each_order_section_holds_only_its_own_order(built: Path) -> None:
         others = [x for x in (A, B, C, OTHER) if x != o["id"]]
         assert not any(x in section for x in others), o["id"]
         assert not any(w in section for k, w in WAYBILL.items() if k != o["id"])
+
+
+def test_order_exhibits_flow_and_each_order_starts_a_page(built: Path) -> None:
+    rec = _record(built)
+    texts = _texts(built)
+    by_label = {e["label"]: e["pages"] for e in rec["exhibits"]}
+    a_first, a_last = rec["orders"][0]["pages"]
+    # Six exhibits of order A share pages instead of one page each (issue 11: bench time).
+    assert a_last - a_first + 1 < 6
+    assert by_label["证据2-2"][0] == by_label["证据2-1"][1]
+    for prev, o in zip(rec["orders"], rec["orders"][1:], strict=False):
+        assert o["pages"][0] == prev["pages"][1] + 1
+        assert texts[o["pages"][0] - 1].find(o["id"]) >= 0  # its own page, its own header
+    # Every exhibit's range still holds its label.
+    for label, (first, last) in by_label.items():
+        assert any(label in t for t in texts[first - 1 : last]), label
+
+
+def test_order_rows_show_the_columns_the_proof_reads(built: Path) -> None:
+    texts = "".join(_texts(built))
+    assert "交易成功" in texts and "林某" in texts  # status and consignee kept
+    assert "商家备注" not in texts and "老客户回购备注" not in texts  # other columns left out
+
+
+def test_shop_replies_in_an_order_chat_are_the_sellers(built: Path) -> None:
+    texts = "".join(_texts(built))
+    assert "小店客服（卖家）" in texts
+    assert "tb_lin_88（买家）" in texts
 
 
 def test_each_order_has_a_bookmark_with_its_exhibits_under_it(built: Path) -> None:
