@@ -33,7 +33,7 @@ test: sysdeps $(STAMP) corpus
 	$(VENV)/bin/ruff check evidencekit tests bench
 	$(VENV)/bin/ruff format --check evidencekit tests bench
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+	$(VENV)/bin/pytest -q
 
 bench: sysdeps $(STAMP)
 	$(PY) bench/run.py
