@@ -360,6 +360,14 @@ def build_export(
     warnings: Iterable[str] = (),
 ) -> Export:
     """The table inside raw rows (cells not yet cleaned); ValueError when there is none."""
+    rows, kept = _clean_rows(raw, lines)
+    return _split(rows, kept, encoding, guessed, sheet, expect, warnings)
+
+
+def _clean_rows(
+    raw: Sequence[Sequence[str]], lines: Sequence[int]
+) -> tuple[list[list[str]], list[int]]:
+    """Cells cleaned, empty rows dropped, with the line each kept row starts on."""
     rows: list[list[str]] = []
     kept: list[int] = []
     for r, line in zip(raw, lines, strict=True):
@@ -367,7 +375,19 @@ def build_export(
         if any(cells):
             rows.append(cells)
             kept.append(line)
-    lines = kept
+    return rows, kept
+
+
+def _split(
+    rows: list[list[str]],
+    lines: list[int],
+    encoding: str,
+    guessed: bool,
+    sheet: str | None,
+    expect: Sequence[str],
+    warnings: Iterable[str],
+) -> Export:
+    """Header, body and the lines around them, for the columns the caller expects."""
     if not rows:
         raise ValueError("the table is empty")
     h = _find_header(rows, expect)
@@ -410,37 +430,56 @@ def read_export(
 ) -> Export:
     """Read a CSV/TSV/TXT or XLSX export; `expect` names columns the header must hold.
 
-    The same file is read by validation, the order checks and the build: the last few
-    results are kept, keyed by content, so a large export is parsed once.
+    The same file is read by validation, the order checks and the build, each expecting other
+    columns: decoding and cleaning do not depend on those, so their result is kept, keyed by
+    content, and only the header is found again.
     """
+    data = path.read_bytes()
+    xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
+    key = (hashlib.sha256(data).digest(), xlsx, sheet, encoding)
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+    else:
+        _CACHE[key] = _parse(path, data, xlsx, sheet, encoding)
+        while len(_CACHE) > 8:
+            _CACHE.popitem(last=False)
+    parsed = _CACHE[key]
+    return _split(
+        parsed.rows,
+        parsed.lines,
+        parsed.encoding,
+        parsed.guessed,
+        parsed.sheet,
+        expect,
+        parsed.warnings,
+    )
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    rows: list[list[str]]  # cleaned, never mutated: every Export copies what it keeps
+    lines: list[int]
+    encoding: str
+    guessed: bool
+    sheet: str | None
+    warnings: tuple[str, ...]
+
+
+def _parse(path: Path, data: bytes, xlsx: bool, sheet: str | None, encoding: str | None) -> _Parsed:
     from evidencekit.assets.tables import parse_csv, read_xlsx_raw
     from evidencekit.assets.text import decode
 
-    data = path.read_bytes()
-    xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
-    key = (hashlib.sha256(data).digest(), xlsx, sheet, encoding, tuple(expect))
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
     if xlsx:
         raw, lines, name, notes = read_xlsx_raw(path, sheet)
-        export = build_export(
-            raw, lines, encoding="xlsx", sheet=name, expect=expect, warnings=notes
-        )
-    else:
-        decoded = decode(data, encoding)
-        del data
-        raw, lines = parse_csv(decoded.text)
-        export = build_export(
-            raw, lines, encoding=decoded.encoding, guessed=decoded.guessed, expect=expect
-        )
-    _CACHE[key] = export
-    while len(_CACHE) > 4:
-        _CACHE.popitem(last=False)
-    return export
+        rows, kept = _clean_rows(raw, lines)
+        return _Parsed(rows, kept, "xlsx", False, name, tuple(notes))
+    decoded = decode(data, encoding)
+    raw, lines = parse_csv(decoded.text)
+    rows, kept = _clean_rows(raw, lines)
+    return _Parsed(rows, kept, decoded.encoding, decoded.guessed, None, ())
 
 
-_CACHE: OrderedDict[tuple[object, ...], Export] = OrderedDict()
+_CACHE: OrderedDict[tuple[object, ...], _Parsed] = OrderedDict()
 
 
 # ---------------------------------------------------------------- times

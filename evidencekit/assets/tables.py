@@ -367,25 +367,10 @@ def _expected(spec: TableSpec) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-@functools.lru_cache(maxsize=8)
-def _read_export_once(
-    path: Path,
-    stamp: tuple[int, int],
-    sheet: str | None,
-    encoding: str | None,
-    expect: tuple[str, ...],
-) -> Export:
-    # Per-order proof shows one export in many exhibits: read it once per build (Export is
-    # frozen; `stamp` = size and mtime, so a changed file is read again).
-    return read_export(path, sheet, encoding, expect=expect)
-
-
 def read_table(sf: SourceFile, spec: TableSpec) -> Export:
     """The export behind a table: header found, cells cleaned; errors located."""
     try:
-        st = sf.path.stat()
-        stamp = (st.st_size, st.st_mtime_ns)
-        return _read_export_once(sf.path, stamp, spec.sheet, spec.encoding, tuple(_expected(spec)))
+        return read_export(sf.path, spec.sheet, spec.encoding, expect=_expected(spec))
     except ValueError as e:
         raise EvidenceError(str(e), file=sf.rel, location=sf.location) from e
     except OSError as e:
