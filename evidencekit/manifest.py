@@ -11,7 +11,6 @@ import glob
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -889,12 +888,6 @@ class _Resolver:
 
 
 # ---------------------------------------------------------------- entry point
-
-
-def _aware(value: datetime | None, tz: ZoneInfo) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
 def _exhibit_ids(count: int, style: str) -> list[str]:

@@ -755,24 +755,10 @@ def encode_page(
         scale *= 0.85
 
 
-def tile_pages(pages: list[Image.Image], columns: int, rows: int) -> Image.Image:
-    """Several page images on one sheet, in reading order, with thin separators."""
-    w = max(p.width for p in pages)
-    h = max(p.height for p in pages)
-    gap = max(4, w // 100)
-    sheet = Image.new(
-        "RGB", (columns * w + (columns - 1) * gap, rows * h + (rows - 1) * gap), "#888888"
-    )
-    for k, page in enumerate(pages):
-        x = (k % columns) * (w + gap)
-        y = (k // columns) * (h + gap)
-        sheet.paste(page.convert("RGB"), (x, y))
-    return sheet
-
-
 def tile_stream(pages: Iterable[Image.Image], columns: int, rows: int) -> Image.Image | None:
-    """Like tile_pages, but takes pages one at a time (only the sheet and one page are held);
-    every cell has the first page's size. None when there are no pages."""
+    """Several page images on one sheet, in reading order, with thin separators; pages are
+    taken one at a time (only the sheet and one page are held); every cell has the first page's
+    size. None when there are no pages."""
     sheet = None
     w = h = gap = 0
     for k, page in enumerate(pages):
