@@ -33,7 +33,7 @@ test: sysdeps $(STAMP) corpus
 	$(VENV)/bin/ruff check evidencekit tests bench
 	$(VENV)/bin/ruff format --check evidencekit tests bench
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest -q
+	$(PY) tests/parallel.py
 
 bench: sysdeps $(STAMP)
 	$(PY) bench/run.py
