@@ -235,7 +235,7 @@ def letter_view(
         words = text.reasons.get(cls)
     words = words or ""
     # The platform's words first; the manifest's own wording beside them when it differs.
-    shown_given = given if words and _norm(words) != _norm(given) else ""
+    shown_given = given if words and _norm(given) not in _norm(words) else ""
     own = dispute.requested_outcome if dispute else None
     profile_outcome = text.outcomes.get(cls or "", "") or text.outcomes.get("default", "")
     return LetterView(
