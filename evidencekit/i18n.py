@@ -4,7 +4,6 @@ from __future__ import annotations
 
 CATALOG: dict[str, tuple[str, str]] = {
     # key: (zh-CN, en)
-    "cover": ("申诉函", "Response letter"),
     "case_id": ("案件编号", "Case"),
     "submitted_to": ("提交至", "Submitted to"),
     "prepared_by": ("提交人", "Prepared by"),
@@ -123,7 +122,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "not numbered.",
     ),
     "volume_front": ("本卷目录", "volume index"),
-    "front_matter": ("申诉函、证据目录、时间线", "Response letter, index, timeline"),
+    "front_matter": ("首页文书、证据目录、时间线", "Cover document, index, timeline"),
     "appendix_short": ("完整性附录", "Integrity appendix"),
     "unmasked_originals": (
         "应提交人要求，本卷宗附带未遮蔽、未打码的原始文件（含他人个人信息）。",

@@ -14,12 +14,13 @@ import pypdf
 import pytest
 
 from evidencekit.manifest import load_case
+from evidencekit.pipeline import collect
 from evidencekit.profiles import load_profile, profile_names
 from evidencekit.render import render_html
 from evidencekit.render.context import PreparedExhibit, build_context, letter_context
 from evidencekit.render.weasy import render_pdf
 
-from .conftest import make_png, run_cli, write_case
+from .conftest import EXAMPLES, make_png, run_cli, write_case
 
 BUILT = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -76,8 +77,9 @@ def _case(
 def _cover_pages(manifest: Path) -> list[str]:
     """The cover rendered alone through the packaged templates and WeasyPrint, read back."""
     case = load_case(manifest)
+    infos = collect(case, ZoneInfo(case.timezone), None)
     ctx = build_context(
-        case, [PreparedExhibit(ex) for ex in case.exhibits], {}, BUILT, case.profile.paper
+        case, [PreparedExhibit(ex) for ex in case.exhibits], infos, BUILT, case.profile.paper
     )
     ctx["unmasked_note"] = ""
     css = render_html(ctx, None, "dossier.css.j2")
@@ -212,6 +214,14 @@ def test_cover_never_mixes_languages(covers: dict[str, list[str]], key: str) -> 
     else:
         assert not [w for w in EN_TITLES if _flat(w) in first]
         assert "Dear" not in first and "Sincerely" not in first
+
+
+@pytest.mark.parametrize("manifest", EXAMPLES, ids=[m.parent.name for m in EXAMPLES])
+def test_example_covers_fit_two_pages_and_name_their_kind(manifest: Path) -> None:
+    pages = _cover_pages(manifest)
+    case = load_case(manifest)
+    title = {"taobao": "申诉书", "stripe": "Dispute response letter"}[case.profile.name]
+    assert len(pages) <= 2 and _flat(title) in _flat(pages[0])
 
 
 # Reason wording per profile: the platform's own words for what the manifest says, and the
