@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pypdf
 import pytest
 
+from evidencekit.assets.collect import collect
 from evidencekit.manifest import load_case
-from evidencekit.pipeline import collect
 from evidencekit.profiles import load_profile, profile_names
 from evidencekit.render import render_html
 from evidencekit.render.context import PreparedExhibit, build_context, letter_context
