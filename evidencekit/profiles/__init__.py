@@ -210,8 +210,7 @@ class LetterView:
     reason_label: str  # '' when the default label applies
     reason: str  # the platform's words for the dispute reason ('' when unknown)
     reason_given: str  # the manifest's reason when it differs from those words
-    outcome: str
-    outcome_from_profile: bool
+    outcome: str  # the manifest's requested outcome, else the profile's for the reason
 
 
 def _norm(text: str) -> str:
@@ -248,5 +247,4 @@ def letter_view(
         reason=words or given,
         reason_given=shown_given,
         outcome=own or (profile_outcome if dispute is not None else ""),
-        outcome_from_profile=not own and bool(profile_outcome) and dispute is not None,
     )
