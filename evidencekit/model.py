@@ -478,6 +478,9 @@ class _EvidenceBase(_Model):
     """The order this exhibit belongs to: a case.orders id (default: the case's only order)."""
     orders: list[str] = []
     """The orders this exhibit belongs to, when several: case.orders ids."""
+    presented_as: Literal["original", "copy", "printout"] | None = None
+    """For a court's evidence list (原件或电子数据打印件): original, copy, or printout of
+    electronic data; default: from the kind."""
 
 
 class ProductEvidence(_EvidenceBase):
@@ -807,6 +810,41 @@ SafeName = Annotated[str, AfterValidator(_safe_name)]
 """A name that ends up in an output file name (profile name, category and text fields)."""
 
 
+LetterKind = Literal["appeal", "statement", "answer", "evidence_list", "response"]
+"""The cover document: 申诉书 (appeal), 情况说明 (statement), 答辩意见 (answer), 证据目录
+(evidence_list, court practice) or a response letter."""
+
+
+class LetterText(_Model):
+    """A profile's cover wording in one language (the recipient's own terms)."""
+
+    title: Line | None = None
+    """The document title, when not the kind's own (e.g. a scheme's rebuttal letter)."""
+    recipient: Line | None = None
+    """Who reviews the dossier (case.submitted_to overrides)."""
+    salutation: Line | None = None
+    """The letter's opening line, e.g. 'Dear Dispute Analyst,'."""
+    reason_label: Line | None = None
+    """The label of the reason row, e.g. 案由 or 'Reason code'."""
+    reasons: dict[str, Line] = {}
+    """Reason class (not_received, not_as_described, fraud) -> the platform's words for it."""
+    codes: dict[str, Line] = {}
+    """A reason code exactly as the platform gives it (product_not_received, 4855) -> its words."""
+    outcomes: dict[str, Line] = {}
+    """Reason class or 'default' -> the requested outcome in the recipient's terms."""
+
+
+class Letter(_Model):
+    """The cover document a profile's recipient expects."""
+
+    kind: LetterKind = "response"
+    """The document kind."""
+    answer_kind: LetterKind | None = None
+    """The kind when the case answers a stated claim (dispute.claim), e.g. 12315's 答辩意见."""
+    text: dict[Literal["zh-CN", "en"], LetterText] = {}
+    """Wording per dossier language; a language without wording gets neutral labels."""
+
+
 class ProfileLimits(_Model):
     """A platform's upload limits; None means no known limit."""
 
@@ -866,6 +904,8 @@ class Profile(_Model):
     reviewer expects."""
     reasons: dict[str, list[str]] = {}
     """Dispute reason class -> words in dispute.reason that select it."""
+    letter: Letter = Letter()
+    """The cover document: kind, recipient, salutation, reason wording, requested outcome."""
 
     @field_validator("timezone")
     @classmethod

@@ -16,12 +16,58 @@ def _copy_pages(src: pikepdf.Pdf, dst: pikepdf.Pdf, pages: list[int], nums: pike
         if i == 0 or pages[i - 1] != n - 1:
             nums.append(offset + i)
             nums.append(pikepdf.Dictionary(S=pikepdf.Name.D, St=n))
+    _relink(src, dst, pages, offset)
     dst.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
     if "/Info" in src.trailer:
         dst.docinfo = dst.copy_foreign(src.docinfo)  # type: ignore[assignment]
     out = io.BytesIO()
     dst.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
+
+
+def _named_pages(src: pikepdf.Pdf) -> dict[str, tuple[int, pikepdf.Array]]:
+    """Named destination -> (0-based page of src, its destination array)."""
+    names = src.Root.get("/Names")
+    if not isinstance(names, pikepdf.Dictionary) or "/Dests" not in names:
+        return {}
+    index: dict[tuple[int, int], int] = {p.obj.objgen: i for i, p in enumerate(src.pages)}
+    out = {}
+    for name, value in pikepdf.NameTree(names.Dests).items():
+        dest = value.get("/D") if isinstance(value, pikepdf.Dictionary) else value
+        if isinstance(dest, pikepdf.Array) and len(dest):
+            page = index.get(dest[0].objgen)
+            if page is not None:
+                out[name] = (page, dest)
+    return out
+
+
+def _relink(src: pikepdf.Pdf, dst: pikepdf.Pdf, pages: list[int], offset: int) -> None:
+    """Links of the copied pages (dst from `offset` on) keep working: a named destination
+    on a held page is carried over; a link to a page the new file lacks is removed (a
+    per-field file's index then links only to pages it holds)."""
+    named = _named_pages(src)
+    held = {n - 1: offset + i for i, n in enumerate(pages)}  # src page -> dst page
+    tree = pikepdf.NameTree.new(dst)
+    for page in dst.pages[offset:]:
+        annots = page.get("/Annots")
+        if not isinstance(annots, pikepdf.Array):
+            continue
+        kept = pikepdf.Array()
+        for annot in annots:
+            dest = annot.get("/Dest")
+            if annot.get("/Subtype") != pikepdf.Name.Link or not isinstance(dest, pikepdf.String):
+                kept.append(annot)  # outside links and other annotations stay as they are
+                continue
+            target = named.get(str(dest))
+            if target is None or target[0] not in held:
+                continue
+            if str(dest) not in tree:
+                where = [dst.pages[held[target[0]]].obj, *list(target[1])[1:]]
+                tree[str(dest)] = dst.make_indirect(pikepdf.Array(where))
+            kept.append(annot)
+        page.Annots = kept
+    if len(tree.keys()):
+        dst.Root.Names = pikepdf.Dictionary(Dests=tree.obj)
 
 
 def extract_pages(pdf_bytes: bytes, pages: list[int]) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -11,7 +12,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from evidencekit.model import Profile
+from evidencekit.checks import reason_class
+from evidencekit.model import Dispute, LetterText, Profile
 
 _FIELDS = {
     "name",
@@ -190,3 +192,59 @@ def load_profile(name: str, base: Path | None = None) -> Profile:
     data = yaml.safe_load(text)
     data["name"] = name
     return _from_data(data, name)
+
+
+# ---------------------------------------------------------------- the cover document
+
+
+@dataclass(frozen=True)
+class LetterView:
+    """The cover document for one case: the profile's wording in the case language, with the
+    manifest's own values first (submitted_to, requested_outcome)."""
+
+    kind: str
+    title: str  # '' when the kind's own label applies
+    recipient: str
+    addressee: str  # the institution a Chinese letter closes to (此致 …)
+    salutation: str  # '' when the profile has none in this language
+    reason_label: str  # '' when the default label applies
+    reason: str  # the platform's words for the dispute reason ('' when unknown)
+    reason_given: str  # the manifest's reason when it differs from those words
+    outcome: str  # the manifest's requested outcome, else the profile's for the reason
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_-]+", "_", text.strip().lower())
+
+
+def letter_view(
+    profile: Profile, language: str, dispute: Dispute | None, submitted_to: str | None
+) -> LetterView:
+    """What the cover says to whom, in the case language (only that language's wording)."""
+    letter = profile.letter
+    text = letter.text.get(language) or LetterText()  # type: ignore[call-overload]
+    kind = letter.kind
+    if letter.answer_kind and dispute is not None and dispute.claim:
+        kind = letter.answer_kind
+    given = (dispute.reason or "").strip() if dispute else ""
+    cls = reason_class(profile, given)
+    codes = {_norm(k): v for k, v in text.codes.items()}
+    words = codes.get(_norm(given)) if given else None
+    if words is None and cls is not None:
+        words = text.reasons.get(cls)
+    words = words or ""
+    # The platform's words first; the manifest's own wording beside them when it differs.
+    shown_given = given if words and _norm(given) not in _norm(words) else ""
+    own = dispute.requested_outcome if dispute else None
+    profile_outcome = text.outcomes.get(cls or "", "") or text.outcomes.get("default", "")
+    return LetterView(
+        kind=kind,
+        title=(text.title or "") if kind == letter.kind else "",
+        recipient=submitted_to or text.recipient or "",
+        addressee=text.recipient or submitted_to or "",
+        salutation=text.salutation or "",
+        reason_label=text.reason_label or "",
+        reason=words or given,
+        reason_given=shown_given,
+        outcome=own or (profile_outcome if dispute is not None else ""),
+    )

@@ -19,6 +19,7 @@ from evidencekit.assets.tables import PreparedTable
 from evidencekit.assets.transcripts import Message
 from evidencekit.i18n import t
 from evidencekit.model import Case, Exhibit, ShippingEvidence, require_aware
+from evidencekit.profiles import letter_view
 from evidencekit.render import MARGIN_MM, PAPER_MM, content_box_mm
 from evidencekit.render.ledger import ChatLine, LedgerPage, chat_pages, ledger_pages
 from evidencekit.render.markdown import markdown_to_html
@@ -121,6 +122,79 @@ def fmt_build_time(value: datetime, tz: ZoneInfo, tzname: str) -> str:
     local = value.astimezone(tz)
     off = local.strftime("%z")
     return f"{local:%Y-%m-%d %H:%M:%S} UTC{off[:3]}:{off[3:]} ({tzname})"
+
+
+def fmt_date(value: datetime, tz: ZoneInfo, lang: str) -> str:
+    """A letter's date: 2025年12月1日 / December 1, 2025 (two fixed forms: no locale library)."""
+    d = value.astimezone(tz)
+    if lang == "zh-CN":
+        return f"{d.year}年{d.month}月{d.day}日"
+    return f"{_MONTHS[d.month - 1]} {d.day}, {d.year}"  # %B would follow the machine's locale
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+# A statement that already turns to its reader needs no salutation of ours.
+_SALUTED = re.compile(r"^\s*(?:#+\s*)?(?:尊敬的|致\s*\S|Dear\b|To whom\b)", re.IGNORECASE)
+# What a court's evidence list says each exhibit is, by kind (the manifest's presented_as wins).
+PRESENTED = {
+    "product": "printout",
+    "transaction": "printout",
+    "shipping": "printout",
+    "chat": "printout",
+    "document": "copy",
+    "note": "original",
+}
+
+
+def letter_context(case: Case, build_time: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """The cover document for the profile's recipient, in the case language."""
+    lang = case.language
+    info = case.info
+    view = letter_view(case.profile, lang, info.dispute, info.submitted_to)
+    first = next(
+        (
+            ln
+            for ln in (case.statement_text or "").splitlines()
+            if ln.strip() and not ln.lstrip().startswith("# ")
+        ),
+        "",
+    )
+    return {
+        "kind": view.kind,
+        "title": view.title or t(f"doc_{view.kind}", lang),
+        "recipient": view.recipient,
+        "addressee": view.addressee,
+        "salutation": "" if _SALUTED.match(first) else view.salutation or t("salutation", lang),
+        "closing": t("closing", lang),
+        "signer_label": t(
+            f"signer_{view.kind}" if view.kind != "evidence_list" else "court_submitter", lang
+        ),
+        "signer": info.prepared_by or "",
+        "date": fmt_date(build_time, tz, lang),
+        "reason_label": view.reason_label or t("reason", lang),
+        "reason": view.reason,
+        "reason_given": view.reason_given,
+        "outcome": view.outcome,
+        "presented": {
+            ex.anchor: t(f"presented_{ex.item.presented_as or PRESENTED[ex.kind]}", lang)
+            for ex in case.exhibits
+        },
+    }
 
 
 def _split(template: str) -> tuple[str, str]:
@@ -550,6 +624,8 @@ def build_context(
         "paren": ("（", "）") if lang == "zh-CN" else (" (", ")"),
         "exhibits": exhibits,
         "proof": proof,
+        "letter": (letter := letter_context(case, build_time, tz)),
+        "index_title": t("index_technical" if letter["kind"] == "evidence_list" else "index", lang),
         "appendix_tight": layout.tight_appendix,
         "timeline": [
             {"time": fmt_time(when, tz), "text": text, "anchor": anchor, "label": label}
