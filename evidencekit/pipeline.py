@@ -54,9 +54,12 @@ from evidencekit.outputs.platform import (
     categories_for,
     check_limits,
     check_output_name,
+    form_json,
+    sheet_notes,
     suggestions,
     summaries,
     trim,
+    upload_name,
 )
 from evidencekit.outputs.renditions import Outgoing, outgoing_sources
 from evidencekit.outputs.timestamp import request_token
@@ -108,6 +111,7 @@ class BuildOptions:
 
     out_dir: Path | None = None
     profile: str | None = None
+    form: str | None = None
     language: str | None = None
     pdfa: bool | None = None
     embed_originals: bool | None = None
@@ -428,10 +432,9 @@ def platform_files(
                 name = f"{order_folder(op.id)}.{field_name}.txt"
                 text = trim(order_text(case, op), limit, case.language)
                 files[name] = (text + "\n").encode()
-    if mapping or texts:
-        mapping["text"] = texts
-        mapping["profile"] = profile.name
-        files[f"{cid}.{profile.name}.json"] = dump_json(mapping)
+    if sidecar := form_json(case, profile, mapping, texts):
+        files[sidecar[0]] = sidecar[1]
+    files = {upload_name(profile, n): data for n, data in files.items()}
     for name in files:
         check_output_name(name)  # profile data names these files: never a path
     return files
@@ -959,7 +962,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
         stages[name] = round(now - mark, 3)
         mark = now
 
-    case = load_case(manifest_path, profile=opts.profile, language=opts.language)
+    case = load_case(manifest_path, profile=opts.profile, language=opts.language, form=opts.form)
     lap("load")
     warnings = list(case.warnings)
     if not harfbuzz_subset_available():
@@ -974,7 +977,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
     lap("collect")
     out_dir = (opts.out_dir or case.output_dir).resolve()
     check_output_dir(out_dir, _protected(case))
-    pdf_name = f"{case.info.id}.pdf"
+    pdf_name = upload_name(case.profile, f"{case.info.id}.pdf")
     json_name = f"{case.info.id}.evidence.json"
     profile = case.profile
     pdfa = bool(opts.pdfa or case.manifest.output.pdfa or profile.pdfa)
@@ -1043,7 +1046,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
             case, infos, prepared, rendered.anchors, built, pdf_name, "", 0, rendered.pages
         )
         record.pop("outputs")
-        notes = list(warnings)
+        notes = [*warnings, *sheet_notes(profile, rendered.pages)]
         if fit_log:
             notes.append(
                 f"fitted to the {profile.name} limits: {settings.describe()} "
