@@ -68,6 +68,8 @@ def test_stripe_json_is_the_disputes_api_evidence_object(stripe_out: tuple[Case,
     # Every file field names a file written beside the dossier, holding that field's exhibits.
     files = {k: v for k, v in evidence.items() if k not in texts}
     assert {"shipping_documentation", "uncategorized_file"} <= set(files)
+    record = json.loads((out / f"{case.info.id}.evidence.json").read_text(encoding="utf-8"))
+    assert record["case"]["form"] == "dispute"  # the record says which form it was made for
     sums = (out / "SHA256SUMS").read_text(encoding="utf-8")
     for name in [*files.values(), f"{case.info.id}.stripe.json"]:
         assert (out / name).is_file() and name in sums
@@ -228,6 +230,7 @@ def test_mastercard_build_names_every_upload_within_the_rule(tmp_path: Path) -> 
     assert len(result.pdf_path.name) <= 16 and result.pdf_path.is_file()
     ev = json.loads(result.json_path.read_text(encoding="utf-8"))
     assert ev["outputs"][0]["path"] == result.pdf_path.name
+    assert "form" not in ev["case"]  # mastercard has no forms
     assert len(pypdf.PdfReader(result.pdf_path).pages) >= 3
 
 
