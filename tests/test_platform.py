@@ -187,7 +187,7 @@ def test_manifest_names_its_form(tmp_path: Path) -> None:
     assert set(texts) == {"message"} and len(texts["message"].encode()) <= 400
     # --profile replaces the manifest's profile, and with it the manifest's form.
     other = load_case(case.manifest_path, profile="stripe")
-    assert other.profile.name == "stripe" and other.profile.form is None
+    assert (other.profile.name, other.profile.form) == ("stripe", "dispute")  # its default
 
 
 def test_message_text_fits_in_bytes() -> None:
