@@ -32,6 +32,10 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 ManifestArg = Annotated[Path, typer.Argument(help="The case manifest (case.yaml).", dir_okay=False)]
+FormOpt = Annotated[
+    str | None,
+    typer.Option(help="The profile's upload form (default: the one its dispute flow shows first)."),
+]
 
 
 def _fail(e: EvidencekitError) -> typer.Exit:
@@ -77,6 +81,7 @@ def build(
     manifest: ManifestArg,
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
     profile: Annotated[str | None, typer.Option(help="Platform profile (overrides).")] = None,
+    form: FormOpt = None,
     lang: Annotated[str | None, typer.Option(help="zh-CN or en (overrides).")] = None,
     pdfa: Annotated[bool, typer.Option("--pdfa", help="Write PDF/A-3b (validated).")] = False,
     embed_originals: Annotated[
@@ -143,6 +148,7 @@ def build(
                 BuildOptions(
                     out_dir=out_dir,
                     profile=profile,
+                    form=form,
                     language=lang,
                     progress=report,
                     pdfa=pdfa or None,
@@ -253,13 +259,14 @@ def verify(
 def validate(
     manifest: ManifestArg,
     profile: Annotated[str | None, typer.Option(help="Platform profile (overrides).")] = None,
+    form: FormOpt = None,
     lang: Annotated[str | None, typer.Option(help="zh-CN or en (overrides).")] = None,
 ) -> None:
     """Report every problem in the manifest at once; exit 1 on errors."""
     from evidencekit.manifest import load_case
 
     try:
-        case = load_case(manifest, profile=profile, language=lang)
+        case = load_case(manifest, profile=profile, language=lang, form=form)
     except EvidencekitError as e:
         raise _fail(e) from None
     for w in case.warnings:
@@ -304,11 +311,47 @@ def _limits_summary(p: object) -> str:
     return ", ".join(parts) or "—"
 
 
-@app.command()
-def profiles(name: Annotated[str | None, typer.Argument(help="Show one profile.")] = None) -> None:
-    """List the platform profiles and their limits, or show one with sources."""
-    from evidencekit.profiles import load_profile, profile_names
+def _source_text(src: object) -> str:
+    from evidencekit.model import SourceRef
 
+    if not isinstance(src, SourceRef):
+        return ""
+    text = f"{src.url} ({src.checked})" + (f" — {src.note}" if src.note else "")
+    return text if src.verified else f"UNVERIFIED: {text}"
+
+
+def _limit_rows(table: Table, p: object, prefix: str = "limit") -> None:
+    from evidencekit.model import Profile
+
+    assert isinstance(p, Profile)
+    for key, value in p.limits.model_dump().items():
+        if value in (None, {}):
+            continue
+        table.add_row(f"{prefix} {key}", _limit_text(key, value), _source_text(p.sources.get(key)))
+
+
+@app.command()
+def profiles(
+    name: Annotated[str | None, typer.Argument(help="Show one profile.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the profile (or all profiles) as data.")
+    ] = False,
+) -> None:
+    """List the platform profiles and their limits, or show one with sources and forms."""
+    from evidencekit.profiles import load_profile, profile_data, profile_names
+
+    if as_json:
+        try:
+            data: object = (
+                profile_data(name) if name else {n: profile_data(n) for n in profile_names()}
+            )
+        except KeyError:
+            err.print(
+                f"unknown profile {name!r}; profiles: {', '.join(profile_names())}", markup=False
+            )
+            raise typer.Exit(2) from None
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
     if name:
         try:
             p = load_profile(name)
@@ -331,28 +374,44 @@ def profiles(name: Annotated[str | None, typer.Argument(help="Show one profile."
             "output",
             "external_links",
             "pdfa",
+            "api",
         ):
             table.add_row(key, str(getattr(p, key)), "")
-        src = p.sources.get("formats")
-        table.add_row("formats", ", ".join(p.formats), f"{src.url} ({src.checked})" if src else "")
-        for key, value in p.limits.model_dump().items():
-            if value in (None, {}):
-                continue
-            src = p.sources.get(key)
+        table.add_row("formats", ", ".join(p.formats), _source_text(p.sources.get("formats")))
+        if p.file_names:
+            rule = p.file_names
             table.add_row(
-                f"limit {key}",
-                _limit_text(key, value),
-                f"{src.url} ({src.checked})" + (f" — {src.note}" if src.note else "")
-                if src
-                else "",
+                "file names",
+                f"≤ {rule.max_chars} characters" + ("" if rule.spaces else ", no spaces"),
+                _source_text(p.sources.get("file_names")),
             )
+        if p.forms:
+            for i, (form_name, form) in enumerate(p.forms.items()):
+                shown = load_profile(name, form=form_name)
+                default = " (default)" if i == 0 else ""
+                table.add_row(f"form {form_name}{default}", form.title, "--form " + form_name)
+                table.add_row(
+                    f"  {form_name} formats",
+                    ", ".join(shown.formats) + f" → {shown.output}",
+                    _source_text(form.sources.get("formats")),
+                )
+                _limit_rows(table, shown, f"  {form_name}")
+        else:
+            _limit_rows(table, p)
         out.print(table)
         return
     table = Table("profile", "title", "paper", "language", "formats", "output", "limits")
     for n in profile_names():
         p = load_profile(n)
+        forms = f" (+{len(p.forms) - 1} more forms)" if len(p.forms) > 1 else ""
         table.add_row(
-            n, p.title, p.paper, p.language, ", ".join(p.formats), p.output, _limits_summary(p)
+            n,
+            p.title,
+            p.paper,
+            p.language,
+            ", ".join(p.formats),
+            p.output,
+            _limits_summary(p) + forms,
         )
     out.print(table)
 

@@ -1001,11 +1001,16 @@ def _decode_manifest(raw: bytes, fn: str) -> str:
 
 
 def load_case(
-    manifest_path: Path, *, profile: str | None = None, language: str | None = None
+    manifest_path: Path,
+    *,
+    profile: str | None = None,
+    language: str | None = None,
+    form: str | None = None,
 ) -> Case:
     """Read, validate and resolve a manifest; raise ManifestError with every problem found.
 
-    profile and language override the manifest's (command-line options).
+    profile and language override the manifest's (command-line options); form chooses one of
+    the profile's upload forms.
     """
     fn = manifest_path.name
     try:
@@ -1040,6 +1045,8 @@ def load_case(
     if profile:
         update["profile"] = profile
         profile_from = manifest.case.profile
+    if form or profile:  # a manifest's form belongs to the manifest's profile
+        update["form"] = form
     if language:
         if language not in ("zh-CN", "en"):
             raise ManifestError([Problem(f"unknown language {language!r}", hint="use zh-CN or en")])
@@ -1461,7 +1468,7 @@ def resolve(
     info = manifest.case
 
     try:
-        profile = load_profile(info.profile, root)
+        profile = load_profile(info.profile, root, info.form)
     except KeyError:
         close = difflib.get_close_matches(info.profile, profile_names(), n=1)
         res.problem(
@@ -1473,7 +1480,8 @@ def resolve(
         )
         profile = load_profile("generic")
     except ProfileError as e:
-        res.problem(("case", "profile"), f"cannot use the profile: {e}")
+        where = "form" if info.form and "form" in str(e) else "profile"
+        res.problem(("case", where), f"cannot use the profile: {e}")
         profile = load_profile("generic")
     except (OSError, ValueError, TypeError) as e:
         res.problem(("case", "profile"), f"cannot load profile {info.profile!r}: {e}")

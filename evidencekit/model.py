@@ -237,6 +237,8 @@ class CaseInfo(_Model):
     """One-line title shown on the cover."""
     profile: str = "generic"
     """Platform profile name (see `evidencekit profiles`) or a path to a profile YAML file."""
+    form: str | None = None
+    """The profile's upload form, e.g. appeal (default: the one its dispute flow shows first)."""
     language: Literal["zh-CN", "en"] | None = None
     """Dossier language; overrides the profile's."""
     timezone: str | None = None
@@ -793,6 +795,8 @@ class SourceRef(_Model):
     """When the figure was last checked against that page."""
     note: str = ""
     """What the page says, or why the figure was chosen (e.g. a safety margin)."""
+    verified: bool = True
+    """False when no public page confirmed the figure: use it with care."""
 
 
 def _safe_name(value: str) -> str:
@@ -866,6 +870,37 @@ class ProfileLimits(_Model):
     """Text fields of the form and their character limits, e.g. {summary: 1000}."""
     text_min_chars: dict[SafeName, Annotated[int, Field(ge=0, le=1_000_000)]] = {}
     """Text fields with a minimum length, e.g. {refusal_note: 2}."""
+    text_bytes: dict[SafeName, Annotated[int, Field(ge=1, le=1_000_000)]] = {}
+    """Text fields limited in bytes (UTF-8), e.g. {message: 400}."""
+    text_total_chars: Annotated[int, Field(ge=1)] | None = None
+    """Most characters over all text fields together."""
+
+
+FileFormat = Literal["pdf", "jpeg", "png", "gif", "tiff", "webp", "bmp"]
+
+
+class ProfileForm(_Model):
+    """One upload form of a platform (a step of its dispute flow) with its own limits."""
+
+    title: str
+    """What the form is, in the platform's words."""
+    formats: list[FileFormat] | None = None
+    """File formats this form accepts (default: the profile's)."""
+    output: Literal["pdf", "images", "categories"] | None = None
+    """What to produce for this form (default: the profile's)."""
+    limits: ProfileLimits = ProfileLimits()
+    """This form's limits; a limit it does not set is the profile's."""
+    sources: dict[str, SourceRef] = {}
+    """For each of this form's limits, where it comes from."""
+
+
+class FileNameRule(_Model):
+    """How the files a platform receives must be named (card schemes' systems)."""
+
+    max_chars: Annotated[int, Field(ge=8, le=255)] | None = None
+    """Longest file name, extension included."""
+    spaces: bool = True
+    """Whether a file name may hold spaces."""
 
 
 class Profile(_Model):
@@ -887,7 +922,7 @@ class Profile(_Model):
     """Whether the platform accepts PDFs with links to outside addresses."""
     pdfa: bool = False
     """Whether the platform requires PDF/A."""
-    formats: list[Literal["pdf", "jpeg", "png", "gif", "tiff", "webp", "bmp"]] = ["pdf"]
+    formats: list[FileFormat] = ["pdf"]
     """File formats the upload form accepts."""
     output: Literal["pdf", "images", "categories"] = "pdf"
     """What to produce: one PDF, page images, or one file per evidence category."""
@@ -895,6 +930,15 @@ class Profile(_Model):
     """For output 'categories': field name -> evidence kinds that go into it."""
     limits: ProfileLimits = ProfileLimits()
     """Upload limits."""
+    forms: dict[SafeName, ProfileForm] = {}
+    """The platform's upload forms, the one its dispute flow shows first listed first;
+    `--form NAME` chooses one, and its limits replace the profile's."""
+    form: SafeName | None = None
+    """The form the limits are for (set when the profile is loaded; None: no forms)."""
+    api: Literal["stripe", "shopify"] | None = None
+    """Write `<id>.<api>.json` as the platform API's evidence object (no network call)."""
+    file_names: FileNameRule | None = None
+    """Naming rules for every file written for the platform."""
     sources: dict[str, SourceRef] = {}
     """For each limit (by field name, or 'formats'), where it comes from."""
     expected: dict[

@@ -33,6 +33,7 @@ from evidencekit.outputs import dump_json, sha256_bytes, sha256sums
 from evidencekit.outputs.fields import platform_files, upload_set
 from evidencekit.outputs.integrity import archive_bytes, history_bytes, input_fingerprint
 from evidencekit.outputs.page_images import PageImageOptions
+from evidencekit.outputs.platform import sheet_notes, upload_name
 from evidencekit.outputs.record import evidence_record
 from evidencekit.outputs.renditions import Outgoing, outgoing_sources
 from evidencekit.outputs.timestamp import request_token
@@ -60,6 +61,7 @@ class BuildOptions:
 
     out_dir: Path | None = None
     profile: str | None = None
+    form: str | None = None
     language: str | None = None
     pdfa: bool | None = None
     embed_originals: bool | None = None
@@ -155,7 +157,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
     """Validate the manifest and write the dossier and its sidecars."""
     opts = options or BuildOptions()
     clock = _Clock()
-    case = load_case(manifest_path, profile=opts.profile, language=opts.language)
+    case = load_case(manifest_path, profile=opts.profile, language=opts.language, form=opts.form)
     clock.lap("load")
     warnings = _environment_warnings(case)
     built = build_time()
@@ -230,7 +232,7 @@ def _settle(
         opts=opts,
         warnings=warnings,
         out_dir=out_dir,
-        pdf_name=f"{case.info.id}.pdf",
+        pdf_name=upload_name(case.profile, f"{case.info.id}.pdf"),
         json_name=f"{case.info.id}.evidence.json",
         pdfa=pdfa,
         embed=embed,
@@ -341,7 +343,7 @@ def _attempt(plan: _Plan, step: FitStep, clock: _Clock) -> Tried[_Dossier]:
         rendered.pages,
     )
     record.pop("outputs")
-    notes = list(plan.warnings)
+    notes = [*plan.warnings, *sheet_notes(case.profile, rendered.pages)]
     if step.note:
         notes.append(step.note)
     record["fit"] = {"steps": step.log, "final": step.settings.describe()}

@@ -137,8 +137,11 @@ def scaffold_case(folder: Path, profile: Profile, reason: str, schema: str) -> l
     )
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", folder.resolve().name).strip("-.") or "CASE"
     case_id = stem[:80] if re.match(r"^[A-Za-z0-9]", stem) else f"CASE-{stem}"[:80]
+    # The form the case is for: the appeal form for a fake-order appeal, where there is one.
+    form = "appeal" if fake and "appeal" in profile.forms else profile.form
     env = _env()
     ctx = {
+        "form": form,
         "zh": zh,
         "profile": profile,
         "case_id": case_id,

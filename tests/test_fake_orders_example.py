@@ -13,7 +13,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from evidencekit.profiles import load_profile
+from evidencekit.manifest import load_case
 
 from .conftest import ROOT, run_cli
 
@@ -132,7 +132,7 @@ def test_each_order_section_holds_only_its_own_rows_and_messages(
 
 
 def test_taobao_page_images_stay_within_the_profile_limits(built: Path) -> None:
-    limits = load_profile("taobao").limits
+    limits = load_case(EXAMPLE / "case.yaml").profile.limits  # its form's
     images = sorted((built / "pages").rglob("*"))
     images = [p for p in images if p.is_file()]
     assert images
@@ -144,7 +144,7 @@ def test_taobao_page_images_stay_within_the_profile_limits(built: Path) -> None:
 def test_taobao_page_images_and_appeal_texts_are_filed_per_order(
     built: Path, evidence: dict
 ) -> None:
-    limits = load_profile("taobao").limits
+    limits = load_case(EXAMPLE / "case.yaml").profile.limits  # its form's
     folders = {p.name for p in (built / "pages").iterdir() if p.is_dir()}
     assert folders == {*FLAGGED, "common"}
     for o in evidence["orders"]:

@@ -6,14 +6,15 @@ import re
 
 from evidencekit.errors import LimitError
 from evidencekit.model import Case, Profile
-from evidencekit.outputs import dump_json
 from evidencekit.outputs.page_images import PageImageOptions, page_images
 from evidencekit.outputs.platform import (
     UploadFile,
     categories_for,
     check_output_name,
+    form_json,
     summaries,
     trim,
+    upload_name,
 )
 from evidencekit.outputs.volumes import make_volumes
 from evidencekit.pdf.split import extract_pages, page_count
@@ -60,10 +61,9 @@ def platform_files(
                 name = f"{order_folder(op.id)}.{field_name}.txt"
                 text = trim(order_text(case, op), limit, case.language)
                 files[name] = (text + "\n").encode()
-    if mapping or texts:
-        mapping["text"] = texts
-        mapping["profile"] = profile.name
-        files[f"{cid}.{profile.name}.json"] = dump_json(mapping)
+    if sidecar := form_json(case, profile, mapping, texts):
+        files[sidecar[0]] = sidecar[1]
+    files = {upload_name(profile, n): data for n, data in files.items()}
     for name in files:
         check_output_name(name)  # profile data names these files: never a path
     return files

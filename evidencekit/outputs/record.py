@@ -103,6 +103,7 @@ def evidence_record(
             "id": case.info.id,
             "title": case.info.title,
             "profile": case.profile.name,
+            **({"form": case.profile.form} if case.profile.form else {}),
             "language": case.language,
             "timezone": case.timezone,
         },

@@ -179,15 +179,52 @@ def profile_path(name: str, base: Path) -> Path:
     return real
 
 
-def load_profile(name: str, base: Path | None = None) -> Profile:
+def with_form(profile: Profile, form: str | None = None) -> Profile:
+    """The profile as it applies to one of its forms: `form`, or the first listed (the one
+    the platform's dispute flow shows first). The form's limits replace the profile's one by
+    one; a profile without forms is returned as it is."""
+    if profile.form is not None:  # its limits are already one form's: start from the file
+        msg = f"{profile.name}: the profile is already resolved for the {profile.form} form"
+        raise ValueError(msg)
+    if not profile.forms:
+        if form:
+            msg = f"{profile.name} has no forms; leave out the form (--form, case.form)"
+            raise ProfileError(msg)
+        return profile
+    name = form or next(iter(profile.forms))
+    chosen = profile.forms.get(name)
+    if chosen is None:
+        msg = f"{profile.name} has no form {name!r}; forms: {', '.join(profile.forms)}"
+        raise ProfileError(msg)
+    return Profile.model_validate(
+        {
+            **profile.model_dump(exclude_unset=True),
+            "limits": {
+                **profile.limits.model_dump(exclude_unset=True),
+                **chosen.limits.model_dump(exclude_unset=True),
+            },
+            "formats": chosen.formats or profile.formats,
+            "output": chosen.output or profile.output,
+            "sources": {**profile.sources, **chosen.sources},
+            "form": name,
+        }
+    )
+
+
+def load_profile(name: str, base: Path | None = None, form: str | None = None) -> Profile:
     """Load a packaged profile by name, or a profile file (path ending in .yaml/.yml) inside
-    `base` (the case folder; the current folder when None)."""
+    `base` (the case folder; the current folder when None), resolved for `form` (default:
+    the first form listed)."""
     if name.endswith((".yaml", ".yml")):
         path = profile_path(name, base or Path.cwd())
-        return read_profile_file(path, name)
+        return with_form(read_profile_file(path, name), form)
     if name not in profile_names():
         msg = f"unknown profile {name!r}"
         raise KeyError(msg)
+    return with_form(_packaged(name), form)
+
+
+def _packaged(name: str) -> Profile:
     text = resources.files(__package__).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     data["name"] = name
@@ -248,3 +285,80 @@ def letter_view(
         reason_given=shown_given,
         outcome=own or (profile_outcome if dispute is not None else ""),
     )
+
+
+def profile_data(name: str) -> dict[str, Any]:
+    """A packaged profile as plain data, every form with it (`profiles NAME --json`)."""
+    if name not in profile_names():
+        msg = f"unknown profile {name!r}"
+        raise KeyError(msg)
+    return _packaged(name).model_dump(mode="json", exclude={"form"})
+
+
+def _limits_text(p: Profile) -> str:
+    lim = p.limits
+    parts = []
+    if lim.file_bytes:
+        parts.append(f"{lim.file_bytes / 1e6:g} MB/file")
+    if lim.total_bytes:
+        parts.append(f"{lim.total_bytes / 1e6:g} MB total")
+    if lim.image_bytes:
+        big = lim.image_bytes >= 1_000_000
+        size = f"{lim.image_bytes / 1e6:g} MB" if big else f"{lim.image_bytes / 1e3:g} KB"
+        parts.append(f"{size}/image")
+    if lim.pages_per_file:
+        parts.append(f"{lim.pages_per_file} pages/file")
+    if lim.pages_total:
+        parts.append(f"{lim.pages_total} pages in all")
+    if lim.files:
+        parts.append(f"{lim.files} {'images' if p.output == 'images' else 'files'}")
+    if lim.dpi:
+        parts.append(f"≤ {lim.dpi} dpi")
+    if len(set(lim.text_chars.values())) == 1 and len(lim.text_chars) > 2:
+        most = next(iter(lim.text_chars.values()))
+        parts.append(f"{len(lim.text_chars)} text fields ≤ {most:,} chars each")
+    else:
+        for field_name, most in lim.text_chars.items():
+            least = lim.text_min_chars.get(field_name)
+            span = f"{least}–{most:,}" if least else f"≤ {most:,}"
+            parts.append(f"{field_name} {span} chars")
+    if lim.text_total_chars:
+        parts.append(f"{lim.text_total_chars:,} chars in all")
+    for field_name, most in lim.text_bytes.items():
+        parts.append(f"{field_name} ≤ {most:,} bytes")
+    if p.file_names and p.file_names.max_chars:
+        spaces = "" if p.file_names.spaces else ", no spaces"
+        parts.append(f"file names ≤ {p.file_names.max_chars} chars{spaces}")
+    if p.pdfa:
+        parts.append("PDF/A")
+    if not p.external_links:
+        parts.append("no external links")
+    return ", ".join(parts) or "—"
+
+
+def profile_table() -> str:
+    """The README's profile table (Markdown), made from the profile data: each form on its
+    own row, the default first; the sources column says which figures are unverified."""
+    rows = [
+        "| profile | form | paper, language | upload | formats | limits | sources (checked) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in profile_names():
+        base = _packaged(name)
+        forms: list[str | None] = [*base.forms] or [None]
+        for n, form in enumerate(forms):
+            p = with_form(base, form)
+            refs = sorted({s.url for s in p.sources.values()})
+            dates = sorted({str(s.checked) for s in p.sources.values()})
+            unverified = sorted(k for k, s in p.sources.items() if not s.verified)
+            sources = "; ".join(f"<{u}>" for u in refs) or "—"
+            if dates:
+                sources += f" ({', '.join(dates)})"
+            if unverified:
+                sources += f"; unverified: {', '.join(unverified)}"
+            label = "—" if form is None else f"`{form}`" + (" (default)" if n == 0 else "")
+            rows.append(
+                f"| `{name}` | {label} | {p.paper}, {p.language} | {p.output} | "
+                f"{', '.join(p.formats)} | {_limits_text(p)} | {sources} |"
+            )
+    return "\n".join(rows) + "\n"
