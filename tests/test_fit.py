@@ -307,13 +307,6 @@ def _readme() -> str:
     return (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-# Until the README carries the table made from the profile data (`profile_table()`), this test
-# is expected to fail; once it does, any drift between the two fails it.
-@pytest.mark.xfail(
-    "| profile | form |" not in _readme(),
-    reason="README still has the table from before profile forms",
-    strict=True,
-)
 def test_readme_profile_table_is_the_profile_data() -> None:
     from evidencekit.profiles import profile_table
 
