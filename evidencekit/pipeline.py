@@ -117,6 +117,8 @@ class BuildOptions:
     force: bool = False
     include_unmasked_originals: bool = False
     progress: Progress | None = None
+    register: str | None = None  # case register path or URL; None: EVIDENCEKIT_REGISTER/default
+    keep_archive: bool = True  # copy the archive into the register's storage
 
 
 @dataclass
@@ -947,8 +949,16 @@ def evidence_record(
 
 
 def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResult:
-    """Validate the manifest and write the dossier and its sidecars."""
+    """Validate the manifest, write the dossier and its sidecars, record it in the register."""
+    from evidencekit.register import record_result  # SQLAlchemy only once a build is done
+
     opts = options or BuildOptions()
+    result = _build(manifest_path, opts)
+    result.warnings.extend(record_result(result, opts.register, opts.keep_archive))
+    return result
+
+
+def _build(manifest_path: Path, opts: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     stages: dict[str, float] = {}
     mark = started
