@@ -146,6 +146,9 @@ def build(
         ),
     ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON row per case instead of the table.")
+    ] = False,
 ) -> None:
     """Validate, then render the dossier and its sidecars; several cases build in parallel."""
     from evidencekit.outputs import tsa_url_problem
@@ -175,10 +178,10 @@ def build(
         keep_archive=keep_archive,
     )
     _term_as_interrupt()
-    if len(manifests) == 1 and not manifests[0].is_dir():
+    if len(manifests) == 1 and not manifests[0].is_dir() and not as_json:
         _build_one(manifests[0], options, quiet)
         return
-    _build_batch(_find_manifests(manifests, glob), options, jobs, quiet)
+    _build_batch(_find_manifests(manifests, glob), options, jobs, quiet, as_json)
 
 
 def _build_one(manifest: Path, options: BuildOptions, quiet: bool) -> None:
@@ -283,6 +286,7 @@ def _batch_one(index: int, manifest: Path, options: BuildOptions) -> dict[str, A
         "seconds": result.seconds,
         "warnings": result.warnings,
         "pdf": str(result.pdf_path),
+        "stages": result.stages,
         "up_to_date": any(w.startswith("nothing changed") for w in result.warnings),
     }
 
@@ -304,7 +308,7 @@ def _batch_out(manifests: list[Path], out_dir: Path | None) -> list[Path | None]
 
 
 def _build_batch(
-    manifests: list[Path], options: BuildOptions, jobs: int | None, quiet: bool
+    manifests: list[Path], options: BuildOptions, jobs: int | None, quiet: bool, as_json: bool
 ) -> None:
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -365,7 +369,12 @@ def _build_batch(
                     err.print(
                         f"[{len(results)}/{len(manifests)}] {names[i]}: {state}", markup=False
                     )
-    worst = _batch_summary(manifests, names, results)
+    if as_json:
+        rows = [{"manifest": str(m), **results[i]} for i, m in enumerate(manifests)]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        worst = max(r["code"] for r in rows)
+    else:
+        worst = _batch_summary(manifests, names, results)
     raise typer.Exit(worst)
 
 

@@ -954,7 +954,9 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
 
     opts = options or BuildOptions()
     result = _build(manifest_path, opts)
+    started = time.perf_counter()
     result.warnings.extend(record_result(result, opts.register, opts.keep_archive))
+    result.stages["register"] = round(time.perf_counter() - started, 3)
     return result
 
 

@@ -156,7 +156,9 @@ def _case_facts(case: Case) -> dict[str, Any]:
         "parties": [(p.role, p.name) for p in info.parties],
         "amount": sum(amounts, Decimal(0)) if amounts and len(currencies) <= 1 else None,
         "currency": next(iter(currencies)) if len(currencies) == 1 else None,
-        "search_text": "\n".join(w for w in words if w),
+        # Lower-cased once here: a plain LIKE then finds any case, and is several times faster on
+        # PostgreSQL than ILIKE over multi-byte text.
+        "search_text": "\n".join(w for w in words if w).lower(),
     }
 
 
@@ -185,6 +187,11 @@ def _terms(query: str) -> list[str]:
     except ValueError:
         parts = query.split()
     return [p for p in (s.strip() for s in parts) if p]
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 class Register:
@@ -412,9 +419,11 @@ class Register:
             if limit:
                 sql += f" LIMIT {int(limit)}"
             return [r[0] for r in s.execute(text(sql), params)]
+        # A plain LIKE on the lower-cased column (not SQLAlchemy's icontains, which wraps the
+        # column in lower()): the form the pg_trgm index serves.
         stmt = (
             select(CaseRow.id)
-            .where(and_(*(CaseRow.search_text.icontains(t, autoescape=True) for t in terms)))
+            .where(and_(*(CaseRow.search_text.like(_like(t.lower()), escape="\\") for t in terms)))
             .order_by(CaseRow.updated_at.desc())
         )
         if limit:
