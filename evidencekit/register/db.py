@@ -222,11 +222,18 @@ _ENGINES: dict[str, Engine] = {}
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # transactions begin in _sqlite_begin, not in the driver
     cur = dbapi_conn.cursor()
     # WAL: parallel batch workers write while `cases` reads; foreign keys for the cascades.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # IMMEDIATE: take the write lock up front, so a second writer waits (busy timeout) instead of
+    # failing on the read-then-write upgrade of a deferred transaction.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def engine_for(url: URL) -> Engine:
@@ -240,6 +247,7 @@ def engine_for(url: URL) -> Engine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"timeout": 60})
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
         else:
             engine = create_engine(url, pool_pre_ping=True)
         _ensure_schema(engine)
