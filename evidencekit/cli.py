@@ -312,6 +312,7 @@ def _build_batch(
 ) -> None:
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     from evidencekit.register import open_register, register_off
 
@@ -344,6 +345,15 @@ def _build_batch(
         ) as pool,
     ):
         tasks = [progress.add_task(n, total=None, stage="waiting") for n in names]
+        retry: list[int] = []
+
+        def finish(i: int) -> None:
+            r = results[i]
+            state = "done" if r["code"] == 0 else f"failed ({r['code']})"
+            progress.update(tasks[i], stage=state, total=1, completed=1)
+            if not quiet and not live:
+                err.print(f"[{len(results)}/{len(manifests)}] {names[i]}: {state}", markup=False)
+
         futures: dict[Future[dict[str, Any]], int] = {
             pool.submit(_batch_one, i, m, replace(options, out_dir=outs[i])): i
             for i, m in enumerate(manifests)
@@ -360,15 +370,19 @@ def _build_batch(
                 i = futures[f]
                 try:
                     results[i] = f.result()
-                except Exception as e:  # the worker process itself died (e.g. out of memory)
-                    results[i] = {"code": 70, "error": f"worker failed: {e}", "seconds": 0.0}
-                r = results[i]
-                state = "done" if r["code"] == 0 else f"failed ({r['code']})"
-                progress.update(tasks[i], stage=state, total=1, completed=1)
-                if not quiet and not live:
-                    err.print(
-                        f"[{len(results)}/{len(manifests)}] {names[i]}: {state}", markup=False
-                    )
+                except BrokenProcessPool:
+                    # A worker died (killed, out of memory, a crash in a C library): the pool
+                    # fails every case it held. Each is retried alone below, so only the case
+                    # that kills its worker is lost.
+                    retry.append(i)
+                    progress.update(tasks[i], stage="retrying alone")
+                    continue
+                finish(i)
+        for i in sorted(retry):
+            results[i] = _batch_alone(
+                ctx, queue, i, manifests[i], replace(options, out_dir=outs[i])
+            )
+            finish(i)
     if as_json:
         rows = [{"manifest": str(m), **results[i]} for i, m in enumerate(manifests)]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
@@ -376,6 +390,28 @@ def _build_batch(
     else:
         worst = _batch_summary(manifests, names, results)
     raise typer.Exit(worst)
+
+
+def _batch_alone(
+    ctx: Any, queue: Any, index: int, manifest: Path, options: BuildOptions
+) -> dict[str, Any]:
+    """One case in a pool of its own: if its worker dies, nothing else goes with it."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    started = time.perf_counter()
+    with ProcessPoolExecutor(
+        max_workers=1, mp_context=ctx, initializer=_batch_init, initargs=(queue,)
+    ) as pool:
+        try:
+            return pool.submit(_batch_one, index, manifest, options).result()
+        except BrokenProcessPool:
+            return {
+                "code": 70,
+                "error": "the worker process died while building this case (killed, out of "
+                "memory, or a crash in a library); build it alone to see more",
+                "seconds": time.perf_counter() - started,
+            }
 
 
 def _drain(queue: Any, progress: Progress, tasks: list[TaskID], results: dict[int, Any]) -> None:
