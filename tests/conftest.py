@@ -127,6 +127,9 @@ def pg_server() -> Iterator[PgServer]:
             pytest.fail(f"PostgreSQL could not start: {e}")
         pytest.skip(f"PostgreSQL could not start: {e}")
     yield server
+    from evidencekit.register.db import close_engines
+
+    close_engines()  # before the server goes: no connection is left to be collected open
     server.stop()
 
 

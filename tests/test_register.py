@@ -235,6 +235,26 @@ def test_due_lists_open_cases_most_urgent_first(reg: dict[str, object]) -> None:
     assert code == 0 and "overdue" in out
 
 
+def test_list_filters_and_tables(reg: dict[str, object]) -> None:
+    def ids(*args: str) -> list[str]:
+        found = cases_json(reg, "list", *args)
+        assert isinstance(found, list)
+        return [c["id"] for c in found]
+
+    assert ids() == ["CN-0457", "EN-1047"]  # nearest deadline first
+    assert ids("--platform", "generic") == ["EN-1047"]
+    assert ids("--text", "旗舰店") == ["CN-0457"]
+    assert ids("--due", "1") == ["CN-0457"]
+    assert ids("--status", "won") == []
+    code, _, err = cases(reg, "list", "--status", "maybe")
+    assert code == 2 and "built" in err
+    code, out, _ = cases(reg, "show", "CN-0457")
+    assert code == 0
+    assert "history" in out and "SF1456789012345" in out and "CN-0457.pdf" in out
+    code, out, _ = cases(reg, "stats")
+    assert code == 0 and "by reason" in out and "by platform" in out
+
+
 def test_mark_records_history_and_leaves_due(reg: dict[str, object]) -> None:
     code, _, err = cases(reg, "mark", "EN-1047", "submitted", "--note", "uploaded to Stripe")
     assert code == 0, err
@@ -313,3 +333,27 @@ def test_verify_all_catches_a_tampered_archive(reg: dict[str, object]) -> None:
     code, out, _ = cases(reg, "verify", "--all", "--json")
     assert code == 1
     assert {a["case_id"]: a["status"] for a in json.loads(out)["archives"]}["CN-0457"] == "MISSING"
+
+
+def test_a_register_that_cannot_open_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(app, ["cases", "list", "--register", str(blocker / "r.sqlite")])
+    assert result.exit_code == 1
+    assert "register" in result.stderr and "cannot open" in result.stderr
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+def test_a_register_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "r.sqlite"
+    assert CliRunner().invoke(app, ["cases", "list", "--register", str(path)]).exit_code == 0
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE evk_schema SET version = 99")
+    from evidencekit.register import db as register_db
+
+    register_db.close_engines()  # as a new process would find it
+    result = CliRunner().invoke(app, ["cases", "list", "--register", str(path)])
+    assert result.exit_code == 1
+    assert "newer evidencekit" in result.stderr

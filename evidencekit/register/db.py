@@ -221,6 +221,12 @@ def storage_dir(url: URL) -> Path:
 _ENGINES: dict[str, Engine] = {}
 
 
+def close_engines() -> None:
+    """Close every pooled connection (tests; a long-lived process switching registers)."""
+    while _ENGINES:
+        _ENGINES.popitem()[1].dispose()
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # transactions begin in _sqlite_begin, not in the driver
     cur = dbapi_conn.cursor()
