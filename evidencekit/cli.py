@@ -947,11 +947,9 @@ def cases_verify(
         raise typer.Exit(2)
     reg = _register(register)
     try:
-        results = reg.verify_all()
+        results = reg.verify_all(None if all_ else case_id)
     except EvidencekitError as e:
         raise _fail(e) from None
-    if case_id is not None:
-        results = [r for r in results if r.case_id == case_id]
     failed = [r for r in results if r.status != "OK"]
     if as_json:
         payload = {"ok": not failed, "archives": [vars(r) for r in results]}
@@ -982,7 +980,9 @@ def cases_stats(register: RegisterOpt = None, as_json: JsonOpt = False) -> None:
         )
         return
     for by in ("reason", "platform"):
-        table = Table(by, "cases", "won", "lost", "withdrawn", "open", "win rate", title=f"by {by}")
+        table = Table(
+            by, "cases", "won", "lost", "withdrawn", "pending", "win rate", title=f"by {by}"
+        )
         for r in rows:
             if r.by == by:
                 rate = f"{r.win_rate:.0%}" if r.win_rate is not None else "—"
@@ -992,7 +992,7 @@ def cases_stats(register: RegisterOpt = None, as_json: JsonOpt = False) -> None:
                     str(r.won),
                     str(r.lost),
                     str(r.withdrawn),
-                    str(r.open),
+                    str(r.pending),
                     rate,
                 )
         out.print(table)

@@ -280,6 +280,7 @@ def test_mark_records_history_and_leaves_due(reg: dict[str, object]) -> None:
     assert by_reason["reason", "product_not_received"]["win_rate"] == 0
     assert by_reason["reason", "商品与描述不符"]["win_rate"] is None  # not decided yet
     assert by_reason["platform", "generic"]["lost"] == 1
+    assert by_reason["platform", "12315"]["pending"] == 1
     code, _, err = cases(reg, "mark", "NO-SUCH", "won")
     assert code == 1 and "NO-SUCH" in err and "Traceback" not in err
     code, _, err = cases(reg, "mark", "EN-1047", "maybe")
@@ -321,6 +322,9 @@ def test_verify_all_catches_a_tampered_archive(reg: dict[str, object]) -> None:
     data = bytearray(kept.read_bytes())
     data[len(data) // 2] ^= 0xFF
     kept.write_bytes(bytes(data))
+    code, out, _ = cases(reg, "verify", "EN-1047", "--json")  # one case: its archive only
+    assert code == 0
+    assert [a["case_id"] for a in json.loads(out)["archives"]] == ["EN-1047"]
     code, out, _ = cases(reg, "verify", "--all", "--json")
     assert code == 1
     result = json.loads(out)

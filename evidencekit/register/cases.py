@@ -85,7 +85,7 @@ class StatRow:
     won: int
     lost: int
     withdrawn: int
-    open: int
+    pending: int  # not decided yet: draft, built or submitted
 
     @property
     def win_rate(self) -> float | None:
@@ -587,14 +587,18 @@ class Register:
             )
         return rows
 
-    def verify_all(self) -> list[VerifyResult]:
-        """Re-hash every kept archive and re-verify what it holds; the verdicts are recorded."""
+    def verify_all(self, case_id: str | None = None) -> list[VerifyResult]:
+        """Re-hash every kept archive (or one case's) and re-verify what it holds; the verdicts
+        are recorded."""
         from evidencekit.outputs.integrity import verify_path
 
         results: list[VerifyResult] = []
+        stmt = select(ArchiveRow).order_by(ArchiveRow.case_id, ArchiveRow.id)
+        if case_id is not None:
+            stmt = stmt.where(ArchiveRow.case_id == case_id)
         try:
             with self._session() as s, s.begin():
-                for a in s.scalars(select(ArchiveRow).order_by(ArchiveRow.case_id, ArchiveRow.id)):
+                for a in s.scalars(stmt):
                     path = Path(a.stored_at or a.written_to)
                     if not path.is_file():
                         status, detail = "MISSING", "no file there"
@@ -635,7 +639,7 @@ class Register:
                                 won=c.get("won", 0),
                                 lost=c.get("lost", 0),
                                 withdrawn=c.get("withdrawn", 0),
-                                open=sum(c.get(k, 0) for k in (*OPEN, "submitted")),
+                                pending=sum(c.get(k, 0) for k in (*OPEN, "submitted")),
                             )
                         )
         except SQLAlchemyError as e:
