@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import textwrap
+import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,6 +25,12 @@ from rich.table import Table
 
 from evidencekit import __version__
 from evidencekit.errors import EvidencekitError, ManifestError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from evidencekit.pipeline import BuildOptions
+    from evidencekit.register import CaseSummary, Register
 
 app = typer.Typer(
     add_completion=False,
@@ -76,10 +86,27 @@ def _term_as_interrupt() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
+RegisterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--register",
+        envvar="EVIDENCEKIT_REGISTER",
+        help="Case register: an SQLite file or a postgresql:// URL ('off': none). "
+        "Default: register.sqlite in the user's data folder.",
+    ),
+]
+
+
 @app.command()
 def build(
-    manifest: ManifestArg,
-    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
+    manifests: Annotated[
+        list[Path],
+        typer.Argument(help="Case manifests (case.yaml), or folders to search with --glob."),
+    ],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output folder (several cases: one sub-folder each)."),
+    ] = None,
     profile: Annotated[str | None, typer.Option(help="Platform profile (overrides).")] = None,
     form: FormOpt = None,
     lang: Annotated[str | None, typer.Option(help="zh-CN or en (overrides).")] = None,
@@ -108,12 +135,29 @@ def build(
             help="Embed/archive raw originals of masked or redacted sources (others' data).",
         ),
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", help="Cases built at once (default: the core count).", min=1),
+    ] = None,
+    glob: Annotated[
+        str, typer.Option(help="Manifests to find in a folder argument.")
+    ] = "**/case.yaml",
+    register: RegisterOpt = None,
+    keep_archive: Annotated[
+        bool,
+        typer.Option(
+            "--keep-archive/--no-keep-archive",
+            help="Copy the archive into the register's storage (content-addressed).",
+        ),
+    ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON row per case instead of the table.")
+    ] = False,
 ) -> None:
-    """Validate, then render the dossier and its sidecars into the output folder."""
+    """Validate, then render the dossier and its sidecars; several cases build in parallel."""
     from evidencekit.outputs import tsa_url_problem
     from evidencekit.pipeline import BuildOptions, PageImageOptions
-    from evidencekit.pipeline import build as run_build
 
     if page_image_format not in ("jpeg", "png"):
         err.print("--page-image-format must be jpeg or png")
@@ -124,8 +168,31 @@ def build(
     if tsa is not None and (problem := tsa_url_problem(tsa)):
         err.print(f"--tsa: {problem}", markup=False)
         raise typer.Exit(2)
-
+    options = BuildOptions(
+        out_dir=out_dir,
+        profile=profile,
+        form=form,
+        language=lang,
+        pdfa=pdfa or None,
+        embed_originals=embed_originals or None,
+        page_images=PageImageOptions(page_images, page_image_format, page_image_dpi),
+        tsa=tsa,
+        archive=archive,
+        force=force,
+        include_unmasked_originals=include_unmasked_originals,
+        register=register,
+        keep_archive=keep_archive,
+    )
     _term_as_interrupt()
+    if len(manifests) == 1 and not manifests[0].is_dir() and not as_json:
+        _build_one(manifests[0], options, quiet)
+        return
+    _build_batch(_find_manifests(manifests, glob), options, jobs, quiet, as_json)
+
+
+def _build_one(manifest: Path, options: BuildOptions, quiet: bool) -> None:
+    from evidencekit.pipeline import build as run_build
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -143,23 +210,7 @@ def build(
             progress.update(tasks[stage], completed=done)
 
         try:
-            result = run_build(
-                manifest,
-                BuildOptions(
-                    out_dir=out_dir,
-                    profile=profile,
-                    form=form,
-                    language=lang,
-                    progress=report,
-                    pdfa=pdfa or None,
-                    embed_originals=embed_originals or None,
-                    page_images=PageImageOptions(page_images, page_image_format, page_image_dpi),
-                    tsa=tsa,
-                    archive=archive,
-                    force=force,
-                    include_unmasked_originals=include_unmasked_originals,
-                ),
-            )
+            result = run_build(manifest, replace(options, progress=report))
         except EvidencekitError as e:
             progress.stop()
             raise _fail(e) from None
@@ -183,6 +234,240 @@ def build(
     out.print(table)
 
 
+def _find_manifests(args: list[Path], pattern: str) -> list[Path]:
+    """The manifests named, and those a folder argument holds (natural order)."""
+    from evidencekit.manifest import natural_key
+
+    found: list[Path] = []
+    for arg in args:
+        if arg.is_dir():
+            hits = sorted(
+                (p for p in arg.glob(pattern) if p.is_file()),
+                key=lambda p: natural_key(str(p.relative_to(arg))),
+            )
+            if not hits:
+                err.print(f"{arg}: no manifest matches {pattern!r}", markup=False)
+                raise typer.Exit(2)
+            found.extend(hits)
+        else:
+            found.append(arg)
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    return unique
+
+
+_PROGRESS_QUEUE: Any = None
+
+
+def _batch_init(queue: Any) -> None:
+    global _PROGRESS_QUEUE
+    _PROGRESS_QUEUE = queue
+
+
+def _batch_one(index: int, manifest: Path, options: BuildOptions) -> dict[str, Any]:
+    """One case of a batch, in a worker process: a summary row, never an exception."""
+    from evidencekit.pipeline import build as run_build
+
+    def report(stage: str, done: int, total: int) -> None:
+        if _PROGRESS_QUEUE is not None:
+            _PROGRESS_QUEUE.put((index, stage, done, total))
+
+    started = time.perf_counter()
+    try:
+        result = run_build(manifest, replace(options, progress=report))
+    except EvidencekitError as e:
+        return {"code": e.exit_code, "error": str(e), "seconds": time.perf_counter() - started}
+    # A bug in one case must not take the batch down: reported as an internal error (70).
+    except Exception as e:
+        return {
+            "code": 70,
+            "error": f"internal error: {type(e).__name__}: {e}",
+            "seconds": time.perf_counter() - started,
+        }
+    return {
+        "code": 0,
+        "case": result.case.info.id,
+        "profile": result.case.profile.name,
+        "pages": result.pages,
+        "size": result.pdf_size,
+        "seconds": result.seconds,
+        "warnings": result.warnings,
+        "pdf": str(result.pdf_path),
+        "stages": result.stages,
+        "up_to_date": any(w.startswith("nothing changed") for w in result.warnings),
+    }
+
+
+def _batch_out(manifests: list[Path], out_dir: Path | None) -> list[Path | None]:
+    """-o with several cases: one sub-folder per case folder name."""
+    if out_dir is None:
+        return [None] * len(manifests)
+    names = [m.parent.name for m in manifests]
+    doubled = sorted({n for n in names if names.count(n) > 1})
+    if doubled:
+        err.print(
+            f"-o: several cases live in folders named {', '.join(doubled)}; "
+            "build them without -o (each into its own out/) or rename the folders",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    return [out_dir / n for n in names]
+
+
+def _build_batch(
+    manifests: list[Path], options: BuildOptions, jobs: int | None, quiet: bool, as_json: bool
+) -> None:
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    from evidencekit.register import open_register, register_off
+
+    if not register_off(options.register):
+        try:  # made once here, so parallel workers never race to create the tables
+            open_register(options.register)
+        except EvidencekitError as e:
+            err.print(f"warning: {e}; cases are built but not recorded", markup=False)
+            options = replace(options, register="off")
+    outs = _batch_out(manifests, options.out_dir)
+    names = [_case_name(m) for m in manifests]
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(manifests)))
+    # spawn, not fork: Rich's refresh thread runs in this process while workers start.
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    results: dict[int, dict[str, Any]] = {}
+    live = not quiet and err.is_terminal
+    with (
+        Progress(
+            TextColumn("{task.description}"),
+            TextColumn("{task.fields[stage]}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not live,
+        ) as progress,
+        ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_batch_init, initargs=(queue,)
+        ) as pool,
+    ):
+        tasks = [progress.add_task(n, total=None, stage="waiting") for n in names]
+        retry: list[int] = []
+
+        def finish(i: int) -> None:
+            r = results[i]
+            state = "done" if r["code"] == 0 else f"failed ({r['code']})"
+            progress.update(tasks[i], stage=state, total=1, completed=1)
+            if not quiet and not live:
+                err.print(f"[{len(results)}/{len(manifests)}] {names[i]}: {state}", markup=False)
+
+        futures: dict[Future[dict[str, Any]], int] = {
+            pool.submit(_batch_one, i, m, replace(options, out_dir=outs[i])): i
+            for i, m in enumerate(manifests)
+        }
+        pending = set(futures)
+        while pending:
+            try:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            _drain(queue, progress, tasks, results)
+            for f in done:
+                i = futures[f]
+                try:
+                    results[i] = f.result()
+                except BrokenProcessPool:
+                    # A worker died (killed, out of memory, a crash in a C library): the pool
+                    # fails every case it held. Each is retried alone below, so only the case
+                    # that kills its worker is lost.
+                    retry.append(i)
+                    progress.update(tasks[i], stage="retrying alone")
+                    continue
+                finish(i)
+        for i in sorted(retry):
+            results[i] = _batch_alone(
+                ctx, queue, i, manifests[i], replace(options, out_dir=outs[i])
+            )
+            finish(i)
+    if as_json:
+        rows = [{"manifest": str(m), **results[i]} for i, m in enumerate(manifests)]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        worst = max(r["code"] for r in rows)
+    else:
+        worst = _batch_summary(manifests, names, results)
+    raise typer.Exit(worst)
+
+
+def _batch_alone(
+    ctx: Any, queue: Any, index: int, manifest: Path, options: BuildOptions
+) -> dict[str, Any]:
+    """One case in a pool of its own: if its worker dies, nothing else goes with it."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    started = time.perf_counter()
+    with ProcessPoolExecutor(
+        max_workers=1, mp_context=ctx, initializer=_batch_init, initargs=(queue,)
+    ) as pool:
+        try:
+            return pool.submit(_batch_one, index, manifest, options).result()
+        except BrokenProcessPool:
+            return {
+                "code": 70,
+                "error": "the worker process died while building this case (killed, out of "
+                "memory, or a crash in a library); build it alone to see more",
+                "seconds": time.perf_counter() - started,
+            }
+
+
+def _drain(queue: Any, progress: Progress, tasks: list[TaskID], results: dict[int, Any]) -> None:
+    import queue as queue_mod
+
+    while True:
+        try:
+            i, stage, done, total = queue.get_nowait()
+        except queue_mod.Empty:
+            return
+        if i not in results:
+            progress.update(tasks[i], stage=stage, total=max(total, 1), completed=done)
+
+
+def _case_name(manifest: Path) -> str:
+    return manifest.parent.name if manifest.name == "case.yaml" else manifest.name
+
+
+def _batch_summary(
+    manifests: list[Path], names: list[str], results: dict[int, dict[str, Any]]
+) -> int:
+    table = Table("case", "profile", "pages", "size", "time", "warnings", "status")
+    for i, name in enumerate(names):
+        r = results[i]
+        if r["code"] == 0:
+            status = "[green]up to date[/]" if r["up_to_date"] else "[green]built[/]"
+            table.add_row(
+                r["case"],
+                r["profile"],
+                str(r["pages"]),
+                f"{r['size'] / 1e6:.2f} MB",
+                f"{r['seconds']:.1f} s",
+                str(len(r["warnings"])),
+                status,
+            )
+        else:
+            table.add_row(
+                name, "", "", "", f"{r['seconds']:.1f} s", "", f"[bold red]failed ({r['code']})[/]"
+            )
+    out.print(table)
+    for i in range(len(names)):
+        r = results[i]
+        if r["code"] != 0:
+            err.print(f"{manifests[i]}:", markup=False, style="bold red")
+            err.print(textwrap.indent(r["error"], "  "), markup=False, style="red")
+    ok = sum(1 for r in results.values() if r["code"] == 0)
+    out.print(f"{ok} of {len(names)} case(s) built", markup=False)
+    return max((r["code"] for r in results.values()), default=0)
+
+
 @app.command("archive")
 def archive_cmd(
     manifest: ManifestArg,
@@ -197,15 +482,25 @@ def archive_cmd(
             help="Archive raw originals of masked or redacted sources (others' data).",
         ),
     ] = False,
+    register: RegisterOpt = None,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep/--no-keep",
+            help="Keep a copy in the register's storage (content-addressed, never overwritten).",
+        ),
+    ] = True,
 ) -> None:
     """Build, then write one self-contained, deterministic archive (ZIP) for the recipient."""
     build(
-        manifest,
+        [manifest],
         out_dir=out_dir,
         archive=True,
         tsa=tsa,
         quiet=True,
         include_unmasked_originals=include_unmasked_originals,
+        register=register,
+        keep_archive=keep,
     )
 
 
@@ -449,6 +744,317 @@ def init(
         f"`evidencekit validate {folder / 'case.yaml'}`",
         markup=False,
     )
+
+
+cases_app = typer.Typer(
+    no_args_is_help=True,
+    help="The case register: what is due, what was submitted, won or lost; search and verify.",
+)
+app.add_typer(cases_app, name="cases")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _register(target: str | None) -> Register:
+    from evidencekit.register import open_register
+
+    try:
+        return open_register(target)
+    except EvidencekitError as e:
+        raise _fail(e) from None
+
+
+def _local(t: datetime | None) -> str:
+    return t.astimezone().strftime("%Y-%m-%d %H:%M") if t else ""
+
+
+def _left(c: CaseSummary, at: datetime) -> str:
+    days = c.days_left(at)
+    if days is None:
+        return ""
+    if days < 0:
+        return f"[bold red]overdue {-days:.1f} d[/]"
+    style = "bold red" if days < 1 else "yellow" if days < 3 else ""
+    text = f"{days:.1f} d"
+    return f"[{style}]{text}[/]" if style else text
+
+
+def _money_text(c: CaseSummary) -> str:
+    if c.amount is None:
+        return ""
+    return f"{c.amount:,.2f} {c.currency or ''}".strip()
+
+
+def _case_table(rows: list[CaseSummary], title: str | None = None) -> Table:
+    from evidencekit.register.db import now
+
+    at = now()
+    table = Table(title=title)
+    table.add_column("case", no_wrap=True)  # ids are what users copy: never cut
+    for name in ("platform", "reason", "status"):
+        table.add_column(name)
+    table.add_column("respond by", no_wrap=True)
+    table.add_column("left", no_wrap=True)
+    table.add_column("amount", justify="right")
+    table.add_column("orders", overflow="fold")
+    for c in rows:
+        orders = ", ".join(c.orders[:2]) + (f" +{len(c.orders) - 2}" if len(c.orders) > 2 else "")
+        table.add_row(
+            c.id,
+            c.profile,
+            c.reason or "",
+            c.status,
+            _local(c.respond_by),
+            _left(c, at) if c.status in ("draft", "built") else "",
+            _money_text(c),
+            orders,
+        )
+    return table
+
+
+def _print_cases(rows: list[CaseSummary], as_json: bool, empty: str) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps([c.as_json() for c in rows], ensure_ascii=False, indent=2))
+        sys.stdout.write("\n")
+        return
+    if not rows:
+        out.print(empty, markup=False)
+        return
+    out.print(_case_table(rows))
+
+
+@cases_app.command("list")
+def cases_list(
+    status: Annotated[
+        list[str] | None, typer.Option("--status", "-s", help="Only this status (repeatable).")
+    ] = None,
+    platform: Annotated[str | None, typer.Option(help="Only this profile, e.g. taobao.")] = None,
+    due: Annotated[
+        float | None, typer.Option(help="Only open cases due within this many days.")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", "-t", help="Only cases holding this.")
+    ] = None,
+    register: RegisterOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the registered cases, the nearest deadline first."""
+    from evidencekit.register import STATUSES
+
+    for s in status or []:
+        if s not in STATUSES:
+            err.print(f"--status: unknown {s!r}; use one of: {', '.join(STATUSES)}", markup=False)
+            raise typer.Exit(2)
+    reg = _register(register)
+    try:
+        rows = reg.list_cases(status=status, platform=platform, due_days=due, query=text)
+    except EvidencekitError as e:
+        raise _fail(e) from None
+    _print_cases(rows, as_json, "no cases match")
+
+
+@cases_app.command("due")
+def cases_due(
+    days: Annotated[float, typer.Option(help="Deadlines within this many days.")] = 7,
+    register: RegisterOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What must be answered soon: open cases by deadline, overdue ones first."""
+    reg = _register(register)
+    try:
+        rows = reg.due(days)
+    except EvidencekitError as e:
+        raise _fail(e) from None
+    _print_cases(rows, as_json, f"nothing due within {days:g} days")
+
+
+@cases_app.command("search")
+def cases_search(
+    query: Annotated[str, typer.Argument(help="Words, an order id, a waybill, a name …")],
+    limit: Annotated[int, typer.Option(help="Most results shown.", min=1)] = 50,
+    register: RegisterOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Full-text search over titles, claims, statements, parties, order ids and waybills."""
+    reg = _register(register)
+    try:
+        rows = reg.search(query, limit)
+    except EvidencekitError as e:
+        raise _fail(e) from None
+    _print_cases(rows, as_json, f"no case holds {query!r}")
+
+
+@cases_app.command("show")
+def cases_show(
+    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    register: RegisterOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One case: facts, status history, builds, outputs, archives and their verify state."""
+    reg = _register(register)
+    try:
+        data = reg.show(case_id)
+    except EvidencekitError as e:
+        raise _fail(e) from None
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    facts = Table(show_header=False, box=None, pad_edge=False)
+    facts.add_row("case", data["id"])
+    facts.add_row("title", data["title"])
+    facts.add_row("platform", f"{data['platform']} ({data['profile']})")
+    for key in ("reason", "claim", "case_number"):
+        if data[key]:
+            facts.add_row(key.replace("_", " "), data[key])
+    facts.add_row("status", f"{data['status']} since {data['status_at'][:16]}")
+    if data["respond_by"]:
+        facts.add_row("respond by", data["respond_by"])
+    for o in data["orders"]:
+        facts.add_row("order", f"{o['id']} {o['amount'] or ''} {o['currency'] or ''}".strip())
+    for w in data["waybills"]:
+        facts.add_row("waybill", f"{w['waybill']} {w['carrier'] or ''}".strip())
+    for p in data["parties"]:
+        facts.add_row(p["role"], p["name"])
+    facts.add_row("manifest", data["manifest"])
+    facts.add_row("output", data["out_dir"])
+    out.print(facts)
+    history = Table("status", "at", "note", title="history")
+    for h in data["history"]:
+        history.add_row(h["status"], h["at"][:19], h["note"] or "")
+    out.print(history)
+    if data["outputs"]:
+        outputs = Table("file", "sha256", "size", title="outputs (last build)")
+        for o in data["outputs"]:
+            outputs.add_row(o["path"], o["sha256"][:16], f"{o['size'] or 0:,}")
+        out.print(outputs)
+    if data["archives"]:
+        archives = Table("archived", "sha256", "kept at", "verified", title="archives")
+        for a in data["archives"]:
+            state = a["verify_status"] or "not yet"
+            if a["verified_at"]:
+                state += f" ({a['verified_at'][:16]})"
+            archives.add_row(a["at"][:19], a["sha256"][:16], a["stored_at"] or "—", state)
+        out.print(archives)
+
+
+@cases_app.command("mark")
+def cases_mark(
+    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    status: Annotated[str, typer.Argument(help="submitted | won | lost | withdrawn")],
+    note: Annotated[str | None, typer.Option(help="Why, or what the platform said.")] = None,
+    register: RegisterOpt = None,
+) -> None:
+    """Record what happened to a case: submitted, won, lost or withdrawn (history kept)."""
+    from evidencekit.register.cases import MARKS
+
+    if status not in MARKS:
+        err.print(f"unknown status {status!r}; use one of: {', '.join(MARKS)}", markup=False)
+        raise typer.Exit(2)
+    reg = _register(register)
+    try:
+        reg.mark(case_id, status, note)
+    except EvidencekitError as e:
+        raise _fail(e) from None
+    out.print(f"{case_id}: {status}", markup=False)
+
+
+@cases_app.command("export")
+def cases_export(
+    csv_out: Annotated[bool, typer.Option("--csv", help="CSV (the default).")] = True,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    register: RegisterOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every case as one row (CSV, or JSON with --json), for a spreadsheet or a report."""
+    import csv
+    import io
+
+    reg = _register(register)
+    try:
+        rows = reg.export_rows()
+    except EvidencekitError as e:
+        raise _fail(e) from None
+    if as_json:
+        data = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    else:
+        buf = io.StringIO()
+        fields = list(rows[0]) if rows else ["id"]
+        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        data = buf.getvalue()
+    if output is None:
+        sys.stdout.write(data)
+    else:
+        # UTF-8 with BOM: Excel on a Chinese Windows reads it as UTF-8, not GBK.
+        output.write_text(data, encoding="utf-8-sig" if not as_json else "utf-8")
+        out.print(f"wrote {len(rows)} case(s) to {output}", markup=False)
+
+
+@cases_app.command("verify")
+def cases_verify(
+    all_: Annotated[bool, typer.Option("--all", help="Every kept archive.")] = False,
+    case_id: Annotated[str | None, typer.Argument(help="Only this case's archives.")] = None,
+    register: RegisterOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-verify kept archives (their own hash, then every hash inside); exit 1 on a mismatch."""
+    if not all_ and case_id is None:
+        err.print("give a case id or --all", markup=False)
+        raise typer.Exit(2)
+    reg = _register(register)
+    try:
+        results = reg.verify_all(None if all_ else case_id)
+    except EvidencekitError as e:
+        raise _fail(e) from None
+    failed = [r for r in results if r.status != "OK"]
+    if as_json:
+        payload = {"ok": not failed, "archives": [vars(r) for r in results]}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        table = Table("case", "archive sha256", "status", "detail")
+        for r in results:
+            style = "green" if r.status == "OK" else "bold red"
+            table.add_row(r.case_id, r.sha256[:16], f"[{style}]{r.status}[/]", r.detail)
+        out.print(table)
+        verdict = "FAILED" if failed else "verified"
+        out.print(f"{verdict}: {len(results) - len(failed)} of {len(results)} archive(s) intact")
+    if failed or not results:
+        raise typer.Exit(1)
+
+
+@cases_app.command("stats")
+def cases_stats(register: RegisterOpt = None, as_json: JsonOpt = False) -> None:
+    """Win rates by dispute reason and by platform (won / (won + lost))."""
+    reg = _register(register)
+    try:
+        rows = reg.stats()
+    except EvidencekitError as e:
+        raise _fail(e) from None
+    if as_json:
+        sys.stdout.write(
+            json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=2) + "\n"
+        )
+        return
+    for by in ("reason", "platform"):
+        table = Table(
+            by, "cases", "won", "lost", "withdrawn", "pending", "win rate", title=f"by {by}"
+        )
+        for r in rows:
+            if r.by == by:
+                rate = f"{r.win_rate:.0%}" if r.win_rate is not None else "—"
+                table.add_row(
+                    r.key,
+                    str(r.cases),
+                    str(r.won),
+                    str(r.lost),
+                    str(r.withdrawn),
+                    str(r.pending),
+                    rate,
+                )
+        out.print(table)
 
 
 def _version(value: bool) -> None:

@@ -80,3 +80,9 @@ class UsageError(EvidencekitError):
     """The command was used wrongly (e.g. a target that exists and would be overwritten)."""
 
     exit_code = 2
+
+
+class RegisterError(EvidencekitError):
+    """The case register cannot be opened or does not hold what was asked for."""
+
+    exit_code = 1

@@ -182,6 +182,8 @@ class Dispute(_Model):
     """The platform's dispute reason, e.g. 商品与描述不符 or product_not_received."""
     opened_at: Time | None = None
     """When the dispute was opened."""
+    respond_by: Time | None = None
+    """The platform's deadline for the merchant's answer (the case register lists what is due)."""
     claim: str | None = None
     """The buyer's claim in one or two sentences."""
     requested_outcome: str | None = None

@@ -71,6 +71,8 @@ class BuildOptions:
     force: bool = False
     include_unmasked_originals: bool = False
     progress: Progress | None = None
+    register: str | None = None  # case register path or URL; None: EVIDENCEKIT_REGISTER/default
+    keep_archive: bool = True  # copy the archive into the register's storage
 
 
 @dataclass
@@ -154,8 +156,22 @@ class _Clock:
 
 
 def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResult:
-    """Validate the manifest and write the dossier and its sidecars."""
+    """Validate the manifest, write the dossier and its sidecars, record it in the register."""
     opts = options or BuildOptions()
+    return _record(_build(manifest_path, opts), opts)
+
+
+def _record(result: BuildResult, opts: BuildOptions) -> BuildResult:
+    """The case register's entry; a register failure becomes a warning, never a failed build."""
+    from evidencekit.register import record_result  # SQLAlchemy only once a build is done
+
+    started = time.perf_counter()
+    result.warnings.extend(record_result(result, opts.register, opts.keep_archive))
+    result.stages["register"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _build(manifest_path: Path, opts: BuildOptions) -> BuildResult:
     clock = _Clock()
     case = load_case(manifest_path, profile=opts.profile, language=opts.language, form=opts.form)
     clock.lap("load")

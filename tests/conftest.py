@@ -6,11 +6,14 @@ import io
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 from PIL import Image, ImageDraw
+
+from tests.pgserver import PgServer, PgUnavailable, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(ROOT.glob("examples/*/case.yaml"))
@@ -95,6 +98,47 @@ def image_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("cache")
     os.environ["EVIDENCEKIT_CACHE_DIR"] = str(folder)
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def case_register(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Builds record into a register of the test run, never the user's."""
+    import os
+
+    path = tmp_path_factory.mktemp("register") / "register.sqlite"
+    os.environ["EVIDENCEKIT_REGISTER"] = str(path)
+    os.environ.pop("EVIDENCEKIT_STORE", None)
+    return path
+
+
+_PG_NOTICE: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A real PostgreSQL server for the register tests; skipped loudly where none can start."""
+    import os
+
+    try:
+        server = start_server()
+    except PgUnavailable as e:
+        _PG_NOTICE.append(str(e))
+        if os.environ.get("CI"):  # CI installs postgresql (Makefile SYSDEPS): must run there
+            pytest.fail(f"PostgreSQL could not start: {e}")
+        pytest.skip(f"PostgreSQL could not start: {e}")
+    yield server
+    from evidencekit.register.db import close_engines
+
+    close_engines()  # before the server goes: no connection is left to be collected open
+    server.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # Said at the end, where it is seen, not only as an "s" among the dots.
+    for notice in _PG_NOTICE:
+        terminalreporter.write_line(
+            f"NOTICE: the PostgreSQL register tests were SKIPPED: {notice}", red=True, bold=True
+        )
 
 
 @pytest.fixture
