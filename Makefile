@@ -3,7 +3,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SYSDEPS := fonts-noto-cjk fonts-noto-color-emoji fonts-dejavu-core libharfbuzz-subset0 \
-           libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fontconfig openssl fonts-urw-base35
+           libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fontconfig openssl fonts-urw-base35 \
+           libgl1 libglib2.0-0
 
 .PHONY: demo test lint bench sysdeps clean corpus
 

@@ -103,6 +103,10 @@ def build(
             help="Embed/archive raw originals of masked or redacted sources (others' data).",
         ),
     ] = False,
+    ocr: Annotated[
+        bool,
+        typer.Option("--ocr", help="Read screenshots and photos (offline OCR): text, masks."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
 ) -> None:
     """Validate, then render the dossier and its sidecars into the output folder."""
@@ -152,6 +156,7 @@ def build(
                     archive=archive,
                     force=force,
                     include_unmasked_originals=include_unmasked_originals,
+                    ocr=ocr or None,
                 ),
             )
         except EvidencekitError as e:
@@ -254,19 +259,25 @@ def validate(
     manifest: ManifestArg,
     profile: Annotated[str | None, typer.Option(help="Platform profile (overrides).")] = None,
     lang: Annotated[str | None, typer.Option(help="zh-CN or en (overrides).")] = None,
+    ocr: Annotated[
+        bool, typer.Option("--ocr", help="Also cross-check what screenshots show (OCR).")
+    ] = False,
 ) -> None:
     """Report every problem in the manifest at once; exit 1 on errors."""
     from evidencekit.manifest import load_case
+    from evidencekit.ocr import ocr_case
 
     try:
         case = load_case(manifest, profile=profile, language=lang)
+        _, ocr_notes = ocr_case(case, ocr or case.manifest.output.ocr)
     except EvidencekitError as e:
         raise _fail(e) from None
-    for w in case.warnings:
+    notes = [*case.warnings, *(f"warning: {n}" for n in ocr_notes)]
+    for w in notes:
         err.print(w, markup=False, style="yellow")
     out.print(
         f"{manifest}: valid — {len(case.exhibits)} exhibits, "
-        f"{len(case.sources())} source files, {len(case.warnings)} warning(s)",
+        f"{len(case.sources())} source files, {len(notes)} warning(s)",
         markup=False,
     )
 

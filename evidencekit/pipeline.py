@@ -47,6 +47,7 @@ from evidencekit.errors import EvidenceError, LimitError, RenderError
 from evidencekit.i18n import t, zh_number
 from evidencekit.manifest import IMAGE_SUFFIXES, load_case
 from evidencekit.model import Case, ChatEvidence, Profile, SourceFile, aware_in
+from evidencekit.ocr import OcrPage, ocr_case
 from evidencekit.outputs import dump_json, sha256_bytes, sha256sums
 from evidencekit.outputs.integrity import archive_bytes, history_bytes, input_fingerprint
 from evidencekit.outputs.platform import (
@@ -116,6 +117,7 @@ class BuildOptions:
     archive: bool = False
     force: bool = False
     include_unmasked_originals: bool = False
+    ocr: bool | None = None
     progress: Progress | None = None
 
 
@@ -158,12 +160,13 @@ def _render(
     warnings: list[str],
     pdfa: bool = False,
     unmasked: bool = False,
+    ocr: dict[str, OcrPage] | None = None,
 ) -> _Made:
     """Prepare assets, render and post-process once."""
     paper = case.profile.paper
     with tempfile.TemporaryDirectory(prefix="evidencekit-") as tmp:
         work = Path(tmp)
-        prepared, assets = prepare(case, work, paper, progress, settings, pdfa)
+        prepared, assets = prepare(case, work, paper, progress, settings, pdfa, ocr)
         exhibit_bytes = {
             pe.exhibit.label: sum(
                 assets[part.name].stat().st_size for _, img in pe.images for part in img.parts
@@ -780,6 +783,7 @@ def prepare(
     progress: Progress | None,
     settings: ImageSettings | None = None,
     pdfa: bool = False,
+    ocr: dict[str, OcrPage] | None = None,
 ) -> tuple[list[PreparedExhibit], dict[str, Path]]:
     """Decode and re-encode images (in parallel, cached), read tables and transcripts;
     return per-exhibit assets and the file map the renderer may serve."""
@@ -803,6 +807,9 @@ def prepare(
                 pe.slots.extend(_pdf_slots(sf, ex.pdf_pages[sf.rel], work, stem, paper, pdfa))
                 continue
             redact = boxes.get(sf.rel, ())
+            if ocr and sf.rel in ocr:  # privacy masks found by OCR burn out like redactions
+                redact += ocr[sf.rel].mask_boxes
+                pe.ocr[sf.rel] = ocr[sf.rel]
             params = {"box": box, "dpi": cfg.dpi, "quality": cfg.quality, "redact": redact}
             key = cache_key(sha256_file(sf.path), params)
             jobs.append(
@@ -864,6 +871,7 @@ def evidence_record(
             renditions[rel] = {
                 **img.details,
                 **({"redacted_boxes": [list(b) for b in img.redacted]} if img.redacted else {}),
+                **({"ocr": pe.ocr[rel].record()} if rel in pe.ocr else {}),
                 **({"animated": True} if img.animated else {}),
             }
         for rel, (included, _) in pe.exhibit.pdf_pages.items():
@@ -972,6 +980,11 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
 
     infos = collect(case, tz, opts.progress)
     lap("collect")
+    ocr_on = bool(opts.ocr or case.manifest.output.ocr)
+    ocr_pages, ocr_notes = ocr_case(case, ocr_on, opts.progress)
+    warnings += ocr_notes
+    if ocr_on:
+        lap("ocr")
     out_dir = (opts.out_dir or case.output_dir).resolve()
     check_output_dir(out_dir, _protected(case))
     pdf_name = f"{case.info.id}.pdf"
@@ -992,6 +1005,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
             "archive": opts.archive,
             "images": asdict(opts.page_images or PageImageOptions()),
             **({"unmasked": True} if opts.include_unmasked_originals else {}),
+            **({"ocr": True} if ocr_on else {}),
         },
     )
     archive_missing = opts.archive and not (out_dir / f"{case.info.id}.archive.zip").exists()
@@ -1035,7 +1049,15 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
     )
     for attempt, settings in enumerate(steps):
         made = _render(
-            case, infos, built, settings, opts.progress, warnings, pdfa, unmasked and bool(outgoing)
+            case,
+            infos,
+            built,
+            settings,
+            opts.progress,
+            warnings,
+            pdfa,
+            unmasked and bool(outgoing),
+            ocr_pages,
         )
         lap("render" if attempt == 0 else f"render (fit step {attempt + 1})")
         rendered, prepared = made.rendered, made.prepared

@@ -1,0 +1,285 @@
+"""Offline OCR (--ocr): phone numbers and mask terms burned out of screenshots, a searchable
+text layer where the words are seen, and a screenshot filed under the wrong order warned about.
+
+One build of generated chat screenshots with known text serves the whole module (OCR is the
+slow part: a handful of small screenshots)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageChops, ImageStat
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from evidencekit.cli import app
+from evidencekit.manifest import load_case
+from evidencekit.ocr import ocr_case
+from evidencekit.ocr.engine import read_text
+from evidencekit.pipeline import BuildOptions, build
+from tests.conftest import write_case
+from tests.ocr_screens import Screen, chat_screenshot
+
+ORDER_A = "3456789012345678901"
+ORDER_B = "3456789012345678902"
+WAYBILL = "SF1234567890123"
+TERM = "张三丰"
+SIZE = (720, 1280)  # a small phone: OCR of the module stays within seconds
+
+CASE = f"""\
+evidencekit: 1
+case:
+  id: OCR-1
+  title: 识别测试
+  profile: generic
+  language: zh-CN
+  timezone: Asia/Shanghai
+  orders:
+    - {{id: "{ORDER_A}", amount: 299.00, currency: CNY}}
+    - {{id: "{ORDER_B}", amount: 99.00, currency: CNY}}
+  privacy:
+    mask: [phone]
+    mask_terms: ["{TERM}"]
+evidence:
+  - kind: chat
+    title: 订单A 聊天截图
+    order: "{ORDER_A}"
+    files: [chat/a1.png, chat/a2.png]
+  - kind: chat
+    title: 订单B 聊天截图
+    order: "{ORDER_B}"
+    files: [chat/b1.png]
+  - kind: shipping
+    title: 物流
+    order: "{ORDER_A}"
+    tracking_number: {WAYBILL}
+    carrier: 顺丰速运
+    files: [ship/waybill.png]
+"""
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("ocr")
+    manifest = write_case(folder, CASE)
+    screens = {
+        # a1 shows its own order; a2 is filed under A but shows B (the misfiled one)
+        "chat/a1.png": chat_screenshot(
+            folder / "chat/a1.png",
+            1,
+            orders=(ORDER_A,),
+            phones=4,
+            terms=(TERM,),
+            size=SIZE,
+            font_px=28,
+        ),
+        "chat/a2.png": chat_screenshot(
+            folder / "chat/a2.png", 2, orders=(ORDER_B,), phones=4, size=SIZE, font_px=28
+        ),
+        "chat/b1.png": chat_screenshot(
+            folder / "chat/b1.png", 3, orders=(ORDER_B,), phones=4, size=SIZE, font_px=28
+        ),
+        "ship/waybill.png": chat_screenshot(
+            folder / "ship/waybill.png", 4, waybills=(WAYBILL,), phones=1, size=SIZE, font_px=28
+        ),
+    }
+    result = build(manifest, BuildOptions(out_dir=folder / "out", ocr=True))
+    record = json.loads(result.json_path.read_text(encoding="utf-8"))
+    return {"manifest": manifest, "screens": screens, "result": result, "record": record}
+
+
+def _renditions(made: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["path"]: s.get("rendition", {}) for s in made["record"]["sources"]}
+
+
+def _phones(made: dict[str, Any]) -> list[tuple[str, Screen, str]]:
+    return [(rel, s, p) for rel, s in made["screens"].items() for p in s.phones]
+
+
+def test_phone_numbers_are_found_and_recorded(made: dict[str, Any]) -> None:
+    rend = _renditions(made)
+    found = total = 0
+    for rel, screen in made["screens"].items():
+        masks = rend[rel]["ocr"]["masked"]
+        phones = [m for m in masks if m["rule"] == "phone"]
+        total += len(screen.phones)
+        # each planted phone is found when a phone mask box covers where it was drawn
+        for p in screen.phones:
+            x0, y0, x1, y1 = screen.boxes[p]
+            if any(
+                m["box"][0] <= x0
+                and m["box"][1] <= y0 + 2
+                and m["box"][0] + m["box"][2] >= x1
+                and m["box"][1] + m["box"][3] >= y1 - 2
+                for m in phones
+            ):
+                found += 1
+        if TERM in screen.boxes:
+            assert any(m["rule"] == "term" for m in masks), rel
+    assert total == 13
+    assert found / total >= 0.98, f"{found}/{total} phone numbers found"
+
+
+def _pdf_images(pdf: Path) -> list[Image.Image]:
+    """The screenshot-shaped images the dossier embeds, once each."""
+    out: dict[tuple[int, int], Image.Image] = {}
+    with pikepdf.open(pdf) as doc:
+        for page in doc.pages:
+            for _, raw in page.get_images().items():
+                if raw.objgen in out:
+                    continue
+                img = pikepdf.PdfImage(raw).as_pil_image().convert("L")
+                if abs(img.height / img.width - SIZE[1] / SIZE[0]) < 0.02:
+                    out[raw.objgen] = img
+    return list(out.values())
+
+
+def _closest(images: list[Image.Image], source: Path) -> Image.Image:
+    """The embedded image that shows this source (least mean difference)."""
+
+    def distance(img: Image.Image) -> float:
+        with Image.open(source) as src:
+            ref = src.convert("L").resize(img.size)
+        return float(ImageStat.Stat(ImageChops.difference(img, ref)).mean[0])
+
+    return min(images, key=distance)
+
+
+def _dark(img: Image.Image) -> float:
+    """Share of near-black pixels (a greyscale image)."""
+    return sum(img.histogram()[:60]) / (img.width * img.height)
+
+
+def test_phone_pixels_are_burned_out_in_the_pdf(made: dict[str, Any]) -> None:
+    images = _pdf_images(made["result"].pdf_path)
+    assert len(images) == len(made["screens"])
+    burned = total = 0
+    for rel, screen in made["screens"].items():
+        img = _closest(images, screen.path)
+        scale = img.width / SIZE[0]
+        for secret in (*screen.phones, *([TERM] if TERM in screen.boxes else [])):
+            x0, y0, x1, y1 = (round(v * scale) for v in screen.boxes[secret])
+            region = img.crop((x0, y0, x1, y1))
+            dark = _dark(region)
+            total += 1
+            burned += dark > 0.97
+            if secret == TERM:
+                assert dark > 0.97, f"{rel}: {TERM} still visible"
+        # only the secrets are burned: most of the screenshot stays light
+        assert _dark(img) < 0.1, rel
+    assert burned / total >= 0.98, f"{burned}/{total} burned out"
+
+
+def test_rendered_page_shows_no_phone_number(made: dict[str, Any]) -> None:
+    """OCR of the page as a reader sees it: the order id is legible, no phone number is."""
+    pdf = pdfium.PdfDocument(made["result"].pdf_path)
+    try:
+        text_pages = [pdf[k].get_textpage().get_text_range() for k in range(len(pdf))]
+        k = next(i for i, t in enumerate(text_pages) if ORDER_A in t and "订单A" in t)
+        bitmap = pdf[k].render(scale=200 / 72).to_pil()
+    finally:
+        pdf.close()
+    page_png = made["manifest"].parent / "page.png"
+    bitmap.save(page_png)
+    seen = "".join(ln.text for ln in read_text(page_png, "page.png", width=1700).lines)
+    digits = re.sub(r"\D", "", seen)
+    assert ORDER_A in digits  # the OCR could read the page
+    screen = made["screens"]["chat/a1.png"]
+    for p in screen.phones:
+        assert p not in digits and p[3:] not in digits and p[-4:] + p[:3] not in digits
+    assert TERM not in seen
+
+
+def test_order_ids_are_searchable_where_they_are_seen(made: dict[str, Any]) -> None:
+    text = "\n".join(p.extract_text() for p in PdfReader(made["result"].pdf_path).pages)
+    compact = re.sub(r"\s+", "", text)
+    assert ORDER_A in compact and ORDER_B in compact and WAYBILL in compact
+    for rel, screen in made["screens"].items():
+        for p in screen.phones:
+            assert p not in compact, f"{rel}: {p} in the text layer"
+    assert TERM not in compact
+    # the waybill's text lies over its screenshot, at the height it is drawn there (the
+    # exhibit's header band names it too: that hit is above the image)
+    pdf = pdfium.PdfDocument(made["result"].pdf_path)
+    try:
+        fractions = []
+        for k in range(len(pdf)):
+            page = pdf[k]
+            tp = page.get_textpage()
+            images = [o for o in page.get_objects() if o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE]
+            search = tp.search(WAYBILL)
+            while images and (hit := search.get_next()):
+                boxes = [tp.get_charbox(i) for i in range(hit[0], hit[0] + hit[1])]
+                left, bottom, right, top = images[0].get_bounds()
+                cx = (min(b[0] for b in boxes) + max(b[2] for b in boxes)) / 2
+                cy = (min(b[1] for b in boxes) + max(b[3] for b in boxes)) / 2
+                if left < cx < right and bottom < cy < top:
+                    fractions.append((top - cy) / (top - bottom))
+    finally:
+        pdf.close()
+    expected = _line_fraction(made["screens"]["ship/waybill.png"], WAYBILL)
+    assert len(fractions) == 1, fractions
+    assert abs(fractions[0] - expected) < 0.03, (fractions, expected)
+
+
+def _line_fraction(screen: Screen, needle: str) -> float:
+    """Where the line holding needle is drawn, as a fraction of the screenshot's height."""
+    k = next(i for i, ln in enumerate(screen.lines) if needle in ln)
+    font_px = 28
+    y = round(font_px * 3.5) + k * (round(font_px * 1.6) + round(font_px * 0.9))
+    return (y + font_px / 2) / SIZE[1]
+
+
+def test_misfiled_screenshot_is_warned_about(made: dict[str, Any]) -> None:
+    warnings = made["result"].warnings
+    misfiled = [w for w in warnings if "filed under order" in w]
+    assert len(misfiled) == 1, warnings
+    assert "chat/a2.png" in misfiled[0] and ORDER_B in misfiled[0]
+    # validate says the same, from the OCR cache
+    res = CliRunner().invoke(app, ["validate", "--ocr", str(made["manifest"])])
+    assert res.exit_code == 0, res.output
+    assert "chat/a2.png is filed under order" in res.output
+
+
+def test_index_shows_what_screenshots_contain(made: dict[str, Any]) -> None:
+    rend = _renditions(made)
+    assert rend["chat/a1.png"]["ocr"]["found"]["orders"] == [ORDER_A]
+    assert rend["ship/waybill.png"]["ocr"]["found"]["waybills"] == [WAYBILL]
+    index = PdfReader(made["result"].pdf_path).pages[1].extract_text()
+    compact = re.sub(r"\s+", "", index)
+    assert "图片识别" in compact and f"{WAYBILL}✓" in compact and f"{ORDER_B}（非本单）" in compact
+
+
+def test_without_ocr_images_are_named_unmasked(made: dict[str, Any]) -> None:
+    case = load_case(made["manifest"])
+    pages, notes = ocr_case(case, False)
+    assert pages == {}
+    assert len(notes) == 1 and "4 image(s) stay unmasked" in notes[0]
+    assert "chat/a1.png" in notes[0] and "--ocr" in notes[0]
+
+
+def test_no_privacy_rules_no_warning(tmp_path: Path) -> None:
+    manifest = write_case(
+        tmp_path, CASE.split("  privacy:")[0] + "evidence:" + CASE.split("evidence:")[1]
+    )
+    for rel in ("chat/a1.png", "chat/a2.png", "chat/b1.png", "ship/waybill.png"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (40, 60), "white").save(tmp_path / rel)
+    assert ocr_case(load_case(manifest), False) == ({}, [])
+
+
+def test_cached_ocr_is_reused(made: dict[str, Any]) -> None:
+    """The second read comes from the cache (same lines, no engine)."""
+    import time
+
+    case = load_case(made["manifest"])
+    start = time.perf_counter()
+    pages, _ = ocr_case(case, True)
+    assert time.perf_counter() - start < 2.0
+    assert pages["chat/a1.png"].found.orders == (ORDER_A,)
