@@ -50,11 +50,13 @@ def chat_screenshot(
     waybills: tuple[str, ...] = (),
     phones: int = 2,
     terms: tuple[str, ...] = (),
+    filler: int = 99,
     size: tuple[int, int] = (1080, 2400),
     font_px: int = 40,
 ) -> Screen:
     """A WeChat/Wangwang-like chat: status bar, title, alternating bubbles; the given order
-    ids and waybills and `phones` random phone numbers appear in the bubbles."""
+    ids and waybills and `phones` random phone numbers appear in the bubbles, then at most
+    `filler` lines of chat."""
     rnd = random.Random(seed)
     w, h = size
     font = ImageFont.truetype(FONT, font_px, index=_SC)
@@ -84,7 +86,7 @@ def chat_screenshot(
     y = round(font_px * 3.5)
     line_h = round(font_px * 1.6)
     k = 0
-    while y + line_h * 2 < h:
+    while y + line_h * 2 < h and k < len(texts) + filler:
         text = texts[k] if k < len(texts) else pool[k % len(pool)]
         tw = d.textlength(text, font=font)
         left = k % 2 == 0
