@@ -293,7 +293,8 @@ def _choose_outgoing(plan: _Plan) -> None:
     """What leaves with the dossier (attachments, archive): originals or renditions."""
     case, opts = plan.case, plan.opts
     plan.unmasked = unmasked = bool(opts.include_unmasked_originals)
-    outgoing = outgoing_sources(case, unmasked) if (plan.embed or opts.archive) else {}
+    masked = {rel: page.mask_boxes for rel, page in plan.ocr.items() if page.mask_boxes}
+    outgoing = outgoing_sources(case, unmasked, masked) if (plan.embed or opts.archive) else {}
     plan.outgoing = outgoing
     plan.originals = _originals(case, plan.infos, outgoing) if plan.embed else []
     if unmasked and outgoing:

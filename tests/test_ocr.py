@@ -6,6 +6,7 @@ slow part: a handful of small screenshots)."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -62,6 +63,8 @@ evidence:
     tracking_number: {WAYBILL}
     carrier: 顺丰速运
     files: [ship/waybill.png]
+output:
+  embed_originals: true
 """
 
 
@@ -285,3 +288,19 @@ def test_cached_ocr_is_reused(made: dict[str, Any]) -> None:
     pages, _ = ocr_case(case, True)
     assert time.perf_counter() - start < 2.0
     assert pages["chat/a1.png"].found.orders == (ORDER_A,)
+
+
+def test_embedded_originals_leave_masked(made: dict[str, Any]) -> None:
+    """--embed-originals must not undo the masks: the screenshot leaves burned out."""
+    from evidencekit.pdf.attach import list_attachments
+
+    attached = list_attachments(made["result"].pdf_path)
+    assert not any(n.replace("__", "/") in made["screens"] for n in attached)
+    name = next(n for n in attached if n.startswith("chat__a1.png.redacted."))
+    img = Image.open(io.BytesIO(attached[name][0])).convert("L")
+    screen = made["screens"]["chat/a1.png"]
+    for secret in (*screen.phones, TERM):
+        assert _dark(img.crop(screen.boxes[secret])) > 0.97, secret
+    assert _renditions(made)["chat/a1.png"]["ocr"]["masked"]
+    went = {s["path"]: s.get("outgoing", {}) for s in made["record"]["sources"]}
+    assert went["chat/a1.png"]["how"] == "masked"
