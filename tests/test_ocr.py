@@ -201,33 +201,45 @@ def test_rendered_page_shows_no_phone_number(made: dict[str, Any]) -> None:
     assert TERM not in seen
 
 
-def test_order_ids_are_searchable_where_they_are_seen(made: dict[str, Any]) -> None:
-    text = "\n".join(p.extract_text() for p in PdfReader(made["result"].pdf_path).pages)
-    compact = re.sub(r"\s+", "", text)
-    assert ORDER_A in compact and ORDER_B in compact and WAYBILL in compact
-    for rel, screen in made["screens"].items():
-        for p in screen.phones:
-            assert p not in compact, f"{rel}: {p} in the text layer"
-    assert TERM not in compact
-    # the waybill's text lies over its screenshot, at the height it is drawn there (the
-    # exhibit's header band names it too: that hit is above the image)
-    pdf = pdfium.PdfDocument(made["result"].pdf_path)
+def _over_images(pdf_path: Path, needle: str) -> list[float]:
+    """Where needle's text lies over an image: its height from the image's top, as a
+    fraction of the image's height (one entry per hit over an image)."""
+    out = []
+    pdf = pdfium.PdfDocument(pdf_path)
     try:
-        fractions = []
         for k in range(len(pdf)):
             page = pdf[k]
             tp = page.get_textpage()
             images = [o for o in page.get_objects() if o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE]
-            search = tp.search(WAYBILL)
+            search = tp.search(needle)
             while images and (hit := search.get_next()):
                 boxes = [tp.get_charbox(i) for i in range(hit[0], hit[0] + hit[1])]
-                left, bottom, right, top = images[0].get_bounds()
                 cx = (min(b[0] for b in boxes) + max(b[2] for b in boxes)) / 2
                 cy = (min(b[1] for b in boxes) + max(b[3] for b in boxes)) / 2
-                if left < cx < right and bottom < cy < top:
-                    fractions.append((top - cy) / (top - bottom))
+                for image in images:
+                    left, bottom, right, top = image.get_bounds()
+                    if left < cx < right and bottom < cy < top:
+                        out.append((top - cy) / (top - bottom))
     finally:
         pdf.close()
+    return out
+
+
+def test_order_ids_are_searchable_where_they_are_seen(made: dict[str, Any]) -> None:
+    pdf = made["result"].pdf_path
+    text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+    compact = re.sub(r"\s+", "", text)
+    for rel, screen in made["screens"].items():
+        for p in screen.phones:
+            assert p not in compact, f"{rel}: {p} in the text layer"
+        assert any(p[:3] + "****" + p[-4:] in compact for p in screen.phones), rel
+    assert TERM not in compact and "收件人＊＊＊" in compact
+    # the cover names the orders too: count only the text lying over the screenshots
+    assert len(_over_images(pdf, ORDER_A)) == 1  # a1
+    assert len(_over_images(pdf, ORDER_B)) == 2  # a2, b1
+    # the waybill (also named in its exhibit's header band, above the image) at the height
+    # it is drawn in the screenshot
+    fractions = _over_images(pdf, WAYBILL)
     expected = _line_fraction(made["screens"]["ship/waybill.png"], WAYBILL)
     assert len(fractions) == 1, fractions
     assert abs(fractions[0] - expected) < 0.03, (fractions, expected)
@@ -261,12 +273,24 @@ def test_index_shows_what_screenshots_contain(made: dict[str, Any]) -> None:
     assert "图片识别" in compact and f"{WAYBILL}✓" in compact and f"{ORDER_B}（非本单）" in compact
 
 
-def test_without_ocr_images_are_named_unmasked(made: dict[str, Any]) -> None:
-    case = load_case(made["manifest"])
-    pages, notes = ocr_case(case, False)
-    assert pages == {}
-    assert len(notes) == 1 and "4 image(s) stay unmasked" in notes[0]
-    assert "chat/a1.png" in notes[0] and "--ocr" in notes[0]
+def test_without_ocr_nothing_changes(made: dict[str, Any], tmp_path: Path) -> None:
+    """The same kind of case built without --ocr: no text over the image, no OCR record, no
+    reading; a warning names the images the privacy rules cannot reach."""
+    one = CASE.split("  - kind: chat\n    title: 订单B")[0].replace(
+        "files: [chat/a1.png, chat/a2.png]", "files: [chat/a1.png]"
+    )
+    manifest = write_case(tmp_path, one)
+    (tmp_path / "chat").mkdir()
+    (tmp_path / "chat/a1.png").write_bytes(made["screens"]["chat/a1.png"].path.read_bytes())
+    result = build(manifest, BuildOptions(out_dir=tmp_path / "out"))
+    assert "ocr" not in result.stages
+    assert _over_images(result.pdf_path, ORDER_A) == []
+    record = json.loads(result.json_path.read_text(encoding="utf-8"))
+    assert "ocr" not in json.dumps(record["sources"])
+    unmasked = [w for w in result.warnings if "stay unmasked" in w]
+    assert len(unmasked) == 1 and "1 image(s) stay unmasked (chat/a1.png)" in unmasked[0]
+    res = CliRunner().invoke(app, ["validate", str(manifest)])
+    assert res.exit_code == 0 and "stay unmasked" in res.output
 
 
 def test_no_privacy_rules_no_warning(tmp_path: Path) -> None:
