@@ -567,12 +567,13 @@ def prepare_image(
                 if fno == 1:
                     w, h = rgb.size
                 if redact:
-                    # Boxes are in the source's displayed pixels; a DCT-scaled JPEG is smaller:
-                    # scale them, rounding outwards so no edge of the secret survives.
-                    sx = sy = 1.0
-                    if img.size != stored:  # one frame: only JPEGs are DCT-scaled
-                        full = stored if rgb.size == img.size else stored[::-1]
-                        sx, sy = rgb.width / full[0], rgb.height / full[1]
+                    # Boxes are in the source's displayed pixels; a DCT-scaled JPEG and a large
+                    # image reduced by _flatten are smaller: scale them, rounding outwards so
+                    # no edge of the secret survives. (Each TIFF page has its own size.)
+                    src = stored if img.format in ("JPEG", "MPO") else img.size
+                    swap = (rgb.width >= rgb.height) != (src[0] >= src[1])
+                    full = src[::-1] if swap else src
+                    sx, sy = rgb.width / full[0], rgb.height / full[1]
                     draw = ImageDraw.Draw(rgb)
                     for k, (x, y, bw, bh) in enumerate(redact):
                         x0, y0 = math.floor(x * sx), math.floor(y * sy)
