@@ -724,12 +724,14 @@ def load_prepared(folder: Path) -> PreparedImage | None:
     )
 
 
-def ocr_pixels(path: Path, rel: str, width: int) -> tuple[Image.Image, tuple[int, int]]:
+def ocr_pixels(path: Path, rel: str, width: int) -> tuple[Image.Image, tuple[int, int], int]:
     """What OCR reads: the first page as displayed (oriented, sRGB, flattened), at most
-    `width` pixels wide; and the displayed size of the source, which OCR boxes refer to."""
+    `width` pixels wide; the displayed size of the source, which OCR boxes refer to; and
+    the number of pages shown (a multi-page TIFF's)."""
     img, stored = _open_scaled(path, rel, draft=(width, width))
     try:
         with _untrusted(rel):
+            frames, _ = _frame_count(img, rel)
             rgb = _flatten(img)
             # A DCT-scaled JPEG decodes smaller than stored; orientation may swap the sides.
             swap = (rgb.width >= rgb.height) != (stored[0] >= stored[1])
@@ -741,7 +743,7 @@ def ocr_pixels(path: Path, rel: str, width: int) -> tuple[Image.Image, tuple[int
                 rgb = rgb.copy()  # _flatten may hand back the opened image itself
     finally:
         img.close()
-    return rgb, (full[0], full[1])
+    return rgb, (full[0], full[1]), frames
 
 
 def encode_page(

@@ -64,6 +64,7 @@ class OcrPage:
     lines: tuple[TextLine, ...]  # masked text, for the text layer
     masks: tuple[Mask, ...]  # burned out of the pixels
     found: Found
+    frames: int = 1  # >1: a multi-page image OCR did not read
 
     @property
     def mask_boxes(self) -> tuple[tuple[int, int, int, int], ...]:
@@ -151,12 +152,19 @@ def _page(rel: str, result: OcrResult, masker: Masker, facts: Known) -> OcrPage:
     # digits an order id shares.
     found = find(result.lines, facts)
     lines, masks = mask_lines(result.lines, masker)
-    return OcrPage(rel, result.size, lines, masks, found)
+    return OcrPage(rel, result.size, lines, masks, found, result.frames)
 
 
 def ocr_warnings(case: Case, pages: dict[str, OcrPage]) -> list[str]:
-    """Screenshots filed under one order that show another order of the case."""
+    """Screenshots filed under one order that show another order of the case; multi-page
+    images OCR does not read (privacy masks cannot reach them)."""
     out = []
+    skipped = [rel for rel, page in pages.items() if page.frames > 1]
+    if skipped:
+        out.append(
+            f"OCR reads single images only: {', '.join(skipped)} (multi-page) not read, "
+            "so not searchable and not masked; mark secrets with redact: boxes"
+        )
     for ex in case.exhibits:
         if not ex.orders:
             continue

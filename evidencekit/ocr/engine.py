@@ -44,6 +44,7 @@ class OcrResult:
 
     size: tuple[int, int]  # displayed pixels (after EXIF orientation)
     lines: tuple[TextLine, ...]
+    frames: int = 1  # pages of a multi-page TIFF: not read (masks would hit every page)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,9 @@ def read_text(path: Path, rel: str, width: int = OCR_WIDTH) -> OcrResult:
     `width` pixels wide."""
     import numpy as np
 
-    rgb, full = ocr_pixels(path, rel, width)
+    rgb, full, frames = ocr_pixels(path, rel, width)
+    if frames > 1:
+        return OcrResult(full, (), frames)
     scale = full[0] / rgb.width
     bgr = np.asarray(rgb)[:, :, ::-1]
     h = bgr.shape[0]
@@ -122,7 +125,7 @@ def read_text(path: Path, rel: str, width: int = OCR_WIDTH) -> OcrResult:
 
 def _to_json(result: OcrResult) -> str:
     lines = [{"text": ln.text, "box": list(ln.box), "score": ln.score} for ln in result.lines]
-    body = {"v": OCR_VERSION, "size": list(result.size), "lines": lines}
+    body = {"v": OCR_VERSION, "size": list(result.size), "lines": lines, "frames": result.frames}
     return json.dumps(body, ensure_ascii=False, sort_keys=True)
 
 
@@ -140,7 +143,7 @@ def load_cached(cache_file: Path | None) -> OcrResult | None:
             )
             for d in data["lines"]
         )
-        return OcrResult((data["size"][0], data["size"][1]), lines)
+        return OcrResult((data["size"][0], data["size"][1]), lines, int(data.get("frames", 1)))
     except (OSError, ValueError, KeyError, IndexError, TypeError):
         return None
 
