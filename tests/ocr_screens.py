@@ -35,6 +35,7 @@ class Screen:
     lines: list[str] = field(default_factory=list)
     # where each secret (phone, term) is drawn: x0, y0, x1, y1 in the image's pixels
     boxes: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+    tops: list[int] = field(default_factory=list)  # y where each line's text is drawn
 
 
 def phone(rnd: random.Random) -> str:
@@ -51,12 +52,13 @@ def chat_screenshot(
     phones: int = 2,
     terms: tuple[str, ...] = (),
     filler: int = 99,
+    spacing: float = 1.0,
     size: tuple[int, int] = (1080, 2400),
     font_px: int = 40,
 ) -> Screen:
     """A WeChat/Wangwang-like chat: status bar, title, alternating bubbles; the given order
     ids and waybills and `phones` random phone numbers appear in the bubbles, then at most
-    `filler` lines of chat."""
+    `filler` lines of chat; `spacing` stretches the gaps between bubbles."""
     rnd = random.Random(seed)
     w, h = size
     font = ImageFont.truetype(FONT, font_px, index=_SC)
@@ -103,7 +105,8 @@ def chat_screenshot(
                 x0, y0, x1, y1 = d.textbbox((x + before, y), secret, font=font)
                 screen.boxes[secret] = (round(x0), round(y0), round(x1), round(y1))
         screen.lines.append(text)
-        y += line_h + round(font_px * 0.9)
+        screen.tops.append(y)
+        y += round((line_h + round(font_px * 0.9)) * spacing)
         k += 1
     missing = len(texts) - min(k, len(texts))
     if missing:

@@ -49,3 +49,58 @@ def test_multi_page_tiff_is_not_read_and_said_so(tmp_path: Path) -> None:
     assert read["scan.tif"].frames == 2 and not read["scan.tif"].lines
     assert read["scan.tif"].mask_boxes == ()
     assert any("scan.tif (multi-page) not read" in n for n in notes)
+
+
+def _same(a: str, b: str) -> bool:
+    """Equal but for spaces and full-width forms (OCR reads ¥ as ￥)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", a).replace(" ", "") == unicodedata.normalize(
+        "NFKC", b
+    ).replace(" ", "")
+
+
+def test_long_screenshot_read_in_bands_once_each(tmp_path: Path) -> None:
+    """A scrolling screenshot is read in overlapping bands: every line once, where drawn."""
+    from evidencekit.ocr.engine import BAND, OVERLAP, read_text
+    from tests.ocr_screens import chat_screenshot
+
+    shot = chat_screenshot(
+        tmp_path / "long.png",
+        7,
+        orders=("3456789012345678901",),
+        waybills=("SF1234567890123",),
+        phones=2,
+        size=(720, 2600),
+        font_px=28,
+        filler=2,
+        spacing=5.0,
+    )
+    # lines in all three bands, two of them where neighbouring bands overlap
+    step = BAND - OVERLAP
+    assert shot.tops[-1] > 2 * step
+    assert sum(k * step < t + 14 < k * step + OVERLAP for t in shot.tops for k in (1, 2)) == 2
+    lines = read_text(shot.path, shot.path.name).lines
+    for text, top in zip(shot.lines, shot.tops, strict=True):
+        hits = [ln for ln in lines if _same(ln.text, text)]
+        assert len(hits) == 1, (text, [ln.text for ln in lines])
+        assert abs(hits[0].box[1] + hits[0].box[3] / 2 - (top + 14)) < 20, text
+
+
+def test_text_layer_follows_the_slices_of_a_long_screenshot() -> None:
+    """Each part of a sliced screenshot carries the lines whose middle it shows, placed in
+    the part's own box."""
+    from evidencekit.ocr import OcrPage, TextLine, text_layer
+    from evidencekit.ocr.scan import Found
+
+    lines = tuple(TextLine(f"line {k}", (100, 100 + 1000 * k, 400, 40), 1.0) for k in range(4))
+    page = OcrPage("long.png", (1000, 4000), lines, (), Found())
+    parts = [(0.0, 0.52), (0.48, 1.0)]  # two parts overlapping by 4 %
+    words = [text_layer(page, span, 100.0, 208.0) for span in parts]
+    assert [w["text"] for w in words[0]] == ["line 0", "line 1"]
+    assert [w["text"] for w in words[1]] == ["line 2", "line 3"]
+    # line 2 (y 2100; type from 10 % of its box down) in the second part's own box
+    assert abs(words[1][0]["top"] - 100 * (2104 / 4000 - 0.48) / 0.52) < 0.01
+    assert words[0][0]["left"] == 10.0
+    # 40 px of a 4000 px image shown 208 mm × 0.52 high: 4 mm line, 3.2 mm type
+    assert abs(words[0][0]["size"] - 0.8 * 40 / 4000 / 0.52 * 208) < 0.01
