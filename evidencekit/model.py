@@ -205,7 +205,8 @@ class Privacy(_Model):
     """Masking of personal data before rendering."""
 
     mask: list[Literal["phone", "id_card", "email"]] = []
-    """Kinds of personal data to mask in tables and transcripts."""
+    """Kinds of personal data to mask in tables and transcripts (with output.ocr, in images
+    too)."""
     mask_columns: list[str] = []
     """Table columns whose cells are masked entirely."""
     mask_terms: list[Annotated[str, Field(min_length=2, max_length=200)]] = []
