@@ -57,12 +57,14 @@ class OcrJob:
 
 
 _ENGINE: Any = None
+_ENGINE_PID = 0
 
 
 def _engine() -> Any:
-    """One RapidOCR per process (loading the models takes about a second)."""
-    global _ENGINE
-    if _ENGINE is None:
+    """One RapidOCR per process (loading the models takes about a second); a forked worker
+    makes its own rather than use a session copied from its parent."""
+    global _ENGINE, _ENGINE_PID
+    if _ENGINE is None or os.getpid() != _ENGINE_PID:
         try:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as e:
@@ -77,6 +79,7 @@ def _engine() -> Any:
             intra_op_num_threads=1,
             inter_op_num_threads=1,
         )
+        _ENGINE_PID = os.getpid()
     return _ENGINE
 
 
