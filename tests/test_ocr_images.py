@@ -104,3 +104,24 @@ def test_text_layer_follows_the_slices_of_a_long_screenshot() -> None:
     assert words[0][0]["left"] == 10.0
     # 40 px of a 4000 px image shown 208 mm × 0.52 high: 4 mm line, 3.2 mm type
     assert abs(words[0][0]["size"] - 0.8 * 40 / 4000 / 0.52 * 208) < 0.01
+
+
+def test_id_cards_masked_and_never_listed_order_ids_kept() -> None:
+    """An ID card number read off a screenshot is burned out and never shown as an 'other
+    number' in the index; the case's own 18-digit order id (ID-card shaped) stays."""
+    from evidencekit.assets.privacy import Masker
+    from evidencekit.model import Privacy
+    from evidencekit.ocr import TextLine
+    from evidencekit.ocr.scan import Known, find, mask_lines
+
+    order, id_card = "345678901234567890", "11010119900307123X"
+    lines = (
+        TextLine(f"订单号：{order}", (10, 10, 500, 40), 1.0),
+        TextLine(f"身份证 {id_card}", (10, 60, 500, 40), 1.0),
+    )
+    known = Known(orders=(order,))
+    masked, masks = mask_lines(lines, Masker(Privacy(mask=["id_card"])), known.orders)
+    assert [m.rule for m in masks] == ["id_card"] and masks[0].box[1] < 60 < sum(masks[0].box[1::2])
+    assert masked[0].text == lines[0].text and id_card not in masked[1].text
+    found = find(lines, known, masked)
+    assert found.orders == (order,) and found.other_ids == ()

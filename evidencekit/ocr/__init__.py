@@ -148,10 +148,8 @@ def read_case(
 
 
 def _page(rel: str, result: OcrResult, masker: Masker, facts: Known) -> OcrPage:
-    # Found before masking: an order id is no personal data, but a masked phone would hide
-    # digits an order id shares.
-    found = find(result.lines, facts)
-    lines, masks = mask_lines(result.lines, masker)
+    lines, masks = mask_lines(result.lines, masker, facts.orders + facts.waybills)
+    found = find(result.lines, facts, lines)
     return OcrPage(rel, result.size, lines, masks, found, result.frames)
 
 

@@ -74,13 +74,16 @@ def span_box(line: TextLine, start: int, end: int) -> tuple[int, int, int, int]:
 
 
 def mask_lines(
-    lines: tuple[TextLine, ...], masker: Masker
+    lines: tuple[TextLine, ...], masker: Masker, keep: tuple[str, ...] = ()
 ) -> tuple[tuple[TextLine, ...], tuple[Mask, ...]]:
-    """The lines with matches replaced by their masked text, and the boxes to burn out."""
+    """The lines with matches replaced by their masked text, and the boxes to burn out;
+    `keep`: the case's own order ids and waybills, no personal data even when an 18-digit
+    order id looks like an ID card number."""
     out: list[TextLine] = []
     masks: list[Mask] = []
+    kept = {_squash(k) for k in keep}
     for line in lines:
-        spans = masker.spans(line.text)
+        spans = [s for s in masker.spans(line.text) if _squash(line.text[s[1] : s[2]]) not in kept]
         if not spans:
             out.append(line)
             continue
@@ -103,14 +106,16 @@ _DIGITS = re.compile(r"\d{12,30}")
 _AMOUNT = re.compile(r"[¥￥]\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?|(\d+)\.(\d{2})(?!\d)\s*元")
 
 
-def find(lines: tuple[TextLine, ...], known: Known) -> Found:
-    """The case's orders and waybills an image shows, other order-like numbers, amounts."""
+def find(lines: tuple[TextLine, ...], known: Known, masked: tuple[TextLine, ...] = ()) -> Found:
+    """The case's orders and waybills an image shows, other order-like numbers (read from
+    the `masked` lines when given: an ID card number is no order id to show), amounts."""
     blob = _squash("\n".join(ln.text for ln in lines))
+    masked_blob = _squash("\n".join(ln.text for ln in masked)) if masked else blob
     orders = tuple(o for o in known.orders if _squash(o) and _squash(o) in blob)
     waybills = tuple(w for w in known.waybills if _squash(w) and _squash(w) in blob)
     seen = {_squash(x) for x in (*orders, *waybills)}
     others: list[str] = []
-    for run in _DIGITS.findall(blob):
+    for run in _DIGITS.findall(masked_blob):
         if not any(run in s or s in run for s in seen) and run not in others:
             others.append(run)
     amounts: list[str] = []
