@@ -125,3 +125,34 @@ def test_id_cards_masked_and_never_listed_order_ids_kept() -> None:
     assert masked[0].text == lines[0].text and id_card not in masked[1].text
     found = find(lines, known, masked)
     assert found.orders == (order,) and found.other_ids == ()
+
+
+def test_damaged_images_named_in_the_error(tmp_path: Path) -> None:
+    """A damaged screenshot ends in an EvidenceError naming it and its manifest place, also
+    when it was read in a worker process."""
+    import io
+
+    from evidencekit.errors import EvidenceError
+    from evidencekit.manifest import load_case
+    from evidencekit.ocr import ocr_case
+    from tests.conftest import write_case
+
+    manifest = write_case(
+        tmp_path,
+        """\
+        evidencekit: 1
+        case: {id: T-3, title: t, profile: generic}
+        evidence:
+          - {kind: chat, title: chat, files: [a.png, b.png]}
+        """,
+    )
+    buf = io.BytesIO()
+    Image.effect_noise((300, 300), 60).save(buf, "PNG")
+    for name in ("a.png", "b.png"):  # two: read in parallel when the machine has the cores
+        (tmp_path / name).write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    case = load_case(manifest)
+    with pytest.raises(EvidenceError) as info:
+        ocr_case(case, True)
+    assert info.value.file in ("a.png", "b.png")
+    assert "case.yaml:4" in info.value.location and "evidence[0].files" in info.value.location
+    assert "damaged or truncated" in str(info.value)
