@@ -79,7 +79,7 @@ def per_screenshot(screens: list[Screen], n: int) -> None:
 
 def main() -> None:
     count = int(os.environ.get("BENCH_OCR_SCREENS", "40"))
-    inputs = Path(tempfile.gettempdir()) / "evidencekit-bench-ocr"
+    inputs = Path(tempfile.gettempdir()) / f"evidencekit-bench-ocr-{count}"
     inputs.mkdir(exist_ok=True)
     manifest, screens = make_case(inputs, count)
     per_screenshot(screens, min(4, count))
