@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SYSDEPS := fonts-noto-cjk fonts-noto-color-emoji fonts-dejavu-core libharfbuzz-subset0 \
            libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fontconfig openssl fonts-urw-base35 \
-           postgresql
+           postgresql libgl1 libglib2.0-0
 
 .PHONY: demo test lint bench sysdeps clean corpus
 

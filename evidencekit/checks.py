@@ -96,3 +96,12 @@ def order_gaps(
 
 def _short(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M")
+
+
+# ---------------------------------------------------------------- what screenshots show
+
+
+def misfiled_orders(filed: tuple[str, ...], shown: tuple[str, ...]) -> tuple[str, ...]:
+    """The orders an image shows that it is not filed under (only the case's own orders count:
+    a screenshot naming its own order and an unrelated number is fine)."""
+    return tuple(o for o in shown if o not in filed)

@@ -150,6 +150,10 @@ def build(
             help="Copy the archive into the register's storage (content-addressed).",
         ),
     ] = True,
+    ocr: Annotated[
+        bool,
+        typer.Option("--ocr", help="Read screenshots and photos (offline OCR): text, masks."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON row per case instead of the table.")
@@ -180,6 +184,7 @@ def build(
         archive=archive,
         force=force,
         include_unmasked_originals=include_unmasked_originals,
+        ocr=ocr or None,
         register=register,
         keep_archive=keep_archive,
     )
@@ -556,19 +561,25 @@ def validate(
     profile: Annotated[str | None, typer.Option(help="Platform profile (overrides).")] = None,
     form: FormOpt = None,
     lang: Annotated[str | None, typer.Option(help="zh-CN or en (overrides).")] = None,
+    ocr: Annotated[
+        bool, typer.Option("--ocr", help="Also cross-check what screenshots show (OCR).")
+    ] = False,
 ) -> None:
     """Report every problem in the manifest at once; exit 1 on errors."""
     from evidencekit.manifest import load_case
+    from evidencekit.ocr import ocr_case
 
     try:
         case = load_case(manifest, profile=profile, language=lang, form=form)
+        _, ocr_notes = ocr_case(case, ocr or case.manifest.output.ocr)
     except EvidencekitError as e:
         raise _fail(e) from None
-    for w in case.warnings:
+    notes = [*case.warnings, *(f"warning: {n}" for n in ocr_notes)]
+    for w in notes:
         err.print(w, markup=False, style="yellow")
     out.print(
         f"{manifest}: valid — {len(case.exhibits)} exhibits, "
-        f"{len(case.sources())} source files, {len(case.warnings)} warning(s)",
+        f"{len(case.sources())} source files, {len(notes)} warning(s)",
         markup=False,
     )
 

@@ -207,9 +207,13 @@ class Privacy(_Model):
     """Masking of personal data before rendering."""
 
     mask: list[Literal["phone", "id_card", "email"]] = []
-    """Kinds of personal data to mask in tables and transcripts."""
+    """Kinds of personal data to mask in tables and transcripts (with output.ocr, in images
+    too)."""
     mask_columns: list[str] = []
     """Table columns whose cells are masked entirely."""
+    mask_terms: list[Annotated[str, Field(min_length=2, max_length=200)]] = []
+    """Words burned out of screenshots and photos with output.ocr (the buyer's real name, an
+    address); matched ignoring case."""
 
 
 class OrdersFrom(_Model):
@@ -599,6 +603,9 @@ class OutputSpec(_Model):
     """Write PDF/A-3b."""
     timestamp: Timestamp | None = None
     """RFC 3161 token over the evidence JSON."""
+    ocr: bool = False
+    """Read the text of screenshots and photos (offline): searchable text over each image,
+    privacy masks burned into the pixels, order ids cross-checked."""
 
 
 class Manifest(_Model):

@@ -29,6 +29,7 @@ from evidencekit.fit import FitStep, ImageSettings, Tried, fit_ladder, fit_to_li
 from evidencekit.i18n import t
 from evidencekit.manifest import load_case
 from evidencekit.model import Case
+from evidencekit.ocr import OcrPage, ocr_case
 from evidencekit.outputs import dump_json, sha256_bytes, sha256sums
 from evidencekit.outputs.fields import platform_files, upload_set
 from evidencekit.outputs.integrity import archive_bytes, history_bytes, input_fingerprint
@@ -70,6 +71,7 @@ class BuildOptions:
     archive: bool = False
     force: bool = False
     include_unmasked_originals: bool = False
+    ocr: bool | None = None
     progress: Progress | None = None
     register: str | None = None  # case register path or URL; None: EVIDENCEKIT_REGISTER/default
     keep_archive: bool = True  # copy the archive into the register's storage
@@ -115,6 +117,7 @@ class _Plan:
     outgoing: dict[str, Outgoing] = field(default_factory=dict)
     originals: list[Attachment] = field(default_factory=list)
     fingerprint: str = ""
+    ocr: dict[str, OcrPage] = field(default_factory=dict)  # rel -> what OCR read (--ocr)
 
 
 @dataclass
@@ -179,7 +182,12 @@ def _build(manifest_path: Path, opts: BuildOptions) -> BuildResult:
     built = build_time()
     infos = collect(case, ZoneInfo(case.timezone), opts.progress)
     clock.lap("collect")
+    ocr_pages, ocr_notes = ocr_case(case, _ocr_on(case, opts), opts.progress)
+    warnings += ocr_notes
+    if ocr_pages:
+        clock.lap("ocr")
     plan = _settle(case, infos, built, opts, warnings)
+    plan.ocr = ocr_pages
     kept = _kept(plan, clock)
     if kept is not None:
         return kept
@@ -188,6 +196,10 @@ def _build(manifest_path: Path, opts: BuildOptions) -> BuildResult:
     dossier = fit_to_limits(case.profile, steps, lambda step: _attempt(plan, step, clock))
     clock.lap("postprocess")
     return _write(plan, dossier, clock)
+
+
+def _ocr_on(case: Case, opts: BuildOptions) -> bool:
+    return bool(opts.ocr or case.manifest.output.ocr)
 
 
 def _environment_warnings(case: Case) -> list[str]:
@@ -239,6 +251,7 @@ def _settle(
             "archive": opts.archive,
             "images": asdict(opts.page_images or PageImageOptions()),
             **({"unmasked": True} if opts.include_unmasked_originals else {}),
+            **({"ocr": True} if _ocr_on(case, opts) else {}),
         },
     )
     return _Plan(
@@ -298,7 +311,8 @@ def _choose_outgoing(plan: _Plan) -> None:
     """What leaves with the dossier (attachments, archive): originals or renditions."""
     case, opts = plan.case, plan.opts
     plan.unmasked = unmasked = bool(opts.include_unmasked_originals)
-    outgoing = outgoing_sources(case, unmasked) if (plan.embed or opts.archive) else {}
+    masked = {rel: page.mask_boxes for rel, page in plan.ocr.items() if page.mask_boxes}
+    outgoing = outgoing_sources(case, unmasked, masked) if (plan.embed or opts.archive) else {}
     plan.outgoing = outgoing
     plan.originals = _originals(case, plan.infos, outgoing) if plan.embed else []
     if unmasked and outgoing:
@@ -344,6 +358,7 @@ def _attempt(plan: _Plan, step: FitStep, clock: _Clock) -> Tried[_Dossier]:
         plan.warnings,
         plan.pdfa,
         plan.unmasked and bool(plan.outgoing),
+        plan.ocr,
     )
     clock.lap("render" if step.number == 0 else f"render (fit step {step.number + 1})")
     rendered = made.rendered
@@ -394,12 +409,13 @@ def _render(
     warnings: list[str],
     pdfa: bool = False,
     unmasked: bool = False,
+    ocr: dict[str, OcrPage] | None = None,
 ) -> _Made:
     """Prepare assets, render and post-process once."""
     paper = case.profile.paper
     with tempfile.TemporaryDirectory(prefix="evidencekit-") as tmp:
         work = Path(tmp)
-        prepared, assets = prepare(case, work, paper, progress, settings, pdfa)
+        prepared, assets = prepare(case, work, paper, progress, settings, pdfa, ocr)
         exhibit_bytes = {
             pe.exhibit.label: sum(
                 assets[part.name].stat().st_size for _, img in pe.images for part in img.parts

@@ -45,7 +45,7 @@ MAX_FILE_PIXELS = 300_000_000  # all pages of one multi-page TIFF together
 MAX_FRAMES = 200  # pages of a multi-page TIFF
 MAX_CASE_PIXELS = 10_000_000_000  # stored pixels of all images of one case (800 × 12 MP)
 MAX_SLICES = 60  # page parts of one long screenshot (a 1×100 000 strip would make 100 000)
-ENCODER_VERSION = 7  # bump when the output of prepare_image changes (cache key)
+ENCODER_VERSION = 8  # bump when the output of prepare_image changes (cache key)
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -63,6 +63,8 @@ class ImagePart:
     frame: int = 1  # 1-based page of a multi-page TIFF
     frames: int = 1
     sha256: str = ""  # of the encoded bytes the dossier embeds
+    # The rows of the whole image it shows, as fractions of its height (OCR text layer)
+    span: tuple[float, float] = (0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -565,12 +567,13 @@ def prepare_image(
                 if fno == 1:
                     w, h = rgb.size
                 if redact:
-                    # Boxes are in the source's displayed pixels; a DCT-scaled JPEG is smaller:
-                    # scale them, rounding outwards so no edge of the secret survives.
-                    sx = sy = 1.0
-                    if img.size != stored:  # one frame: only JPEGs are DCT-scaled
-                        full = stored if rgb.size == img.size else stored[::-1]
-                        sx, sy = rgb.width / full[0], rgb.height / full[1]
+                    # Boxes are in the source's displayed pixels; a DCT-scaled JPEG and a large
+                    # image reduced by _flatten are smaller: scale them, rounding outwards so
+                    # no edge of the secret survives. (Each TIFF page has its own size.)
+                    src = stored if img.format in ("JPEG", "MPO") else img.size
+                    swap = (rgb.width >= rgb.height) != (src[0] >= src[1])
+                    full = src[::-1] if swap else src
+                    sx, sy = rgb.width / full[0], rgb.height / full[1]
                     draw = ImageDraw.Draw(rgb)
                     for k, (x, y, bw, bh) in enumerate(redact):
                         x0, y0 = math.floor(x * sx), math.floor(y * sy)
@@ -676,6 +679,7 @@ def _slice(
         name = f"{stem}-{k}.{ext}"
         (out_dir / name).write_bytes(data)
         height_mm = print_w * (bottom - top) / w
+        span = (round(top / h, 6), round(bottom / h, 6))
         parts.append(
             ImagePart(
                 name,
@@ -688,6 +692,7 @@ def _slice(
                 frame,
                 frames,
                 hashlib.sha256(data).hexdigest(),
+                span,
             )
         )
     return parts
@@ -704,7 +709,9 @@ def load_prepared(folder: Path) -> PreparedImage | None:
         data = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    parts = tuple(ImagePart(**p) for p in data["parts"])
+    parts = tuple(
+        ImagePart(**{**p, "span": tuple(p.get("span", (0.0, 1.0)))}) for p in data["parts"]
+    )
     if not all((folder / p.name).is_file() for p in parts):
         return None
     return PreparedImage(
@@ -715,6 +722,28 @@ def load_prepared(folder: Path) -> PreparedImage | None:
         tuple(tuple(b) for b in data["redacted"]),
         data["details"],
     )
+
+
+def ocr_pixels(path: Path, rel: str, width: int) -> tuple[Image.Image, tuple[int, int], int]:
+    """What OCR reads: the first page as displayed (oriented, sRGB, flattened), at most
+    `width` pixels wide; the displayed size of the source, which OCR boxes refer to; and
+    the number of pages shown (a multi-page TIFF's)."""
+    img, stored = _open_scaled(path, rel, draft=(width, width))
+    try:
+        with _untrusted(rel):
+            frames, _ = _frame_count(img, rel)
+            rgb = _flatten(img)
+            # A DCT-scaled JPEG decodes smaller than stored; orientation may swap the sides.
+            swap = (rgb.width >= rgb.height) != (stored[0] >= stored[1])
+            full = stored[::-1] if swap else stored
+            if rgb.width > width:
+                size = (width, max(1, round(rgb.height * width / rgb.width)))
+                rgb = rgb.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+            else:
+                rgb = rgb.copy()  # _flatten may hand back the opened image itself
+    finally:
+        img.close()
+    return rgb, (full[0], full[1]), frames
 
 
 def encode_page(

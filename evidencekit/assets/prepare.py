@@ -12,6 +12,7 @@ from evidencekit.assets.transcripts import read_transcript
 from evidencekit.errors import EvidenceError
 from evidencekit.fit import ImageSettings
 from evidencekit.model import Case, ChatEvidence, SourceFile
+from evidencekit.ocr import OcrPage
 from evidencekit.pdf.sources import PdfSourceError, normalise_pdf
 from evidencekit.render import content_box_mm
 from evidencekit.render.context import PreparedExhibit, Slot
@@ -61,6 +62,7 @@ def prepare(
     progress: Progress | None,
     settings: ImageSettings | None = None,
     pdfa: bool = False,
+    ocr: dict[str, OcrPage] | None = None,
 ) -> tuple[list[PreparedExhibit], dict[str, Path]]:
     """Decode and re-encode images (in parallel, cached), read tables and transcripts;
     return per-exhibit assets and the file map the renderer may serve."""
@@ -83,7 +85,11 @@ def prepare(
                 stem = f"{ex.anchor}-{k + 1}"
                 pe.slots.extend(_pdf_slots(sf, ex.pdf_pages[sf.rel], work, stem, paper, pdfa))
                 continue
-            jobs.append(image_job(sf, box, cfg, cache, boxes.get(sf.rel, ())))
+            redact = boxes.get(sf.rel, ())
+            if ocr and sf.rel in ocr:  # privacy masks found by OCR burn out like redactions
+                redact += ocr[sf.rel].mask_boxes
+                pe.ocr[sf.rel] = ocr[sf.rel]
+            jobs.append(image_job(sf, box, cfg, cache, redact))
             owners.append((pe, sf.rel))
         prepared.append(pe)
     for job, img, (pe, rel) in zip(

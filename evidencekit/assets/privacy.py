@@ -46,6 +46,32 @@ class Masker:
                     self.counts[rule] += n
         return value
 
+    def spans(self, value: str) -> list[tuple[str, int, int, str]]:
+        """Where the enabled rules and mask_terms match in one line of text (e.g. read off a
+        screenshot): (rule, start, end, masked text), in order, never overlapping."""
+        if not self.privacy or not value:
+            return []
+        found: list[tuple[str, int, int, str]] = []
+        for rule in ("id_card", "phone", "email"):
+            if rule in self.privacy.mask:
+                pattern, repl = _RULES[rule]
+                for m in pattern.finditer(value):
+                    found.append((rule, m.start(), m.end(), m.expand(repl)))
+        folded = value.casefold()
+        for term in self.privacy.mask_terms:
+            needle = term.casefold()
+            start = folded.find(needle)
+            while needle and start >= 0:
+                found.append(("term", start, start + len(needle), "＊" * len(term)))
+                start = folded.find(needle, start + len(needle))
+        found.sort(key=lambda f: (f[1], -f[2]))
+        kept: list[tuple[str, int, int, str]] = []
+        for f in found:
+            if not kept or f[1] >= kept[-1][2]:
+                kept.append(f)
+                self.counts[f[0]] += 1
+        return kept
+
     def column(self, name: str, value: str) -> str:
         """Mask a whole cell when its column is listed in mask_columns."""
         if self.privacy and name in self.privacy.mask_columns and value:

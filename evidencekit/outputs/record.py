@@ -32,6 +32,7 @@ def evidence_record(
             renditions[rel] = {
                 **img.details,
                 **({"redacted_boxes": [list(b) for b in img.redacted]} if img.redacted else {}),
+                **({"ocr": pe.ocr[rel].record()} if rel in pe.ocr else {}),
                 **({"animated": True} if img.animated else {}),
             }
         for rel, (included, _) in pe.exhibit.pdf_pages.items():

@@ -102,21 +102,29 @@ def _redacted(
         ]
 
 
-def outgoing_sources(case: Case, include_unmasked: bool) -> dict[str, Outgoing]:
-    """For every source whose dossier rendering hides something: how it leaves the build."""
+def outgoing_sources(
+    case: Case,
+    include_unmasked: bool,
+    masked_images: dict[str, tuple[tuple[int, int, int, int], ...]] | None = None,
+) -> dict[str, Outgoing]:
+    """For every source whose dossier rendering hides something: how it leaves the build.
+    `masked_images`: boxes OCR found privacy masks in (rel -> boxes), burned out like
+    redactions."""
     out: dict[str, Outgoing] = {}
     privacy = case.info.privacy
     masking = bool(privacy and (privacy.mask or privacy.mask_columns))
+    ocr_boxes = masked_images or {}
     for ex in case.exhibits:
-        for r in ex.item.redact:
-            boxes = tuple((b[0], b[1], b[2], b[3]) for b in r.boxes)
-            for sf in ex.files:
-                if sf.rel == r.file and sf.rel not in out:
-                    out[sf.rel] = (
-                        Outgoing("original", "redacted in the dossier")
-                        if include_unmasked
-                        else Outgoing("rendition", "redacted", tuple(_redacted(sf, boxes)))
-                    )
+        redact = {r.file: tuple((b[0], b[1], b[2], b[3]) for b in r.boxes) for r in ex.item.redact}
+        for sf in ex.files:
+            boxes = redact.get(sf.rel, ()) + ocr_boxes.get(sf.rel, ())
+            if boxes and sf.rel not in out:
+                how = "redacted" if sf.rel in redact else "masked"
+                out[sf.rel] = (
+                    Outgoing("original", f"{how} in the dossier")
+                    if include_unmasked
+                    else Outgoing("rendition", how, tuple(_redacted(sf, boxes)))
+                )
         if not masking:
             continue
         if ex.table_file is not None and ex.item.table is not None:

@@ -19,6 +19,7 @@ from evidencekit.assets.tables import PreparedTable
 from evidencekit.assets.transcripts import Message
 from evidencekit.i18n import t
 from evidencekit.model import Case, Exhibit, ShippingEvidence, require_aware
+from evidencekit.ocr import OcrPage, ocr_summary, text_layer
 from evidencekit.profiles import letter_view
 from evidencekit.render import MARGIN_MM, PAPER_MM, content_box_mm
 from evidencekit.render.ledger import ChatLine, LedgerPage, chat_pages, ledger_pages
@@ -37,6 +38,7 @@ class PreparedExhibit:
     table: PreparedTable | None = None
     messages: list[Message] = field(default_factory=list)
     masked: dict[str, int] = field(default_factory=dict)
+    ocr: dict[str, OcrPage] = field(default_factory=dict)  # rel -> what OCR read (--ocr)
     # Pages drawn into reserved slots after rendering (pdf/overlay.py), in order.
     slots: list[Slot] = field(default_factory=list)
 
@@ -388,6 +390,9 @@ def build_context(
                         "width_mm": part.width_mm,
                         "half": part.parts == 1 and part.width_mm <= box_w * 0.495,
                         "height_mm": part.height_mm,
+                        "words": text_layer(pe.ocr[rel], part.span, part.width_mm, part.height_mm)
+                        if rel in pe.ocr and part.frame == 1
+                        else [],
                     }
                 )
         table_note = ""
@@ -477,6 +482,7 @@ def build_context(
                     ]
                 ],
                 "images": images,
+                "ocr_found": ocr_summary(pe.ocr.values(), lang, ex.orders),
                 "blocks": _in_file_order(ex, images, blocks),
                 "table": pe.table if not ledger else None,
                 "table_view": table_view,
