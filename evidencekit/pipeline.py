@@ -5,6 +5,7 @@ load → collect (hash, capture times) → prepare assets → render → post-pr
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -35,8 +36,10 @@ from evidencekit.assets.images import (
     encode_page,
     encoded_size,
     load_prepared,
+    plan_image,
     prepare_image,
     save_prepared,
+    slot_placeholder,
     tile_stream,
 )
 from evidencekit.assets.privacy import Masker
@@ -69,6 +72,7 @@ from evidencekit.outputs.transaction import (
     recover,
 )
 from evidencekit.pdf.attach import Attachment, PdfAError, attach_files
+from evidencekit.pdf.images import PreparedJpeg, place_images
 from evidencekit.pdf.overlay import Placement, place_pages
 from evidencekit.pdf.postprocess import finish_pdf, font_names
 from evidencekit.pdf.raster import iter_page_images
@@ -161,15 +165,11 @@ def _render(
 ) -> _Made:
     """Prepare assets, render and post-process once."""
     paper = case.profile.paper
-    with tempfile.TemporaryDirectory(prefix="evidencekit-") as tmp:
-        work = Path(tmp)
-        prepared, assets = prepare(case, work, paper, progress, settings, pdfa)
-        exhibit_bytes = {
-            pe.exhibit.label: sum(
-                assets[part.name].stat().st_size for _, img in pe.images for part in img.parts
-            )
-            for pe in prepared
-        }
+    with contextlib.ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="evidencekit-")))
+        hashes = {rel: info.sha256 for rel, info in infos.items()}
+        prepared, assets, pending = prepare(case, work, paper, progress, settings, pdfa, hashes)
+        stack.enter_context(pending)  # laid out while the images are prepared
         layout = PageLayout()
         for _ in range(3):  # measured layout passes; the second normally agrees
             context = build_context(case, prepared, infos, built, paper, layout)
@@ -190,6 +190,13 @@ def _render(
                 break
             layout = measured
         rendered = write_rendered(laid, identifier=identifier, pdfa=pdfa)
+        made = pending.finish(prepared)
+        exhibit_bytes = {
+            pe.exhibit.label: sum(
+                made[part.name].path.stat().st_size for _, img in pe.images for part in img.parts
+            )
+            for pe in prepared
+        }
         # Included pages are drawn in while their normalised copies still exist.
         placements = [
             Placement(
@@ -202,7 +209,7 @@ def _render(
             for pe in prepared
             for sl in pe.slots
         ]
-        pdf = finish_pdf(place_pages(rendered.pdf, placements))
+        pdf = finish_pdf(place_pages(place_images(rendered.pdf, made), placements))
     for url in rendered.refused_urls:
         note = f"the renderer was refused {url!r} (only the build's own files load)"
         if note not in warnings:
@@ -725,38 +732,76 @@ def image_cache_dir(work: Path) -> Path:
     return Path(platformdirs.user_cache_dir("evidencekit")) / "images"
 
 
-def prepare_images(
-    jobs: list[_ImageJob], progress: Progress | None, total: int
-) -> list[PreparedImage]:
-    """Prepare images over the cores; each worker holds one decoded image at a time."""
-    results: list[PreparedImage | None] = [None] * len(jobs)
-    todo = []
-    for i, job in enumerate(jobs):
-        cached = load_prepared(job.folder)
-        if cached is not None:
-            results[i] = cached
-        else:
-            todo.append(i)
-    done = len(jobs) - len(todo)
-    workers = min(os.cpu_count() or 1, len(todo))
-    if progress:
-        progress("images", done, total)
-    if workers <= 1 or len(todo) < 3:
-        for i in todo:
-            results[i] = _wrap_image_error(jobs[i], _run_image_job)
-            done += 1
-            if progress:
-                progress("images", done, total)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_run_image_job, jobs[i]): i for i in todo}
-            for future in as_completed(futures):
-                i = futures[future]
-                results[i] = _wrap_image_error(jobs[i], _result_of(future))
-                done += 1
-                if progress:
-                    progress("images", done, total)
-    return [r for r in results if r is not None]
+class ImageJobs:
+    """Images being prepared over the cores (each worker holds one decoded image at a time)
+    while the main process lays the dossier out with their planned sizes.
+
+    A context manager: leaving it early (an error in the layout) cancels what has not begun."""
+
+    def __init__(
+        self,
+        jobs: list[_ImageJob],
+        ready: list[PreparedImage | None],
+        progress: Progress | None,
+        total: int,
+    ) -> None:
+        self.jobs, self.results, self.progress, self.total = jobs, ready, progress, total
+        todo = [i for i, r in enumerate(ready) if r is None]
+        self.done = len(jobs) - len(todo)
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: dict[Future[PreparedImage], int] = {}
+        self.serial = todo
+        workers = min(os.cpu_count() or 1, len(todo))
+        if workers > 1 and len(todo) >= 3:
+            self.serial = []
+            self.pool = ProcessPoolExecutor(max_workers=workers)
+            # Largest first: the long screenshot does not start last and finish alone.
+            for i in sorted(todo, key=lambda i: -jobs[i].path.stat().st_size):
+                self.futures[self.pool.submit(_run_image_job, jobs[i])] = i
+        else:  # a few images: not worth starting processes; prepared before the layout
+            for i in todo:
+                self.results[i] = _wrap_image_error(jobs[i], _run_image_job)
+                self._tick()
+
+    def __enter__(self) -> ImageJobs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def _tick(self) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress("images", self.done, self.total)
+
+    def finish(self, prepared: list[PreparedExhibit]) -> dict[str, PreparedJpeg]:
+        """Wait for every image; put the prepared images where the planned ones were (same
+        parts, same printed sizes: checked) and return the JPEG of every part by name."""
+        if self.progress:
+            self.progress("images", self.done, self.total)
+        for future in as_completed(self.futures):
+            i = self.futures[future]
+            self.results[i] = _wrap_image_error(self.jobs[i], _result_of(future))
+            self._tick()
+        self.__exit__()
+        made: dict[str, PreparedJpeg] = {}
+        results = iter(zip(self.jobs, self.results, strict=True))
+        for pe in prepared:
+            for k, (rel, planned) in enumerate(pe.images):
+                job, img = next(results)
+                assert img is not None and job.rel == rel
+                geometry = [(p.name, p.width_mm, p.height_mm) for p in img.parts]
+                if geometry != [(p.name, p.width_mm, p.height_mm) for p in planned.parts]:
+                    msg = f"{rel}: the prepared image does not match its planned layout"
+                    raise RenderError(msg)
+                pe.images[k] = (rel, img)
+                for part in img.parts:
+                    made[part.name] = PreparedJpeg(
+                        job.folder / part.name, part.width_px, part.height_px, part.sha256
+                    )
+        return made
 
 
 def _result_of(future: Future[PreparedImage]) -> Callable[[_ImageJob], PreparedImage]:
@@ -780,18 +825,21 @@ def prepare(
     progress: Progress | None,
     settings: ImageSettings | None = None,
     pdfa: bool = False,
-) -> tuple[list[PreparedExhibit], dict[str, Path]]:
-    """Decode and re-encode images (in parallel, cached), read tables and transcripts;
-    return per-exhibit assets and the file map the renderer may serve."""
+    hashes: dict[str, str] | None = None,
+) -> tuple[list[PreparedExhibit], dict[str, Path | bytes], ImageJobs]:
+    """Plan every image from its header and start preparing it (in parallel, cached); read
+    tables and transcripts. Returns the exhibits with their planned images, what the renderer
+    may serve (each image part a placeholder of its box) and the running image jobs.
+    `hashes` (rel -> SHA-256, from collect) spares hashing each image again."""
     box_w, box_h = content_box_mm(paper)
     box = (box_w, box_h - 72)  # room for the caption and, on an exhibit's first page, its band
     cfg = settings or ImageSettings()
     cache = image_cache_dir(work)
-    assets: dict[str, Path] = {}
+    assets: dict[str, Path | bytes] = {}
     prepared: list[PreparedExhibit] = []
     total = sum(len(ex.files) for ex in case.exhibits)
     jobs: list[_ImageJob] = []
-    owners: list[tuple[PreparedExhibit, str]] = []
+    ready: list[PreparedImage | None] = []
     for ex in case.exhibits:
         pe = PreparedExhibit(ex)
         boxes: dict[str, tuple[tuple[int, int, int, int], ...]] = {
@@ -804,43 +852,50 @@ def prepare(
                 continue
             redact = boxes.get(sf.rel, ())
             params = {"box": box, "dpi": cfg.dpi, "quality": cfg.quality, "redact": redact}
-            key = cache_key(sha256_file(sf.path), params)
-            jobs.append(
-                _ImageJob(
-                    sf.path,
-                    sf.rel,
-                    sf.location,
-                    cache / key[:2] / key,
-                    key[:20],
-                    box,
-                    cfg.dpi,
-                    cfg.quality,
-                    redact,
-                )
+            digest = (hashes or {}).get(sf.rel) or sha256_file(sf.path)
+            key = cache_key(digest, params)
+            job = _ImageJob(
+                sf.path,
+                sf.rel,
+                sf.location,
+                cache / key[:2] / key,
+                key[:20],
+                box,
+                cfg.dpi,
+                cfg.quality,
+                redact,
             )
-            owners.append((pe, sf.rel))
+            cached = load_prepared(job.folder)
+            # Layout needs only each part's printed size: from the cache, else the header.
+            planned = cached or _wrap_image_error(
+                job, lambda j: plan_image(j.path, j.rel, j.stem, box_mm=j.box).image
+            )
+            for part in planned.parts:
+                assets[part.name] = slot_placeholder(part.name)
+            jobs.append(job)
+            ready.append(cached)
+            pe.images.append((sf.rel, planned))
         prepared.append(pe)
-    for job, img, (pe, rel) in zip(
-        jobs, prepare_images(jobs, progress, total), owners, strict=True
-    ):
-        for part in img.parts:
-            assets[part.name] = job.folder / part.name
-        pe.images.append((rel, img))
-    for pe in prepared:
-        ex = pe.exhibit
-        masker = Masker(case.info.privacy)
-        if ex.table_file is not None and ex.item.table is not None:
-            pe.table = prepare_table(ex.table_file, ex.item.table, masker)
-        if ex.transcript_file is not None and isinstance(ex.item, ChatEvidence):
-            pe.messages = read_transcript(
-                ex.transcript_file,
-                ZoneInfo(case.timezone),
-                dict(ex.item.participants),
-                masker,
-                encoding=ex.item.transcript_encoding,
-            )
-        pe.masked = dict(masker.counts)
-    return prepared, assets
+    pending = ImageJobs(jobs, ready, progress, total)
+    try:
+        for pe in prepared:
+            ex = pe.exhibit
+            masker = Masker(case.info.privacy)
+            if ex.table_file is not None and ex.item.table is not None:
+                pe.table = prepare_table(ex.table_file, ex.item.table, masker)
+            if ex.transcript_file is not None and isinstance(ex.item, ChatEvidence):
+                pe.messages = read_transcript(
+                    ex.transcript_file,
+                    ZoneInfo(case.timezone),
+                    dict(ex.item.participants),
+                    masker,
+                    encoding=ex.item.transcript_encoding,
+                )
+            pe.masked = dict(masker.counts)
+    except BaseException:
+        pending.__exit__()
+        raise
+    return prepared, assets, pending
 
 
 def evidence_record(
