@@ -45,7 +45,7 @@ MAX_FILE_PIXELS = 300_000_000  # all pages of one multi-page TIFF together
 MAX_FRAMES = 200  # pages of a multi-page TIFF
 MAX_CASE_PIXELS = 10_000_000_000  # stored pixels of all images of one case (800 × 12 MP)
 MAX_SLICES = 60  # page parts of one long screenshot (a 1×100 000 strip would make 100 000)
-ENCODER_VERSION = 8  # bump when the output of prepare_image changes (cache key)
+ENCODER_VERSION = 9  # bump when the output of prepare_image changes (cache key)
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -512,13 +512,14 @@ def count_pixels(path: Path, rel: str, spent: int = 0) -> int:
     return total
 
 
-def _encode(piece: Image.Image, quality: int, screenshot: bool) -> bytes:
-    """Baseline JPEG, placed into the PDF as it is (DCTDecode, never re-encoded). 4:4:4 chroma
-    for screenshots (coloured text stays sharp); 4:2:0 for photos: at 200 dpi, 4:4:4 cost
-    30-40 % more bytes for no gain. No Huffman optimisation: it costs a second pass over the
-    data (a third of the encoding time) for 3-5 % of the bytes."""
+def _encode(piece: Image.Image, quality: int) -> bytes:
+    """Baseline JPEG, placed into the PDF as it is (DCTDecode, never re-encoded). 4:2:0
+    chroma, screenshots too: at 200 dpi the letters are drawn by the full-resolution luma;
+    4:4:4 cost 25-40 % more bytes (a 205-image case: 37 MB instead of 28) for no gain in
+    legibility. No Huffman optimisation: a second pass over the data (a third of the encoding
+    time) for 5 % of the bytes."""
     buf = io.BytesIO()
-    piece.save(buf, "JPEG", quality=quality, subsampling=0 if screenshot else 2)
+    piece.save(buf, "JPEG", quality=quality, subsampling=2)
     return buf.getvalue()
 
 
@@ -574,7 +575,6 @@ class ImagePlan:
     image: PreparedImage  # parts without pixels (width_px, height_px 0; no sha256)
     frames: tuple[_Frame, ...]
     orientation: int | None  # as read from the header; None: applied by the reader (TIFF)
-    screenshot: bool
 
 
 def plan_image(
@@ -589,7 +589,6 @@ def plan_image(
             frames, animated = _frame_count(img, rel)
             tiff = img.format == "TIFF"
             orientation = None if tiff else _orientation(img)
-            screenshot = path.suffix.lower() in (".png", ".gif", ".bmp", ".webp") and not animated
             for fno in range(frames):
                 if fno:
                     img.seek(fno)  # headers only: _frame_count bounded the pages
@@ -620,7 +619,7 @@ def plan_image(
                 )
             )
     image = PreparedImage(tuple(parts), sizes[0], "", animated)
-    return ImagePlan(image, tuple(planned), orientation, screenshot)
+    return ImagePlan(image, tuple(planned), orientation)
 
 
 def prepare_image(
@@ -673,7 +672,7 @@ def prepare_image(
                             hits[k] += 1
                 for want, (piece, data) in zip(
                     [next(planned) for _ in frame.slices],
-                    _slice(rgb, frame, dpi, quality, plan.screenshot),
+                    _slice(rgb, frame, dpi, quality),
                     strict=True,
                 ):
                     (out_dir / want.name).write_bytes(data)
@@ -717,7 +716,7 @@ def prepare_image(
 
 
 def _slice(
-    rgb: Image.Image, frame: _Frame, dpi: int, quality: int, screenshot: bool
+    rgb: Image.Image, frame: _Frame, dpi: int, quality: int
 ) -> Iterator[tuple[tuple[int, int], bytes]]:
     """Each planned part of one decoded page: its pixel size and JPEG bytes. The plan is in
     the header's pixels; a DCT-scaled or reduced decode is smaller, so rows are scaled."""
@@ -733,7 +732,7 @@ def _slice(
             # Bicubic: text as legible as with Lanczos at these factors, a fifth faster;
             # large reductions first go through a box filter (reducing_gap).
             piece = piece.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
-        yield piece.size, _encode(piece, quality, screenshot)
+        yield piece.size, _encode(piece, quality)
 
 
 def save_prepared(img: PreparedImage, folder: Path) -> None:
