@@ -1,7 +1,7 @@
 """Images, the held-out-like case of issue #13: 200 phone screenshots (1080×2400 PNG, varied
-content: chat text, photos in bubbles, product pages; realistic PNG sizes; RGBA as Android
-saves them, 1 in 5 RGB as iOS does), one 1080×12 000 scrolling screenshot and 4 camera
-photos (4032×3024 JPEG with EXIF), generic profile.
+content: chat text, photos in bubbles, product pages; realistic PNG sizes; RGB, or with
+BENCH_SCREENSHOTS=android 4 in 5 RGBA as Android saves them), one 1080×12 000 scrolling
+screenshot and 4 camera photos (4032×3024 JPEG with EXIF), generic profile.
 
 Prints, in one run: the cold build (empty cache) beside img2pdf of the same images (ratio), the
 rebuild after one screenshot changed, the rebuild with nothing changed, peak RSS, PDF size.
@@ -11,6 +11,7 @@ Each is a fresh child process; the machine may be loaded, so the ratio is the fi
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import sys
@@ -43,7 +44,7 @@ def _photo(size: tuple[int, int], rnd: random.Random) -> Image.Image:
     return Image.blend(img, noise, 0.08)
 
 
-def screenshot(path: Path, n: int, height: int = H) -> None:
+def screenshot(path: Path, n: int, height: int = H, android: bool = False) -> None:
     """A phone screenshot: status bar, then chat bubbles, photos or a product page."""
     rnd = random.Random(n)
     font = ImageFont.truetype(FONT, 34, index=2)
@@ -81,8 +82,9 @@ def screenshot(path: Path, n: int, height: int = H) -> None:
                 d.text((x0 + 28, y + 20 + 48 * j), f"{words}{n}-{k}", font=font, fill="black")
             y += 70 + 48 * lines
         k += 1
-    # Android saves screenshots as RGBA (every pixel opaque), iOS as RGB: 4 in 5 Android.
-    (img if n % 5 == 0 else img.convert("RGBA")).save(path)
+    # Android saves screenshots as RGBA (every pixel opaque), iOS as RGB. img2pdf passes
+    # RGB PNG data through but must decode RGBA: the RGB case is the harder reference.
+    (img.convert("RGBA") if android and n % 5 else img).save(path)
 
 
 def photo(path: Path, seed: int) -> None:
@@ -95,18 +97,27 @@ def photo(path: Path, seed: int) -> None:
     img.save(path, "JPEG", quality=90, exif=exif.tobytes())
 
 
-def make_case(folder: Path) -> Path:
+def make_case(folder: Path, android: bool = False) -> Path:
     (folder / "chat").mkdir(parents=True, exist_ok=True)
     (folder / "photos").mkdir(exist_ok=True)
-    for i in range(200):
-        p = folder / "chat" / f"Screenshot_{i + 1:03d}.png"
-        if not p.exists():
-            screenshot(p, i)
-    if not (folder / "long.png").exists():
-        screenshot(folder / "long.png", 999, 12000)
+    other = _other_variant(folder)
+    shots = [(f"chat/Screenshot_{i + 1:03d}.png", i, H) for i in range(200)]
+    for rel, n, height in [*shots, ("long.png", 999, 12000)]:
+        p = folder / rel
+        if p.exists():
+            continue
+        if (other / rel).exists():  # the same picture, saved in this variant's mode
+            with Image.open(other / rel) as img:
+                (img.convert("RGBA") if android and n % 5 else img.convert("RGB")).save(p)
+        else:
+            screenshot(p, n, height, android=android)
     for i in range(4):
         p = folder / "photos" / f"IMG_{i:04d}.jpg"
-        if not p.exists():
+        if p.exists():
+            continue
+        if (other / "photos" / p.name).exists():
+            p.write_bytes((other / "photos" / p.name).read_bytes())
+        else:
             photo(p, i)
     manifest = folder / "case.yaml"
     manifest.write_text(
@@ -118,6 +129,15 @@ def make_case(folder: Path) -> Path:
         encoding="utf-8",
     )
     return manifest
+
+
+def _folder(android: bool) -> Path:
+    name = "evidencekit-bench-images-fast" + ("-android" if android else "")
+    return Path(tempfile.gettempdir()) / name
+
+
+def _other_variant(folder: Path) -> Path:
+    return _folder(not folder.name.endswith("-android"))
 
 
 def _run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
@@ -139,10 +159,11 @@ def _img2pdf_cmd(images: list[Path], out: Path) -> list[str]:
 
 
 def main() -> None:
-    inputs = Path(tempfile.gettempdir()) / "evidencekit-bench-images-fast"
+    android = os.environ.get("BENCH_SCREENSHOTS") == "android"
+    inputs = _folder(android)
     inputs.mkdir(exist_ok=True)
     start = time.perf_counter()
-    manifest = make_case(inputs)
+    manifest = make_case(inputs, android)
     raw = [*sorted((inputs / "chat").glob("*.png")), inputs / "long.png"]
     raw += sorted((inputs / "photos").glob("*.jpg"))
     print(
