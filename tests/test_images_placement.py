@@ -236,3 +236,24 @@ def test_placeholder_without_an_image_is_an_error(tmp_path: Path) -> None:
         assert (int(image.Width), int(image.Height)) == (60, 90)
     assert slot_name(slot_placeholder("名字-1.jpg")) == "名字-1.jpg"
     assert slot_name(jpeg.read_bytes()) is None
+
+
+@pytest.mark.parametrize(("rendering", "interpolate"), [("auto", True), ("pixelated", False)])
+def test_placed_image_keeps_how_the_layout_draws_it(
+    tmp_path: Path, rendering: str, interpolate: bool
+) -> None:
+    # The swapped-in image keeps the placeholder's drawing keys (CSS image-rendering).
+    style = f"width: 50mm; height: 80mm; image-rendering: {rendering}"
+    laid = render_pdf(
+        f'<img src="evk://build/x-1.jpg" style="{style}">',
+        {"x-1.jpg": slot_placeholder("x-1.jpg")},
+        identifier=b"1" * 32,
+    )
+    jpeg = tmp_path / "x.jpg"
+    Image.new("RGB", (60, 90), "red").save(jpeg)
+    placed = place_images(
+        laid.pdf, {"x-1.jpg": PreparedJpeg(jpeg, 60, 90, hashlib.sha256(b"x").hexdigest())}
+    )
+    with pikepdf.open(io.BytesIO(placed)) as pdf:
+        (image,) = pdf.pages[0].Resources.XObject.values()
+        assert bool(image.get("/Interpolate", False)) is interpolate

@@ -92,7 +92,8 @@ def place_images(pdf_bytes: bytes, images: dict[str, PreparedJpeg]) -> bytes:
                         stream.ColorSpace = pikepdf.Name.DeviceRGB
                         stream.BitsPerComponent = 8
                         stream.Filter = pikepdf.Name.DCTDecode
-                        stream.Interpolate = True
+                        # As the layout drew it (CSS image-rendering), like every other key.
+                        stream.Interpolate = bool(x.get("/Interpolate", False))
                         shared[img.sha256] = pdf.make_indirect(stream)
                     xobjects[key] = shared[img.sha256]
         out = io.BytesIO()
