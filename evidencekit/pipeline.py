@@ -9,6 +9,7 @@ module reads top to bottom in stage order.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -41,6 +42,7 @@ from evidencekit.outputs.timestamp import request_token
 from evidencekit.outputs.transaction import OutputSet, check_output_dir, fault
 from evidencekit.outputs.uptodate import build_key, up_to_date
 from evidencekit.pdf.attach import Attachment, PdfAError, attach_files
+from evidencekit.pdf.images import place_images
 from evidencekit.pdf.overlay import Placement, place_pages
 from evidencekit.pdf.postprocess import finish_pdf, font_names
 from evidencekit.pdf.split import page_count
@@ -413,15 +415,13 @@ def _render(
 ) -> _Made:
     """Prepare assets, render and post-process once."""
     paper = case.profile.paper
-    with tempfile.TemporaryDirectory(prefix="evidencekit-") as tmp:
-        work = Path(tmp)
-        prepared, assets = prepare(case, work, paper, progress, settings, pdfa, ocr)
-        exhibit_bytes = {
-            pe.exhibit.label: sum(
-                assets[part.name].stat().st_size for _, img in pe.images for part in img.parts
-            )
-            for pe in prepared
-        }
+    with contextlib.ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="evidencekit-")))
+        hashes = {rel: info.sha256 for rel, info in infos.items()}
+        prepared, assets, pending = prepare(
+            case, work, paper, progress, settings, pdfa, hashes=hashes, ocr=ocr
+        )
+        stack.enter_context(pending)  # laid out while the images are prepared
         layout = PageLayout()
         for _ in range(3):  # measured layout passes; the second normally agrees
             context = build_context(case, prepared, infos, built, paper, layout)
@@ -442,6 +442,13 @@ def _render(
                 break
             layout = measured
         rendered = write_rendered(laid, identifier=identifier, pdfa=pdfa)
+        made = pending.finish(prepared)
+        exhibit_bytes = {
+            pe.exhibit.label: sum(
+                made[part.name].path.stat().st_size for _, img in pe.images for part in img.parts
+            )
+            for pe in prepared
+        }
         # Included pages are drawn in while their normalised copies still exist.
         placements = [
             Placement(
@@ -454,7 +461,7 @@ def _render(
             for pe in prepared
             for sl in pe.slots
         ]
-        pdf = finish_pdf(place_pages(rendered.pdf, placements))
+        pdf = finish_pdf(place_pages(place_images(rendered.pdf, made), placements))
     for url in rendered.refused_urls:
         note = f"the renderer was refused {url!r} (only the build's own files load)"
         if note not in warnings:

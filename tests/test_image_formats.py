@@ -441,7 +441,8 @@ def test_large_jpeg_decoded_scaled_and_redacted(
     out = prepare_image(
         src, "big.jpg", tmp_path, "b", box_mm=(60, 60), redact=((990, 590, 320, 120),)
     )
-    assert out.source_px[0] < 3000 and out.source_px[0] > out.source_px[1]  # scaled, upright
+    assert out.source_px == (3000, 2000)  # the displayed size, as the layout planned it
+    assert out.parts[0].width_px < 3000 and out.parts[0].width_px > out.parts[0].height_px
     shot = Image.open(tmp_path / out.parts[0].name).convert("RGB")
     raw = shot.tobytes()
     reds = [i for i in range(0, len(raw), 3) if raw[i] > 180 and raw[i + 1] < 120]

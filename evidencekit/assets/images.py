@@ -15,7 +15,7 @@ import struct
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -45,7 +45,7 @@ MAX_FILE_PIXELS = 300_000_000  # all pages of one multi-page TIFF together
 MAX_FRAMES = 200  # pages of a multi-page TIFF
 MAX_CASE_PIXELS = 10_000_000_000  # stored pixels of all images of one case (800 × 12 MP)
 MAX_SLICES = 60  # page parts of one long screenshot (a 1×100 000 strip would make 100 000)
-ENCODER_VERSION = 8  # bump when the output of prepare_image changes (cache key)
+ENCODER_VERSION = 10  # bump when the output of prepare_image changes (cache key)
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -425,13 +425,15 @@ def _to_8bit(img: Image.Image) -> Image.Image:
     return img.convert("F").point(lambda v: (v - lo) * scale).convert("L")
 
 
-def _flatten(img: Image.Image, side: int = 0) -> Image.Image:
+def _flatten(img: Image.Image, side: int = 0, orientation: int | None = None) -> Image.Image:
     """Oriented, sRGB, 8-bit RGB without metadata; transparency (alpha, palette or tRNS
     colour key) flattened onto white. With side, a large image is first reduced by an integer
     factor, never below side pixels in either dimension (the print never needs more), so a
-    100 MP scan is not converted and flattened at full size."""
+    100 MP scan is not converted and flattened at full size. `orientation` is the one the
+    layout was planned with (read from the header); None reads it after loading."""
     img.load()  # first: Pillow's TIFF reader applies and drops the orientation when loading
-    orientation = _orientation(img)
+    if orientation is None:
+        orientation = _orientation(img)
     if side and img.mode in ("RGB", "RGBA", "L", "LA") and "transparency" not in img.info:
         factor = min(img.size) // side
         if factor >= 2:
@@ -439,6 +441,9 @@ def _flatten(img: Image.Image, side: int = 0) -> Image.Image:
     if img.mode == "La":
         img = img.convert("LA")  # Pillow converts premultiplied grey to nothing else
     transparent = "transparency" in img.info or img.mode in ("RGBA", "LA", "PA", "RGBa")
+    if img.mode in ("RGBA", "LA") and "transparency" not in img.info:
+        # Android saves screenshots as RGBA, every pixel opaque: nothing to flatten.
+        transparent = img.getchannel("A").getextrema() != (255, 255)
     if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         img = _to_8bit(img)  # a colour key in 16-bit units no longer applies: dropped
         transparent = False
@@ -509,28 +514,115 @@ def count_pixels(path: Path, rel: str, spent: int = 0) -> int:
     return total
 
 
-def _encode(piece: Image.Image, quality: int, screenshot: bool) -> tuple[bytes, str]:
-    """JPEG; for flat screenshots also an optimised palette PNG, kept only when clearly smaller
-    (WeasyPrint re-compresses PNGs, slowly). 4:2:0 chroma: at 200 dpi, 4:4:4 cost 30-40 % more
-    bytes (a 221-image case grew from 26 to 40 MB) for no gain in legibility of dark text."""
+def _encode(piece: Image.Image, quality: int) -> bytes:
+    """Baseline JPEG, placed into the PDF as it is (DCTDecode, never re-encoded). 4:2:0
+    chroma, screenshots too: at 200 dpi the letters are drawn by the full-resolution luma;
+    4:4:4 cost 25-40 % more bytes (a 205-image case: 37 MB instead of 28) for no gain in
+    legibility. No Huffman optimisation: a second pass over the data (a third of the encoding
+    time) for 5 % of the bytes."""
     buf = io.BytesIO()
-    piece.save(buf, "JPEG", quality=quality, optimize=True, subsampling=0 if screenshot else 2)
-    jpeg = buf.getvalue()
-    if screenshot and piece.width * piece.height <= 6_000_000:
-        colours = piece.getcolors(maxcolors=256)
-        if colours is not None:
-            pal = piece.quantize(colors=len(colours))
-            buf = io.BytesIO()
-            pal.save(buf, "PNG", optimize=True)
-            if len(buf.getvalue()) < 0.7 * len(jpeg):
-                return buf.getvalue(), "png"
-    return jpeg, "jpg"
+    piece.save(buf, "JPEG", quality=quality, subsampling=2)
+    return buf.getvalue()
 
 
 def cache_key(source_sha: str, params: dict[str, Any]) -> str:
     """Content address of a prepared image: the source's hash and every parameter."""
     blob = json.dumps({"v": ENCODER_VERSION, "src": source_sha, **params}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _cut(
+    rel: str, w: int, h: int, box_mm: tuple[float, float], overlap: float
+) -> tuple[float, list[tuple[int, int]]]:
+    """Printed width (mm) and the (top, bottom) pixel rows of each part of a w×h image.
+
+    A part is never narrower than 60 % of the box, so a long screenshot stays readable: it is
+    cut into parts rather than shrunk."""
+    box_w, box_h = box_mm
+    ratio_img = h / w
+    fit_height_w = box_h / ratio_img
+    if ratio_img <= box_h / box_w:
+        return box_w, [(0, h)]
+    if fit_height_w >= box_w * 0.45:
+        return fit_height_w, [(0, h)]  # an ordinary portrait photo or phone screenshot
+    # Long screenshot: keep a readable width (60 % of the box), cut the height into parts
+    # that overlap a little, spread evenly so no part is a sliver.
+    print_w = box_w * 0.6
+    slice_h = max(1, int(box_h * w / print_w))
+    count = max(2, math.ceil((h - slice_h) / (slice_h * (1 - overlap))) + 1)
+    if count > MAX_SLICES:
+        msg = (
+            f"the image is {w}×{h} pixels: at a readable width it would need {count} page "
+            f"parts (at most {MAX_SLICES}); crop it or split it into several files"
+        )
+        raise _refuse(rel, msg)
+    step = (h - slice_h) / (count - 1)
+    return print_w, [(round(k * step), min(h, round(k * step) + slice_h)) for k in range(count)]
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """One page of an image as the layout plans it: displayed size and its cut."""
+
+    size: tuple[int, int]
+    print_w: float
+    slices: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class ImagePlan:
+    """What the layout needs of an image, read from its header alone (no pixel decoded):
+    every part's name and printed size. prepare_image makes exactly these parts."""
+
+    image: PreparedImage  # parts without pixels (width_px, height_px 0; no sha256)
+    frames: tuple[_Frame, ...]
+    orientation: int | None  # as read from the header; None: applied by the reader (TIFF)
+
+
+def plan_image(
+    path: Path, rel: str, stem: str, *, box_mm: tuple[float, float], overlap: float = 0.04
+) -> ImagePlan:
+    """The parts an image will be cut into and their printed size, from the header: the
+    dossier is laid out with these while the pixels are prepared elsewhere."""
+    img = _open(path, rel, load=False)
+    sizes: list[tuple[int, int]] = []
+    try:
+        with _untrusted(rel):
+            frames, animated = _frame_count(img, rel)
+            tiff = img.format == "TIFF"
+            orientation = None if tiff else _orientation(img)
+            for fno in range(frames):
+                if fno:
+                    img.seek(fno)  # headers only: _frame_count bounded the pages
+                w, h = img.size
+                swap = orientation in (5, 6, 7, 8)  # TIFF reports the displayed size itself
+                sizes.append((h, w) if swap else (w, h))
+    finally:
+        img.close()
+    planned: list[_Frame] = []
+    parts: list[ImagePart] = []
+    for fno, (w, h) in enumerate(sizes, start=1):
+        print_w, slices = _cut(rel, w, h, box_mm, overlap)
+        planned.append(_Frame((w, h), print_w, tuple(slices)))
+        base = f"{stem}-f{fno}" if frames > 1 else stem
+        for k, (top, bottom) in enumerate(slices, start=1):
+            height_mm = print_w * (bottom - top) / w
+            parts.append(
+                ImagePart(
+                    f"{base}-{k}.jpg",
+                    0,
+                    0,
+                    k,
+                    len(slices),
+                    round(print_w, 2),
+                    round(height_mm, 2),
+                    fno,
+                    frames,
+                    span=(round(top / h, 6), round(bottom / h, 6)),
+                )
+            )
+    image = PreparedImage(tuple(parts), sizes[0], "", animated)
+    return ImagePlan(image, tuple(planned), orientation)
 
 
 def prepare_image(
@@ -545,27 +637,27 @@ def prepare_image(
     quality: int = 85,
     redact: tuple[tuple[int, int, int, int], ...] = (),
 ) -> PreparedImage:
-    """Fit an image to the content box; slice long screenshots into page-height parts.
+    """Fit an image to the content box; slice long screenshots into page-height parts, as
+    plan_image planned them (same names, same printed sizes).
 
-    A part is never narrower than 60 % of the box, so a long screenshot stays readable: it is
-    cut into parts rather than shrunk. Redaction boxes are burned into the pixels first, on
-    every page of a multi-page TIFF.
+    Redaction boxes are burned into the pixels first, on every page of a multi-page TIFF.
     """
+    plan = plan_image(path, rel, stem, box_mm=box_mm, overlap=overlap)
+    w, h = plan.image.source_px
+    frames = len(plan.frames)
+    animated = plan.image.animated
     dpi = min(dpi, 300)
     side = int(max(box_mm) / 25.4 * dpi) + 1
     img, stored = _open_scaled(path, rel, draft=(side, side))
     parts: list[ImagePart] = []
+    planned = iter(plan.image.parts)
     hits = [0] * len(redact)  # pages each box covered something on
     try:
         with _untrusted(rel):
-            frames, animated = _frame_count(img, rel)
-            screenshot = path.suffix.lower() in (".png", ".gif", ".bmp", ".webp") and not animated
-            for fno in range(1, frames + 1):
+            for fno, frame in enumerate(plan.frames, start=1):
                 if fno > 1:
                     img.seek(fno - 1)  # one page decoded at a time: memory stays one page
-                rgb = _flatten(img, side)
-                if fno == 1:
-                    w, h = rgb.size
+                rgb = _flatten(img, side, plan.orientation)
                 if redact:
                     # Boxes are in the source's displayed pixels; a DCT-scaled JPEG and a large
                     # image reduced by _flatten are smaller: scale them, rounding outwards so
@@ -582,21 +674,20 @@ def prepare_image(
                         if inside and x1 > max(x0, 0) and y1 > max(y0, 0):
                             draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill="black")
                             hits[k] += 1
-                parts.extend(
-                    _slice(
-                        rgb,
-                        rel,
-                        out_dir,
-                        f"{stem}-f{fno}" if frames > 1 else stem,
-                        box_mm,
-                        dpi,
-                        overlap,
-                        quality,
-                        screenshot,
-                        fno,
-                        frames,
+                for want, (piece, data) in zip(
+                    [next(planned) for _ in frame.slices],
+                    _slice(rgb, frame, dpi, quality),
+                    strict=True,
+                ):
+                    (out_dir / want.name).write_bytes(data)
+                    parts.append(
+                        replace(
+                            want,
+                            width_px=piece[0],
+                            height_px=piece[1],
+                            sha256=hashlib.sha256(data).hexdigest(),
+                        )
                     )
-                )
                 del rgb
     finally:
         img.close()
@@ -604,8 +695,7 @@ def prepare_image(
         # A box that covers nothing hides nothing: never report it as redacted.
         msg = f"redaction box(es) {missed} lie outside the image ({w}×{h} pixels)"
         raise _refuse(rel, msg)
-    kinds = sorted({p.name.rsplit(".", 1)[1].upper().replace("JPG", "JPEG") for p in parts})
-    note = f"re-encoded as {'/'.join(kinds)} (q{quality}), at most {dpi} dpi"
+    note = f"re-encoded as JPEG (q{quality}), at most {dpi} dpi"
     if animated:
         note += "; animated: first frame shown"
     if frames > 1:
@@ -630,72 +720,23 @@ def prepare_image(
 
 
 def _slice(
-    rgb: Image.Image,
-    rel: str,
-    out_dir: Path,
-    stem: str,
-    box_mm: tuple[float, float],
-    dpi: int,
-    overlap: float,
-    quality: int,
-    screenshot: bool,
-    frame: int,
-    frames: int,
-) -> list[ImagePart]:
+    rgb: Image.Image, frame: _Frame, dpi: int, quality: int
+) -> Iterator[tuple[tuple[int, int], bytes]]:
+    """Each planned part of one decoded page: its pixel size and JPEG bytes. The plan is in
+    the header's pixels; a DCT-scaled or reduced decode is smaller, so rows are scaled."""
     w, h = rgb.size
-    box_w, box_h = box_mm
-    ratio_box = box_h / box_w
-    ratio_img = h / w
-    fit_height_w = box_h / ratio_img
-    if ratio_img <= ratio_box:
-        print_w = box_w
-        slices = [(0, h)]
-    elif fit_height_w >= box_w * 0.45:
-        print_w = fit_height_w  # an ordinary portrait photo or phone screenshot: fit by height
-        slices = [(0, h)]
-    else:
-        # Long screenshot: keep a readable width (60 % of the box), cut the height into parts
-        # that overlap a little, spread evenly so no part is a sliver.
-        print_w = box_w * 0.6
-        slice_h = max(1, int(box_h * w / print_w))
-        count = max(2, math.ceil((h - slice_h) / (slice_h * (1 - overlap))) + 1)
-        if count > MAX_SLICES:
-            msg = (
-                f"the image is {w}×{h} pixels: at a readable width it would need {count} page "
-                f"parts (at most {MAX_SLICES}); crop it or split it into several files"
-            )
-            raise _refuse(rel, msg)
-        step = (h - slice_h) / (count - 1)
-        slices = [(round(k * step), min(h, round(k * step) + slice_h)) for k in range(count)]
-    px_per_mm_out = min(w / print_w, dpi / 25.4)
-    scale = px_per_mm_out / (w / print_w)
-    parts = []
-    for k, (top, bottom) in enumerate(slices, start=1):
-        piece = rgb.crop((0, top, w, bottom)) if len(slices) > 1 else rgb
+    sy = h / frame.size[1]
+    px_per_mm_out = min(w / frame.print_w, dpi / 25.4)
+    scale = px_per_mm_out / (w / frame.print_w)
+    for top, bottom in frame.slices:
+        y0, y1 = round(top * sy), min(h, max(round(top * sy) + 1, round(bottom * sy)))
+        piece = rgb.crop((0, y0, w, y1)) if len(frame.slices) > 1 else rgb
         if scale < 0.999:
             size = (max(1, round(piece.width * scale)), max(1, round(piece.height * scale)))
-            piece = piece.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-        data, ext = _encode(piece, quality, screenshot)
-        name = f"{stem}-{k}.{ext}"
-        (out_dir / name).write_bytes(data)
-        height_mm = print_w * (bottom - top) / w
-        span = (round(top / h, 6), round(bottom / h, 6))
-        parts.append(
-            ImagePart(
-                name,
-                piece.width,
-                piece.height,
-                k,
-                len(slices),
-                round(print_w, 2),
-                round(height_mm, 2),
-                frame,
-                frames,
-                hashlib.sha256(data).hexdigest(),
-                span,
-            )
-        )
-    return parts
+            # Bicubic: text as legible as with Lanczos at these factors, a fifth faster;
+            # large reductions first go through a box filter (reducing_gap).
+            piece = piece.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
+        yield piece.size, _encode(piece, quality)
 
 
 def save_prepared(img: PreparedImage, folder: Path) -> None:
@@ -806,3 +847,12 @@ def encoded_size(data: bytes) -> tuple[int, int]:
     """Pixel size of an encoded image (header only)."""
     with Image.open(io.BytesIO(data)) as img:
         return img.size
+
+
+def slot_placeholder(name: str) -> bytes:
+    """A tiny grey JPEG whose comment names an image part: what the layout draws in the
+    part's box until pdf/images.py swaps the prepared JPEG in."""
+    buf = io.BytesIO()
+    comment = b"evidencekit-slot:" + name.encode()  # pdf/images.SLOT_MARK
+    Image.new("RGB", (8, 8), "#dddddd").save(buf, "JPEG", quality=50, comment=comment)
+    return buf.getvalue()

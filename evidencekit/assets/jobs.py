@@ -1,4 +1,5 @@
-"""Image jobs: each image prepared in a worker process into the prepared-image cache."""
+"""Image jobs: each image prepared in a worker process into the prepared-image cache, while
+the main process lays the dossier out."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from evidencekit.assets.images import (
     save_prepared,
 )
 from evidencekit.assets.sources import sha256_file
-from evidencekit.errors import EvidenceError
+from evidencekit.errors import EvidenceError, RenderError
 from evidencekit.fit import ImageSettings
 from evidencekit.model import SourceFile
+from evidencekit.pdf.images import PreparedJpeg
+from evidencekit.render.context import PreparedExhibit
 
 Progress = Callable[[str, int, int], None]
 
@@ -48,10 +51,12 @@ def image_job(
     cfg: ImageSettings,
     cache: Path,
     redact: tuple[tuple[int, int, int, int], ...],
+    digest: str | None = None,
 ) -> ImageJob:
-    """The job for one image, its cache folder keyed by the file's hash and every setting."""
+    """The job for one image, its cache folder keyed by the file's hash and every setting
+    (`digest`: the hash collect already made, so the file is not read twice)."""
     params = {"box": box, "dpi": cfg.dpi, "quality": cfg.quality, "redact": redact}
-    key = cache_key(sha256_file(sf.path), params)
+    key = cache_key(digest or sha256_file(sf.path), params)
     return ImageJob(
         sf.path,
         sf.rel,
@@ -104,38 +109,76 @@ def image_cache_dir(work: Path) -> Path:
     return Path(platformdirs.user_cache_dir("evidencekit")) / "images"
 
 
-def prepare_images(
-    jobs: list[ImageJob], progress: Progress | None, total: int
-) -> list[PreparedImage]:
-    """Prepare images over the cores; each worker holds one decoded image at a time."""
-    results: list[PreparedImage | None] = [None] * len(jobs)
-    todo = []
-    for i, job in enumerate(jobs):
-        cached = load_prepared(job.folder)
-        if cached is not None:
-            results[i] = cached
-        else:
-            todo.append(i)
-    done = len(jobs) - len(todo)
-    workers = min(os.cpu_count() or 1, len(todo))
-    if progress:
-        progress("images", done, total)
-    if workers <= 1 or len(todo) < 3:
-        for i in todo:
-            results[i] = _wrap_image_error(jobs[i], _run_image_job)
-            done += 1
-            if progress:
-                progress("images", done, total)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_run_image_job, jobs[i]): i for i in todo}
-            for future in as_completed(futures):
-                i = futures[future]
-                results[i] = _wrap_image_error(jobs[i], _result_of(future))
-                done += 1
-                if progress:
-                    progress("images", done, total)
-    return [r for r in results if r is not None]
+class ImageJobs:
+    """Images being prepared over the cores (each worker holds one decoded image at a time)
+    while the main process lays the dossier out with their planned sizes.
+
+    A context manager: leaving it early (an error in the layout) cancels what has not begun."""
+
+    def __init__(
+        self,
+        jobs: list[ImageJob],
+        ready: list[PreparedImage | None],
+        progress: Progress | None,
+        total: int,
+    ) -> None:
+        self.jobs, self.results, self.progress, self.total = jobs, ready, progress, total
+        todo = [i for i, r in enumerate(ready) if r is None]
+        self.done = len(jobs) - len(todo)
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: dict[Future[PreparedImage], int] = {}
+        self.serial = todo
+        workers = min(os.cpu_count() or 1, len(todo))
+        if workers > 1 and len(todo) >= 3:
+            self.serial = []
+            self.pool = ProcessPoolExecutor(max_workers=workers)
+            # Largest first: the long screenshot does not start last and finish alone.
+            for i in sorted(todo, key=lambda i: -jobs[i].path.stat().st_size):
+                self.futures[self.pool.submit(_run_image_job, jobs[i])] = i
+        else:  # a few images: not worth starting processes; prepared before the layout
+            for i in todo:
+                self.results[i] = wrap_image_error(jobs[i], _run_image_job)
+                self._tick()
+
+    def __enter__(self) -> ImageJobs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def _tick(self) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress("images", self.done, self.total)
+
+    def finish(self, prepared: list[PreparedExhibit]) -> dict[str, PreparedJpeg]:
+        """Wait for every image; put the prepared images where the planned ones were (same
+        parts, same printed sizes: checked) and return the JPEG of every part by name."""
+        if self.progress:
+            self.progress("images", self.done, self.total)
+        for future in as_completed(self.futures):
+            i = self.futures[future]
+            self.results[i] = wrap_image_error(self.jobs[i], _result_of(future))
+            self._tick()
+        self.__exit__()
+        made: dict[str, PreparedJpeg] = {}
+        results = iter(zip(self.jobs, self.results, strict=True))
+        for pe in prepared:
+            for k, (rel, planned) in enumerate(pe.images):
+                job, img = next(results)
+                assert img is not None and job.rel == rel
+                geometry = [(p.name, p.width_mm, p.height_mm) for p in img.parts]
+                if geometry != [(p.name, p.width_mm, p.height_mm) for p in planned.parts]:
+                    msg = f"{rel}: the prepared image does not match its planned layout"
+                    raise RenderError(msg)
+                pe.images[k] = (rel, img)
+                for part in img.parts:
+                    made[part.name] = PreparedJpeg(
+                        job.folder / part.name, part.width_px, part.height_px, part.sha256
+                    )
+        return made
 
 
 def _result_of(future: Future[PreparedImage]) -> Callable[[ImageJob], PreparedImage]:
@@ -145,7 +188,7 @@ def _result_of(future: Future[PreparedImage]) -> Callable[[ImageJob], PreparedIm
     return get
 
 
-def _wrap_image_error(job: ImageJob, run: Callable[[ImageJob], PreparedImage]) -> PreparedImage:
+def wrap_image_error(job: ImageJob, run: Callable[[ImageJob], PreparedImage]) -> PreparedImage:
     try:
         return run(job)
     except EvidenceError as e:

@@ -1,11 +1,20 @@
-"""The prepare stage: images (as jobs), included PDF pages (as slots), tables and transcripts."""
+"""The prepare stage: images (planned from their headers, prepared as jobs), included PDF
+pages (as slots), tables and transcripts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from evidencekit.assets.jobs import ImageJob, Progress, image_cache_dir, image_job, prepare_images
+from evidencekit.assets.images import PreparedImage, load_prepared, plan_image, slot_placeholder
+from evidencekit.assets.jobs import (
+    ImageJob,
+    ImageJobs,
+    Progress,
+    image_cache_dir,
+    image_job,
+    wrap_image_error,
+)
 from evidencekit.assets.privacy import Masker
 from evidencekit.assets.tables import prepare_table
 from evidencekit.assets.transcripts import read_transcript
@@ -62,19 +71,23 @@ def prepare(
     progress: Progress | None,
     settings: ImageSettings | None = None,
     pdfa: bool = False,
+    hashes: dict[str, str] | None = None,
     ocr: dict[str, OcrPage] | None = None,
-) -> tuple[list[PreparedExhibit], dict[str, Path]]:
-    """Decode and re-encode images (in parallel, cached), read tables and transcripts;
-    return per-exhibit assets and the file map the renderer may serve."""
+) -> tuple[list[PreparedExhibit], dict[str, Path | bytes], ImageJobs]:
+    """Plan every image from its header and start preparing it (in parallel, cached); read
+    tables and transcripts. Returns the exhibits with their planned images, what the renderer
+    may serve (each image part a placeholder of its box) and the running image jobs.
+    `hashes` (rel -> SHA-256, from collect) spares hashing each image again. `ocr` (rel ->
+    what OCR read): its privacy masks burn out like redactions."""
     box_w, box_h = content_box_mm(paper)
     box = (box_w, box_h - 72)  # room for the caption and, on an exhibit's first page, its band
     cfg = settings or ImageSettings()
     cache = image_cache_dir(work)
-    assets: dict[str, Path] = {}
+    assets: dict[str, Path | bytes] = {}
     prepared: list[PreparedExhibit] = []
     total = sum(len(ex.files) for ex in case.exhibits)
     jobs: list[ImageJob] = []
-    owners: list[tuple[PreparedExhibit, str]] = []
+    ready: list[PreparedImage | None] = []
     for ex in case.exhibits:
         pe = PreparedExhibit(ex)
         boxes: dict[str, tuple[tuple[int, int, int, int], ...]] = {
@@ -89,27 +102,38 @@ def prepare(
             if ocr and sf.rel in ocr:  # privacy masks found by OCR burn out like redactions
                 redact += ocr[sf.rel].mask_boxes
                 pe.ocr[sf.rel] = ocr[sf.rel]
-            jobs.append(image_job(sf, box, cfg, cache, redact))
-            owners.append((pe, sf.rel))
+            digest = (hashes or {}).get(sf.rel)
+            job = image_job(sf, box, cfg, cache, redact, digest)
+            cached = load_prepared(job.folder)
+            # Layout needs only each part's printed size: from the cache, else the header.
+            planned = cached or wrap_image_error(job, _plan)
+            for part in planned.parts:
+                assets[part.name] = slot_placeholder(part.name)
+            jobs.append(job)
+            ready.append(cached)
+            pe.images.append((sf.rel, planned))
         prepared.append(pe)
-    for job, img, (pe, rel) in zip(
-        jobs, prepare_images(jobs, progress, total), owners, strict=True
-    ):
-        for part in img.parts:
-            assets[part.name] = job.folder / part.name
-        pe.images.append((rel, img))
-    for pe in prepared:
-        ex = pe.exhibit
-        masker = Masker(case.info.privacy)
-        if ex.table_file is not None and ex.item.table is not None:
-            pe.table = prepare_table(ex.table_file, ex.item.table, masker)
-        if ex.transcript_file is not None and isinstance(ex.item, ChatEvidence):
-            pe.messages = read_transcript(
-                ex.transcript_file,
-                ZoneInfo(case.timezone),
-                dict(ex.item.participants),
-                masker,
-                encoding=ex.item.transcript_encoding,
-            )
-        pe.masked = dict(masker.counts)
-    return prepared, assets
+    pending = ImageJobs(jobs, ready, progress, total)
+    try:
+        for pe in prepared:
+            ex = pe.exhibit
+            masker = Masker(case.info.privacy)
+            if ex.table_file is not None and ex.item.table is not None:
+                pe.table = prepare_table(ex.table_file, ex.item.table, masker)
+            if ex.transcript_file is not None and isinstance(ex.item, ChatEvidence):
+                pe.messages = read_transcript(
+                    ex.transcript_file,
+                    ZoneInfo(case.timezone),
+                    dict(ex.item.participants),
+                    masker,
+                    encoding=ex.item.transcript_encoding,
+                )
+            pe.masked = dict(masker.counts)
+    except BaseException:
+        pending.__exit__()
+        raise
+    return prepared, assets, pending
+
+
+def _plan(job: ImageJob) -> PreparedImage:
+    return plan_image(job.path, job.rel, job.stem, box_mm=job.box).image

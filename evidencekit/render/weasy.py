@@ -36,13 +36,14 @@ class Rendered:
 
 def render_pdf(
     html: str,
-    assets: dict[str, Path],
+    assets: dict[str, Path | bytes],
     *,
     identifier: bytes,
     pdfa: bool = False,
     write: bool = True,
 ) -> Rendered:
-    """Lay out html and write the PDF; only `evk://build/<name>` URLs from assets are served.
+    """Lay out html and write the PDF; only `evk://build/<name>` URLs from assets are served
+    (a file, or bytes such as an image slot's placeholder).
 
     write=False lays out only (anchors and boxes); `write_rendered` writes it later."""
     import weasyprint
@@ -54,10 +55,11 @@ def render_pdf(
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
             if url.startswith(ASSET_BASE):
                 name = url[len(ASSET_BASE) :]
-                path = assets.get(name)
-                if path is not None:
+                asset = assets.get(name)
+                if asset is not None:
                     mime = "image/jpeg" if name.endswith(".jpg") else "application/octet-stream"
-                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+                    data = asset if isinstance(asset, bytes) else asset.read_bytes()
+                    return URLFetcherResponse(url, data, {"Content-Type": mime})
             refused.append(url)
             msg = f"evidencekit does not fetch {url!r}"
             raise ValueError(msg)

@@ -1,0 +1,259 @@
+"""Images placed into their reserved slots (issue #13): the layout draws placeholders while
+the images are prepared; pdf/images.py swaps in the prepared JPEG bytes as they are."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pypdf
+import pytest
+from PIL import Image, ImageDraw
+
+from evidencekit.assets.images import plan_image, prepare_image, slot_placeholder
+from evidencekit.errors import RenderError
+from evidencekit.i18n import t
+from evidencekit.pdf.images import SLOT_MARK, PreparedJpeg, place_images, slot_name
+from evidencekit.pipeline import BuildOptions, build
+from evidencekit.render.weasy import render_pdf
+
+from .conftest import write_case
+
+CASE = """\
+evidencekit: 1
+case: {id: PL-1, title: 图片放置, profile: generic, language: zh-CN}
+evidence:
+  - kind: chat
+    title: 聊天截图
+    files: [shots/a.png, shots/b.png, shots/same-pixels.png, long.png]
+    redact:
+      - {file: shots/b.png, boxes: [[100, 300, 400, 120]]}
+  - kind: product
+    title: 实拍照片
+    files: [sideways.jpg]
+"""
+
+MM = 72 / 25.4
+
+
+def _screen(colour: str, label: str, size: tuple[int, int] = (1080, 2400)) -> Image.Image:
+    img = Image.new("RGB", size, colour)
+    d = ImageDraw.Draw(img)
+    for y in range(0, size[1], 200):
+        d.rectangle((40, y + 20, 700, y + 120), fill="white")
+        d.text((60, y + 50), f"{label} {y}", fill="black")
+    return img
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One build of a case with every kind of image part; cache in its own folder."""
+    import os
+
+    root = tmp_path_factory.mktemp("placement")
+    folder = root / "case"
+    (folder / "shots").mkdir(parents=True)
+    _screen("#ededed", "a").save(folder / "shots/a.png")
+    _screen("#9eea6a", "b").convert("RGBA").save(folder / "shots/b.png")  # Android: RGBA
+    # The same pixels as a.png, encoded differently: another source, the same placed JPEG.
+    _screen("#ededed", "a").save(folder / "shots/same-pixels.png", compress_level=1)
+    long = Image.new("RGB", (1080, 9000))
+    for k in range(9):  # bands: each part of the long screenshot shows its own rows
+        ImageDraw.Draw(long).rectangle((0, k * 1000, 1080, k * 1000 + 999), fill=(k * 28, 60, 90))
+    long.save(folder / "long.png")
+    upright = Image.new("RGB", (800, 600), (220, 30, 30))
+    ImageDraw.Draw(upright).rectangle((400, 0, 799, 599), fill=(30, 30, 220))  # right: blue
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored turned; shown upright
+    upright.transpose(Image.Transpose.ROTATE_90).save(
+        folder / "sideways.jpg", quality=95, exif=exif.tobytes()
+    )
+    manifest = write_case(folder, CASE)
+    cache = root / "cache"
+    old = os.environ.get("EVIDENCEKIT_CACHE_DIR")
+    os.environ["EVIDENCEKIT_CACHE_DIR"] = str(cache)
+    try:
+        result = build(manifest, BuildOptions(out_dir=root / "out"))
+    finally:
+        os.environ["EVIDENCEKIT_CACHE_DIR"] = old or ""
+        if old is None:
+            del os.environ["EVIDENCEKIT_CACHE_DIR"]
+    record = json.loads(result.json_path.read_text(encoding="utf-8"))
+    parts = {s["path"]: s["rendition"]["parts"] for s in record["sources"] if "rendition" in s}
+    return {"pdf": result.pdf_path, "cache": cache, "parts": parts, "record": record}
+
+
+def _placed(pdf_path: Path) -> list[tuple[int, bytes, pikepdf.Matrix, pikepdf.Object]]:
+    """Every image drawn: (page number, raw stream, its matrix on the page, the object)."""
+    out = []
+    with pikepdf.open(pdf_path) as pdf:
+        for n, page in enumerate(pdf.pages, start=1):
+            xobjects = page.Resources.get("/XObject", {})
+            ctm = pikepdf.Matrix()
+            stack = []
+            for operands, op in pikepdf.parse_content_stream(page):
+                if op == pikepdf.Operator("q"):
+                    stack.append(ctm)
+                elif op == pikepdf.Operator("Q"):
+                    ctm = stack.pop()
+                elif op == pikepdf.Operator("cm"):
+                    ctm = pikepdf.Matrix(*[float(v) for v in operands]) @ ctm
+                elif op == pikepdf.Operator("Do"):
+                    x = xobjects[operands[0]]
+                    if x.get("/Subtype") == pikepdf.Name.Image:
+                        out.append((n, bytes(x.read_raw_bytes()), ctm, x.objgen))
+    return out
+
+
+def _by_sha(built: dict[str, Any]) -> dict[str, list[tuple[int, bytes, pikepdf.Matrix, Any]]]:
+    out: dict[str, list[tuple[int, bytes, pikepdf.Matrix, Any]]] = {}
+    for drawn in _placed(built["pdf"]):
+        out.setdefault(hashlib.sha256(drawn[1]).hexdigest(), []).append(drawn)
+    return out
+
+
+def test_placed_images_are_the_prepared_jpeg_bytes(built: dict[str, Any]) -> None:
+    drawn = _by_sha(built)
+    for rel, parts in built["parts"].items():
+        for part in parts:
+            (cached,) = built["cache"].glob(f"images/*/*/{part['name']}")
+            data = cached.read_bytes()
+            assert hashlib.sha256(data).hexdigest() == part["sha256"], rel
+            assert part["sha256"] in drawn, f"{rel}: {part['name']} not drawn"
+            raw = drawn[part["sha256"]][0][1]
+            assert raw == data  # passed through: not decoded, not re-encoded
+    with pikepdf.open(built["pdf"]) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Image:
+                assert obj.Filter == pikepdf.Name.DCTDecode
+                assert SLOT_MARK not in obj.read_raw_bytes()  # no placeholder left
+
+
+def test_each_image_in_its_box_on_its_page(built: dict[str, Any]) -> None:
+    drawn = _by_sha(built)
+    reader = pypdf.PdfReader(built["pdf"])
+    with pikepdf.open(built["pdf"]) as pdf:
+        media = [float(v) for v in pdf.pages[0].MediaBox]
+    seen: dict[str, int] = {}  # identical JPEGs: the n-th drawing is the n-th source
+    for rel, parts in built["parts"].items():
+        for k, part in enumerate(parts, start=1):
+            n = seen[part["sha256"]] = seen.get(part["sha256"], -1) + 1
+            page, _raw, m, _og = drawn[part["sha256"]][n]
+            # The box the layout planned: the part's printed size, upright, on the page.
+            planned = plan_image(
+                Path(built["pdf"]).parents[1] / "case" / rel, rel, "x", box_mm=_box(built)
+            ).image.parts[k - 1]
+            assert m.a == pytest.approx(planned.width_mm * MM, abs=0.05), rel
+            assert m.d == pytest.approx(planned.height_mm * MM, abs=0.05), rel
+            assert m.b == m.c == 0
+            assert m.e > 0 and m.e + m.a < media[2] and m.f > 0 and m.f + m.d < media[3]
+            text = reader.pages[page - 1].extract_text()
+            assert rel in text  # the caption under the image is on the same page
+            if len(parts) > 1:
+                assert t("part", "zh-CN", k=k, n=len(parts)) in text
+
+
+def _box(built: dict[str, Any]) -> tuple[float, float]:
+    from evidencekit.render import content_box_mm
+
+    w, h = content_box_mm("A4")
+    return (w, h - 72)
+
+
+def test_long_screenshot_parts_follow_each_other(built: dict[str, Any]) -> None:
+    drawn = _by_sha(built)
+    parts = built["parts"]["long.png"]
+    assert len(parts) >= 2
+    pages = [drawn[p["sha256"]][0][0] for p in parts]
+    assert pages == sorted(pages) and len(set(pages)) == len(pages)
+    firsts = []
+    for p in parts:
+        img = Image.open(io.BytesIO(drawn[p["sha256"]][0][1])).convert("RGB")
+        firsts.append(img.getpixel((img.width // 2, 2))[0])
+    assert firsts == sorted(firsts) and firsts[0] < firsts[-1]  # later parts show later rows
+
+
+def test_redaction_and_orientation_in_the_placed_pixels(built: dict[str, Any]) -> None:
+    drawn = _by_sha(built)
+    (b,) = built["parts"]["shots/b.png"]
+    img = Image.open(io.BytesIO(drawn[b["sha256"]][0][1])).convert("RGB")
+    s = img.width / 1080
+    box = img.crop((round(110 * s), round(310 * s), round(490 * s), round(410 * s)))
+    assert max(hi for _lo, hi in box.getextrema()) < 40  # burned in black
+    (photo,) = built["parts"]["sideways.jpg"]
+    img = Image.open(io.BytesIO(drawn[photo["sha256"]][0][1])).convert("RGB")
+    assert img.width > img.height  # upright, as EXIF orientation 6 says
+    left, right = img.getpixel((5, img.height // 2)), img.getpixel((img.width - 5, 5))
+    assert left[0] > 150 > left[2] and right[2] > 150 > right[0]
+
+
+def test_identical_images_stored_once(built: dict[str, Any]) -> None:
+    (a,) = built["parts"]["shots/a.png"]
+    (same,) = built["parts"]["shots/same-pixels.png"]
+    assert a["name"] != same["name"] and a["sha256"] == same["sha256"]
+    objects = {og for og_list in _by_sha(built).values() for *_, og in og_list}
+    shas = {p["sha256"] for parts in built["parts"].values() for p in parts}
+    assert len(objects) == len(shas)  # one object per distinct JPEG, drawn twice
+    assert len(_by_sha(built)[a["sha256"]]) == 2
+
+
+def test_plan_matches_prepared_parts(tmp_path: Path) -> None:
+    # The layout is made from the plan; the prepared parts must have its names and sizes.
+    tiff = tmp_path / "scan.tif"
+    pages = [Image.new("RGB", (600, 800), c) for c in ("red", "green")]
+    pages[0].save(tiff, save_all=True, append_images=pages[1:])
+    jpeg = tmp_path / "big.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 8
+    Image.new("RGB", (4000, 3000), "#8a6").save(jpeg, quality=80, exif=exif.tobytes())
+    long = tmp_path / "long.png"
+    Image.new("RGBA", (720, 7000), (200, 200, 200, 255)).save(long)
+    for src in (tiff, jpeg, long):
+        plan = plan_image(src, src.name, "t", box_mm=(170, 200)).image
+        made = prepare_image(src, src.name, tmp_path, "t", box_mm=(170, 200))
+        want = [(p.name, p.width_mm, p.height_mm, p.part, p.frame) for p in plan.parts]
+        assert [(p.name, p.width_mm, p.height_mm, p.part, p.frame) for p in made.parts] == want
+        assert made.source_px == plan.source_px
+        assert all(p.width_px > 0 and p.sha256 for p in made.parts)
+
+
+def test_placeholder_without_an_image_is_an_error(tmp_path: Path) -> None:
+    html = '<img src="evk://build/x-1.jpg" style="width: 50mm; height: 80mm">'
+    laid = render_pdf(html, {"x-1.jpg": slot_placeholder("x-1.jpg")}, identifier=b"1" * 32)
+    jpeg = tmp_path / "y.jpg"
+    Image.new("RGB", (60, 90), "red").save(jpeg)
+    other = PreparedJpeg(jpeg, 60, 90, hashlib.sha256(jpeg.read_bytes()).hexdigest())
+    with pytest.raises(RenderError, match=r"x-1\.jpg"):
+        place_images(laid.pdf, {"y-1.jpg": other})
+    placed = place_images(laid.pdf, {"x-1.jpg": other})
+    with pikepdf.open(io.BytesIO(placed)) as pdf:
+        (image,) = pdf.pages[0].Resources.XObject.values()
+        assert bytes(image.read_raw_bytes()) == jpeg.read_bytes()
+        assert (int(image.Width), int(image.Height)) == (60, 90)
+    assert slot_name(slot_placeholder("名字-1.jpg")) == "名字-1.jpg"
+    assert slot_name(jpeg.read_bytes()) is None
+
+
+@pytest.mark.parametrize(("rendering", "interpolate"), [("auto", True), ("pixelated", False)])
+def test_placed_image_keeps_how_the_layout_draws_it(
+    tmp_path: Path, rendering: str, interpolate: bool
+) -> None:
+    # The swapped-in image keeps the placeholder's drawing keys (CSS image-rendering).
+    style = f"width: 50mm; height: 80mm; image-rendering: {rendering}"
+    laid = render_pdf(
+        f'<img src="evk://build/x-1.jpg" style="{style}">',
+        {"x-1.jpg": slot_placeholder("x-1.jpg")},
+        identifier=b"1" * 32,
+    )
+    jpeg = tmp_path / "x.jpg"
+    Image.new("RGB", (60, 90), "red").save(jpeg)
+    placed = place_images(
+        laid.pdf, {"x-1.jpg": PreparedJpeg(jpeg, 60, 90, hashlib.sha256(b"x").hexdigest())}
+    )
+    with pikepdf.open(io.BytesIO(placed)) as pdf:
+        (image,) = pdf.pages[0].Resources.XObject.values()
+        assert bool(image.get("/Interpolate", False)) is interpolate
