@@ -1,0 +1,80 @@
+"""The fit ladder without re-rendering: one layout, image streams re-encoded in the finished PDF."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pypdf
+import pytest
+
+from evidencekit import pipeline
+from evidencekit.fit import fit_ladder
+from evidencekit.pipeline import BuildOptions, build
+
+from .test_fit import make_fit_case, profile_file
+
+
+def _build_counting(manifest: Path, out: Path) -> tuple[Any, int]:
+    """Build in-process, counting calls of the render stage (layout + WeasyPrint)."""
+    calls = [0]
+    real = pipeline._render
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline, "_render", counting)
+        mp.setenv("SOURCE_DATE_EPOCH", "1764547200")  # same build time: pages comparable
+        result = build(manifest, BuildOptions(out_dir=out, force=True))
+    return result, calls[0]
+
+
+@pytest.fixture(scope="module")
+def ladder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("ladder")
+    manifest = make_fit_case(folder / "c", 3)
+    profile_file(folder / "c")
+    free, free_renders = _build_counting(manifest, folder / "free")
+    limit = int(free.pdf_size * 0.4)  # 200 → 150 dpi is not enough: two steps down at least
+    profile_file(folder / "c", total_bytes=limit)
+    fitted, fit_renders = _build_counting(manifest, folder / "fit")
+    yield {
+        "free": free,
+        "fitted": fitted,
+        "limit": limit,
+        "renders": (free_renders, fit_renders),
+    }
+
+
+def test_a_fit_of_two_steps_renders_once(ladder: dict[str, Any]) -> None:
+    fitted = ladder["fitted"]
+    assert ladder["renders"] == (1, 1)
+    assert fitted.pdf_size <= ladder["limit"]
+    ev = json.loads(fitted.json_path.read_text(encoding="utf-8"))
+    steps = fit_ladder(None)
+    final = next(n for n, s in enumerate(steps) if s.describe() == ev["fit"]["final"])
+    assert final >= 2, ev["fit"]  # the case needs two steps down; it is still laid out once
+    assert any("fitted to the tight limits" in w for w in fitted.warnings)
+
+
+def test_the_layout_does_not_change(ladder: dict[str, Any]) -> None:
+    free = pypdf.PdfReader(ladder["free"].pdf_path)
+    fitted = pypdf.PdfReader(ladder["fitted"].pdf_path)
+    assert len(free.pages) == len(fitted.pages)
+    for a, b in zip(free.pages, fitted.pages, strict=True):
+        assert a.extract_text() == b.extract_text()
+        assert a.mediabox == b.mediabox
+    # The images are the same images, smaller: same count, drawn at the same places.
+    with pikepdf.open(ladder["free"].pdf_path) as f0, pikepdf.open(ladder["fitted"].pdf_path) as f1:
+        for p0, p1 in zip(f0.pages, f1.pages, strict=True):
+            i0, i1 = dict(p0.get_images()), dict(p1.get_images())
+            assert i0.keys() == i1.keys()
+            for name, im in i1.items():
+                assert im.Filter == pikepdf.Name.DCTDecode
+                assert im.Width <= i0[name].Width and im.Height <= i0[name].Height
+                assert abs(im.Width / im.Height - i0[name].Width / i0[name].Height) < 0.01
