@@ -6,6 +6,8 @@ import io
 
 import pikepdf
 
+from evidencekit.pdf.subset import subset_fonts
+
 
 def _copy_pages(src: pikepdf.Pdf, dst: pikepdf.Pdf, pages: list[int], nums: pikepdf.Array) -> bytes:
     """Append the 1-based pages of src to dst, labelled with the dossier's own page numbers
@@ -22,6 +24,7 @@ def _copy_pages(src: pikepdf.Pdf, dst: pikepdf.Pdf, pages: list[int], nums: pike
     dst.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
     if "/Info" in src.trailer:
         dst.docinfo = dst.copy_foreign(src.docinfo)  # type: ignore[assignment]
+    subset_fonts(dst)
     out = io.BytesIO()
     dst.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
