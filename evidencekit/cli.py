@@ -262,7 +262,9 @@ def validate(
         case = load_case(manifest, profile=profile, language=lang)
     except EvidencekitError as e:
         raise _fail(e) from None
-    for w in case.warnings:
+    from evidencekit.checks import forecast_warnings
+
+    for w in [*case.warnings, *(f"warning: {f}" for f in forecast_warnings(case))]:
         err.print(w, markup=False, style="yellow")
     out.print(
         f"{manifest}: valid — {len(case.exhibits)} exhibits, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,13 @@ import pypdf
 import pytest
 
 from evidencekit import pipeline
+from evidencekit.checks import FORECAST_TOLERANCE, forecast
 from evidencekit.fit import fit_ladder
+from evidencekit.manifest import load_case
 from evidencekit.pipeline import BuildOptions, build
 
-from .test_fit import make_fit_case, profile_file
+from .conftest import run_cli, write_case
+from .test_fit import make_fit_case, noisy_photo, profile_file
 
 
 def _build_counting(manifest: Path, out: Path) -> tuple[Any, int]:
@@ -43,7 +47,9 @@ def ladder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     limit = int(free.pdf_size * 0.4)  # 200 → 150 dpi is not enough: two steps down at least
     profile_file(folder / "c", total_bytes=limit)
     fitted, fit_renders = _build_counting(manifest, folder / "fit")
+    profile_file(folder / "c")  # back to no limits, for the forecast
     yield {
+        "manifest": manifest,
         "free": free,
         "fitted": fitted,
         "limit": limit,
@@ -78,3 +84,42 @@ def test_the_layout_does_not_change(ladder: dict[str, Any]) -> None:
                 assert im.Filter == pikepdf.Name.DCTDecode
                 assert im.Width <= i0[name].Width and im.Height <= i0[name].Height
                 assert abs(im.Width / im.Height - i0[name].Width / i0[name].Height) < 0.01
+
+
+def test_forecast_is_within_its_tolerance_of_the_build(ladder: dict[str, Any]) -> None:
+    free = ladder["free"]
+    fc = forecast(load_case(ladder["manifest"]))
+    low, high = FORECAST_TOLERANCE
+    assert low <= free.pages / fc.pages <= high, (free.pages, fc.pages)
+    assert low <= free.pdf_size / fc.bytes <= high, (free.pdf_size, fc.bytes)
+
+
+def test_validate_warns_when_stripe_caps_will_bite(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    for i in range(14):  # full-size photos: over 4.3 MB at full quality
+        noisy_photo(folder / f"photos/big-{i}.jpg", (1600, 1200), seed=i)
+    for i in range(40):  # one page each: the product file passes the 49-page cap
+        noisy_photo(folder / f"photos/small-{i}.jpg", (320, 240), seed=100 + i)
+    manifest = write_case(
+        folder,
+        """\
+        evidencekit: 1
+        case: {id: ST-OVER, title: Over the caps, profile: stripe,
+               dispute: {reason: product_not_received}}
+        evidence:
+          - {kind: product, title: Photos, files: [photos/*.jpg]}
+          - {kind: note, title: Note, description: hello}
+        """,
+    )
+    proc = run_cli("validate", str(manifest))
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(
+        r"warning: forecast: about \d+ pages, [\d.]+ MB; over the stripe limit of 4\.30 MB "
+        r"at full image quality: the build will shrink images .*Exhibit A",
+        proc.stderr,
+    ), proc.stderr
+    assert re.search(
+        r"the product_description file would have about \d+ pages, limit 49: "
+        r"the build would exit 3",
+        proc.stderr,
+    ), proc.stderr
