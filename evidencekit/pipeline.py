@@ -39,7 +39,7 @@ from evidencekit.i18n import t
 from evidencekit.manifest import load_case
 from evidencekit.model import Case
 from evidencekit.outputs import dump_json, sha256_bytes, sha256sums
-from evidencekit.outputs.draft import keep_draft
+from evidencekit.outputs.draft import drop_draft, keep_draft
 from evidencekit.outputs.fields import platform_files, upload_set
 from evidencekit.outputs.integrity import archive_bytes, history_bytes, input_fingerprint
 from evidencekit.outputs.page_images import PageImageOptions
@@ -189,7 +189,9 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
     except Overlimit as e:  # exit 3 keeps what was made: a draft and its figures
         raise keep_draft(plan.out_dir, case, e, _protected(case)) from None
     clock.lap("postprocess")
-    return _write(plan, dossier, clock)
+    result = _write(plan, dossier, clock)
+    drop_draft(plan.out_dir, case.info.id, _protected(case))
+    return result
 
 
 def _environment_warnings(case: Case) -> list[str]:

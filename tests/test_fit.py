@@ -105,6 +105,14 @@ def test_cannot_fit_exits_3_with_figures(tmp_path: Path) -> None:
     assert ex["bytes"] > 0.5 * report["bytes"]
     text = (tmp_path / "o/FIT-1.fit-report.txt").read_text(encoding="utf-8")
     assert "Exhibit A" in text and "limit 0.06 MB" in text
+    # Once the case fits, the draft and its report go.
+    profile_file(tmp_path / "c")
+    again = run_cli("build", "-q", str(manifest), "-o", str(tmp_path / "o"))
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "o/FIT-1.pdf").exists()
+    assert not list((tmp_path / "o").glob("FIT-1.*draft*")) + list(
+        (tmp_path / "o").glob("*fit-report*")
+    )
 
 
 def test_page_cap_is_reported_not_silently_cut(tmp_path: Path) -> None:

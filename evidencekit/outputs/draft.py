@@ -139,3 +139,11 @@ def keep_draft(out_dir: Path, case: Case, e: Overlimit, protected: set[Path]) ->
     if failed:
         text += f"\n    the draft could not be kept: {failed}"
     return LimitError(f"{text}\n    hint: {e.hint}")
+
+
+def drop_draft(out_dir: Path, case_id: str, protected: set[Path]) -> None:
+    """A build that met the limits removes the draft and report an earlier exit 3 left."""
+    for name in (f"{case_id}.draft.pdf", f"{case_id}.fit-report.txt", f"{case_id}.fit-report.json"):
+        path = output_path(out_dir, name)
+        if path.is_file() and not path.is_symlink() and path.resolve() not in protected:
+            path.unlink(missing_ok=True)
