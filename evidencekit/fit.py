@@ -111,17 +111,28 @@ def predicted_bytes(images: list[ImageBytes], first: ImageSettings, step: ImageS
 
 
 def choose_step(
-    tried: Tried[Any], violations: list[Violation], steps: list[ImageSettings], n: int
+    tried: Tried[Any],
+    violations: list[Violation],
+    steps: list[ImageSettings],
+    n: int,
+    saved: float = 0.0,
 ) -> int:
     """The first step after `n` at which the measured images, re-encoded, bring every size
-    within its limit (with a 3 % margin); the next step when nothing was measured."""
-    if not tried.images or not tried.pdf_size:
+    within its limit (with a 3 % margin); the next step when nothing was measured. `saved`
+    is the part of the first step's upload size that step `n` really saved: it corrects the
+    estimate once a step has been tried."""
+    images, size = tried.images, tried.pdf_size
+    if not images or not size:
         return n + 1
-    now = predicted_bytes(tried.images, steps[0], steps[n])
+    full = predicted_bytes(images, steps[0], steps[0])
+
+    def share(k: int) -> float:  # of the dossier; the uploads are cut from it
+        return (full - predicted_bytes(images, steps[0], steps[k])) / size
+
+    scale = saved / share(n) if n and saved > 0 and share(n) > 0 else 1.0
     for m in range(n + 1, len(steps)):
-        saved = now - predicted_bytes(tried.images, steps[0], steps[m])
-        share = saved / tried.pdf_size  # of the dossier; the uploads are cut from it
-        if all(v.actual * (1 - share) <= v.allowed * 0.97 for v in violations):
+        after = min(0.99, scale * share(m))
+        if all(v.actual / (1 - saved) * (1 - after) <= v.allowed * 0.97 for v in violations):
             return m
     return len(steps) - 1
 
@@ -133,6 +144,7 @@ def fit_to_limits(
     LimitError when a limit other than bytes bites, or the last step is still too large."""
     fit_log: list[str] = []
     tried_steps: list[str] = []
+    first_total = 0
     n = 0
     while n < len(steps):
         settings = steps[n]
@@ -159,7 +171,9 @@ def fit_to_limits(
                 + f"\n    hint: {suggestions(profile)}"
             )
             raise Overlimit(msg, tried, f"{figures}{after}", suggestions(profile))
-        m = choose_step(tried, violations, steps, n)
+        total = sum(u.size for u in tried.uploads)
+        first_total = first_total or total
+        m = choose_step(tried, violations, steps, n, 1 - total / first_total if n else 0.0)
         fit_log.append(
             f"{violations[0].describe(profile)} with {settings.describe()}; "
             f"retrying with {steps[m].describe()}"

@@ -14,8 +14,9 @@ import pytest
 
 from evidencekit import pipeline
 from evidencekit.checks import FORECAST_TOLERANCE, forecast
-from evidencekit.fit import fit_ladder
+from evidencekit.fit import ImageBytes, ImageSettings, Tried, choose_step, fit_ladder
 from evidencekit.manifest import load_case
+from evidencekit.outputs.platform import Violation
 from evidencekit.pipeline import BuildOptions, build
 
 from .conftest import run_cli, write_case
@@ -123,3 +124,19 @@ def test_validate_warns_when_stripe_caps_will_bite(tmp_path: Path) -> None:
         r"the build would exit 3",
         proc.stderr,
     ), proc.stderr
+
+
+def test_the_step_is_chosen_from_measured_image_bytes() -> None:
+    steps = fit_ladder(None)
+    tried = Tried(None, [], {}, [ImageBytes(900_000, 200.0)], 1_000_000)
+    over = [Violation("total_bytes", 1_000_000, 400_000)]
+    # 90 % images drawn at 200 dpi: 150 dpi saves too little, 120 dpi at quality 70 enough.
+    first = choose_step(tried, over, steps, 0)
+    assert steps[first] == ImageSettings(120, 70)
+    # That step saved less than estimated (40 %, not 64 %): the estimate is scaled down.
+    still = [Violation("total_bytes", 600_000, 400_000)]
+    assert choose_step(tried, still, steps, first, saved=0.4) == len(steps) - 1
+    closer = [Violation("total_bytes", 450_000, 400_000)]
+    assert choose_step(tried, closer, steps, first, saved=0.55) == first + 2
+    # Nothing measured: one step at a time.
+    assert choose_step(Tried(None, [], {}), over, steps, 0) == 1

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pikepdf
-from PIL import Image
+from PIL import Image, JpegImagePlugin
 
 _INCLUDED = "/EvkPage"  # resource names pdf.overlay gives included PDF pages
 _MAX_DEPTH = 8  # form XObjects nested deeper than this are not followed (hostile files)
@@ -197,11 +197,15 @@ def _reencoded(use: ImageUse, dpi: int, quality: int) -> bytes | None:
         return None
     if image.mode not in ("RGB", "L"):
         return None  # CMYK, palette with odd colour spaces: leave as they are
+    # Keep the chroma sampling the image was prepared with (screenshots are 4:4:4 so small
+    # coloured text stays legible); a lossless image is a screenshot or a graphic: 4:4:4.
+    sampling = JpegImagePlugin.get_sampling(image) if image.format == "JPEG" else 0
     size = _target(use, dpi)
     if size is not None:
         image = image.resize(size, Image.Resampling.LANCZOS)
     buf = io.BytesIO()
-    image.save(buf, "JPEG", quality=quality, optimize=True)
+    extra = {"subsampling": sampling} if sampling in (0, 1, 2) else {}
+    image.save(buf, "JPEG", quality=quality, optimize=True, **extra)
     data = buf.getvalue()
     return data if len(data) < use.size else None
 
