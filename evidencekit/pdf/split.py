@@ -26,7 +26,13 @@ def _copy_pages(src: pikepdf.Pdf, dst: pikepdf.Pdf, pages: list[int], nums: pike
         dst.docinfo = dst.copy_foreign(src.docinfo)  # type: ignore[assignment]
     subset_fonts(dst)
     out = io.BytesIO()
-    dst.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    # Recompressed: WeasyPrint's Flate streams shrink by a tenth or more at pikepdf's level.
+    dst.save(
+        out,
+        deterministic_id=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        recompress_flate=True,
+    )
     return out.getvalue()
 
 
