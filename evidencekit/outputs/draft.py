@@ -26,7 +26,7 @@ def figures(pdf: bytes, record: dict[str, Any]) -> dict[str, Any]:
     exhibits: list[dict[str, Any]] = []
     used: set[int] = set()
     for ex in record.get("exhibits", []):
-        start, end = ex["pages"]
+        start, end = ex.get("pages") or (1, 0)
         pages = range(start, end + 1)
         used.update(pages)
         by = {k: sum(weights[p - 1][k] for p in pages if 0 < p <= len(weights)) for k in KINDS}
