@@ -574,7 +574,13 @@ def validate(
         _, ocr_notes = ocr_case(case, ocr or case.manifest.output.ocr)
     except EvidencekitError as e:
         raise _fail(e) from None
-    notes = [*case.warnings, *(f"warning: {n}" for n in ocr_notes)]
+    from evidencekit.checks import forecast_warnings
+
+    notes = [
+        *case.warnings,
+        *(f"warning: {n}" for n in ocr_notes),
+        *(f"warning: {f}" for f in forecast_warnings(case)),
+    ]
     for w in notes:
         err.print(w, markup=False, style="yellow")
     out.print(

@@ -26,12 +26,22 @@ from evidencekit.assets.jobs import Progress
 from evidencekit.assets.prepare import prepare
 from evidencekit.assets.sources import SourceInfo
 from evidencekit.errors import EvidenceError, RenderError
-from evidencekit.fit import FitStep, ImageSettings, Tried, fit_ladder, fit_to_limits
+from evidencekit.fit import (
+    FitStep,
+    ImageBytes,
+    ImageSettings,
+    Overlimit,
+    Tried,
+    fit_ladder,
+    fit_to_limits,
+    measure_images,
+)
 from evidencekit.i18n import t
 from evidencekit.manifest import load_case
 from evidencekit.model import Case
 from evidencekit.ocr import OcrPage, ocr_case
 from evidencekit.outputs import dump_json, sha256_bytes, sha256sums
+from evidencekit.outputs.draft import drop_draft, keep_draft
 from evidencekit.outputs.fields import platform_files, upload_set
 from evidencekit.outputs.integrity import archive_bytes, history_bytes, input_fingerprint
 from evidencekit.outputs.page_images import PageImageOptions
@@ -45,6 +55,7 @@ from evidencekit.pdf.attach import Attachment, PdfAError, attach_files
 from evidencekit.pdf.images import place_images
 from evidencekit.pdf.overlay import Placement, place_pages
 from evidencekit.pdf.postprocess import finish_pdf, font_names
+from evidencekit.pdf.reencode import reencode_images
 from evidencekit.pdf.split import page_count
 from evidencekit.render import render_html
 from evidencekit.render.context import PageLayout, PreparedExhibit, build_context, measure_layout
@@ -141,6 +152,7 @@ class _Made:
     rendered: Rendered
     prepared: list[PreparedExhibit]
     exhibit_bytes: dict[str, int]
+    images: list[ImageBytes] = field(default_factory=list)
 
 
 class _Clock:
@@ -195,9 +207,19 @@ def _build(manifest_path: Path, opts: BuildOptions) -> BuildResult:
         return kept
     _choose_outgoing(plan)
     steps = fit_ladder(case.profile.limits.dpi)
-    dossier = fit_to_limits(case.profile, steps, lambda step: _attempt(plan, step, clock))
+    made = _render(
+        case, plan.infos, built, steps[0], opts.progress, plan.warnings, plan.pdfa,
+        plan.unmasked and bool(plan.outgoing), plan.ocr,
+    )  # fmt: skip
+    clock.lap("render")
+    try:
+        dossier = fit_to_limits(case.profile, steps, lambda s: _attempt(plan, s, made, clock))
+    except Overlimit as e:  # exit 3 keeps what was made: a draft and its figures
+        raise keep_draft(plan.out_dir, case, e, _protected(case)) from None
     clock.lap("postprocess")
-    return _write(plan, dossier, clock)
+    result = _write(plan, dossier, clock)
+    drop_draft(plan.out_dir, case.info.id, _protected(case))
+    return result
 
 
 def _ocr_on(case: Case, opts: BuildOptions) -> bool:
@@ -348,21 +370,14 @@ def _originals(
     return out
 
 
-def _attempt(plan: _Plan, step: FitStep, clock: _Clock) -> Tried[_Dossier]:
-    """One step of the fit ladder: render, record, attach, and the files beside the PDF."""
+def _attempt(plan: _Plan, step: FitStep, made: _Made, clock: _Clock) -> Tried[_Dossier]:
+    """One step of the fit ladder: the rendered dossier (its images re-encoded after the first
+    step; the layout stays), record, attach, and the files beside the PDF."""
     case, infos, profile = plan.case, plan.infos, plan.case.profile
-    made = _render(
-        case,
-        infos,
-        plan.built,
-        step.settings,
-        plan.opts.progress,
-        plan.warnings,
-        plan.pdfa,
-        plan.unmasked and bool(plan.outgoing),
-        plan.ocr,
-    )
-    clock.lap("render" if step.number == 0 else f"render (fit step {step.number + 1})")
+    s = step.settings
+    made_pdf = made.pdf if step.number == 0 else reencode_images(made.pdf, s.dpi, s.quality)
+    if step.number:
+        clock.lap(f"re-encode (fit step {step.number + 1})")
     rendered = made.rendered
     record = evidence_record(
         case,
@@ -387,8 +402,8 @@ def _attempt(plan: _Plan, step: FitStep, clock: _Clock) -> Tried[_Dossier]:
         record["options"]["include_unmasked_originals"] = plan.unmasked  # type: ignore[index]
     record["input_fingerprint"] = plan.fingerprint
     record["build_key"] = plan.key
-    record["fonts"] = font_names(made.pdf)
-    pdf = _attach(plan, made.pdf, record)
+    record["fonts"] = font_names(made_pdf)
+    pdf = _attach(plan, made_pdf, record)
     record["outputs"] = [
         {
             "path": plan.pdf_name,
@@ -399,7 +414,8 @@ def _attempt(plan: _Plan, step: FitStep, clock: _Clock) -> Tried[_Dossier]:
     ]
     extra = platform_files(case, pdf, record, plan.opts.page_images)
     uploads = upload_set(profile, plan.pdf_name, pdf, rendered.pages, extra)
-    return Tried(_Dossier(pdf, rendered.pages, record, extra, notes), uploads, made.exhibit_bytes)
+    dossier = _Dossier(pdf, rendered.pages, record, extra, notes)
+    return Tried(dossier, uploads, made.exhibit_bytes, made.images, len(made.pdf))
 
 
 def _render(
@@ -466,7 +482,7 @@ def _render(
         note = f"the renderer was refused {url!r} (only the build's own files load)"
         if note not in warnings:
             warnings.append(note)
-    return _Made(pdf, rendered, prepared, exhibit_bytes)
+    return _Made(pdf, rendered, prepared, exhibit_bytes, measure_images(pdf))
 
 
 def cjk_font_available() -> bool:

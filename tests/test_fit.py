@@ -93,6 +93,27 @@ def test_cannot_fit_exits_3_with_figures(tmp_path: Path) -> None:
     ), proc.stderr
     assert "the largest exhibits: Exhibit A" in proc.stderr
     assert not (tmp_path / "o/FIT-1.pdf").exists()
+    # Exit 3 keeps what was made: a draft (never the upload name) and its figures.
+    draft = tmp_path / "o/FIT-1.draft.pdf"
+    assert draft.exists() and str(draft) in proc.stderr
+    assert "what takes the bytes: images" in proc.stderr
+    pages = len(pypdf.PdfReader(draft).pages)
+    report = json.loads((tmp_path / "o/FIT-1.fit-report.json").read_text(encoding="utf-8"))
+    assert report["pages"] == pages and report["bytes"] == draft.stat().st_size
+    assert report["dominant"] == "images"
+    (ex,) = report["exhibits"]
+    assert ex["exhibit"] == "Exhibit A" and ex["pages"] == 3 and ex["dominant"] == "images"
+    assert ex["bytes"] > 0.5 * report["bytes"]
+    text = (tmp_path / "o/FIT-1.fit-report.txt").read_text(encoding="utf-8")
+    assert "Exhibit A" in text and "limit 0.06 MB" in text
+    # Once the case fits, the draft and its report go.
+    profile_file(tmp_path / "c")
+    again = run_cli("build", "-q", str(manifest), "-o", str(tmp_path / "o"))
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "o/FIT-1.pdf").exists()
+    assert not list((tmp_path / "o").glob("FIT-1.*draft*")) + list(
+        (tmp_path / "o").glob("*fit-report*")
+    )
 
 
 def test_page_cap_is_reported_not_silently_cut(tmp_path: Path) -> None:

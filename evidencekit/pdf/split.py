@@ -6,13 +6,18 @@ import io
 
 import pikepdf
 
+from evidencekit.pdf.subset import subset_fonts
+
 
 def _copy_pages(src: pikepdf.Pdf, dst: pikepdf.Pdf, pages: list[int], nums: pikepdf.Array) -> bytes:
     """Append the 1-based pages of src to dst, labelled with the dossier's own page numbers
-    (so "p. 7" still means page 7), copy the metadata and save deterministically."""
+    (so "p. 7" still means page 7), copy the metadata and save deterministically. Each page
+    keeps only the images and fonts it draws (WeasyPrint shares one resource dictionary across
+    the dossier; copied as it is, every part would carry every image and font)."""
     offset = len(dst.pages)
     for i, n in enumerate(pages):
         dst.pages.append(src.pages[n - 1])
+        dst.pages[-1].remove_unreferenced_resources()
         if i == 0 or pages[i - 1] != n - 1:
             nums.append(offset + i)
             nums.append(pikepdf.Dictionary(S=pikepdf.Name.D, St=n))
@@ -20,8 +25,15 @@ def _copy_pages(src: pikepdf.Pdf, dst: pikepdf.Pdf, pages: list[int], nums: pike
     dst.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
     if "/Info" in src.trailer:
         dst.docinfo = dst.copy_foreign(src.docinfo)  # type: ignore[assignment]
+    subset_fonts(dst)
     out = io.BytesIO()
-    dst.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    # Recompressed: WeasyPrint's Flate streams shrink by a tenth or more at pikepdf's level.
+    dst.save(
+        out,
+        deterministic_id=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        recompress_flate=True,
+    )
     return out.getvalue()
 
 

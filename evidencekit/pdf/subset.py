@@ -1,0 +1,160 @@
+"""Cut the dossier's embedded fonts down to the glyphs a part's own pages show.
+
+A per-field file or volume cut from the dossier otherwise carries the font subsets of the
+whole dossier. Only the fonts WeasyPrint writes are touched (Type0, Identity-H, TrueType
+outlines, CID = glyph id), and glyph ids are kept, so the content streams stay as they are.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+
+import pikepdf
+from fontTools import subset
+from fontTools.ttLib import TTFont, TTLibError
+
+_TEXT_OPS = "Tf Tj TJ ' \" Do"
+_MAX_DEPTH = 8
+
+
+def _cids(data: bytes) -> set[int]:
+    return {int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data) - 1, 2)}
+
+
+def _walk(
+    stream: pikepdf.Object,
+    resources: pikepdf.Object,
+    used: dict[tuple[int, int], set[int]],
+    unsure: set[tuple[int, int]],
+    depth: int,
+) -> None:
+    """Glyph ids shown per font object in one content stream (forms followed)."""
+    if not isinstance(resources, pikepdf.Dictionary):
+        return
+    fonts = resources.get("/Font")
+    fonts = fonts if isinstance(fonts, pikepdf.Dictionary) else pikepdf.Dictionary()
+    xobjects = resources.get("/XObject")
+    xobjects = xobjects if isinstance(xobjects, pikepdf.Dictionary) else pikepdf.Dictionary()
+    if depth > _MAX_DEPTH:
+        unsure.update(f.objgen for _, f in fonts.items())
+        return
+    try:
+        ops = pikepdf.parse_content_stream(stream, _TEXT_OPS)
+    except (pikepdf.PdfError, TypeError, ValueError):
+        unsure.update(f.objgen for _, f in fonts.items())  # cannot tell: keep them whole
+        return
+    current: tuple[int, int] | None = None
+    for instr in ops:
+        operands, op = instr.operands, str(instr.operator)
+        if op == "Tf" and operands:
+            font = fonts.get(str(operands[0]))
+            current = font.objgen if isinstance(font, pikepdf.Dictionary) else None
+            if current is not None:
+                used.setdefault(current, set())
+        elif op == "Do" and operands:
+            xobj = xobjects.get(str(operands[0]))
+            if isinstance(xobj, pikepdf.Stream) and xobj.get("/Subtype") == pikepdf.Name.Form:
+                _walk(xobj, xobj.get("/Resources", resources), used, unsure, depth + 1)
+        elif current is not None and operands:
+            shown = operands[0] if op == "TJ" else operands[-1]
+            parts = shown if isinstance(shown, pikepdf.Array) else [shown]
+            for part in parts:
+                if isinstance(part, pikepdf.String):
+                    used[current] |= _cids(bytes(part))
+
+
+def _subset_program(program: bytes, gids: set[int]) -> bytes | None:
+    """The TrueType program with only `gids` (ids kept); None when it cannot be read."""
+    try:
+        font = TTFont(io.BytesIO(program))
+        opts = subset.Options()
+        opts.retain_gids = True
+        opts.notdef_outline = True
+        opts.layout_features = []
+        opts.hinting = False  # PDF viewers scale outlines themselves
+        opts.drop_tables += ["GSUB", "GPOS", "GDEF", "MATH", "gasp"]  # shaping is done
+        sub = subset.Subsetter(opts)
+        sub.populate(gids={0, *gids})
+        sub.subset(font)
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue()
+    except (TTLibError, AssertionError, KeyError, ValueError, IndexError, TypeError, OSError):
+        return None
+
+
+def subset_fonts(pdf: pikepdf.Pdf) -> None:
+    """Shrink each of the document's WeasyPrint fonts to the glyphs its pages show."""
+    used: dict[tuple[int, int], set[int]] = {}
+    unsure: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        _walk(page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), used, unsure, 0)
+        for annot in page.obj.get("/Annots", pikepdf.Array()):
+            if isinstance(annot, pikepdf.Dictionary) and "/AP" in annot:
+                return  # appearance streams may show text too: leave every font whole
+    for objgen, gids in used.items():
+        if objgen in unsure:
+            continue
+        font = pdf.get_object(objgen)
+        if font.get("/Subtype") != pikepdf.Name.Type0 or font.get("/Encoding") != "/Identity-H":
+            continue
+        descendants = font.get("/DescendantFonts")
+        if not isinstance(descendants, pikepdf.Array) or len(descendants) != 1:
+            continue
+        cid = descendants[0]
+        if cid.get("/Subtype") != pikepdf.Name.CIDFontType2:
+            continue
+        if cid.get("/CIDToGIDMap", pikepdf.Name.Identity) != pikepdf.Name.Identity:
+            continue
+        desc = cid.get("/FontDescriptor")
+        program = desc.get("/FontFile2") if isinstance(desc, pikepdf.Dictionary) else None
+        if not isinstance(program, pikepdf.Stream):
+            continue
+        try:
+            data = program.read_bytes()
+        except pikepdf.PdfError:
+            continue
+        smaller = _subset_program(data, gids)
+        if smaller is None or len(smaller) >= len(data):
+            continue
+        program.write(zlib.compress(smaller, 9), filter=pikepdf.Name.FlateDecode)
+        program.Length1 = len(smaller)
+        widths = cid.get("/W")
+        if isinstance(widths, pikepdf.Array):
+            cid.W = _widths(widths, gids)
+
+
+def _widths(w: pikepdf.Array, keep: set[int]) -> pikepdf.Array:
+    """The /W array with only the kept CIDs (each as `c [w]`, runs merged)."""
+    found: dict[int, object] = {}
+    i = 0
+    items = list(w)
+    while i < len(items):
+        first = int(items[i])
+        nxt = items[i + 1] if i + 1 < len(items) else None
+        if isinstance(nxt, pikepdf.Array):
+            for k, width in enumerate(nxt):
+                found[first + k] = width
+            i += 2
+        elif i + 2 < len(items):
+            for c in range(first, int(items[i + 1]) + 1):
+                if c in keep:
+                    found[c] = items[i + 2]
+            i += 3
+        else:
+            break
+    out = pikepdf.Array()
+    run: list[object] = []
+    start = -2
+    for c in sorted(k for k in found if k in keep):
+        if c != start + len(run):
+            if run:
+                out.append(start)
+                out.append(pikepdf.Array(run))
+            start, run = c, []
+        run.append(found[c])
+    if run:
+        out.append(start)
+        out.append(pikepdf.Array(run))
+    return out
