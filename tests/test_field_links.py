@@ -20,11 +20,11 @@ case:
   profile: stripe
   dispute: {reason: product_not_received}
 evidence:
-  - kind: product
-    title: Listing
+  - kind: transaction
+    title: Receipt
     files: [listing.png]
-    source: shop page
-    proves: what was sold
+    source: shop admin
+    proves: what was paid
   - kind: note
     title: Summary for the reviewer
     description: Delivered on time.
@@ -69,6 +69,6 @@ def test_catch_all_index_links_its_own_exhibit_only(fields: Path) -> None:
     links = _links(fields / "ST-1.uncategorized_file.pdf")
     names = {name for _, name, _ in links}
     assert "ex-B" in names  # the note filed here: cover map and index still link to it
-    assert "ex-A" not in names  # the listing went to product_description
+    assert "ex-A" not in names  # the receipt went to the receipt field
     # The dossier itself keeps every link.
     assert {"ex-A", "ex-B"} <= {name for _, name, _ in _links(fields / "ST-1.pdf")}

@@ -99,7 +99,7 @@ def test_validate_warns_when_stripe_caps_will_bite(tmp_path: Path) -> None:
     folder = tmp_path / "c"
     for i in range(14):  # full-size photos: over 4.3 MB at full quality
         noisy_photo(folder / f"photos/big-{i}.jpg", (1600, 1200), seed=i)
-    for i in range(40):  # one page each: the product file passes the 49-page cap
+    for i in range(40):  # one page each: the catch-all file passes the 49-page cap
         noisy_photo(folder / f"photos/small-{i}.jpg", (320, 240), seed=100 + i)
     manifest = write_case(
         folder,
@@ -120,7 +120,7 @@ def test_validate_warns_when_stripe_caps_will_bite(tmp_path: Path) -> None:
         proc.stderr,
     ), proc.stderr
     assert re.search(
-        r"the product_description file would have about \d+ pages, limit 49: "
+        r"the uncategorized_file file would have about \d+ pages, limit 49: "
         r"the build would exit 3",
         proc.stderr,
     ), proc.stderr
