@@ -21,6 +21,7 @@ from rich.table import Table
 
 from evidencekit import __version__
 from evidencekit.errors import EvidencekitError, ManifestError
+from evidencekit.messages import Msg, env_language, localize
 
 app = typer.Typer(
     add_completion=False,
@@ -34,14 +35,41 @@ out = Console(highlight=False, soft_wrap=True)
 ManifestArg = Annotated[Path, typer.Argument(help="The case manifest (case.yaml).", dir_okay=False)]
 
 
-def _fail(e: EvidencekitError) -> typer.Exit:
+def _language(
+    manifest: Path | None = None, profile: str | None = None, lang: str | None = None
+) -> str:
+    """The language to talk in: --lang, else the case's (even from an invalid manifest), else the
+    user's locale (LC_ALL, LC_MESSAGES, LANG)."""
+    if lang in ("zh-CN", "en"):
+        return lang
+    if manifest is not None:
+        from evidencekit.manifest import manifest_language
+
+        found = manifest_language(manifest, profile)
+        if found:
+            return found
+    return env_language()
+
+
+def _say(lang: str, msg_id: str, **params: object) -> str:
+    return Msg(msg_id, **params).render(lang)
+
+
+def _usage(lang: str, msg_id: str, **params: object) -> typer.Exit:
+    err.print(_say(lang, msg_id, **params), markup=False)
+    return typer.Exit(2)
+
+
+def _fail(e: EvidencekitError, lang: str = "en") -> typer.Exit:
     if isinstance(e, ManifestError):
         errors = [p for p in e.problems if p.severity == "error"]
         for p in e.problems:
-            err.print(p.format(), markup=False, style="red" if p.severity == "error" else "yellow")
-        err.print(f"{len(errors)} error(s); nothing was written.", style="bold red")
+            err.print(
+                p.format(lang), markup=False, style="red" if p.severity == "error" else "yellow"
+            )
+        err.print(_say(lang, "frame.errors_nothing_written", n=len(errors)), style="bold red")
     else:
-        err.print(f"error: {e}", markup=False, style="red")
+        err.print(_say(lang, "frame.error", text=e.render(lang)), markup=False, style="red")
     return typer.Exit(e.exit_code)
 
 
@@ -110,15 +138,13 @@ def build(
     from evidencekit.pipeline import BuildOptions, PageImageOptions
     from evidencekit.pipeline import build as run_build
 
+    said = _language(lang=lang) if lang else env_language()
     if page_image_format not in ("jpeg", "png"):
-        err.print("--page-image-format must be jpeg or png")
-        raise typer.Exit(2)
+        raise _usage(said, "cli.page_image_format")
     if not 36 <= page_image_dpi <= 600:
-        err.print("--page-image-dpi must be between 36 and 600")
-        raise typer.Exit(2)
+        raise _usage(said, "cli.page_image_dpi")
     if tsa is not None and (problem := tsa_url_problem(tsa)):
-        err.print(f"--tsa: {problem}", markup=False)
-        raise typer.Exit(2)
+        raise _usage(said, "cli.tsa", problem=problem)
 
     _term_as_interrupt()
     with Progress(
@@ -156,24 +182,30 @@ def build(
             )
         except EvidencekitError as e:
             progress.stop()
-            raise _fail(e) from None
+            raise _fail(e, _language(manifest, profile, lang)) from None
+    said = result.case.language
     for w in result.warnings:
-        text = w if w.startswith("warning: ") else f"warning: {w}"
+        text = (
+            localize(w, said) if w.startswith("warning: ") else _say(said, "frame.warning", text=w)
+        )
         err.print(text, markup=False, style="yellow")
     table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_row("dossier", str(result.pdf_path))
-    table.add_row("pages", str(result.pages))
-    table.add_row("size", f"{result.pdf_size / 1e6:.2f} MB")
-    table.add_row("exhibits", f"{result.exhibits} ({result.sources} source files)")
+    table.add_row(_say(said, "summary.dossier"), str(result.pdf_path))
+    table.add_row(_say(said, "summary.pages"), str(result.pages))
+    table.add_row(_say(said, "summary.size"), f"{result.pdf_size / 1e6:.2f} MB")
     table.add_row(
-        "time",
+        _say(said, "summary.exhibits"),
+        _say(said, "summary.exhibits_value", exhibits=result.exhibits, sources=result.sources),
+    )
+    table.add_row(
+        _say(said, "summary.time"),
         f"{result.seconds:.1f} s  " + " ".join(f"{k} {v:.1f}" for k, v in result.stages.items()),
     )
-    table.add_row("warnings", str(len(result.warnings)))
+    table.add_row(_say(said, "summary.warnings"), str(len(result.warnings)))
     if result.token_path:
-        table.add_row("timestamp", str(result.token_path))
+        table.add_row(_say(said, "summary.timestamp"), str(result.token_path))
     if result.archive_path:
-        table.add_row("archive", str(result.archive_path))
+        table.add_row(_say(said, "summary.archive"), str(result.archive_path))
     out.print(table)
 
 
@@ -217,15 +249,18 @@ def verify(
     """Re-hash every output and source against the recorded hashes; exit 1 on any mismatch."""
     from evidencekit.outputs.integrity import rows_json, verify_path
 
+    said = env_language()
     try:
         rows = verify_path(path, sources, tsa_ca)
     except EvidencekitError as e:
-        raise _fail(e) from None
+        raise _fail(e, said) from None
     failed = [r for r in rows if r.failed]
     if as_json:
         sys.stdout.write(rows_json(rows))
     else:
-        table = Table("file", "expected", "actual", "status")
+        table = Table(
+            *(_say(said, f"verify.{h}") for h in ("file", "expected", "actual", "status"))
+        )
         for r in rows:
             style = {"OK": "green", "ALTERED": "bold red", "MISSING": "bold red"}.get(r.status, "")
             table.add_row(
@@ -237,14 +272,17 @@ def verify(
         out.print(table)
         for r in failed:
             why = f" ({r.actual})" if r.status == "ALTERED" and not r.expected else ""
-            err.print(f"{r.status.lower()}: {r.file}{why}", markup=False, style="red")
+            status = _say(said, f"verify.{r.status.lower()}", file=r.file)
+            err.print(f"{status}{why}", markup=False, style="red")
         for r in rows:
             if r.status == "NOTE":
-                err.print(f"note: {r.file}", markup=False)
+                err.print(_say(said, "verify.note", text=localize(r.file, said)), markup=False)
         checks = [r for r in rows if r.status != "NOTE"]
         passed = len(checks) - len(failed)
-        verdict = "FAILED" if failed else "verified" if passed else "nothing verified"
-        out.print(f"{verdict}: {passed} of {len(checks)} checks passed", markup=False)
+        verdict = "failed" if failed else "verified" if passed else "nothing"
+        out.print(
+            _say(said, f"verify.verdict_{verdict}", passed=passed, total=len(checks)), markup=False
+        )
     if failed or not any(r.status == "OK" for r in rows):
         raise typer.Exit(1)
 
@@ -261,14 +299,17 @@ def validate(
     try:
         case = load_case(manifest, profile=profile, language=lang)
     except EvidencekitError as e:
-        raise _fail(e) from None
+        raise _fail(e, _language(manifest, profile, lang)) from None
     for w in case.warnings:
-        err.print(w, markup=False, style="yellow")
-    out.print(
-        f"{manifest}: valid — {len(case.exhibits)} exhibits, "
-        f"{len(case.sources())} source files, {len(case.warnings)} warning(s)",
-        markup=False,
+        err.print(localize(w, case.language), markup=False, style="yellow")
+    summary = Msg(
+        "summary.valid",
+        manifest=str(manifest),
+        exhibits=len(case.exhibits),
+        sources=len(case.sources()),
+        warnings=len(case.warnings),
     )
+    out.print(summary.render(case.language), markup=False)
 
 
 @app.command()
@@ -309,16 +350,15 @@ def profiles(name: Annotated[str | None, typer.Argument(help="Show one profile."
     """List the platform profiles and their limits, or show one with sources."""
     from evidencekit.profiles import load_profile, profile_names
 
+    said = env_language()
     if name:
         try:
             p = load_profile(name)
         except KeyError:
-            err.print(
-                f"unknown profile {name!r}; profiles: {', '.join(profile_names())}", markup=False
-            )
-            raise typer.Exit(2) from None
+            names = ", ".join(profile_names())
+            raise _usage(said, "cli.unknown_profile", name=name, names=names) from None
         except ValueError as e:
-            err.print(str(e), markup=False)
+            err.print(localize(str(e) if not e.args else e.args[0], said), markup=False)
             raise typer.Exit(1) from None
         table = Table("setting", "value", "source (checked)", show_lines=False)
         for key in (
@@ -369,27 +409,22 @@ def init(
     from evidencekit.profiles import load_profile, profile_names
     from evidencekit.scaffold import REASONS, scaffold_case
 
+    said = env_language()
     if reason not in REASONS:
-        err.print(f"unknown reason {reason!r}; use one of: {', '.join(REASONS)}")
-        raise typer.Exit(2)
+        raise _usage(said, "cli.unknown_reason", reason=reason, names=", ".join(REASONS))
     try:
         p = load_profile(profile)
     except KeyError:
-        err.print(
-            f"unknown profile {profile!r}; profiles: {', '.join(profile_names())}", markup=False
-        )
-        raise typer.Exit(2) from None
+        names = ", ".join(profile_names())
+        raise _usage(said, "cli.unknown_profile", name=profile, names=names) from None
     try:
         written = scaffold_case(folder, p, reason, schema_text())
     except EvidencekitError as e:
-        raise _fail(e) from None
+        raise _fail(e, said) from None
     for path in written:
-        out.print(f"wrote {path}", markup=False)
-    out.print(
-        f"next: put your files in the sub-folders, edit {folder / 'case.yaml'}, then "
-        f"`evidencekit validate {folder / 'case.yaml'}`",
-        markup=False,
-    )
+        out.print(_say(said, "cli.wrote", path=str(path)), markup=False)
+    manifest = str(folder / "case.yaml")
+    out.print(_say(said, "cli.init_next", manifest=manifest), markup=False)
 
 
 def _version(value: bool) -> None:

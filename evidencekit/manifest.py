@@ -24,6 +24,7 @@ from evidencekit.assets.tables import table_warnings
 from evidencekit.assets.transcripts import transcript_warnings
 from evidencekit.checks import missing_expected, reason_class
 from evidencekit.errors import ManifestError, Problem
+from evidencekit.messages import MESSAGES, Msg, fields
 from evidencekit.model import (
     EVIDENCE_KINDS,
     FIRST_YEAR,
@@ -104,9 +105,9 @@ class _Loader(yaml.SafeLoader):
             if self.aliases > MAX_ALIASES:
                 event = self.peek_event()
                 raise _Refused(
-                    f"the manifest uses more than {MAX_ALIASES} YAML aliases (*name)",
+                    Msg("manifest.aliases", n=MAX_ALIASES),
                     event.start_mark,
-                    "write the values out; evidencekit refuses alias bombs",
+                    Msg("manifest.aliases_hint"),
                 )
         return super().compose_node(parent, index)
 
@@ -210,7 +211,7 @@ def _convert_collection(
             key = _convert(loader, knode, (*path, "\0key"), marks, problems, fn, walk)
             if not isinstance(key, str | int):
                 line, col = _mark(knode)
-                problems.append(Problem("keys must be plain text", fmt_path(path), fn, line, col))
+                problems.append(Problem(Msg("manifest.key_text"), fmt_path(path), fn, line, col))
                 continue
             key = str(key)
             if key in out:
@@ -278,12 +279,12 @@ def _convert_scalar(
     if len(node.value) > MAX_TEXT:
         problems.append(
             Problem(
-                f"this value has {len(node.value)} characters; at most {MAX_TEXT} are accepted",
+                Msg("manifest.value_too_long", n=len(node.value), max=MAX_TEXT),
                 fmt_path(path),
                 fn,
                 line,
                 col,
-                "put long text in a Markdown file and name it, or shorten it",
+                Msg("manifest.value_too_long_hint"),
             )
         )
         return ""
@@ -291,12 +292,12 @@ def _convert_scalar(
     if bad:
         problems.append(
             Problem(
-                f"control character U+{ord(bad[0]):04X} in a value",
+                Msg("manifest.value_control", code=f"U+{ord(bad[0]):04X}"),
                 fmt_path(path),
                 fn,
                 line,
                 col,
-                "remove it (escapes such as \\0 or \\x01 in quoted text included)",
+                Msg("manifest.value_control_hint"),
             )
         )
         return ""
@@ -313,12 +314,12 @@ def _convert_scalar(
     except ValueError:  # e.g. an integer longer than Python converts (4300 digits)
         problems.append(
             Problem(
-                "this value cannot be read as a number",
+                Msg("manifest.not_a_number"),
                 fmt_path(path),
                 fn,
                 line,
                 col,
-                "quote it to keep it as text",
+                Msg("manifest.not_a_number_hint"),
             )
         )
         return ""
@@ -336,11 +337,11 @@ def load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
             raise ManifestError(
                 [
                     Problem(
-                        "the manifest is empty",
+                        Msg("manifest.empty"),
                         file=filename,
                         line=1,
                         col=1,
-                        hint="start with `evidencekit: 1`",
+                        hint=Msg("manifest.empty_hint"),
                     )
                 ]
             )
@@ -349,8 +350,10 @@ def load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
         line, col = (e.mark.line + 1, e.mark.column + 1) if e.mark else (0, 0)
         raise ManifestError([Problem(e.message, "", filename, line, col, e.hint)]) from None
     except RecursionError:
-        msg = "the manifest nests too deeply to read"
-        raise ManifestError([Problem(msg, file=filename, hint="flatten it")]) from None
+        msg = Msg("manifest.too_deep")
+        raise ManifestError(
+            [Problem(msg, file=filename, hint=Msg("manifest.too_deep_hint"))]
+        ) from None
     except yaml.MarkedYAMLError as e:
         raise ManifestError([_syntax_problem(e, text, filename)]) from e
     except yaml.reader.ReaderError as e:
@@ -360,16 +363,18 @@ def load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
         raise ManifestError(
             [
                 Problem(
-                    f"the manifest contains a control character ({what})",
+                    Msg("manifest.control", what=what),
                     file=filename,
                     line=line,
                     col=col,
-                    hint="remove it; save case.yaml as plain UTF-8 text",
+                    hint=Msg("manifest.control_hint"),
                 )
             ]
         ) from e
     except yaml.YAMLError as e:
-        raise ManifestError([Problem(f"YAML error: {e}", file=filename)]) from e
+        raise ManifestError(
+            [Problem(Msg("manifest.yaml_error", what=str(e)), file=filename)]
+        ) from e
     finally:
         if loader is not None:
             loader.dispose()
@@ -409,52 +414,50 @@ def _syntax_problem(e: yaml.MarkedYAMLError, text: str, fn: str) -> Problem:
     lines = text.splitlines()
     first = min(line, e.context_mark.line + 1 if e.context_mark else line)
     nearby = range(max(first, line - 3, 1), min(line, len(lines)) + 1)
-    hint = "check indentation and quoting on this line"
+    hint = Msg("yaml.hint_check")
     for n in nearby:
         cut = _comment_cut(lines[n - 1])
         if cut is not None:
             return Problem(
-                "YAML syntax error: ' #' starts a comment, so the rest of this line is cut off",
+                Msg("yaml.comment_cut"),
                 "",
                 fn,
                 n,
                 cut + 1,
-                'quote the value, e.g. "orders/Order #1083 receipt.pdf"',
+                Msg("yaml.comment_cut_hint"),
             )
     for n in (line, line - 1):
         text_n = lines[n - 1] if 0 < n <= len(lines) else ""
         if "\t" in text_n[: len(text_n) - len(text_n.lstrip())] or (n == line and "'\\t'" in what):
             return Problem(
-                f"YAML syntax error: {what}",
+                Msg("yaml.syntax", what=what),
                 "",
                 fn,
                 n,
                 1,
-                "a tab is used for indentation; YAML indents with spaces only",
+                Msg("yaml.tab_hint"),
             )
         indent = text_n[: len(text_n) - len(text_n.lstrip(" " + _FULLWIDTH_SPACE))]
         if _FULLWIDTH_SPACE in indent or (_FULLWIDTH_SPACE in text_n and n == line):
             return Problem(
-                f"YAML syntax error: {what}",
+                Msg("yaml.syntax", what=what),
                 "",
                 fn,
                 n,
                 text_n.index(_FULLWIDTH_SPACE) + 1,
-                "this line has a full-width space '\u3000' (typed by a Chinese input method);"
-                " use ordinary spaces",
+                Msg("yaml.fullwidth_space_hint"),
             )
         key = text_n.split(":", 1)[0]
         if _FULLWIDTH_COLON in key:
             return Problem(
-                f"YAML syntax error: {what}",
+                Msg("yaml.syntax", what=what),
                 "",
                 fn,
                 n,
                 text_n.index(_FULLWIDTH_COLON) + 1,
-                "this line has a full-width colon '\uff1a' (typed by a Chinese input method);"
-                " YAML needs ':' followed by a space after a key",
+                Msg("yaml.fullwidth_colon_hint"),
             )
-    return Problem(f"YAML syntax error: {what}", "", fn, line, col, hint)
+    return Problem(Msg("yaml.syntax", what=what), "", fn, line, col, hint)
 
 
 # ---------------------------------------------------------------- validation
@@ -557,42 +560,42 @@ def _problems_from_validation(
             key = str(path[-1])
             allowed = _fields_at(path, data)
             close = difflib.get_close_matches(key, allowed, n=1)
-            msg = f"unknown key {key!r}"
-            hint = f"did you mean {close[0]!r}?" if close else ""
+            msg = Msg("manifest.unknown_key", key=key)
+            hint = Msg("hint.did_you_mean", name=close[0]) if close else ""
             if allowed:
-                hint = (hint + " " if hint else "") + "accepted keys: " + ", ".join(allowed)
+                hint = (hint + " " if hint else "") + Msg("hint.keys", names=", ".join(allowed))
             line, col = marks.at(path, key=True)
         elif etype == "missing":
-            msg = f"missing required key {path[-1]!r}"
+            msg = Msg("manifest.missing_key", key=path[-1])
             line, col = marks.at(path[:-1])
         elif etype in ("union_tag_invalid", "union_tag_not_found"):
             kind = e.get("input", {}).get("kind") if isinstance(e.get("input"), dict) else None
-            msg = f"unknown evidence kind {kind!r}" if kind else "evidence item has no 'kind'"
+            msg = Msg("manifest.unknown_kind", kind=kind) if kind else Msg("manifest.no_kind")
             close = difflib.get_close_matches(str(kind), EVIDENCE_KINDS, n=1) if kind else []
-            hint = (
-                (f"did you mean {close[0]!r}? " if close else "")
-                + "accepted kinds: "
-                + (", ".join(EVIDENCE_KINDS))
+            hint = (Msg("hint.did_you_mean", name=close[0]) + " " if close else "") + Msg(
+                "hint.kinds", names=", ".join(EVIDENCE_KINDS)
             )
             line, col = marks.at((*path, "kind"))
         elif etype == "literal_error" and path == ("evidencekit",):
-            msg = f"unknown manifest version {e.get('input')!r}"
-            hint = "this evidencekit reads manifest version 1: `evidencekit: 1`"
+            msg = Msg("manifest.version", version=e.get("input"))
+            hint = Msg("manifest.version_hint")
             line, col = marks.at(path)
         elif etype == "datetime_range":
-            msg = f"date/time {e.get('input')!s} is out of range"
-            hint = f"evidencekit accepts the years {FIRST_YEAR} to {LAST_YEAR}"
+            msg = Msg("manifest.time_range", value=str(e.get("input")))
+            hint = Msg("manifest.time_range_hint", first=FIRST_YEAR, last=LAST_YEAR)
             line, col = marks.at(path)
         elif etype == "text_too_long":
-            hint = "shorten it; long text belongs in description: or the statement"
+            msg = _pydantic_msg(e)
+            hint = Msg("manifest.text_too_long_hint")
             line, col = marks.at(path)
         elif etype.startswith("datetime"):
-            msg = f"not a valid date/time: {e.get('input')!r}"
-            hint = "use ISO 8601, e.g. 2025-10-04T10:00:00 or 2025-10-04T10:00:00+08:00"
+            msg = Msg("manifest.bad_time", value=e.get("input"))
+            hint = Msg("manifest.bad_time_hint")
             line, col = marks.at(path)
         else:
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, ") :]
+            msg = _pydantic_msg(e, msg)
             line, col = marks.at(path)
         dedup = (fmt_path(path), msg)
         if dedup in seen:
@@ -600,6 +603,22 @@ def _problems_from_validation(
         seen.add(dedup)
         problems.append(Problem(msg, fmt_path(path), fn, line, col, hint))
     return problems
+
+
+def _pydantic_msg(e: Any, msg: str = "") -> str:
+    """A validation message from the catalogue: the model's own (a Msg raised in a validator),
+    or pydantic's kind of error with its details."""
+    error = (e.get("ctx") or {}).get("error")
+    if isinstance(error, ValueError) and error.args and isinstance(error.args[0], Msg):
+        return error.args[0]
+    msg = msg or e["msg"]
+    ctx = {k: str(v) for k, v in (e.get("ctx") or {}).items()}
+    msg_id = f"pydantic.{e['type']}"
+    if msg_id in MESSAGES and set(ctx) == fields(MESSAGES[msg_id][1]):
+        translated = Msg(msg_id, **ctx)
+        if translated == msg:  # the English stays pydantic's own, word for word
+            return translated
+    return msg
 
 
 # ---------------------------------------------------------------- paths
@@ -1676,3 +1695,25 @@ def resolve(
         warnings=tuple(w.format() for w in res.warnings),
         proof=tuple(proof),
     )
+
+
+def manifest_language(manifest_path: Path, profile: str | None = None) -> str | None:
+    """The case's language as far as the manifest's text tells it (case.language, else its
+    profile's), even when the manifest is otherwise invalid; None when it cannot tell."""
+    try:
+        with manifest_path.open("rb") as fh:
+            raw = fh.read(MAX_MANIFEST_BYTES + 1)
+        data, _ = load_yaml(_decode_manifest(raw, manifest_path.name), manifest_path.name)
+    except (OSError, ManifestError):
+        return None
+    case = data.get("case") if isinstance(data, dict) else None
+    case = case if isinstance(case, dict) else {}
+    if case.get("language") in ("zh-CN", "en"):
+        return str(case["language"])
+    name = profile or case.get("profile")
+    if not isinstance(name, str):
+        return None
+    try:
+        return load_profile(name, manifest_path.parent.resolve()).language
+    except (KeyError, ValueError, TypeError, OSError):
+        return None
