@@ -86,6 +86,13 @@ def localize(text: object, lang: str) -> str:
     return text.render(lang) if isinstance(text, Text) else str(text)
 
 
+def reason(e: BaseException) -> str:
+    """An exception's text, still translatable when it was raised with a message."""
+    if len(e.args) == 1 and isinstance(e.args[0], Text):
+        return e.args[0]
+    return str(e)
+
+
 def _fill(msg_id: str, lang: str, params: Mapping[str, object]) -> str:
     zh, en = MESSAGES[msg_id]
     template = zh if lang == "zh-CN" else en
@@ -118,6 +125,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "frame.warning": ("警告：{text}", "warning: {text}"),
     "frame.hint": ("提示：{text}", "hint: {text}"),
     "frame.error": ("错误：{text}", "error: {text}"),
+    "frame.at": ("{where}: {text}", "{where}: {text}"),
     "frame.errors_nothing_written": (
         "{n} 个错误；未写入任何文件。",
         "{n} error(s); nothing was written.",
@@ -338,4 +346,313 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{length} 个字符；此处最多接受 {limit} 个",
         "{length} characters; at most {limit} are accepted here",
     ),
+    "manifest.unreadable": ("无法读取清单：{why}", "cannot read the manifest: {why}"),
+    "manifest.too_large": ("清单超过 {mb} MB", "the manifest is larger than {mb} MB"),
+    "manifest.too_large_hint": (
+        "把长文本放进 Markdown 文件、把数据放进 CSV/XLSX 文件，并在清单中写出文件名",
+        "put long text in Markdown files and data in CSV/XLSX files it names",
+    ),
+    "manifest.not_mapping": (
+        "清单必须是映射（键: 值）",
+        "the manifest must be a mapping (key: value)",
+    ),
+    "manifest.unknown_language": ("未知的语言 {language!r}", "unknown language {language!r}"),
+    "manifest.unknown_language_hint": ("使用 zh-CN 或 en", "use zh-CN or en"),
+    "manifest.bad_bom": (
+        "清单开头像 {codec} 文本，但实际不是",
+        "the manifest starts like {codec} text but is not",
+    ),
+    "manifest.save_utf8": ("把 case.yaml 保存为 UTF-8 编码", "save case.yaml as UTF-8"),
+    "manifest.save_utf8_text": ("把 case.yaml 保存为 UTF-8 文本", "save case.yaml as UTF-8 text"),
+    "manifest.utf16": (
+        "清单看起来是没有字节顺序标记（BOM）的 UTF-16 文本",
+        "the manifest looks like UTF-16 text without a byte-order mark",
+    ),
+    "manifest.utf16_hint": (
+        "把 case.yaml 保存为 UTF-8（记事本：另存为… → 编码：UTF-8）",
+        "save case.yaml as UTF-8 (in Notepad: Save as… → Encoding: UTF-8)",
+    ),
+    "manifest.not_utf8": ("清单不是 UTF-8 文本", "the manifest is not UTF-8 text"),
+    "manifest.nul": (
+        "清单含有 NUL 字节（是二进制文件，或使用了其他编码）",
+        "the manifest contains NUL bytes (a binary file, or text in another encoding)",
+    ),
+    "path.empty": ("路径为空", "empty path"),
+    "path.control": ("路径 {path!r} 含有控制字符", "path {path!r} contains a control character"),
+    "path.absolute": ("不允许使用绝对路径 {path!r}", "absolute path {path!r} is not allowed"),
+    "path.absolute_hint": (
+        "路径应相对于清单所在文件夹，并位于案件文件夹内",
+        "give paths relative to the manifest's folder, inside the case folder",
+    ),
+    "path.leaves": ("路径 {path!r} 超出了案件文件夹", "path {path!r} leaves the case folder"),
+    "path.leaves_hint": (
+        "把文件复制到案件文件夹中，并写出它相对于 case.yaml 的路径",
+        "copy the file into the case folder and name it relative to case.yaml",
+    ),
+    "path.too_long": ("路径 {path!r}… 过长", "path {path!r}… is too long"),
+    "path.too_long_hint": (
+        "文件名或文件夹名最多 {name} 字节（UTF-8），整个路径最多 {path} 字节；请重命名文件",
+        "a file or folder name may have at most {name} bytes (UTF-8), a path {path}; "
+        "rename the file",
+    ),
+    "path.link_outside": (
+        "{path!r} 是指向案件文件夹之外的链接",
+        "{path!r} is a link that points outside the case folder",
+    ),
+    "path.link_outside_hint": (
+        "把文件本身复制到案件文件夹中",
+        "copy the file itself into the case folder",
+    ),
+    "path.in_output": (
+        "{path!r} 位于输出文件夹 {out}/ 内",
+        "{path!r} is inside the output folder {out}/",
+    ),
+    "path.in_output_hint": (
+        "输出文件不会作为证据读取：把该文件移出 {out}/，或把 output.dir 设为其他文件夹",
+        "outputs are never read as evidence: move the file out of {out}/, or set "
+        "output.dir to another folder",
+    ),
+    "hint.no_files_under": ("{folder}/ 下没有任何文件", "there are no files under {folder}/"),
+    "hint.files_under": ("{folder}/ 下的文件：{names}", "files under {folder}/: {names}"),
+    "hint.files_in_case": ("案件文件夹中的文件：{names}", "files in the case folder: {names}"),
+    "hint.also_close": (" 相近的还有：{names}", " Also close: {names}"),
+    "hint.comment_cut": (
+        "YAML 中 ' #' 表示注释开始，这一行其余内容被截掉了：给该值加上引号，例如 \"orders/"
+        'Order #1083 receipt.pdf"；',
+        "' #' starts a comment in YAML, so the rest of the line was cut off: quote the "
+        'value, e.g. "orders/Order #1083 receipt.pdf"; ',
+    ),
+    "path.unreadable": ("无法读取 {path!r}：{why}", "cannot read {path!r}: {why}"),
+    "path.no_match": ("没有文件匹配 {pattern!r}", "no file matches {pattern!r}"),
+    "path.not_found": ("找不到文件：{path!r}", "file not found: {path!r}"),
+    "path.folder": ("{path!r} 是文件夹", "{path!r} is a folder"),
+    "path.folder_hint": (
+        "请写出文件名，或使用 'dir/*.png' 这样的通配符",
+        "name files or a glob like 'dir/*.png'",
+    ),
+    "path.one_file": (
+        "{path!r}：此处只能写一个文件，不能用通配符",
+        "{path!r}: give one file here, not a pattern",
+    ),
+    "path.bad_type": (
+        "{file}：不支持的文件类型 {suffix!r}",
+        "{file}: unsupported file type {suffix!r}",
+    ),
+    "path.bad_type_hint": ("此处接受：{names}", "accepted here: {names}"),
+    "path.file_unreadable": ("{file}：无法读取：{why}", "{file}: cannot read: {why}"),
+    "path.not_a_file": (
+        "{file}：不是 {type} 文件（内容与文件名不符）",
+        "{file}: not a {type} file (its content does not match its name)",
+    ),
+    "path.not_a_image": (
+        "{file}：不是 {type} 图片（内容与文件名不符）",
+        "{file}: not a {type} image (its content does not match its name)",
+    ),
+    "path.not_a_hint": (
+        "重新导出该文件，或给它正确的扩展名",
+        "re-export the file, or give it the right extension",
+    ),
+    "redact.not_item_file": (
+        "{file!r} 不是本证据项的文件",
+        "{file!r} is not one of this item's files",
+    ),
+    "redact.not_item_file_hint": (
+        "写出与 files: 所匹配的图片相同的路径",
+        "name the image as files: matches it",
+    ),
+    "redact.images_only": ("{file}：此处只能遮盖图片", "{file}: only images can be redacted here"),
+    "redact.box_outside": (
+        "遮盖框 [{x}, {y}, {bw}, {bh}] 不在 {w}×{h} 的图片范围内",
+        "box [{x}, {y}, {bw}, {bh}] is not inside the {w}×{h} image",
+    ),
+    "redact.box_hint": (
+        "遮盖框为 [x, y, 宽, 高]，单位为图片显示时的像素",
+        "boxes are [x, y, width, height] in pixels, as the image displays",
+    ),
+    "pdf.pages_without_pdf": (
+        "pages: 只适用于 PDF 文件，而本证据项没有 PDF",
+        "pages: applies to PDF files, and this item has none",
+    ),
+    "pdf.password_without_pdf": (
+        "password_env: 只适用于 PDF 文件",
+        "password_env: applies to PDF files only",
+    ),
+    "pdf.env_unset": ("环境变量 {name!r} 未设置", "the environment variable {name!r} is not set"),
+    "pdf.env_unset_hint": (
+        "运行 evidencekit 之前先执行 export {name}='PDF 密码'",
+        "export {name}='the PDF password' before running evidencekit",
+    ),
+    "pdf.repaired": (
+        "{file}：该 PDF 已损坏，读取时已修复",
+        "{file}: the PDF was damaged and has been repaired on reading",
+    ),
+    "pdf.repaired_hint": ("请在卷宗中检查它的页面", "check its pages in the dossier"),
+    "pdf.pages_hint": ("例如 pages: 1-3,7", "e.g. pages: 1-3,7"),
+    "records.delivered_before_placed": (
+        "{label} 显示的签收时间（{at:%Y-%m-%d %H:%M}）早于订单 {order} 的下单时间",
+        "{label} shows delivery ({at:%Y-%m-%d %H:%M}) before order {order} was placed",
+    ),
+    "records.check_dates": ("请核对日期", "check the dates"),
+    "records.shipping_no_order": (
+        "{label} 未注明订单，而本案有 {n} 笔订单",
+        "{label} names no order, and the case has {n}",
+    ),
+    "records.shipping_no_order_hint": (
+        "添加 order:（或 orders:），写出它所发货的 case.orders 订单编号，使地址、时间线和日"
+        "期核对对应该订单",
+        "add order: (or orders:) with the case.orders id it shipped, so its address, "
+        "timeline entries and date checks use that order",
+    ),
+    "records.after_delivery": (
+        "签收（{at:%Y-%m-%d %H:%M}）之后仍有物流记录：最后一条为 '{status}'",
+        "tracking continues after delivery ({at:%Y-%m-%d %H:%M}): last event '{status}'",
+    ),
+    "records.after_delivery_hint": ("请核对承运商的记录", "check the carrier's record"),
+    "records.order_in_no_table": (
+        "订单 {order} 没有出现在本案任何表格中",
+        "order {order} appears in none of the case's tables",
+    ),
+    "records.order_in_no_table_hint": (
+        "请核对订单号，或添加订单导出文件",
+        "check the order number, or add the order export",
+    ),
+    "orders.both": ("order: 和 orders: 只能写一个", "give order: or orders:, not both"),
+    "orders.none_listed": (
+        "没有订单 {order!r}：case.orders 为空",
+        "no order {order!r}: case.orders is empty",
+    ),
+    "orders.none_listed_hint": ("把它列在 case.orders 下", "list it under case.orders"),
+    "orders.unknown": ("case.orders 中没有订单 {order!r}", "no order {order!r} in case.orders"),
+    "records.expected_kind": (
+        "'{reason}' 类争议通常需要 {kind} 类证据，而本案没有",
+        "a '{reason}' dispute usually needs {kind} evidence, and the case has none",
+    ),
+    "records.expected_kind_hint": (
+        "添加一项 kind: {kind} 的证据（参见 `evidencekit init --profile {profile}`）",
+        "add an evidence item with kind: {kind} (see `evidencekit init --profile {profile}`)",
+    ),
+    "output.dir_is_case": (
+        "output.dir {path!r} 就是案件文件夹本身",
+        "output.dir {path!r} is the case folder itself",
+    ),
+    "output.dir_is_case_hint": (
+        "输出文件会与证据混在一起并可能覆盖证据：请使用子文件夹，例如 out",
+        "outputs would mix with the evidence and could replace it: use a sub-folder such as out",
+    ),
+    "review.no_source": (
+        "{title!r} 没有来源（source）：证据目录中该列为空",
+        "{title!r} has no source: the index shows this column empty",
+    ),
+    "review.no_proves": (
+        "{title!r} 没有证明目的（proves）：证据目录中该列为空",
+        "{title!r} has no proves: the index shows this column empty",
+    ),
+    "review.no_source_proves": (
+        "{title!r} 没有来源（source）和证明目的（proves）：证据目录中这两列为空",
+        "{title!r} has no source and no proves: the index shows these columns empty",
+    ),
+    "review.no_source_hint": (
+        "写明它的来源（source:，来源）和证明目的（proves:，证明目的）",
+        "say where it comes from (source:, 来源) and what it proves (proves:, 证明目的)",
+    ),
+    "review.todo": ("仍留有 `init` 生成的 TODO 文字", "TODO text left from `init`"),
+    "review.todo_hint": (
+        "换成本案自己的内容，或删除这一行",
+        "replace it with the case's own text, or delete the line",
+    ),
+    "review.todo_line": (
+        "{file}：第 {lines} 行仍留有 `init` 生成的 TODO 文字",
+        "{file}: TODO text left from `init` on line {lines}",
+    ),
+    "review.todo_lines": (
+        "{file}：第 {lines} 行仍留有 `init` 生成的 TODO 文字",
+        "{file}: TODO text left from `init` on lines {lines}",
+    ),
+    "review.todo_statement_hint": (
+        "在那里写上陈述本身的内容",
+        "write the statement's own text there",
+    ),
+    "review.override_cover": (
+        "；封面仍写着 提交至/Submitted to：{to}",
+        "; its cover still says 提交至/Submitted to: {to}",
+    ),
+    "review.override": (
+        "--profile {profile} 改变了提交对象：清单中写的是 {was!r}{cover}",
+        "--profile {profile} changes the recipient: the manifest names {was!r}{cover}",
+    ),
+    "review.override_hint": (
+        "请改为在清单中设置 case.profile 和 case.submitted_to",
+        "set case.profile and case.submitted_to in the manifest instead",
+    ),
+    "review.recipient": (
+        "submitted_to {to!r} 指向 {named}，但平台配置是 {own}（{title}）：封面会写错提交对象",
+        "submitted_to {to!r} names {named}, but the profile is {own} ({title}): the cover "
+        "would address the wrong recipient",
+    ),
+    "review.recipient_hint": (
+        "为 {to} 使用对应的平台配置，或把 submitted_to 改为 {own}",
+        "use the profile for {to}, or set submitted_to for {own}",
+    ),
+    "review.statement_to": (
+        "陈述的致送对象是 {names}，但平台配置是 {own}（{title}）",
+        "the statement addresses {names}, but the profile is {own} ({title})",
+    ),
+    "review.statement_to_hint": (
+        "把陈述写给本平台配置的提交对象",
+        "address the statement to the recipient of this profile",
+    ),
+    "profile.unknown": ("未知的平台配置 {name!r}", "unknown profile {name!r}"),
+    "hint.profiles": ("可用配置：{names}", "profiles: {names}"),
+    "profile.unusable": ("无法使用该平台配置：{why}", "cannot use the profile: {why}"),
+    "profile.unloadable": (
+        "无法加载平台配置 {name!r}：{why}",
+        "cannot load profile {name!r}: {why}",
+    ),
+    "profile.timezone": (
+        "平台配置的时区 {zone!r} 未知",
+        "the profile's time zone {zone!r} is unknown",
+    ),
+    "statement.too_long": (
+        "{file}：{n} 个字符；最多接受 {max} 个",
+        "{file}: {n} characters; at most {max} are accepted",
+    ),
+    "statement.too_long_hint": (
+        "请缩短陈述；长文档请作为 PDF 证据提交",
+        "shorten the statement; put long documents in as PDF evidence",
+    ),
+    "exhibit.duplicate_id": (
+        "证据编号 {id!r} 重复（另见 evidence[{other}]）",
+        "duplicate exhibit id {id!r} (also evidence[{other}])",
+    ),
+    "exhibit.duplicate_id_hint": (
+        "每项证据使用各自的编号，或不写编号以自动编号",
+        "give each evidence item its own id, or leave ids out to number them",
+    ),
+    "exhibit.bad_id": (
+        "证据编号 {id!r} 须为 1-20 个字母或数字",
+        "exhibit id {id!r} must be 1-20 letters/digits",
+    ),
+    "exhibit.bad_id_hint": ("例如 A、B、1、2、C1", "e.g. A, B, 1, 2, C1"),
+    "exhibit.file_again": (
+        "{files} 已在本证据项的前面条目中列出；每个文件只展示一次",
+        "{files} already named by an earlier entry of this item; each file is shown once",
+    ),
+    "table.sheet_not_xlsx": (
+        "sheet: 只适用于 XLSX 工作簿",
+        "sheet: applies to XLSX workbooks only",
+    ),
+    "exhibit.empty": ("证据项 {title!r} 没有任何内容", "evidence item {title!r} shows nothing"),
+    "exhibit.empty_hint": (
+        "请给出 files:、table: 或 events:",
+        "give files:, a table:, or events:",
+    ),
+    "exhibit.empty_note": (
+        "说明（note）需要 description 或 files",
+        "a note needs a description or files",
+    ),
+    "orders.duplicate": (
+        "订单 {order!r} 重复（另见 case.orders[{other}]）",
+        "duplicate order {order!r} (also case.orders[{other}])",
+    ),
+    "orders.duplicate_hint": ("每笔订单只列一次", "list each order once"),
 }

@@ -9,11 +9,15 @@ import re
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 import evidencekit
+from evidencekit.cli import app
 from evidencekit.errors import EvidenceError, ManifestError, Problem
 from evidencekit.i18n import CATALOG
 from evidencekit.messages import MESSAGES, Msg, env_language, fields, join, localize
+
+from .conftest import run_cli, write_case
 
 PACKAGE = Path(evidencekit.__file__).parent
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -113,3 +117,108 @@ def test_problem_keeps_its_location_in_both_languages() -> None:
 )
 def test_locale_from_the_environment(env: dict[str, str], lang: str) -> None:
     assert env_language(env) == lang
+
+
+# ---------------------------------------------------------------- the command line
+
+ZH_CASE = """\
+evidencekit: 1
+case:
+  id: T-ZH
+  title: 订单 1001 退款纠纷
+  profile: taobao
+evidence:
+  - kind: product
+    titel: 商品详情页
+    files: [shot.png]
+  - kind: chat
+    title: 聊天记录
+    files: [chat/*.png]
+"""
+
+BROKEN_YAML = "evidencekit: 1\ncase:\n  id: T-1\n\ttitle: x\n"
+
+# No locale from the machine running the tests unless a test sets one.
+NO_LOCALE = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "", "LANGUAGE": ""}
+
+
+def _cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    """The command line in this process (fast); run_cli runs it as a user would."""
+    result = CliRunner().invoke(app, list(args), env={**NO_LOCALE, **env})
+    return result.exit_code, result.stderr
+
+
+def _validate(manifest: Path, env: dict[str, str]) -> list[str]:
+    code, stderr = _cli("validate", str(manifest), env=env)
+    assert code == 1, stderr
+    return stderr.splitlines()
+
+
+def test_a_chinese_case_gets_chinese_errors_with_their_location(tmp_path: Path) -> None:
+    manifest = write_case(tmp_path, ZH_CASE, {"shot.png": None})
+    lines = _validate(manifest, {})
+    assert lines[:2] == [
+        "case.yaml:7:5: evidence[0].title: 缺少必填键 'title'",
+        "case.yaml:8:5: evidence[0].titel: 未知的键 'titel'",
+    ]
+    assert lines[2].startswith("    提示：是否想写 'title'？ 可用的键：id, title, files,")
+    assert lines[-1] == "2 个错误；未写入任何文件。"
+    manifest.write_text(manifest.read_text().replace("titel", "title"), encoding="utf-8")
+    lines = _validate(manifest, {})
+    assert lines == [
+        "case.yaml:12:13: evidence[1].files[0]: 没有文件匹配 'chat/*.png'",
+        "    提示：是否想写 'shot.png'？",
+        "1 个错误；未写入任何文件。",
+    ]
+
+
+def test_the_same_mistakes_in_an_english_case(tmp_path: Path) -> None:
+    text = ZH_CASE.replace("profile: taobao", "profile: taobao\n  language: en")
+    manifest = write_case(tmp_path, text, {"shot.png": None})
+    lines = _validate(manifest, {"LANG": "zh_CN.UTF-8"})  # the case's language wins
+    assert lines[:2] == [
+        "case.yaml:8:5: evidence[0].title: missing required key 'title'",
+        "case.yaml:9:5: evidence[0].titel: unknown key 'titel'",
+    ]
+    assert lines[2].startswith("    hint: did you mean 'title'? accepted keys: id, title, files,")
+    assert lines[-1] == "2 error(s); nothing was written."
+    manifest.write_text(manifest.read_text().replace("titel", "title"), encoding="utf-8")
+    lines = _validate(manifest, {"LANG": "zh_CN.UTF-8"})
+    assert lines == [
+        "case.yaml:13:13: evidence[1].files[0]: no file matches 'chat/*.png'",
+        "    hint: did you mean 'shot.png'?",
+        "1 error(s); nothing was written.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"LANG": "zh_CN.UTF-8"}, "case.yaml:4:1: YAML 语法错误："),
+        ({"LANG": "zh_CN"}, "case.yaml:4:1: YAML 语法错误："),
+        ({"LANG": "en_US.UTF-8"}, "case.yaml:4:1: YAML syntax error: "),
+    ],
+)
+def test_a_broken_yaml_file_speaks_the_users_locale(
+    tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
+    manifest = write_case(tmp_path, BROKEN_YAML)
+    if env["LANG"] == "zh_CN":  # once as a user runs it
+        proc = run_cli("validate", str(manifest), env={**NO_LOCALE, **env})
+        code, stderr = proc.returncode, proc.stderr
+    else:
+        code, stderr = _cli("validate", str(manifest), env=env)
+    assert code == 1
+    assert stderr.startswith(expected), stderr
+    hint = "制表符" if "zh" in env["LANG"] else "a tab is used for indentation"
+    assert hint in stderr
+
+
+def test_lang_option_and_usage_errors(tmp_path: Path) -> None:
+    manifest = write_case(tmp_path, ZH_CASE, {"shot.png": None})
+    code, stderr = _cli("validate", str(manifest), "--lang", "en", env={})
+    assert code == 1 and "unknown key 'titel'" in stderr
+    code, stderr = _cli("build", str(manifest), "--page-image-dpi", "9", env={"LANG": "zh_CN"})
+    assert code == 2 and "--page-image-dpi 须在 36 到 600 之间" in stderr
+    code, stderr = _cli("profiles", "taobo", env={"LC_MESSAGES": "zh_CN.UTF-8"})
+    assert code == 2 and stderr.startswith("未知的平台配置 'taobo'；可用配置：")
