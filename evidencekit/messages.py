@@ -71,6 +71,33 @@ class Concat(Text):
         return (Concat, (self.parts,))
 
 
+class Label(Text):
+    """A dossier label from i18n.CATALOG, used inside a message (e.g. a proof gap)."""
+
+    key: str
+    params: Mapping[str, object]
+
+    def __new__(cls, key: str, /, **params: object) -> Label:
+        from evidencekit.i18n import t
+
+        self = super().__new__(cls, t(key, "en", **params))
+        self.key = key
+        self.params = params
+        return self
+
+    def render(self, lang: str) -> str:
+        from evidencekit.i18n import t
+
+        return t(self.key, lang, **self.params)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_label, (self.key, dict(self.params)))
+
+
+def _label(key: str, params: dict[str, object]) -> Label:
+    return Label(key, **params)
+
+
 def join(parts: list[str], sep: str = "") -> str:
     """parts joined by sep, keeping each part translatable."""
     out: list[str] = []
@@ -655,4 +682,468 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "duplicate order {order!r} (also case.orders[{other}])",
     ),
     "orders.duplicate_hint": ("每笔订单只列一次", "list each order once"),
+    "proof.no_file": ("proof.{name} 没有写出文件", "proof.{name} names no file"),
+    "proof.no_file_hint": ("请给出 file: 或 files:", "give file: or files:"),
+    "proof.placeholder": (
+        "{pattern!r} 中有未知的占位符 {field}",
+        "unknown placeholder {field} in {pattern!r}",
+    ),
+    "proof.placeholders": (
+        "可用占位符：{{order}}、{{waybill}}、{{buyer}}",
+        "placeholders: {{order}}, {{waybill}}, {{buyer}}",
+    ),
+    "proof.placeholders_none": ("此处不能使用占位符", "placeholders: none here"),
+    "proof.one_export": ("proof.{name} 只接受一个导出文件", "proof.{name} takes one export file"),
+    "proof.too_many": (
+        "需要举证 {n} 笔订单；一份卷宗最多 {max} 笔",
+        "{n} orders to prove; one dossier proves at most {max}",
+    ),
+    "proof.too_many_hint": ("把订单列表拆分为多个案件", "split the list into several cases"),
+    "proof.no_orders": ("proof: 没有需要举证的订单", "proof: has no orders to prove"),
+    "proof.no_orders_hint": (
+        "把订单列在 case.orders 下，或用 case.orders_from 指定订单列表",
+        "list them under case.orders, or name a list with case.orders_from",
+    ),
+    "proof.id_taken": (
+        "证据编号 {id!r} 已被清单中的证据使用",
+        "exhibit id {id!r} is also the id of a manifest exhibit",
+    ),
+    "proof.id_taken_hint": ("修改那项证据的 id:", "change that exhibit's id:"),
+    "proof.gap": ("订单 {order}：{gap}（{where}）", "order {order}: {gap} ({where})"),
+    "export.column_repeats": (
+        "列名 {name!r} 重复：第 {n} 列显示为 {shown!r}",
+        "the column name {name!r} repeats: column {n} is shown as {shown!r}",
+    ),
+    "export.empty": ("表格为空", "the table is empty"),
+    "time.bad_offset": ("不是有效的 UTC 时差：{offset}", "not a UTC offset: {offset}"),
+    "time.bad_month": ("未知的月份 {month!r}", "unknown month {month!r}"),
+    "time.bad_hour": ("使用 AM/PM 时小时数超过 12", "an hour over 12 with AM/PM"),
+    "time.empty": ("日期时间为空", "empty date/time"),
+    "time.bad": ("不是有效的日期时间：{value!r}", "not a date/time: {value!r}"),
+    "time.year_range": (
+        "年份 {year} 超出范围（{first}-{last}）",
+        "the year {year} is out of range ({first}-{last})",
+    ),
+    "export.unknown_role": (
+        "未知的列角色 {role!r}；可用：{names}",
+        "unknown column role {role!r}; use: {names}",
+    ),
+    "export.no_column": (
+        "没有名为 {name!r} 的列（columns: {role}）；现有的列：{names}",
+        "no column {name!r} (columns: {role}); the columns are: {names}",
+    ),
+    "export.no_event_columns": (
+        "无法判断哪一列是时间、哪一列是事件；现有的列：{names}",
+        "cannot tell which columns hold the time and the event; the columns are: {names}",
+    ),
+    "export.bad_line": ("第 {line} 行：{value!r}", "line {line}: {value!r}"),
+    "export.and_more": ("（另有 {n} 处）", " (and {n} more)"),
+    "export.bad_times": (
+        "不是有效的日期时间：{lines}{more}；请使用例如 2025-10-01 09:36 或 2025-10-01T09:36"
+        ":00+08:00",
+        "not a date/time: {lines}{more}; use e.g. 2025-10-01 09:36 or 2025-10-01T09:36:00+08:00",
+    ),
+    "export.no_events": ("该文件中没有物流事件", "the file holds no tracking events"),
+    "export.no_waybill_rows": (
+        "列 {column!r} 中没有运单号 {number!r} 的记录（该列包含 {shown}）",
+        "no rows for tracking number {number!r} in column {column!r} (it holds {shown})",
+    ),
+    "export.many_waybills": (
+        "该文件包含 {n} 个运单（{shown}）；请用 tracking_number: 指定其中一个",
+        "the file holds {n} waybills ({shown}); set tracking_number: to pick one",
+    ),
+    "text.unknown_encoding": (
+        "未知的编码 {name!r}（例如 utf-8、gb18030、big5、shift_jis、cp1252）",
+        "unknown encoding {name!r} (e.g. utf-8, gb18030, big5, shift_jis, cp1252)",
+    ),
+    "text.cannot_decode_as": (
+        "无法按 {name} 解码文本（第 {line} 行，第 {byte} 字节）；删除 encoding: 让 evidence"
+        "kit 自动识别，或写出正确的编码",
+        "cannot decode the text as {name} (line {line}, byte {byte}); remove encoding: to "
+        "let evidencekit detect it, or name the right one",
+    ),
+    "text.bad_utf8_bom": (
+        "文件以 UTF-8 标记开头，但内容不是 UTF-8（第 {byte} 字节）",
+        "the file starts with a UTF-8 mark but is not UTF-8 (byte {byte})",
+    ),
+    "text.bad_utf16_bom": (
+        "文件以 UTF-16 标记开头，但内容不是 UTF-16（第 {byte} 字节）",
+        "the file starts with a UTF-16 mark but is not UTF-16 (byte {byte})",
+    ),
+    "text.cannot_decode": (
+        "无法解码文本：它不是 UTF-8、UTF-16、GB18030/GBK、Big5、Shift-JIS 或 "
+        "cp1252；请另存为 UTF-8（Excel：另存为 → CSV UTF-8）",
+        "cannot decode the text: it is neither UTF-8, UTF-16, GB18030/GBK, Big5, Shift-JIS "
+        "nor cp1252; save it as UTF-8 (Excel: Save As → CSV UTF-8)",
+    ),
+    "text.guessed": (
+        "{file}：文件中未标明编码；已按 {encoding} 读取（自动识别）。如果字符显示有误，请用"
+        " encoding: 写出正确的编码（例如 gb18030、big5、shift_jis、cp1252）",
+        "{file}: no encoding is marked in the file; read as {encoding} (detected). If "
+        "characters look wrong, name the right one with encoding: (e.g. gb18030, big5, "
+        "shift_jis, cp1252)",
+    ),
+    "export.no_id_column": (
+        "没有名为 {name!r} 的列（id:）；现有的列：{names}",
+        "no column {name!r} (id:); the columns are: {names}",
+    ),
+    "export.no_order_id_column": (
+        "无法判断哪一列是订单号；请用 id: 写出列名（现有的列：{names}）",
+        "cannot tell which column holds the order id; name it with id: (the columns are: {names})",
+    ),
+    "export.no_order_ids": ("列 {name!r} 中没有订单号", "the column {name!r} holds no order ids"),
+    "table.too_many_rows": (
+        "超过 {max:,} 行：请先拆分导出文件（或在源系统中筛选）再添加",
+        "more than {max:,} rows: split the export (or filter it in the source system) "
+        "before adding it",
+    ),
+    "table.csv_cell": (
+        "第 {line} 行：一个单元格有 {n:,} 个字符，超过电子表格单元格的容量（{max:,}）；这真"
+        "的是表格吗？",
+        "line {line}: a cell holds {n:,} characters, more than a spreadsheet cell can "
+        "({max:,}); is this really a table?",
+    ),
+    "table.csv_error": (
+        "第 {line} 行：无法读取 CSV（{why}）",
+        "line {line}: cannot read the CSV ({why})",
+    ),
+    "table.bad_number": (
+        "{where} 的值为 {value!r}，不是电子表格能保存的数字",
+        "{where} holds {value!r}, which is not a number a spreadsheet can hold",
+    ),
+    "table.rounded": (
+        "{where} 的值为 {digits} 位数字 {value!r}：电子表格把它存成了数字，已经四舍五入（是"
+        "订单号吗？）。请在源系统导出时把该列设为文本，或导出 CSV",
+        "{where} holds the number {value!r} with {digits} digits: the spreadsheet stored "
+        "it as a number and has already rounded it (an order number?). Format that column "
+        "as Text in the source system's export, or export CSV",
+    ),
+    "xlsx.bad_zip": (
+        "不是可读取的 XLSX 工作簿（ZIP 容器损坏或不完整：{why}）",
+        "not a readable XLSX workbook (the ZIP container is damaged or truncated: {why})",
+    ),
+    "xlsx.parts": (
+        "工作簿有 {n:,} 个部件（最多读取 {max:,} 个）",
+        "the workbook has {n:,} parts (at most {max:,} are read)",
+    ),
+    "xlsx.bomb": (
+        "工作簿部件 {part!r} 解压后将达 {size:,} 字节（为存储大小的 {ratio:,.0f} 倍）：作为"
+        " ZIP 炸弹拒绝。请重新导出表格，或导出为 CSV",
+        "the workbook part {part!r} would expand to {size:,} bytes ({ratio:,.0f}× its "
+        "stored size): refused as a ZIP bomb. Export the table again, or as CSV",
+    ),
+    "xlsx.too_big": (
+        "工作簿解压后将达 {size:,} 字节（最多 {max:,}）：请少导出一些行，或导出为 CSV",
+        "the workbook would expand to {size:,} bytes (at most {max:,}): export fewer rows, "
+        "or as CSV",
+    ),
+    "xlsx.doctype": (
+        "工作簿部件 {part!r} 声明了 XML 实体（DOCTYPE），电子表格程序从不这样写：拒绝读取",
+        "the workbook part {part!r} declares XML entities (a DOCTYPE), which spreadsheet "
+        "programs never write: refused",
+    ),
+    "xlsx.part_unreadable": (
+        "工作簿部件 {part!r} 无法读取（{why}）",
+        "the workbook part {part!r} is unreadable ({why})",
+    ),
+    "xlsx.unreadable": ("无法读取工作簿（{why}）", "cannot read the workbook ({why})"),
+    "xlsx.no_sheet": (
+        "没有工作表 {sheet!r}；现有工作表：{names}",
+        "no sheet {sheet!r}; the sheets are: {names}",
+    ),
+    "xlsx.no_worksheet": ("工作簿中没有工作表", "the workbook has no worksheet"),
+    "xlsx.hidden_first": (
+        "第一个工作表 {hidden!r} 是隐藏的：已读取第一个可见工作表 {sheet!r}（可用 sheet: 指"
+        "定其他工作表）",
+        "the first sheet {hidden!r} is hidden: read the first visible sheet {sheet!r} "
+        "(name another with sheet:)",
+    ),
+    "xlsx.too_many_rows": (
+        "工作表 {sheet!r} 超过 {max:,} 行：请拆分导出文件",
+        "sheet {sheet!r} has more than {max:,} rows: split the export",
+    ),
+    "xlsx.too_many_cells": (
+        "工作表 {sheet!r} 超过 {max:,} 个单元格：请拆分导出文件",
+        "sheet {sheet!r} has more than {max:,} cells: split the export",
+    ),
+    "xlsx.cell": ("工作表 {sheet!r} 的单元格 {cell}", "sheet {sheet!r} cell {cell}"),
+    "xlsx.long_cell": (
+        "{where} 有 {n:,} 个字符（最多 {max:,}）",
+        "{where} holds {n:,} characters (at most {max:,})",
+    ),
+    "xlsx.and_more": ("，另有 {n} 个", " and {n} more"),
+    "xlsx.unsaved": (
+        "工作表 {sheet!r}：{n} 个公式单元格没有保存的值（{shown}），显示为空白；请用电子表"
+        "格程序打开并保存该文件，以存入这些值",
+        "sheet {sheet!r}: {n} formula cell(s) have no saved value ({shown}) and show as "
+        "blank; open the file in a spreadsheet program and save it, so the values are "
+        "stored",
+    ),
+    "file.unreadable": ("无法读取：{why}", "cannot read: {why}"),
+    "table.no_column": (
+        "没有名为 {name!r} 的列；现有的列：{names}",
+        "no column {name!r}; the columns are: {names}",
+    ),
+    "chat.bad_json": ("不是有效的 JSON（{why}）", "not valid JSON ({why})"),
+    "chat.not_a_list": (
+        '应为消息列表（或 {{"messages": [...]}}）',
+        'expected a list of messages (or {{"messages": [...]}})',
+    ),
+    "chat.message_n": ("第 {n} 条消息", "message {n}"),
+    "chat.line_n": ("第 {n} 行", "line {n}"),
+    "chat.csv_columns": (
+        "聊天记录 CSV 需要时间、发送人和消息三列；现有的列：{names}",
+        "a chat CSV needs time, sender and message columns; found: {names}",
+    ),
+    "chat.bad_header": (
+        "第 {n} 行不是消息标题行；应为 '2025-10-01 09:36 发送人' 这样的行，下一行是消息内容",
+        "line {n} is not a message header; expected lines like '2025-10-01 09:36 sender' "
+        "followed by the message",
+    ),
+    "chat.bad_time": (
+        "{where}：不是有效的日期时间：{value!r}",
+        "{where}: not a valid date/time: {value!r}",
+    ),
+    "chat.empty": ("聊天记录中没有消息", "the transcript holds no messages"),
+    "image.bomb": (
+        "图片过大（可能是解压炸弹，拒绝处理）；请缩小它",
+        "image is too large (refused as a possible decompression bomb); scale it down",
+    ),
+    "image.unreadable": (
+        "不是可读取的图片（格式未知或已损坏）",
+        "not a readable image (unknown or damaged format)",
+    ),
+    "image.memory": (
+        "解码该图片需要的内存过多；请缩小它",
+        "the image needs too much memory to decode; scale it down",
+    ),
+    "image.damaged": (
+        "图片已损坏或不完整（{why}）；请重新导出或重新截图",
+        "the image is damaged or truncated ({why}); re-export or re-capture it",
+    ),
+    "image.the_image": ("图片", "image"),
+    "image.page_n": ("第 {n} 页", "page {n}"),
+    "image.pixels": (
+        "{what} 为 {w}×{h} 像素，超过 {limit:,} 像素的上限（可能是解压炸弹，拒绝处理）；请缩小它",
+        "{what} is {w}×{h} pixels, over the {limit:,}-pixel limit (refused as a possible "
+        "decompression bomb); scale it down",
+    ),
+    "image.tiff_pixels": (
+        "该 TIFF 的 {n} 页共 {total:,} 像素，超过每个文件 {limit:,} 像素的上限；请拆分或缩小",
+        "the TIFF's {n} pages hold {total:,} pixels, over the {limit:,}-pixel limit per "
+        "file; split or scale it down",
+    ),
+    "image.case_pixels": (
+        "加上这张图片，本案图片共 {total:,} 像素，超过每个案件 {limit:,} 像素的上限；请拆分"
+        "案件或缩小图片",
+        "with this image the case's images hold {total:,} pixels, over the {limit:,}-pixel "
+        "limit per case; split the case or scale images down",
+    ),
+    "image.boxes_outside": (
+        "遮盖框 {boxes} 位于图片范围之外（{w}×{h} 像素）",
+        "redaction box(es) {boxes} lie outside the image ({w}×{h} pixels)",
+    ),
+    "image.too_long": (
+        "图片为 {w}×{h} 像素：按可读宽度需要分成 {n} 段（最多 {max} 段）；请裁剪或拆分为多个文件",
+        "the image is {w}×{h} pixels: at a readable width it would need {n} page parts (at "
+        "most {max}); crop it or split it into several files",
+    ),
+    "pdf.damaged": (
+        "PDF 已损坏且无法修复（{why}）；请向发送方索取新的副本",
+        "the PDF is damaged beyond repair ({why}); ask the sender for a new copy",
+    ),
+    "pdf.wrong_password": (
+        "PDF 已加密，且密码错误",
+        "the PDF is encrypted and the password is wrong",
+    ),
+    "pdf.encrypted": (
+        "PDF 已加密；请用 password_env: 写出存放其密码的环境变量（例如 password_env: "
+        "POLICY_PDF_PASSWORD）",
+        "the PDF is encrypted; name the environment variable holding its password with "
+        "password_env: (e.g. password_env: POLICY_PDF_PASSWORD)",
+    ),
+    "pdf.read_by_pdfium": (
+        "PDF 已损坏；PDFium 可以读取，请在卷宗中检查它的页面",
+        "the PDF is damaged; PDFium could read it, check its pages in the dossier",
+    ),
+    "pdf.protected": (
+        "PDF 设置了防修改保护（阅读无需密码）；其加密方式不常见，因此用 PDFium 打开",
+        "the PDF is protected against changes (no password is needed to read it); its "
+        "encryption is unusual, so it was opened with PDFium",
+    ),
+    "pdf.no_mediabox": ("没有可用的 MediaBox", "no usable MediaBox"),
+    "pdf.zero_mediabox": ("面积为零的 MediaBox", "a MediaBox of zero area"),
+    "pdf.page_letter": (
+        "第 {n} 页{what}；按阅读器的做法以 US Letter 尺寸显示",
+        "page {n} has {what}; it is shown as US Letter, as readers do",
+    ),
+    "pdf.page_too_large": (
+        "第 {n} 页超过 PDF 允许的尺寸（200 英寸）；已缩小",
+        "page {n} is larger than PDF allows (200 inches); it is scaled down",
+    ),
+    "pdf.bad_cropbox": (
+        "第 {n} 页的 CropBox 超出 MediaBox 或无法读取；显示整页",
+        "page {n} has a CropBox outside its MediaBox or unreadable; the whole page is shown",
+    ),
+    "pdf.bad_rotate": (
+        "第 {n} 页的 /Rotate 无效；按未旋转显示",
+        "page {n} has an invalid /Rotate; it is shown unrotated",
+    ),
+    "pdf.more_findings": ("另有 {n} 处页面问题", "and {n} more page findings"),
+    "pdf.page_tree": ("PDF 的页面树已损坏（{why}）", "the PDF's page tree is damaged ({why})"),
+    "pdf.no_pages": ("PDF 没有页面", "the PDF has no pages"),
+    "pdf.not_pdfa": (
+        "PDF 含有 PDF/A-3b 禁止或校验器无法确认的内容（{findings}）；请不用 --pdfa 生成，或"
+        "先把它转换为 PDF/A",
+        "the PDF holds content that PDF/A-3b forbids or that the validator cannot vouch "
+        "for ({findings}); build without --pdfa, or convert it to PDF/A first",
+    ),
+    "font.missing": (
+        "未安装字体 {font}（URW base35）；请安装 fonts-urw-base35（make sysdeps）",
+        "the font {font} (URW base35) is not installed; install fonts-urw-base35 (make sysdeps)",
+    ),
+    "font.unreadable": (
+        "无法读取替代字体 {name}（{why}）",
+        "cannot read the substitute font {name} ({why})",
+    ),
+    "font.subset": (
+        "无法对替代字体 {name} 取子集（{why}）",
+        "cannot subset the substitute font {name} ({why})",
+    ),
+    "init.exists": (
+        "{manifest} 已存在；evidencekit init 从不覆盖已有案件",
+        "{manifest} already exists; evidencekit init never overwrites a case",
+    ),
+    "output.is_file": (
+        "{path}：输出文件夹是一个文件；请用 -o 指定一个文件夹",
+        "{path}: the output folder is a file; give a folder with -o",
+    ),
+    "output.not_writable": (
+        "{path}：输出文件夹不可写；请用 -o 指定其他文件夹",
+        "{path}: the output folder is not writable; give another folder with -o",
+    ),
+    "output.is_source": (
+        "{path}：输出文件夹是本案的证据来源之一",
+        "{path}: the output folder is one of the case's sources",
+    ),
+    "output.bad_name": (
+        "拒绝使用输出文件名 {name!r}（不是普通文件名，或重复）",
+        "refusing the output name {name!r} (not a plain file name, or twice)",
+    ),
+    "output.would_overwrite_source": (
+        "{path}：输出文件会覆盖本案同名的证据文件；请选择其他输出文件夹（output.dir 或 -o）",
+        "{path}: an output would overwrite a source of this case with the same name; "
+        "choose another output folder (output.dir or -o)",
+    ),
+    "output.foreign_file": (
+        "{path}：已存在，且不是本案上一次生成的输出（或之后被改动过）；请移走它或选择其他输"
+        "出文件夹",
+        "{path}: exists and is not an output of this case's previous build (or was altered "
+        "since); move it away or choose another output folder",
+    ),
+    "output.disk_full": (
+        "{path}：磁盘已满；未替换任何文件（保留了之前的输出）",
+        "{path}: the disk is full; nothing was replaced (the previous outputs are kept)",
+    ),
+    "output.denied": (
+        "{path}：不可写（{why}）；未替换任何文件",
+        "{path}: not writable ({why}); nothing was replaced",
+    ),
+    "output.write_failed": (
+        "{path}：无法写入输出（{why}）；未替换任何文件",
+        "{path}: cannot write the outputs ({why}); nothing was replaced",
+    ),
+    "output.refuse_name": (
+        "拒绝写入 {name!r}：不是输出文件夹内的普通文件名",
+        "refusing to write {name!r}: not a plain file name inside the output folder",
+    ),
+    "output.refuse_outside": (
+        "拒绝写入 {name!r}：{folder} 通向输出文件夹之外",
+        "refusing to write {name!r}: {folder} leads outside the output folder",
+    ),
+    "tsa.bad_url": ("{url!r} 不是有效的网址（{why}）", "{url!r} is not a valid URL ({why})"),
+    "tsa.not_http": (
+        "{url!r} 不是 http(s) 网址；时间戳服务只能通过 http 或 https 访问",
+        "{url!r} is not an http(s) URL; a TSA is reached over http or https only",
+    ),
+    "tsa.too_big": (
+        "时间戳服务 {url} 返回的数据超过 {cap:,} 字节；拒绝接受",
+        "the timestamp authority {url} sent more than {cap:,} bytes; refused",
+    ),
+    "tsa.timeout": (
+        "时间戳服务 {url} 响应超时",
+        "the timestamp authority {url} took too long to answer",
+    ),
+    "tsa.unreachable": (
+        "无法连接时间戳服务 {url}：{why}",
+        "the timestamp authority {url} could not be reached: {why}",
+    ),
+    "tsa.not_rfc3161": (
+        "时间戳服务 {url} 返回的不是 RFC 3161 响应",
+        "the timestamp authority {url} did not answer with an RFC 3161 response",
+    ),
+    "tsa.refused": (
+        "时间戳服务 {url} 拒绝了请求（状态 {status}）",
+        "the timestamp authority {url} refused the request (status {status})",
+    ),
+    "tsa.wrong_imprint": (
+        "来自 {url} 的时间戳令牌不是针对证据 JSON 的（消息摘要不符）",
+        "the token from {url} is not over the evidence JSON (wrong message imprint)",
+    ),
+    "tsa.nonce": (
+        "来自 {url} 的时间戳令牌与我们的请求不对应（nonce 不符）",
+        "the token from {url} does not answer our request (nonce mismatch)",
+    ),
+    "tsa.bad_ca": (
+        "{file}：不是可读取的 PEM 格式 CA 证书文件（{why}）",
+        "{file}: not a readable PEM file of CA certificates ({why})",
+    ),
+    "profile.invalid": (
+        "{origin}：无效的平台配置：{problems}",
+        "{origin}: invalid profile: {problems}",
+    ),
+    "profile.recursive": ("{where}：递归的 YAML 别名", "{where}: recursive YAML alias"),
+    "profile.expands": (
+        "{where}：平台配置展开后超过 {max} 个值（YAML 别名）；请直接写出",
+        "{where}: the profile expands to more than {max} values (YAML aliases); write it "
+        "out plainly",
+    ),
+    "profile.too_big": (
+        "{file}：{size} 字节；平台配置文件最多 {max} 字节",
+        "{file}: {size} bytes; a profile file is at most {max} bytes",
+    ),
+    "profile.not_utf8": (
+        "{file}：不是 UTF-8 文本；请把平台配置保存为 UTF-8",
+        "{file}: not UTF-8 text; save the profile as UTF-8",
+    ),
+    "profile.unreadable": (
+        "{file}：无法读取平台配置文件：{why}",
+        "{file}: cannot read the profile file: {why}",
+    ),
+    "profile.syntax": ("{where} YAML 语法错误：{problem}", "{where} YAML syntax error: {problem}"),
+    "profile.not_yaml": (
+        "{file}：不是可读取的 YAML 平台配置（{why}）",
+        "{file}: not a readable YAML profile ({why})",
+    ),
+    "profile.empty": ("{file}：平台配置文件为空", "{file}: the profile file is empty"),
+    "profile.not_mapping": (
+        "{file}:1: 平台配置必须是映射（键: 值），而不是 {kind}",
+        "{file}:1: a profile must be a mapping (key: value), not a {kind}",
+    ),
+    "profile.absolute": (
+        "{name}：平台配置不能使用绝对路径；请把它放在案件文件夹中",
+        "{name}: absolute profile paths are not allowed; put the profile in the case folder",
+    ),
+    "profile.leaves": (
+        "{name}：平台配置路径超出了案件文件夹；请把它放在案件文件夹中",
+        "{name}: the profile path leaves the case folder; put the profile in the case folder",
+    ),
+    "profile.link_outside": (
+        "{name}：是指向案件文件夹之外的链接；请把平台配置文件本身复制进来",
+        "{name}: a link that points outside the case folder; copy the profile itself in",
+    ),
+    "profile.no_file": (
+        "{name}：案件文件夹中没有这个平台配置文件",
+        "{name}: no such profile file in the case folder",
+    ),
 }

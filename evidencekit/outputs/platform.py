@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from evidencekit.errors import RenderError
+from evidencekit.messages import Msg
 from evidencekit.model import Case, Profile
 from evidencekit.render.markdown import markdown_to_text
 
@@ -22,7 +23,7 @@ def check_output_name(name: str) -> str:
         or name != "/".join(parts)
         or not all(_PART.fullmatch(p) for p in parts)
     ):
-        msg = f"refusing to write {name[:120]!r}: not a plain file name inside the output folder"
+        msg = Msg("output.refuse_name", name=name[:120])
         raise RenderError(msg)
     return name
 
@@ -32,7 +33,7 @@ def output_path(out_dir: Path, name: str) -> Path:
     `out_dir` (a `..` name, or a sub-folder that is a link out of it)."""
     path = out_dir / check_output_name(name)
     if not path.parent.resolve().is_relative_to(out_dir.resolve()):
-        msg = f"refusing to write {name!r}: {path.parent} leads outside the output folder"
+        msg = Msg("output.refuse_outside", name=name, folder=str(path.parent))
         raise RenderError(msg)
     return path
 
