@@ -264,15 +264,17 @@ def verify(
         for r in rows:
             style = {"OK": "green", "ALTERED": "bold red", "MISSING": "bold red"}.get(r.status, "")
             table.add_row(
-                r.file,
+                localize(r.file, said),
                 r.expected[:16],
-                r.actual[:16],
+                localize(r.actual, said)[:16],
                 f"[{style}]{r.status}[/]" if style else r.status,
             )
         out.print(table)
         for r in failed:
-            why = f" ({r.actual})" if r.status == "ALTERED" and not r.expected else ""
-            status = _say(said, f"verify.{r.status.lower()}", file=r.file)
+            why = (
+                f" ({localize(r.actual, said)})" if r.status == "ALTERED" and not r.expected else ""
+            )
+            status = _say(said, f"verify.{r.status.lower()}", file=localize(r.file, said))
             err.print(f"{status}{why}", markup=False, style="red")
         for r in rows:
             if r.status == "NOTE":

@@ -1695,7 +1695,7 @@ def resolve(
         exhibits=tuple(exhibits),
         statement_file=statement_file,
         statement_text=statement_text,
-        warnings=tuple(w.format() for w in res.warnings),
+        warnings=tuple(w.text() for w in res.warnings),
         proof=tuple(proof),
     )
 

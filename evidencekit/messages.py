@@ -600,7 +600,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "write the statement's own text there",
     ),
     "review.override_cover": (
-        "；封面仍写着 提交至/Submitted to：{to}",
+        "；封面仍写着“提交至：{to}”",
         "; its cover still says 提交至/Submitted to: {to}",
     ),
     "review.override": (
@@ -1146,4 +1146,85 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name}：案件文件夹中没有这个平台配置文件",
         "{name}: no such profile file in the case folder",
     ),
+    "model.case_id": (
+        "案件编号须为 1-80 个字母、数字、'.'、'_' 或 '-'（它会成为文件名的一部分）",
+        "case id must be 1-80 letters, digits, '.', '_' or '-' (it becomes part of file names)",
+    ),
+    "model.timezone": (
+        "未知的时区 {zone!r}（请使用 IANA 名称，例如 Asia/Shanghai）",
+        "unknown time zone {zone!r} (use an IANA name such as Asia/Shanghai)",
+    ),
+    "model.empty_list": (
+        "列 {column!r} 的值列表为空：请至少给出一个值",
+        "column {column!r} has an empty list: give at least one value",
+    ),
+    "model.no_evidence": (
+        "请至少给出一项证据（或 proof: 部分）",
+        "give at least one evidence item (or a proof: block)",
+    ),
+    "model.file_name": (
+        "{name!r} 不是普通文件名：须为 1-64 个字母、数字、'.'、'_' 或 '-'，以字母或数字开头"
+        "，不含 '..'",
+        "{name!r} is not a plain file name: 1-64 letters, digits, '.', '_' or '-', "
+        "starting with a letter or digit, no '..'",
+    ),
+    "model.timezone_plain": (
+        "未知的时区（请使用 IANA 名称，例如 Asia/Shanghai）",
+        "unknown time zone (use an IANA name such as Asia/Shanghai)",
+    ),
+    "verify.archive_outside": (
+        "拒绝归档案件文件夹之外的证据文件：{path}",
+        "refusing to archive a source outside the case folder: {path}",
+    ),
+    "verify.no_record": (
+        "{path}：这里没有 *.evidence.json；请给出 evidencekit 的输出文件夹或归档",
+        "{path}: no *.evidence.json here; give an evidencekit output folder or archive",
+    ),
+    "verify.bad_zip": (
+        "{path}：不是可读取的 ZIP 归档（{why}）",
+        "{path}: not a readable ZIP archive ({why})",
+    ),
+    "verify.no_record_in_zip": (
+        "{path}：该归档中没有 dossier/*.evidence.json",
+        "{path}: no dossier/*.evidence.json in this archive",
+    ),
+    "verify.bad_pdf": ("{path}：不是可读取的 PDF（{why}）", "{path}: not a readable PDF ({why})"),
+    "verify.no_record_in_pdf": (
+        "{path}：未内嵌证据清单，旁边也没有证据清单文件",
+        "{path}: no evidence record embedded and no sidecar beside it",
+    ),
+    "verify.no_ca": ("{path}：没有这个 CA 文件（--tsa-ca）", "{path}: no such CA file (--tsa-ca)"),
+    "verify.no_sources": (
+        "{path}：没有这个文件夹（--sources）",
+        "{path}: no such folder (--sources)",
+    ),
+    "verify.what": (
+        "{path}：请给出输出文件夹、evidencekit 归档（.zip）或卷宗 PDF",
+        "{path}: give an output folder, an evidencekit archive (.zip) or a dossier PDF",
+    ),
+    "verify.not_listed": ("未列在 SHA256SUMS 中", "not listed in SHA256SUMS"),
+    "verify.not_json": ("不是有效的 JSON", "not valid JSON"),
+    "verify.not_record": ("不是证据清单（{problem}）", "not an evidence record ({problem})"),
+    "verify.disagree": ("SHA256SUMS 与 {name} 不一致", "SHA256SUMS and {name} disagree"),
+    "verify.own_hash": (
+        "{file}：未核验其自身的哈希（需要旁边的 {sidecar} 或归档）",
+        "{file}: own hash not checked (needs the sidecar {sidecar} or the archive)",
+    ),
+    "verify.source_outside": ("位于案件文件夹之外的证据文件", "a source outside the case folder"),
+    "verify.unsafe_name": ("不安全的名称（绝对路径或含 '..'）", "unsafe name (absolute or '..')"),
+    "verify.twice": ("出现了两次", "appears twice"),
+    "template.not_found": (
+        "找不到模板 {name!r}；查找过：{searched}",
+        "template {name!r} not found; searched: {searched}",
+    ),
+    "template.syntax": ("{where}：模板语法错误：{why}", "{where}: template syntax error: {why}"),
+    "template.undefined": (
+        "{where}：模板中有未定义的值：{why}",
+        "{where}: template undefined value: {why}",
+    ),
+    "template.sandbox": (
+        "{where}：模板被沙箱拒绝：{why}",
+        "{where}: template refused by the sandbox: {why}",
+    ),
+    "template.error": ("{where}：模板错误：{why}", "{where}: template error: {why}"),
 }

@@ -222,3 +222,96 @@ def test_lang_option_and_usage_errors(tmp_path: Path) -> None:
     assert code == 2 and "--page-image-dpi 须在 36 到 600 之间" in stderr
     code, stderr = _cli("profiles", "taobo", env={"LC_MESSAGES": "zh_CN.UTF-8"})
     assert code == 2 and stderr.startswith("未知的平台配置 'taobo'；可用配置：")
+
+
+# ---------------------------------------------------------------- warnings
+
+WARNED_CASE = """\
+evidencekit: 1
+case:
+  id: T-W
+  title: TODO 订单标题
+  profile: taobao
+  submitted_to: 京东
+  statement: |
+    致京东平台：
+
+    买家称未收到货。
+  orders:
+    - {id: "1001", placed_at: 2025-10-02T10:00:00}
+    - {id: "1002", placed_at: 2025-09-01T10:00:00}
+  dispute: {reason: 未收到货}
+evidence:
+  - kind: product
+    title: 商品详情页
+    files: [a.png, a.png]
+  - kind: shipping
+    title: 物流轨迹
+    order: "1001"
+    source: 顺丰
+    proves: 已签收
+    events:
+      - {at: 2025-10-01T10:00:00, location: 上海, status: 已签收}
+      - {at: 2025-10-01T12:00:00, location: 上海, status: 派件中}
+  - kind: shipping
+    title: 另一单物流
+    source: 顺丰
+    proves: 已发货
+    events:
+      - {at: 2025-09-02T10:00:00, location: 杭州, status: 已揽收}
+  - kind: transaction
+    title: 订单导出
+    source: 后台
+    proves: 下单
+    table: {file: orders.csv}
+  - kind: document
+    title: 空的证据
+    source: 店铺
+    proves: 无
+"""
+
+ORDERS_GBK = "订单编号,金额,金额\r\n2001,10.00,10.00\r\n".encode("gbk")
+# Each kind of warning the manifest can raise, by message id (the dossier's language decides).
+WARNING_IDS = {
+    "review.no_source_proves",
+    "review.todo",
+    "review.recipient",
+    "review.statement_to",
+    "review.override",
+    "exhibit.file_again",
+    "exhibit.empty",
+    "records.delivered_before_placed",
+    "records.after_delivery",
+    "records.shipping_no_order",
+    "records.order_in_no_table",
+    "text.guessed",
+    "frame.at",  # a file's own note: export.column_repeats inside
+}
+ENGLISH = re.compile(r"\b(the|has|is|are|not|no|and|with|of|to|or|in|from|was)\b")
+
+
+def _id(text: object) -> str:
+    return getattr(text, "id", "") or next(
+        (p.id for p in getattr(text, "parts", ()) if hasattr(p, "id")), ""
+    )
+
+
+def test_every_warning_kind_in_both_languages(tmp_path: Path) -> None:
+    from evidencekit.manifest import load_case
+
+    manifest = write_case(tmp_path, WARNED_CASE, {"a.png": None, "orders.csv": ORDERS_GBK})
+    warnings = [
+        *load_case(manifest).warnings,
+        *load_case(manifest, profile="12315").warnings,
+    ]
+    problems = [w.problem for w in warnings]  # type: ignore[attr-defined]
+    assert {_id(p.message) for p in problems} >= WARNING_IDS
+    notes = [p.message.params["text"] for p in problems if _id(p.message) == "frame.at"]
+    assert {_id(n) for n in notes} >= {"export.column_repeats"}
+    for w, p in zip(warnings, problems, strict=True):
+        en, zh = localize(w, "en"), localize(w, "zh-CN")
+        assert en == str(w) and en.startswith(f"warning: case.yaml:{p.line}:{p.col}: {p.path}")
+        assert zh.startswith(f"警告：case.yaml:{p.line}:{p.col}: {p.path}: ")
+        said = localize(p.message, "zh-CN") + localize(p.hint, "zh-CN")
+        said = re.sub(r"'[^']*'|\{[^}]*\}|`[^`]*`|[\w./-]+\.(csv|png|md)", "", said)
+        assert CJK.search(said) and not ENGLISH.search(said), zh

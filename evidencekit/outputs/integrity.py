@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from evidencekit import __version__
 from evidencekit.errors import EvidencekitError
+from evidencekit.messages import Msg
 from evidencekit.outputs import dump_json, sha256_bytes
 from evidencekit.outputs.transaction import plain_name
 
@@ -125,7 +126,7 @@ def archive_bytes(
     for src in record["sources"]:
         rel = PurePosixPath(src["path"])
         if rel.is_absolute() or ".." in rel.parts:
-            msg = f"refusing to archive a source outside the case folder: {src['path']}"
+            msg = Msg("verify.archive_outside", path=src["path"])
             raise VerifyError(msg)
         if src["path"] in (renditions or {}):
             # A masked or redacted source leaves only as its rendition (see renditions.py).
@@ -398,14 +399,14 @@ def _verify_case(
         rows.append(Row(json_name, "", "", "MISSING"))
         return
     if json_name not in listed:
-        rows.append(_bad(json_name, "not listed in SHA256SUMS"))
+        rows.append(_bad(json_name, Msg("verify.not_listed")))
     try:
         record = json.loads(raw)
     except (ValueError, RecursionError):
-        rows.append(_bad(json_name, "not valid JSON"))
+        rows.append(_bad(json_name, Msg("verify.not_json")))
         return
     if problem := _record_problem(record):
-        rows.append(_bad(json_name, f"not an evidence record ({problem})"))
+        rows.append(_bad(json_name, Msg("verify.not_record", problem=problem)))
         return
     for out in record["outputs"]:
         if not plain_name(out["path"]):
@@ -415,7 +416,7 @@ def _verify_case(
             rows.append(_bad(out["path"], "not listed in SHA256SUMS"))
             _check(rows, out["path"], out["sha256"], dossier, out["path"])
         elif not any(r.file == out["path"] and r.expected == out["sha256"] for r in rows):
-            rows.append(_bad(out["path"], f"SHA256SUMS and {json_name} disagree"))
+            rows.append(_bad(out["path"], Msg("verify.disagree", name=json_name)))
     history = f"{record['case']['id']}.history.jsonl"
     try:
         history_there = plain_name(history) and dossier.sha(history) is not None
@@ -442,7 +443,7 @@ def _verify_case(
         return
     if tsr is not None:
         if f"{json_name}.tsr" not in listed:
-            rows.append(_bad(f"{json_name}.tsr", "not listed in SHA256SUMS"))
+            rows.append(_bad(f"{json_name}.tsr", Msg("verify.not_listed")))
         result = check_token(tsr, raw, tsa_ca)
         when = result.time.isoformat() if result.time else ""
         rows.append(
@@ -477,7 +478,7 @@ def _check_sources(
     for src in record["sources"]:
         path = src["path"]
         if not plain_name(path):
-            rows.append(_bad(f"{label}/{path}", "a source outside the case folder"))
+            rows.append(_bad(f"{label}/{path}", Msg("verify.source_outside")))
             continue
         hashes.append((path, src["sha256"]))
         files = _rendition_files(src) if renditions else None
@@ -508,7 +509,7 @@ def _check_sources(
 def _verify_dir(path: Path, sources_dir: Path | None, tsa_ca: Path | None) -> list[Row]:
     jsons = sorted(p.name for p in path.glob("*.evidence.json"))
     if not jsons:
-        msg = f"{path}: no *.evidence.json here; give an evidencekit output folder or archive"
+        msg = Msg("verify.no_record", path=str(path))
         raise VerifyError(msg)
     rows: list[Row] = []
     dossier = _DirStore(path, "")
@@ -542,10 +543,10 @@ def _zip_entries(zf: zipfile.ZipFile, rows: list[Row]) -> dict[str, zipfile.ZipI
         if info.is_dir():
             continue
         if not plain_name(name) or ":" in name.split("/")[0]:
-            rows.append(_bad(f"archive entry {name!r}", "unsafe name (absolute or '..')"))
+            rows.append(_bad(f"archive entry {name!r}", Msg("verify.unsafe_name")))
             continue
         if name in seen:
-            rows.append(_bad(f"archive entry {name!r}", "appears twice"))
+            rows.append(_bad(f"archive entry {name!r}", Msg("verify.twice")))
             entries.pop(name, None)
             continue
         seen.add(name)
@@ -557,7 +558,7 @@ def _verify_zip(path: Path, sources_dir: Path | None, tsa_ca: Path | None) -> li
     try:
         zf = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile, ValueError, EOFError) as e:
-        msg = f"{path}: not a readable ZIP archive ({e})"
+        msg = Msg("verify.bad_zip", path=str(path), why=str(e))
         raise VerifyError(msg) from e
     rows: list[Row] = []
     with zf:
@@ -568,7 +569,7 @@ def _verify_zip(path: Path, sources_dir: Path | None, tsa_ca: Path | None) -> li
             if n.startswith("dossier/") and n.count("/") == 1 and n.endswith(".evidence.json")
         )
         if not jsons:
-            msg = f"{path}: no dossier/*.evidence.json in this archive"
+            msg = Msg("verify.no_record_in_zip", path=str(path))
             raise VerifyError(msg)
         dossier = _ZipStore(zf, entries, "dossier")
         case = _DirStore(sources_dir, "case") if sources_dir else _ZipStore(zf, entries, "case")
@@ -617,15 +618,15 @@ def _verify_pdf(path: Path, sources_dir: Path | None) -> list[Row]:
             data = fh.read(MAX_PDF + 1)
         attached = list_attachments(path)
     except Exception as e:  # pikepdf raises many types on damaged files
-        msg = f"{path}: not a readable PDF ({type(e).__name__})"
+        msg = Msg("verify.bad_pdf", path=str(path), why=type(e).__name__)
         raise VerifyError(msg) from e
     name = next((n for n in sorted(attached) if n.endswith(".evidence.json")), None)
     if name is None:
-        msg = f"{path}: no evidence record embedded and no sidecar beside it"
+        msg = Msg("verify.no_record_in_pdf", path=str(path))
         raise VerifyError(msg)
     rows = [
         Row(
-            f"{path.name}: own hash not checked (needs the sidecar {name} or the archive)",
+            Msg("verify.own_hash", file=path.name, sidecar=name),
             "",
             "",
             "NOTE",
@@ -650,7 +651,7 @@ def _verify_pdf(path: Path, sources_dir: Path | None) -> list[Row]:
         return rows
     record.setdefault("outputs", [{"path": path.name, "sha256": "0" * 64}])
     if problem := _record_problem(record):
-        rows.append(_bad(f"embedded {name}", f"not an evidence record ({problem})"))
+        rows.append(_bad(f"embedded {name}", Msg("verify.not_record", problem=problem)))
         return rows
     by_name = {n: blob for n, (blob, rel) in attached.items() if rel in ("Source", "Supplement")}
     for src in record["sources"]:
@@ -671,10 +672,10 @@ def verify_path(
 ) -> list[Row]:
     """Verify an output folder, an archive (.zip) or a single dossier PDF."""
     if tsa_ca is not None and not tsa_ca.is_file():
-        msg = f"{tsa_ca}: no such CA file (--tsa-ca)"
+        msg = Msg("verify.no_ca", path=str(tsa_ca))
         raise VerifyError(msg)
     if sources_dir is not None and not sources_dir.is_dir():
-        msg = f"{sources_dir}: no such folder (--sources)"
+        msg = Msg("verify.no_sources", path=str(sources_dir))
         raise VerifyError(msg)
     if path.is_dir():
         return _verify_dir(path, sources_dir, tsa_ca)
@@ -685,7 +686,7 @@ def verify_path(
         if sidecar.is_file():
             return _verify_dir(path.parent, sources_dir, tsa_ca)
         return _verify_pdf(path, sources_dir)
-    msg = f"{path}: give an output folder, an evidencekit archive (.zip) or a dossier PDF"
+    msg = Msg("verify.what", path=str(path))
     raise VerifyError(msg)
 
 
