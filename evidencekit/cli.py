@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,12 +19,84 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from typer.core import TyperGroup
 
 from evidencekit import __version__
 from evidencekit.errors import EvidencekitError, ManifestError
-from evidencekit.messages import Msg, env_language, localize
+from evidencekit.messages import MESSAGES, Msg, env_language, fields, localize
+
+
+def _usage_text(e: Exception, lang: str) -> str | None:
+    """A command-line usage error (Typer's own) in lang, or None to keep Typer's text.
+
+    Typer's parser (click) speaks English only; its errors are told apart by their class name,
+    which every Typer version keeps, rather than by importing its private parser module."""
+    kind = type(e).__name__
+    message = str(getattr(e, "message", "") or "")
+    param = getattr(e, "param", None)
+    if param is not None:
+        opts = [o for o in getattr(param, "opts", []) if o.startswith("-")]
+        shown = getattr(param, "human_readable_name", None) or getattr(param, "metavar", None)
+        hint = " / ".join(f"'{o}'" for o in opts) or f"'{shown or str(param.name).upper()}'"
+    else:
+        hints = getattr(e, "param_hint", None)
+        hint = hints if isinstance(hints, str) else " / ".join(f"'{h}'" for h in hints or [])
+    if kind == "NoSuchOption":
+        names = ", ".join(sorted(getattr(e, "possibilities", None) or []))
+        option = getattr(e, "option_name", "")
+        more = Msg("usage.possible", names=names) if names else ""
+        return Msg("usage.no_such_option", option=option, more=more).render(lang)
+    if kind == "MissingParameter":
+        what = "option" if getattr(param, "param_type_name", "") == "option" else "argument"
+        return Msg(f"usage.missing_{what}", name=hint).render(lang)
+    if kind == "BadParameter" and hint:
+        return Msg("usage.bad_value", name=hint, why=_plain(message, lang)).render(lang)
+    if kind == "BadOptionUsage" and "requires an argument" in message:
+        return Msg("usage.needs_value", option=getattr(e, "option_name", "")).render(lang)
+    if m := re.fullmatch(r"No such command '(.+?)'\.(?: Did you mean '(.+)'\?)?", message):
+        more = Msg("hint.did_you_mean", name=m[2]) if m[2] else ""
+        return Msg("usage.no_such_command", name=m[1], more=more).render(lang)
+    if m := re.fullmatch(r"Got unexpected extra argument(?:s|\(s\))? \((.+)\)", message):
+        return Msg("usage.extra_args", args=m[1]).render(lang)
+    if kind in ("UsageError", "BadArgumentUsage", "BadOptionUsage", "BadParameter"):
+        return Msg("usage.other", text=message).render(lang)
+    return None
+
+
+def _plain(text: str, lang: str) -> str:
+    """A value-conversion message without parameters (pydantic's words) in lang."""
+    for msg_id, (_, en) in MESSAGES.items():
+        if msg_id.startswith("pydantic.") and en == text and not fields(en):
+            return Msg(msg_id).render(lang)
+    return text
+
+
+def _localize_usage(e: Exception) -> None:
+    lang = env_language()  # no case yet: the command line itself is wrong
+    if lang != "en" and (text := _usage_text(e, lang)) is not None:
+        e.format_message = lambda: text  # type: ignore[attr-defined]
+
+
+class _Commands(TyperGroup):
+    """Typer's command group, with its usage errors in the user's language."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except Exception as e:
+            _localize_usage(e)
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as e:
+            _localize_usage(e)
+            raise
+
 
 app = typer.Typer(
+    cls=_Commands,
     add_completion=False,
     no_args_is_help=True,
     help="Turn a YAML manifest of dispute evidence into an indexed, timestamped PDF dossier.",

@@ -1227,4 +1227,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{where}: template refused by the sandbox: {why}",
     ),
     "template.error": ("{where}：模板错误：{why}", "{where}: template error: {why}"),
+    # Typer's own usage errors
+    "usage.no_such_option": ("没有 {option} 选项{more}", "No such option: {option}{more}"),
+    "usage.possible": ("（可用选项：{names}）", " (Possible options: {names})"),
+    "usage.missing_argument": ("缺少参数 {name}。", "Missing argument {name}."),
+    "usage.missing_option": ("缺少选项 {name}。", "Missing option {name}."),
+    "usage.bad_value": ("{name} 的值无效：{why}", "Invalid value for {name}: {why}"),
+    "usage.needs_value": ("选项 {option} 需要一个值。", "Option '{option}' requires an argument."),
+    "usage.no_such_command": ("没有命令 {name!r}。{more}", "No such command {name!r}.{more}"),
+    "usage.extra_args": ("多余的参数（{args}）", "Got unexpected extra arguments ({args})"),
+    "usage.other": ("用法错误：{text}", "Usage error: {text}"),
 }

@@ -224,6 +224,23 @@ def test_lang_option_and_usage_errors(tmp_path: Path) -> None:
     assert code == 2 and stderr.startswith("未知的平台配置 'taobo'；可用配置：")
 
 
+@pytest.mark.parametrize(
+    ("args", "zh", "en"),
+    [
+        (["build"], "缺少参数 'MANIFEST'。", "Missing argument 'MANIFEST'."),
+        (["validate", "c.yaml", "--nope"], "没有 --nope 选项", "No such option: --nope"),
+        (["biuld"], "没有命令 'biuld'。是否想写 'build'？", "No such command 'biuld'."),
+        (["build", "c.yaml", "--page-image-dpi", "x"], "'--page-image-dpi' 的值无效：应为整数", ""),
+    ],
+)
+def test_typers_own_usage_errors(args: list[str], zh: str, en: str) -> None:
+    code, stderr = _cli(*args, env={"LANG": "zh_CN.UTF-8"})
+    assert code == 2 and zh.lower() in " ".join(stderr.split()).lower(), stderr
+    code, stderr = _cli(*args, env={"LANG": "en_US.UTF-8"})
+    said = " ".join(stderr.split()).lower()
+    assert code == 2 and en.lower() in said and not CJK.search(stderr), stderr
+
+
 # ---------------------------------------------------------------- warnings
 
 WARNED_CASE = """\
