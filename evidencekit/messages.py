@@ -1237,4 +1237,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "usage.no_such_command": ("没有命令 {name!r}。{more}", "No such command {name!r}.{more}"),
     "usage.extra_args": ("多余的参数（{args}）", "Got unexpected extra arguments ({args})"),
     "usage.other": ("用法错误：{text}", "Usage error: {text}"),
+    "pages.bad_part": (
+        "{part!r} 不是页码，也不是 1-3 这样的范围",
+        "{part!r} is not a page or a range like 1-3",
+    ),
+    "pages.bad_range": ("{part!r} 不是有效的页码范围", "{part!r} is not a valid range"),
+    "pages.no_page": (
+        "第 {page} 页不存在：该 PDF 共 {count} 页",
+        "page {page} does not exist: the PDF has {count} pages",
+    ),
+    "template.bad_name": (
+        "拒绝模板名 {name!r}：只能是模板文件夹内的普通文件名",
+        "template name {name!r} refused: only plain names inside the templates folder",
+    ),
+    "template.outside": (
+        "拒绝模板 {name!r}：它的文件位于案件文件夹之外",
+        "template {name!r} refused: its file lies outside the case folder",
+    ),
+    "template.not_utf8": (
+        "模板 {name!r} 无法作为 UTF-8 文本读取：{why}",
+        "template {name!r} cannot be read as UTF-8 text: {why}",
+    ),
+    "pages.none": ("没有选中任何页", "no pages selected"),
 }

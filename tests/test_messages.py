@@ -332,3 +332,28 @@ def test_every_warning_kind_in_both_languages(tmp_path: Path) -> None:
         said = localize(p.message, "zh-CN") + localize(p.hint, "zh-CN")
         said = re.sub(r"'[^']*'|\{[^}]*\}|`[^`]*`|[\w./-]+\.(csv|png|md)", "", said)
         assert CJK.search(said) and not ENGLISH.search(said), zh
+
+
+def test_build_summary_and_warnings_in_the_case_language(tmp_path: Path) -> None:
+    text = """\
+evidencekit: 1
+case:
+  id: T-ZH
+  title: 订单 1001 退款纠纷
+  profile: generic
+  language: zh-CN
+evidence:
+  - kind: product
+    title: 商品详情页
+    files: [shot.png]
+"""
+    manifest = write_case(tmp_path / "c", text, {"shot.png": None})
+    result = CliRunner().invoke(
+        app, ["build", str(manifest), "-o", str(tmp_path / "o")], env=NO_LOCALE
+    )
+    assert result.exit_code == 0, result.stderr
+    labels = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+    assert labels == ["卷宗", "页数", "大小", "证据", "用时", "警告"]
+    assert "1 项（1 个原始文件）" in result.stdout
+    (warning,) = result.stderr.splitlines()[:1]
+    assert warning.startswith("警告：case.yaml:8:5: evidence[0]: '商品详情页' 没有来源（source）")

@@ -348,17 +348,17 @@ def parse_pages(spec: str, count: int) -> list[int]:
             a = int(lo)
             b = int(hi) if sep else a
         except ValueError as e:
-            msg = f"{part!r} is not a page or a range like 1-3"
+            msg = Msg("pages.bad_part", part=part)
             raise ValueError(msg) from e
         if a < 1 or b < a:
-            msg = f"{part!r} is not a valid range"
+            msg = Msg("pages.bad_range", part=part)
             raise ValueError(msg)
         if b > count:
-            msg = f"page {b} does not exist: the PDF has {count} pages"
+            msg = Msg("pages.no_page", page=b, count=count)
             raise ValueError(msg)
         out.extend(range(a - 1, b))
     if not out:
-        msg = "no pages selected"
+        msg = Msg("pages.none")
         raise ValueError(msg)
     return out
 

@@ -56,7 +56,7 @@ def _check_name(name: str) -> list[str]:
         or "\0" in name
         or any(p in ("", ".", "..") for p in parts)
     ):
-        msg = f"template name {name!r} refused: only plain names inside the templates folder"
+        msg = Msg("template.bad_name", name=name)
         raise TemplateRefused(msg)
     return parts
 
@@ -79,12 +79,12 @@ class CaseTemplateLoader(jinja2.BaseLoader):
             raise jinja2.TemplateNotFound(template)
         real = path.resolve()
         if not real.is_relative_to(self.root):
-            msg = f"template {template!r} refused: its file lies outside the case folder"
+            msg = Msg("template.outside", name=template)
             raise TemplateRefused(msg)
         try:
             source = real.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            msg = f"template {template!r} cannot be read as UTF-8 text: {e}"
+            msg = Msg("template.not_utf8", name=template, why=str(e))
             raise TemplateRefused(msg) from e
         mtime = real.stat().st_mtime
         return source, str(path), lambda: real.is_file() and real.stat().st_mtime == mtime
@@ -234,7 +234,8 @@ def render_html(
             jinja2.sandbox.SecurityError: "sandbox",
         }.get(type(e), "error")
         where = _where(e, user_dir) or name
-        msg = Msg(f"template.{kind}", where=where, why=str(e.message))
+        why = e.message if e.message is not None else "None"
+        msg = Msg(f"template.{kind}", where=where, why=why)
         raise RenderError(msg) from e
     except (TypeError, ValueError, ArithmeticError, LookupError, RecursionError) as e:
         # A user template can misuse a value (e.g. `{{ 1 / 0 }}`, `{{ x + 1 }}` on text).
