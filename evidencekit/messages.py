@@ -1259,4 +1259,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "template {name!r} cannot be read as UTF-8 text: {why}",
     ),
     "pages.none": ("没有选中任何页", "no pages selected"),
+    "limit.file_bytes": ("文件大小", "file size"),
+    "limit.total_bytes": ("总大小", "total size"),
+    "limit.image_bytes": ("图片大小", "image size"),
+    "limit.pages_per_file": ("页数", "pages"),
+    "limit.pages_total": ("总页数", "pages in all"),
+    "limit.files": ("文件数", "files"),
+    "limit.mb": (
+        "{actual:.2f} MB，上限 {allowed:.2f} MB",
+        "{actual:.2f} MB, limit {allowed:.2f} MB",
+    ),
+    "limit.count": ("{actual}，上限 {allowed}", "{actual}, limit {allowed}"),
+    "limit.violation": ("{profile}：{what} {amount}{where}", "{profile}: {what} {amount}{where}"),
+    "limit.suggestions": (
+        "裁剪或删去最大的照片，只保留能证明要点的截图，长 PDF 只收录相关页（`pages:`），或"
+        "拆分案件；`evidencekit profiles {profile}` 可查看各项上限",
+        "crop or drop the largest photos, keep only the screenshots that prove the point, "
+        "include only the relevant pages of long PDFs (`pages:`), or split the case; "
+        "`evidencekit profiles {profile}` shows the limits",
+    ),
 }

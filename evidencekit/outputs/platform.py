@@ -59,20 +59,21 @@ class Violation:
     file: str = ""
 
     def describe(self, profile: Profile) -> str:
-        what = {
-            "file_bytes": "file size",
-            "total_bytes": "total size",
-            "image_bytes": "image size",
-            "pages_per_file": "pages",
-            "pages_total": "pages in all",
-            "files": "files",
-        }.get(self.limit, self.limit)
+        known = (
+            "file_bytes",
+            "total_bytes",
+            "image_bytes",
+            "pages_per_file",
+            "pages_total",
+            "files",
+        )
+        what = Msg(f"limit.{self.limit}") if self.limit in known else self.limit
         if self.limit.endswith("bytes"):
-            amount = f"{self.actual / 1e6:.2f} MB, limit {self.allowed / 1e6:.2f} MB"
+            amount = Msg("limit.mb", actual=self.actual / 1e6, allowed=self.allowed / 1e6)
         else:
-            amount = f"{self.actual}, limit {self.allowed}"
+            amount = Msg("limit.count", actual=self.actual, allowed=self.allowed)
         where = f" ({self.file})" if self.file else ""
-        return f"{profile.name}: {what} {amount}{where}"
+        return Msg("limit.violation", profile=profile.name, what=what, amount=amount, where=where)
 
 
 def check_limits(profile: Profile, files: list[UploadFile]) -> list[Violation]:
@@ -179,8 +180,4 @@ def categories_for(profile: Profile, record: dict[str, object]) -> dict[str, lis
 
 def suggestions(profile: Profile) -> str:
     """What a merchant can do when the case cannot fit."""
-    return (
-        "crop or drop the largest photos, keep only the screenshots that prove the point, "
-        "include only the relevant pages of long PDFs (`pages:`), or split the case; "
-        f"`evidencekit profiles {profile.name}` shows the limits"
-    )
+    return Msg("limit.suggestions", profile=profile.name)
