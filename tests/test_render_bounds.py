@@ -14,7 +14,12 @@ from evidencekit.assets.images import encoded_size
 from evidencekit.errors import LimitError
 from evidencekit.manifest import load_case
 from evidencekit.model import Case
-from evidencekit.pipeline import MAX_SHEET_PIXELS, MIN_READABLE_DPI, PageImageOptions, page_images
+from evidencekit.outputs.page_images import (
+    MAX_SHEET_PIXELS,
+    MIN_READABLE_DPI,
+    PageImageOptions,
+    page_images,
+)
 from evidencekit.render import BREAK_EVERY, MAX_TEXT_CHARS, bound_layout
 
 from .conftest import MINIMAL, run_cli, write_case

@@ -1,0 +1,128 @@
+"""Page images: every page as an image, on request or for image-only platforms."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from evidencekit.assets.images import encode_page, encoded_size, tile_stream
+from evidencekit.errors import LimitError
+from evidencekit.model import Case
+from evidencekit.outputs.platform import suggestions
+from evidencekit.pdf.raster import iter_page_images
+from evidencekit.render import PAPER_MM
+
+
+@dataclass(frozen=True)
+class PageImageOptions:
+    """`--page-images`: every page as an image."""
+
+    wanted: bool = False
+    format: str = "jpeg"  # jpeg | png
+    dpi: int = 150
+
+
+MIN_READABLE_DPI = 96  # below this, 8-9 pt text on a page image is no longer legible
+MAX_SHEET_PIXELS = 40_000_000  # one sheet in memory: 120 MB of RGB at most
+
+
+def _sheet_plan(case: Case, pages: int, per_sheet: int, dpi: int) -> tuple[int, int, int]:
+    """Columns, rows and the rendering dpi of a sheet of per_sheet pages: at most `dpi`, and
+    small enough that the sheet stays under MAX_SHEET_PIXELS; LimitError when that means the
+    text would fall below MIN_READABLE_DPI."""
+    cols = math.ceil(math.sqrt(per_sheet))
+    rows = math.ceil(per_sheet / cols)
+    w_mm, h_mm = PAPER_MM.get(case.profile.paper, PAPER_MM["A4"])
+    page_sq_in = (w_mm / 25.4) * (h_mm / 25.4)
+    fit = math.floor(math.sqrt(MAX_SHEET_PIXELS / (cols * rows * page_sq_in)))
+    sheet_dpi = min(dpi, fit)
+    if sheet_dpi < MIN_READABLE_DPI:
+        lim = case.profile.limits
+        most = max(1, int(MAX_SHEET_PIXELS // (page_sq_in * MIN_READABLE_DPI**2)))
+        msg = (
+            f"{case.profile.name}: {pages} pages on at most {lim.files} images means "
+            f"{per_sheet} pages per image, at {sheet_dpi} dpi each ({MIN_READABLE_DPI} dpi "
+            f"needed to read the text, {MIN_READABLE_DPI / max(sheet_dpi, 1):.1f}x too small); "
+            f"at most {most * (lim.files or 1)} pages fit ({pages - most * (lim.files or 1)} "
+            "too many)"
+            f"\n    hint: {suggestions(case.profile)}"
+        )
+        raise LimitError(msg)
+    return cols, rows, sheet_dpi
+
+
+def page_images(
+    case: Case,
+    pdf: bytes,
+    pages: int,
+    opts: PageImageOptions,
+    folders: dict[int, str] | None = None,
+) -> dict[str, bytes]:
+    """Page images: on request, or always for image-only platforms, then sized to their
+    per-image and total byte caps and combined into sheets when the file count is capped.
+    `folders` (page -> folder) puts each order's pages under pages/<order-id>/, the rest
+    under pages/common/.
+
+    Pages are rendered and placed one at a time: memory holds one sheet and one page.
+    Sheets whose pages would end below MIN_READABLE_DPI are refused (LimitError)."""
+    profile = case.profile
+    cid = case.info.id
+    only_images = profile.output == "images"
+    if not (opts.wanted or only_images):
+        return {}
+    lim = profile.limits
+    fmt = opts.format
+    if only_images and fmt not in profile.formats:
+        fmt = "jpeg" if "jpeg" in profile.formats else "png"
+    ext = "jpg" if fmt == "jpeg" else "png"
+    dpi = min(opts.dpi, lim.dpi or opts.dpi)
+    per_sheet = 1
+    if only_images and lim.files and pages > lim.files:
+        per_sheet = math.ceil(pages / lim.files)
+    count = math.ceil(pages / per_sheet)
+    caps = [c for c in (lim.image_bytes, lim.file_bytes) if c] if only_images else []
+    if only_images and lim.total_bytes:
+        caps.append(lim.total_bytes // count)
+    cap = min(caps) if caps else None
+    out: dict[str, bytes] = {}
+
+    def keep(name: str, sheet: Any, batch: int, sheet_dpi: int) -> None:
+        data, _ = encode_page(sheet, fmt, cap, sheet_dpi)
+        readable = sheet_dpi * encoded_size(data)[0] / sheet.width
+        sheet.close()
+        if only_images and readable < min(dpi, MIN_READABLE_DPI) - 0.5:
+            msg = (
+                f"{profile.name}: {name} holds {batch} page(s); to fit "
+                f"{(cap or 0) / 1e6:.2f} MB they drop to {readable:.0f} dpi "
+                f"({MIN_READABLE_DPI} dpi needed to read the text, "
+                f"{MIN_READABLE_DPI / readable:.1f}x too small)"
+                f"\n    hint: {suggestions(profile)}"
+            )
+            raise LimitError(msg)
+        out[name] = data
+
+    if per_sheet == 1:
+        for n, img in enumerate(iter_page_images(pdf, dpi), start=1):
+            folder = f"{folders.get(n, 'common')}/" if folders else ""
+            keep(f"pages/{folder}{cid}-p{n:03d}.{ext}", img, 1, dpi)
+        return out
+    cols, _rows, sheet_dpi = _sheet_plan(case, pages, per_sheet, dpi)
+    rendered = iter_page_images(pdf, sheet_dpi)
+    try:
+        for first in range(1, pages + 1, per_sheet):
+            last = min(first + per_sheet - 1, pages)
+            batch = last - first + 1
+            sheet_cols = min(cols, batch)
+            sheet = tile_stream(
+                itertools.islice(rendered, batch), sheet_cols, math.ceil(batch / sheet_cols)
+            )
+            if sheet is None:
+                break
+            keep(f"pages/{cid}-p{first:03d}-{last:03d}.{ext}", sheet, batch, sheet_dpi)
+    finally:
+        close = getattr(rendered, "close", None)  # a generator: release the PDF now
+        if close:
+            close()
+    return out
