@@ -1278,4 +1278,74 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "include only the relevant pages of long PDFs (`pages:`), or split the case; "
         "`evidencekit profiles {profile}` shows the limits",
     ),
+    "build.no_harfbuzz": (
+        "缺少 libharfbuzz-subset：字体子集化退回使用 fontTools，含中文的页面生成速度慢 "
+        "5-10 倍、内存占用翻倍；请安装 libharfbuzz-subset0",
+        "libharfbuzz-subset is missing: font subsetting falls back to fontTools and CJK "
+        "pages render 5-10x slower with 2x the memory; install libharfbuzz-subset0",
+    ),
+    "build.bad_epoch": (
+        "SOURCE_DATE_EPOCH 必须是自 1970 年起的整秒数，而不是 {epoch!r}",
+        "SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch!r}",
+    ),
+    "build.unmasked": (
+        "--include-unmasked-originals：{n} 个已打码或遮盖的证据文件将以原件形式提交，包含卷"
+        "宗中隐去的个人信息",
+        "--include-unmasked-originals: {n} masked or redacted source(s) leave as raw "
+        "originals, with the personal data the dossier hides",
+    ),
+    "build.changed": (
+        "生成卷宗期间该文件被修改了；请重新生成",
+        "the file changed while the dossier was being built; build again",
+    ),
+    "build.no_cjk_font": (
+        "卷宗含有中文，但未安装中文字体；请安装 fonts-noto-cjk（Debian/Ubuntu），以免文字显"
+        "示为空白方框",
+        "the dossier contains Chinese text but no CJK font is installed; install "
+        "fonts-noto-cjk (Debian/Ubuntu) so nothing shows as empty boxes",
+    ),
+    "build.refused_url": (
+        "渲染时拒绝加载 {url!r}（只加载本次生成自己的文件）",
+        "the renderer was refused {url!r} (only the build's own files load)",
+    ),
+    "build.not_pdfa": (
+        "卷宗未通过 PDF/A-3b 校验：{findings}；收录的 PDF 可能使用了未嵌入的字体或 PDF/A 禁"
+        "止的透明效果",
+        "the dossier does not pass the PDF/A-3b validator: {findings}; an included PDF may "
+        "use fonts that are not embedded or transparency PDF/A forbids",
+    ),
+    "limit.after_last": ("（已用到最后一步）", " after the last step"),
+    "limit.biggest": ("；最大的证据：{names}", "; the largest exhibits: {names}"),
+    "limit.cannot_fit": (
+        "{figures}{after}{biggest}\n    提示：{hint}",
+        "{figures}{after}{biggest}\n    hint: {hint}",
+    ),
+    "limit.sheets": (
+        "{profile}：{pages} 页最多放在 {files} 张图片上，即每张图片 {per_sheet} 页、每页 "
+        "{dpi} dpi（看清文字需要 {need} dpi，小了 {factor:.1f} 倍）；最多能放 {fit} "
+        "页（多出 {over} 页）\n    提示：{hint}",
+        "{profile}: {pages} pages on at most {files} images means {per_sheet} pages per "
+        "image, at {dpi} dpi each ({need} dpi needed to read the text, {factor:.1f}x too "
+        "small); at most {fit} pages fit ({over} too many)\n    hint: {hint}",
+    ),
+    "limit.sheet_dpi": (
+        "{profile}：{name} 含 {batch} 页；为控制在 {mb:.2f} MB 以内，清晰度降到 {dpi:.0f} "
+        "dpi（看清文字需要 {need} dpi，小了 {factor:.1f} 倍）\n    提示：{hint}",
+        "{profile}: {name} holds {batch} page(s); to fit {mb:.2f} MB they drop to {dpi:.0f}"
+        " dpi ({need} dpi needed to read the text, {factor:.1f}x too small)\n    hint: "
+        "{hint}",
+    ),
+    "limit.volume_cap": (
+        "{profile}：{pages} 页，上限 {cap} 页（{file}）；每卷上限 {cap} 页太小，无法分卷（"
+        "每卷都需要自己的目录页）",
+        "{profile}: pages {pages}, limit {cap} ({file}); a cap of {cap} pages is too small "
+        "to split into volumes (each needs its own index page)",
+    ),
+    "pdf.fonts_not_embedded": (
+        "该 PDF 使用了未嵌入的字体（{fonts}），PDF/A 不允许，且没有标准替代字体；请重新导出"
+        "并嵌入字体（或打印为 PDF），或不用 --pdfa 生成",
+        "the PDF uses fonts it does not embed ({fonts}), which PDF/A forbids and which "
+        "have no standard substitute; re-export it with fonts embedded (or print it to "
+        "PDF), or build without --pdfa",
+    ),
 }
