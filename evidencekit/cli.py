@@ -435,7 +435,8 @@ def profiles(name: Annotated[str | None, typer.Argument(help="Show one profile."
         except ValueError as e:
             err.print(localize(str(e) if not e.args else e.args[0], said), markup=False)
             raise typer.Exit(1) from None
-        table = Table("setting", "value", "source (checked)", show_lines=False)
+        heads = ("setting", "value", "source")
+        table = Table(*(_say(said, f"profiles.{h}") for h in heads), show_lines=False)
         for key in (
             "name",
             "title",
@@ -463,7 +464,8 @@ def profiles(name: Annotated[str | None, typer.Argument(help="Show one profile."
             )
         out.print(table)
         return
-    table = Table("profile", "title", "paper", "language", "formats", "output", "limits")
+    columns = ("profile", "title", "paper", "language", "formats", "output", "limits")
+    table = Table(*(_say(said, f"profiles.{h}") for h in columns))
     for n in profile_names():
         p = load_profile(n)
         table.add_row(

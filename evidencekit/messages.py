@@ -1348,4 +1348,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "have no standard substitute; re-export it with fonts embedded (or print it to "
         "PDF), or build without --pdfa",
     ),
+    # evidencekit profiles: table headings
+    "profiles.setting": ("设置", "setting"),
+    "profiles.value": ("值", "value"),
+    "profiles.source": ("出处（核对日期）", "source (checked)"),
+    "profiles.profile": ("配置", "profile"),
+    "profiles.title": ("名称", "title"),
+    "profiles.paper": ("纸张", "paper"),
+    "profiles.language": ("语言", "language"),
+    "profiles.formats": ("格式", "formats"),
+    "profiles.output": ("输出", "output"),
+    "profiles.limits": ("限制", "limits"),
 }
