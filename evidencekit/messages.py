@@ -152,7 +152,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "frame.warning": ("警告：{text}", "warning: {text}"),
     "frame.hint": ("提示：{text}", "hint: {text}"),
     "frame.error": ("错误：{text}", "error: {text}"),
-    "frame.at": ("{where}: {text}", "{where}: {text}"),
+    "frame.at": ("{where}：{text}", "{where}: {text}"),
     "frame.errors_nothing_written": (
         "{n} 个错误；未写入任何文件。",
         "{n} error(s); nothing was written.",
