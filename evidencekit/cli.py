@@ -128,6 +128,11 @@ def _say(lang: str, msg_id: str, **params: object) -> str:
     return Msg(msg_id, **params).render(lang)
 
 
+def _stage(name: str, lang: str) -> str:
+    """A build stage's name (progress bars, the time line of the summary) in lang."""
+    return _say(lang, f"stage.{name}") if f"stage.{name}" in MESSAGES else name
+
+
 def _usage(lang: str, msg_id: str, **params: object) -> typer.Exit:
     err.print(_say(lang, msg_id, **params), markup=False)
     return typer.Exit(2)
@@ -211,7 +216,7 @@ def build(
     from evidencekit.pipeline import BuildOptions, PageImageOptions
     from evidencekit.pipeline import build as run_build
 
-    said = _language(lang=lang) if lang else env_language()
+    said = _language(lang=lang)
     if page_image_format not in ("jpeg", "png"):
         raise _usage(said, "cli.page_image_format")
     if not 36 <= page_image_dpi <= 600:
@@ -233,7 +238,8 @@ def build(
 
         def report(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=max(total, 1))
+                name = _stage(stage, _language(manifest, profile, lang))
+                tasks[stage] = progress.add_task(name, total=max(total, 1))
             progress.update(tasks[stage], completed=done)
 
         try:
@@ -272,7 +278,8 @@ def build(
     )
     table.add_row(
         _say(said, "summary.time"),
-        f"{result.seconds:.1f} s  " + " ".join(f"{k} {v:.1f}" for k, v in result.stages.items()),
+        f"{result.seconds:.1f} s  "
+        + " ".join(f"{_stage(k, said)} {v:.1f}" for k, v in result.stages.items()),
     )
     table.add_row(_say(said, "summary.warnings"), str(len(result.warnings)))
     if result.token_path:

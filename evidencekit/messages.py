@@ -1359,4 +1359,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "profiles.formats": ("格式", "formats"),
     "profiles.output": ("输出", "output"),
     "profiles.limits": ("限制", "limits"),
+    # build stages (progress bars and the summary's time line)
+    "stage.load": ("读取", "load"),
+    "stage.collect": ("收集", "collect"),
+    "stage.hash": ("计算哈希", "hash"),
+    "stage.images": ("处理图片", "images"),
+    "stage.render": ("排版", "render"),
+    "stage.postprocess": ("后处理", "postprocess"),
+    "stage.write": ("写入", "write"),
 }

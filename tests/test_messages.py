@@ -355,5 +355,6 @@ evidence:
     labels = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
     assert labels == ["卷宗", "页数", "大小", "证据", "用时", "警告"]
     assert "1 项（1 个原始文件）" in result.stdout
+    assert "读取" in result.stdout and "排版" in result.stdout  # the time line's stages
     (warning,) = result.stderr.splitlines()[:1]
     assert warning.startswith("警告：case.yaml:8:5: evidence[0]: '商品详情页' 没有来源（source）")
