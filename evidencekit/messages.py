@@ -1367,4 +1367,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stage.render": ("排版", "render"),
     "stage.postprocess": ("后处理", "postprocess"),
     "stage.write": ("写入", "write"),
+    "verify.unreadable": ("无法读取（{why}）", "unreadable ({why})"),
+    "verify.not_plain": ("不是普通的相对文件名", "not a plain relative name"),
+    "verify.too_large": ("超过 {cap:,} 字节", "larger than {cap:,} bytes"),
+    "verify.link_out": ("指向文件夹之外的链接", "a link out of the folder"),
+    "verify.zip_bomb": (
+        "声明由 {stored:,} 字节解压为 {size:,} 字节：拒绝",
+        "declared {size:,} bytes from {stored:,}: refused",
+    ),
+    "verify.empty": ("为空", "empty"),
+    "verify.sums_line": ("SHA256SUMS 第 {n} 行", "SHA256SUMS line {n}"),
+    "verify.bad_line": ("格式不是 '<sha256>  <文件名>'", "not '<sha256>  <file name>'"),
+    "verify.listed_twice": ("{name} 列出了两次", "{name} listed twice"),
+    "verify.pdf_unreadable": ("无法读取该 PDF（{why}）", "the PDF cannot be read ({why})"),
+    "verify.pdf_no_record": ("该 PDF 未内嵌证据清单", "the PDF carries no evidence record"),
 }

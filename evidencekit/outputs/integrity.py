@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from evidencekit import __version__
 from evidencekit.errors import EvidencekitError
-from evidencekit.messages import Msg
+from evidencekit.messages import Msg, reason
 from evidencekit.outputs import dump_json, sha256_bytes
 from evidencekit.outputs.transaction import plain_name
 
@@ -217,7 +217,7 @@ class _Store:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
                     h.update(chunk)
         except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as e:
-            raise _Unreadable(f"unreadable ({e})") from e
+            raise _Unreadable(Msg("verify.unreadable", why=str(e))) from e
         return h.hexdigest()
 
     def read(self, name: str, cap: int = MAX_RECORD) -> bytes | None:
@@ -229,9 +229,9 @@ class _Store:
             with fh:
                 data = fh.read(cap + 1)
         except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as e:
-            raise _Unreadable(f"unreadable ({e})") from e
+            raise _Unreadable(Msg("verify.unreadable", why=str(e))) from e
         if len(data) > cap:
-            raise _Unreadable(f"larger than {cap:,} bytes")
+            raise _Unreadable(Msg("verify.too_large", cap=cap))
         return data
 
 
@@ -242,16 +242,16 @@ class _DirStore(_Store):
 
     def _open(self, name: str) -> IO[bytes] | None:
         if not plain_name(name):
-            raise _Unreadable("not a plain relative name")
+            raise _Unreadable(Msg("verify.not_plain"))
         target = (self.folder / name).resolve()
         if not target.is_relative_to(self.folder):
-            raise _Unreadable("a link out of the folder")
+            raise _Unreadable(Msg("verify.link_out"))
         if not target.is_file():
             return None
         try:
             return target.open("rb")
         except OSError as e:
-            raise _Unreadable(f"unreadable ({e.strerror})") from e
+            raise _Unreadable(Msg("verify.unreadable", why=e.strerror)) from e
 
 
 class _ZipStore(_Store):
@@ -263,18 +263,18 @@ class _ZipStore(_Store):
 
     def _open(self, name: str) -> IO[bytes] | None:
         if not plain_name(name):
-            raise _Unreadable("not a plain relative name")
+            raise _Unreadable(Msg("verify.not_plain"))
         info = self.entries.get(f"{self.prefix}/{name}" if self.prefix else name)
         if info is None:
             return None
         if info.file_size > MIN_SUSPECT and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise _Unreadable(
-                f"declared {info.file_size:,} bytes from {info.compress_size:,}: refused"
+                Msg("verify.zip_bomb", size=info.file_size, stored=info.compress_size)
             )
         try:
             return self.zf.open(info)
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError) as e:
-            raise _Unreadable(f"unreadable ({e})") from e
+            raise _Unreadable(Msg("verify.unreadable", why=str(e))) from e
 
 
 def _check(rows: list[Row], label: str, expected: object, store: _Store, name: str) -> None:
@@ -284,7 +284,7 @@ def _check(rows: list[Row], label: str, expected: object, store: _Store, name: s
     try:
         actual = store.sha(name)
     except _Unreadable as e:
-        rows.append(Row(label, expected, str(e), "ALTERED"))
+        rows.append(Row(label, expected, reason(e), "ALTERED"))
         return
     if actual is None:
         rows.append(Row(label, expected, "", "MISSING"))
@@ -324,7 +324,7 @@ def _sums(rows: list[Row], dossier: _Store) -> set[str]:
     try:
         raw = dossier.read("SHA256SUMS")
     except _Unreadable as e:
-        rows.append(_bad("SHA256SUMS", str(e)))
+        rows.append(_bad("SHA256SUMS", reason(e)))
         return set()
     if raw is None:
         rows.append(Row("SHA256SUMS", "", "", "MISSING"))
@@ -337,15 +337,15 @@ def _sums(rows: list[Row], dossier: _Store) -> set[str]:
     listed: set[str] = set()
     lines = text.splitlines()
     if not lines:
-        rows.append(_bad("SHA256SUMS", "empty"))
+        rows.append(_bad("SHA256SUMS", Msg("verify.empty")))
     for n, line in enumerate(lines, start=1):
         expected, sep, name = line.partition("  ")
-        where = f"SHA256SUMS line {n}"
+        where = Msg("verify.sums_line", n=n)
         if not sep or not _HEX64.match(expected) or not plain_name(name):
-            rows.append(_bad(where, "not '<sha256>  <file name>'"))
+            rows.append(_bad(where, Msg("verify.bad_line")))
             continue
         if name in listed:
-            rows.append(_bad(where, f"{name} listed twice"))
+            rows.append(_bad(where, Msg("verify.listed_twice", name=name)))
             continue
         listed.add(name)
         _check(rows, name, expected, dossier, name)
@@ -359,10 +359,10 @@ def _embedded(rows: list[Row], pdf: bytes, pdf_name: str, json_name: str, side: 
     try:
         embedded = read_attachment(pdf, json_name)
     except Exception as e:  # a damaged PDF: the library raises many types
-        rows.append(_bad(label, f"the PDF cannot be read ({type(e).__name__})"))
+        rows.append(_bad(label, Msg("verify.pdf_unreadable", why=type(e).__name__)))
         return
     if embedded is None:
-        rows.append(_bad(label, "the PDF carries no evidence record"))
+        rows.append(_bad(label, Msg("verify.pdf_no_record")))
         return
     try:
         same = json.loads(embedded) == side
@@ -393,7 +393,7 @@ def _verify_case(
     try:
         raw = dossier.read(json_name)
     except _Unreadable as e:
-        rows.append(_bad(json_name, str(e)))
+        rows.append(_bad(json_name, reason(e)))
         return
     if raw is None:
         rows.append(Row(json_name, "", "", "MISSING"))
@@ -439,7 +439,7 @@ def _verify_case(
     try:
         tsr = dossier.read(f"{json_name}.tsr")
     except _Unreadable as e:
-        rows.append(_bad(f"{json_name}.tsr (token)", str(e)))
+        rows.append(_bad(f"{json_name}.tsr (token)", reason(e)))
         return
     if tsr is not None:
         if f"{json_name}.tsr" not in listed:
@@ -496,7 +496,7 @@ def _check_sources(
         try:
             data = sources.read(manifest)
         except _Unreadable as e:
-            rows.append(_bad(f"{label}/{manifest}", str(e)))
+            rows.append(_bad(f"{label}/{manifest}", reason(e)))
             return
         if data is None:
             rows.append(Row(f"{label}/{manifest}", fingerprint, "", "MISSING"))
@@ -605,7 +605,7 @@ def _unchecked_entries(
         try:
             whole.sha(name)
         except _Unreadable as e:
-            rows.append(_bad(name, str(e)))
+            rows.append(_bad(name, reason(e)))
 
 
 def _verify_pdf(path: Path, sources_dir: Path | None) -> list[Row]:
