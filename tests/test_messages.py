@@ -358,3 +358,30 @@ evidence:
     assert "读取" in result.stdout and "排版" in result.stdout  # the time line's stages
     (warning,) = result.stderr.splitlines()[:1]
     assert warning.startswith("警告：case.yaml:8:5: evidence[0]: '商品详情页' 没有来源（source）")
+
+
+def test_validation_messages_of_the_model_in_chinese(tmp_path: Path) -> None:
+    text = """\
+evidencekit: 1
+case:
+  id: "坏 编号"
+  title: 订单 1001
+  profile: taobao
+  timezone: Mars/Base
+evidence:
+  - kind: product
+    title: 商品详情页
+    files: 5
+    captured_at: 昨天
+"""
+    manifest = write_case(tmp_path, text)
+    lines = _validate(manifest, {})
+    assert lines[:-1] == [
+        "case.yaml:3:7: case.id: 案件编号须为 1-80 个字母、数字、'.'、'_' 或 '-'"
+        "（它会成为文件名的一部分）",
+        "case.yaml:6:13: case.timezone: 未知的时区 'Mars/Base'"
+        "（请使用 IANA 名称，例如 Asia/Shanghai）",
+        "case.yaml:10:12: evidence[0].files: 应为列表（[...] 或以 - 开头的各行）",
+        "case.yaml:11:18: evidence[0].captured_at: 不是有效的日期时间：'昨天'",
+        "    提示：使用 ISO 8601 格式，例如 2025-10-04T10:00:00 或 2025-10-04T10:00:00+08:00",
+    ]
