@@ -24,7 +24,7 @@ from evidencekit.assets.tables import table_warnings
 from evidencekit.assets.transcripts import transcript_warnings
 from evidencekit.checks import missing_expected, reason_class
 from evidencekit.errors import ManifestError, Problem
-from evidencekit.messages import MESSAGES, Msg, fields, reason
+from evidencekit.messages import MESSAGES, Msg, fields, join, reason
 from evidencekit.model import (
     EVIDENCE_KINDS,
     FIRST_YEAR,
@@ -406,11 +406,40 @@ def _comment_cut(line: str) -> int | None:
     return None
 
 
+# PyYAML's own words for the errors people hit, so a Chinese case reads them in Chinese.
+_YAML_WORDS = (
+    (r"while parsing a block mapping", "yamlp.block_mapping"),
+    (r"while parsing a block collection", "yamlp.block_collection"),
+    (r"while parsing a flow sequence", "yamlp.flow_sequence"),
+    (r"while parsing a flow mapping", "yamlp.flow_mapping"),
+    (r"while scanning a quoted scalar", "yamlp.quoted"),
+    (r"while scanning a simple key", "yamlp.simple_key"),
+    (r"while scanning for the next token", "yamlp.next_token"),
+    (r"mapping values are not allowed here", "yamlp.mapping_values"),
+    (r"could not find expected ':'", "yamlp.no_colon"),
+    (r"found unexpected end of stream", "yamlp.end"),
+    (r"did not find expected key", "yamlp.no_key"),
+    (r"did not find expected '-' indicator", "yamlp.no_dash"),
+    (r"expected <block end>, but found (?P<found>.+)", "yamlp.block_end"),
+    (r"expected (?P<expected>.+), but got (?P<found>.+)", "yamlp.expected_got"),
+    (r"found character (?P<char>.+) that cannot start any token", "yamlp.bad_char"),
+    (r"found undefined alias (?P<name>.+)", "yamlp.alias"),
+)
+
+
+def _yaml_words(text: str) -> str:
+    for pattern, msg_id in _YAML_WORDS:
+        if m := re.fullmatch(pattern, text, re.DOTALL):
+            return Msg(msg_id, **m.groupdict())
+    return text
+
+
 def _syntax_problem(e: yaml.MarkedYAMLError, text: str, fn: str) -> Problem:
     """A YAML syntax error, with a hint for the pitfalls people actually hit."""
     mark = e.problem_mark or e.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-    what = " ".join(x for x in (e.context, e.problem) if x)
+    said = [_yaml_words(x) for x in (e.context, e.problem) if x]
+    what = Msg("yamlp.in", context=said[0], problem=said[1]) if len(said) == 2 else join(said)
     lines = text.splitlines()
     first = min(line, e.context_mark.line + 1 if e.context_mark else line)
     nearby = range(max(first, line - 3, 1), min(line, len(lines)) + 1)

@@ -1381,4 +1381,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verify.listed_twice": ("{name} 列出了两次", "{name} listed twice"),
     "verify.pdf_unreadable": ("无法读取该 PDF（{why}）", "the PDF cannot be read ({why})"),
     "verify.pdf_no_record": ("该 PDF 未内嵌证据清单", "the PDF carries no evidence record"),
+    "yamlp.block_mapping": ("解析映射（键: 值）时", "while parsing a block mapping"),
+    "yamlp.block_collection": ("解析列表时", "while parsing a block collection"),
+    "yamlp.flow_sequence": ("解析 [...] 列表时", "while parsing a flow sequence"),
+    "yamlp.flow_mapping": ("解析 {{...}} 映射时", "while parsing a flow mapping"),
+    "yamlp.quoted": ("读取引号内的文本时", "while scanning a quoted scalar"),
+    "yamlp.simple_key": ("读取键时", "while scanning a simple key"),
+    "yamlp.next_token": ("读取下一个记号时", "while scanning for the next token"),
+    "yamlp.mapping_values": (
+        "此处不能出现“键: 值”（冒号后面少了空格，或值里的冒号需要加引号）",
+        "mapping values are not allowed here",
+    ),
+    "yamlp.no_colon": ("找不到应有的 ':'", "could not find expected ':'"),
+    "yamlp.end": ("文件意外结束", "found unexpected end of stream"),
+    "yamlp.no_key": ("找不到应有的键", "did not find expected key"),
+    "yamlp.no_dash": ("找不到应有的 '-'", "did not find expected '-' indicator"),
+    "yamlp.block_end": (
+        "缩进不一致：此处出现了 {found}",
+        "expected <block end>, but found {found}",
+    ),
+    "yamlp.expected_got": (
+        "应为 {expected}，却遇到 {found}",
+        "expected {expected}, but got {found}",
+    ),
+    "yamlp.bad_char": (
+        "字符 {char} 不能出现在这里",
+        "found character {char} that cannot start any token",
+    ),
+    "yamlp.alias": ("未定义的别名 {name}", "found undefined alias {name}"),
+    "yamlp.in": ("{context}，{problem}", "{context} {problem}"),
 }

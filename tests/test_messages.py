@@ -212,6 +212,8 @@ def test_a_broken_yaml_file_speaks_the_users_locale(
     assert stderr.startswith(expected), stderr
     hint = "制表符" if "zh" in env["LANG"] else "a tab is used for indentation"
     assert hint in stderr
+    if "zh" in env["LANG"]:  # PyYAML's own words too
+        assert set(re.findall(r"[A-Za-z]{3,}", stderr)) <= {"case", "yaml", "YAML", "Tab"}, stderr
 
 
 def test_lang_option_and_usage_errors(tmp_path: Path) -> None:
