@@ -70,6 +70,23 @@ def test_every_message_call_names_an_id_with_its_parameters() -> None:
             assert kws == fields(MESSAGES[msg_id][1]), f"{file}:{line}: {msg_id} parameters"
 
 
+# Ids the code builds at run time (f"review.no_{...}"): each must exist too.
+DYNAMIC_IDS = [
+    *(f"path.not_a_{noun}" for noun in ("file", "image")),
+    *(f"review.no_{what}" for what in ("source", "proves", "source_proves")),
+    *(f"template.{kind}" for kind in ("syntax", "undefined", "sandbox", "error")),
+    *(f"limit.{k}" for k in ("file_bytes", "total_bytes", "image_bytes", "pages_per_file")),
+    *(f"limit.{k}" for k in ("pages_total", "files")),
+    *(f"usage.missing_{what}" for what in ("option", "argument")),
+    *(f"verify.verdict_{v}" for v in ("failed", "verified", "nothing")),
+    *(f"verify.{h}" for h in ("file", "expected", "actual", "status", "altered", "missing")),
+]
+
+
+def test_ids_built_at_run_time_exist() -> None:
+    assert [i for i in DYNAMIC_IDS if i not in MESSAGES] == []
+
+
 def test_a_message_is_its_english_text_and_renders_in_chinese() -> None:
     m = Msg("cli.unknown_reason", reason="x", names="a, b")
     assert m == "unknown reason 'x'; use one of: a, b"
