@@ -1410,4 +1410,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "yamlp.alias": ("未定义的别名 {name}", "found undefined alias {name}"),
     "yamlp.in": ("{context}，{problem}", "{context} {problem}"),
+    "internal.naive_time": (
+        "内部错误：{what} 为 {value!r}，是越过清单校验的无时区时间（时间必须在进入处带上时区）",
+        "internal error: {what} is {value!r}, a time without an offset past the manifest "
+        "(times must be made aware where they enter)",
+    ),
+    "internal.time_range": (
+        "内部错误：{what} 为 {value!r}，超出范围",
+        "internal error: {what} is {value!r}, out of range",
+    ),
+    "internal.naive_times": (
+        "内部错误：{what} 含有无时区的时间（{paths}）；只有校验后的清单才能进入后续阶段",
+        "internal error: {what} holds times without an offset ({paths}); only a resolved "
+        "manifest may reach the later stages",
+    ),
 }

@@ -100,15 +100,12 @@ def require_aware(value: datetime | None, what: str) -> None:
     if value is None:
         return
     if not isinstance(value, datetime) or value.utcoffset() is None:
-        msg = (
-            f"internal error: {what} is {value!r}, a time without an offset past the manifest "
-            "(times must be made aware where they enter)"
-        )
+        msg = Msg("internal.naive_time", what=what, value=value)
         raise InternalError(msg)
     try:
         value.astimezone(UTC)
     except OverflowError as e:
-        msg = f"internal error: {what} is {value!r}, out of range"
+        msg = Msg("internal.time_range", what=what, value=value)
         raise InternalError(msg) from e
 
 
@@ -132,10 +129,7 @@ def naive_times(obj: Any, where: str = "") -> list[str]:
 def _require_no_naive(obj: Any, what: str) -> None:
     found = naive_times(obj)
     if found:
-        msg = (
-            f"internal error: {what} holds times without an offset ({', '.join(found[:5])}); "
-            "only a resolved manifest may reach the later stages"
-        )
+        msg = Msg("internal.naive_times", what=what, paths=", ".join(found[:5]))
         raise InternalError(msg)
 
 
