@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import textwrap
 import time
@@ -22,9 +23,81 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from typer.core import TyperGroup
 
 from evidencekit import __version__
 from evidencekit.errors import EvidencekitError, ManifestError
+from evidencekit.messages import MESSAGES, Msg, env_language, fields, localize
+
+
+def _usage_text(e: Exception, lang: str) -> str | None:
+    """A command-line usage error (Typer's own) in lang, or None to keep Typer's text.
+
+    Typer's parser (click) speaks English only; its errors are told apart by their class name,
+    which every Typer version keeps, rather than by importing its private parser module."""
+    kind = type(e).__name__
+    message = str(getattr(e, "message", "") or "")
+    param = getattr(e, "param", None)
+    if param is not None:
+        opts = [o for o in getattr(param, "opts", []) if o.startswith("-")]
+        shown = getattr(param, "human_readable_name", None) or getattr(param, "metavar", None)
+        hint = " / ".join(f"'{o}'" for o in opts) or f"'{shown or str(param.name).upper()}'"
+    else:
+        hints = getattr(e, "param_hint", None)
+        hint = hints if isinstance(hints, str) else " / ".join(f"'{h}'" for h in hints or [])
+    if kind == "NoSuchOption":
+        names = ", ".join(sorted(getattr(e, "possibilities", None) or []))
+        option = getattr(e, "option_name", "")
+        more = Msg("usage.possible", names=names) if names else ""
+        return Msg("usage.no_such_option", option=option, more=more).render(lang)
+    if kind == "MissingParameter":
+        what = "option" if getattr(param, "param_type_name", "") == "option" else "argument"
+        return Msg(f"usage.missing_{what}", name=hint).render(lang)
+    if kind == "BadParameter" and hint:
+        return Msg("usage.bad_value", name=hint, why=_plain(message, lang)).render(lang)
+    if kind == "BadOptionUsage" and "requires an argument" in message:
+        return Msg("usage.needs_value", option=getattr(e, "option_name", "")).render(lang)
+    if m := re.fullmatch(r"No such command '(.+?)'\.(?: Did you mean '(.+)'\?)?", message):
+        more = Msg("hint.did_you_mean", name=m[2]) if m[2] else ""
+        return Msg("usage.no_such_command", name=m[1], more=more).render(lang)
+    if m := re.fullmatch(r"Got unexpected extra argument(?:s|\(s\))? \((.+)\)", message):
+        return Msg("usage.extra_args", args=m[1]).render(lang)
+    if kind in ("UsageError", "BadArgumentUsage", "BadOptionUsage", "BadParameter"):
+        return Msg("usage.other", text=message).render(lang)
+    return None
+
+
+def _plain(text: str, lang: str) -> str:
+    """A value-conversion message without parameters (pydantic's words) in lang."""
+    for msg_id, (_, en) in MESSAGES.items():
+        if msg_id.startswith("pydantic.") and en == text and not fields(en):
+            return Msg(msg_id).render(lang)
+    return text
+
+
+def _localize_usage(e: Exception) -> None:
+    lang = env_language()  # no case yet: the command line itself is wrong
+    if lang != "en" and (text := _usage_text(e, lang)) is not None:
+        e.format_message = lambda: text  # type: ignore[attr-defined]
+
+
+class _Commands(TyperGroup):
+    """Typer's command group, with its usage errors in the user's language."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except Exception as e:
+            _localize_usage(e)
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as e:
+            _localize_usage(e)
+            raise
+
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -33,6 +106,7 @@ if TYPE_CHECKING:
     from evidencekit.register import CaseSummary, Register
 
 app = typer.Typer(
+    cls=_Commands,
     add_completion=False,
     no_args_is_help=True,
     help="Turn a YAML manifest of dispute evidence into an indexed, timestamped PDF dossier.",
@@ -48,14 +122,46 @@ FormOpt = Annotated[
 ]
 
 
-def _fail(e: EvidencekitError) -> typer.Exit:
+def _language(
+    manifest: Path | None = None, profile: str | None = None, lang: str | None = None
+) -> str:
+    """The language to talk in: --lang, else the case's (even from an invalid manifest), else the
+    user's locale (LC_ALL, LC_MESSAGES, LANG)."""
+    if lang in ("zh-CN", "en"):
+        return lang
+    if manifest is not None:
+        from evidencekit.manifest import manifest_language
+
+        found = manifest_language(manifest, profile)
+        if found:
+            return found
+    return env_language()
+
+
+def _say(lang: str, msg_id: str, **params: object) -> str:
+    return Msg(msg_id, **params).render(lang)
+
+
+def _stage(name: str, lang: str) -> str:
+    """A build stage's name (progress bars, the time line of the summary) in lang."""
+    return _say(lang, f"stage.{name}") if f"stage.{name}" in MESSAGES else name
+
+
+def _usage(lang: str, msg_id: str, **params: object) -> typer.Exit:
+    err.print(_say(lang, msg_id, **params), markup=False)
+    return typer.Exit(2)
+
+
+def _fail(e: EvidencekitError, lang: str = "en") -> typer.Exit:
     if isinstance(e, ManifestError):
         errors = [p for p in e.problems if p.severity == "error"]
         for p in e.problems:
-            err.print(p.format(), markup=False, style="red" if p.severity == "error" else "yellow")
-        err.print(f"{len(errors)} error(s); nothing was written.", style="bold red")
+            err.print(
+                p.format(lang), markup=False, style="red" if p.severity == "error" else "yellow"
+            )
+        err.print(_say(lang, "frame.errors_nothing_written", n=len(errors)), style="bold red")
     else:
-        err.print(f"error: {e}", markup=False, style="red")
+        err.print(_say(lang, "frame.error", text=e.render(lang)), markup=False, style="red")
     return typer.Exit(e.exit_code)
 
 
@@ -163,15 +269,13 @@ def build(
     from evidencekit.outputs import tsa_url_problem
     from evidencekit.pipeline import BuildOptions, PageImageOptions
 
+    said = _language(lang=lang)
     if page_image_format not in ("jpeg", "png"):
-        err.print("--page-image-format must be jpeg or png")
-        raise typer.Exit(2)
+        raise _usage(said, "cli.page_image_format")
     if not 36 <= page_image_dpi <= 600:
-        err.print("--page-image-dpi must be between 36 and 600")
-        raise typer.Exit(2)
+        raise _usage(said, "cli.page_image_dpi")
     if tsa is not None and (problem := tsa_url_problem(tsa)):
-        err.print(f"--tsa: {problem}", markup=False)
-        raise typer.Exit(2)
+        raise _usage(said, "cli.tsa", problem=problem)
     options = BuildOptions(
         out_dir=out_dir,
         profile=profile,
@@ -211,31 +315,39 @@ def _build_one(manifest: Path, options: BuildOptions, quiet: bool) -> None:
 
         def report(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=max(total, 1))
+                name = _stage(stage, _language(manifest, options.profile, options.language))
+                tasks[stage] = progress.add_task(name, total=max(total, 1))
             progress.update(tasks[stage], completed=done)
 
         try:
             result = run_build(manifest, replace(options, progress=report))
         except EvidencekitError as e:
             progress.stop()
-            raise _fail(e) from None
+            raise _fail(e, _language(manifest, options.profile, options.language)) from None
+    said = result.case.language
     for w in result.warnings:
-        text = w if w.startswith("warning: ") else f"warning: {w}"
+        text = (
+            localize(w, said) if w.startswith("warning: ") else _say(said, "frame.warning", text=w)
+        )
         err.print(text, markup=False, style="yellow")
     table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_row("dossier", str(result.pdf_path))
-    table.add_row("pages", str(result.pages))
-    table.add_row("size", f"{result.pdf_size / 1e6:.2f} MB")
-    table.add_row("exhibits", f"{result.exhibits} ({result.sources} source files)")
+    table.add_row(_say(said, "summary.dossier"), str(result.pdf_path))
+    table.add_row(_say(said, "summary.pages"), str(result.pages))
+    table.add_row(_say(said, "summary.size"), f"{result.pdf_size / 1e6:.2f} MB")
     table.add_row(
-        "time",
-        f"{result.seconds:.1f} s  " + " ".join(f"{k} {v:.1f}" for k, v in result.stages.items()),
+        _say(said, "summary.exhibits"),
+        _say(said, "summary.exhibits_value", exhibits=result.exhibits, sources=result.sources),
     )
-    table.add_row("warnings", str(len(result.warnings)))
+    table.add_row(
+        _say(said, "summary.time"),
+        f"{result.seconds:.1f} s  "
+        + " ".join(f"{_stage(k, said)} {v:.1f}" for k, v in result.stages.items()),
+    )
+    table.add_row(_say(said, "summary.warnings"), str(len(result.warnings)))
     if result.token_path:
-        table.add_row("timestamp", str(result.token_path))
+        table.add_row(_say(said, "summary.timestamp"), str(result.token_path))
     if result.archive_path:
-        table.add_row("archive", str(result.archive_path))
+        table.add_row(_say(said, "summary.archive"), str(result.archive_path))
     out.print(table)
 
 
@@ -523,34 +635,42 @@ def verify(
     """Re-hash every output and source against the recorded hashes; exit 1 on any mismatch."""
     from evidencekit.outputs.integrity import rows_json, verify_path
 
+    said = env_language()
     try:
         rows = verify_path(path, sources, tsa_ca)
     except EvidencekitError as e:
-        raise _fail(e) from None
+        raise _fail(e, said) from None
     failed = [r for r in rows if r.failed]
     if as_json:
         sys.stdout.write(rows_json(rows))
     else:
-        table = Table("file", "expected", "actual", "status")
+        table = Table(
+            *(_say(said, f"verify.{h}") for h in ("file", "expected", "actual", "status"))
+        )
         for r in rows:
             style = {"OK": "green", "ALTERED": "bold red", "MISSING": "bold red"}.get(r.status, "")
             table.add_row(
-                r.file,
+                localize(r.file, said),
                 r.expected[:16],
-                r.actual[:16],
+                localize(r.actual, said)[:16],
                 f"[{style}]{r.status}[/]" if style else r.status,
             )
         out.print(table)
         for r in failed:
-            why = f" ({r.actual})" if r.status == "ALTERED" and not r.expected else ""
-            err.print(f"{r.status.lower()}: {r.file}{why}", markup=False, style="red")
+            why = (
+                f" ({localize(r.actual, said)})" if r.status == "ALTERED" and not r.expected else ""
+            )
+            status = _say(said, f"verify.{r.status.lower()}", file=localize(r.file, said))
+            err.print(f"{status}{why}", markup=False, style="red")
         for r in rows:
             if r.status == "NOTE":
-                err.print(f"note: {r.file}", markup=False)
+                err.print(_say(said, "verify.note", text=localize(r.file, said)), markup=False)
         checks = [r for r in rows if r.status != "NOTE"]
         passed = len(checks) - len(failed)
-        verdict = "FAILED" if failed else "verified" if passed else "nothing verified"
-        out.print(f"{verdict}: {passed} of {len(checks)} checks passed", markup=False)
+        verdict = "failed" if failed else "verified" if passed else "nothing"
+        out.print(
+            _say(said, f"verify.verdict_{verdict}", passed=passed, total=len(checks)), markup=False
+        )
     if failed or not any(r.status == "OK" for r in rows):
         raise typer.Exit(1)
 
@@ -573,7 +693,7 @@ def validate(
         case = load_case(manifest, profile=profile, language=lang, form=form)
         _, ocr_notes = ocr_case(case, ocr or case.manifest.output.ocr)
     except EvidencekitError as e:
-        raise _fail(e) from None
+        raise _fail(e, _language(manifest, profile, lang)) from None
     from evidencekit.checks import forecast_warnings
 
     notes = [
@@ -582,12 +702,15 @@ def validate(
         *(f"warning: {f}" for f in forecast_warnings(case)),
     ]
     for w in notes:
-        err.print(w, markup=False, style="yellow")
-    out.print(
-        f"{manifest}: valid — {len(case.exhibits)} exhibits, "
-        f"{len(case.sources())} source files, {len(notes)} warning(s)",
-        markup=False,
+        err.print(localize(w, case.language), markup=False, style="yellow")
+    summary = Msg(
+        "summary.valid",
+        manifest=str(manifest),
+        exhibits=len(case.exhibits),
+        sources=len(case.sources()),
+        warnings=len(notes),
     )
+    out.print(summary.render(case.language), markup=False)
 
 
 @app.command()
@@ -652,30 +775,28 @@ def profiles(
     """List the platform profiles and their limits, or show one with sources and forms."""
     from evidencekit.profiles import load_profile, profile_data, profile_names
 
+    said = env_language()
     if as_json:
         try:
             data: object = (
                 profile_data(name) if name else {n: profile_data(n) for n in profile_names()}
             )
         except KeyError:
-            err.print(
-                f"unknown profile {name!r}; profiles: {', '.join(profile_names())}", markup=False
-            )
-            raise typer.Exit(2) from None
+            names = ", ".join(profile_names())
+            raise _usage(said, "cli.unknown_profile", name=name, names=names) from None
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
     if name:
         try:
             p = load_profile(name)
         except KeyError:
-            err.print(
-                f"unknown profile {name!r}; profiles: {', '.join(profile_names())}", markup=False
-            )
-            raise typer.Exit(2) from None
+            names = ", ".join(profile_names())
+            raise _usage(said, "cli.unknown_profile", name=name, names=names) from None
         except ValueError as e:
-            err.print(str(e), markup=False)
+            err.print(localize(str(e) if not e.args else e.args[0], said), markup=False)
             raise typer.Exit(1) from None
-        table = Table("setting", "value", "source (checked)", show_lines=False)
+        heads = ("setting", "value", "source")
+        table = Table(*(_say(said, f"profiles.{h}") for h in heads), show_lines=False)
         for key in (
             "name",
             "title",
@@ -712,7 +833,8 @@ def profiles(
             _limit_rows(table, p)
         out.print(table)
         return
-    table = Table("profile", "title", "paper", "language", "formats", "output", "limits")
+    columns = ("profile", "title", "paper", "language", "formats", "output", "limits")
+    table = Table(*(_say(said, f"profiles.{h}") for h in columns))
     for n in profile_names():
         p = load_profile(n)
         forms = f" (+{len(p.forms) - 1} more forms)" if len(p.forms) > 1 else ""
@@ -740,27 +862,22 @@ def init(
     from evidencekit.profiles import load_profile, profile_names
     from evidencekit.scaffold import REASONS, scaffold_case
 
+    said = env_language()
     if reason not in REASONS:
-        err.print(f"unknown reason {reason!r}; use one of: {', '.join(REASONS)}")
-        raise typer.Exit(2)
+        raise _usage(said, "cli.unknown_reason", reason=reason, names=", ".join(REASONS))
     try:
         p = load_profile(profile)
     except KeyError:
-        err.print(
-            f"unknown profile {profile!r}; profiles: {', '.join(profile_names())}", markup=False
-        )
-        raise typer.Exit(2) from None
+        names = ", ".join(profile_names())
+        raise _usage(said, "cli.unknown_profile", name=profile, names=names) from None
     try:
         written = scaffold_case(folder, p, reason, schema_text())
     except EvidencekitError as e:
-        raise _fail(e) from None
+        raise _fail(e, said) from None
     for path in written:
-        out.print(f"wrote {path}", markup=False)
-    out.print(
-        f"next: put your files in the sub-folders, edit {folder / 'case.yaml'}, then "
-        f"`evidencekit validate {folder / 'case.yaml'}`",
-        markup=False,
-    )
+        out.print(_say(said, "cli.wrote", path=str(path)), markup=False)
+    manifest = str(folder / "case.yaml")
+    out.print(_say(said, "cli.init_next", manifest=manifest), markup=False)
 
 
 cases_app = typer.Typer(

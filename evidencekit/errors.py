@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evidencekit.messages import Msg, Text, localize
+
 
 @dataclass(frozen=True)
 class Problem:
     """One finding about the manifest or its evidence, located as precisely as we can."""
 
-    message: str
+    message: str  # a Msg where the message comes from the catalogue
     path: str = ""  # manifest path, e.g. evidence[2].files[0]
     file: str = ""  # manifest file name as the user wrote it
     line: int = 0  # 1-based; 0 when unknown
@@ -17,23 +19,47 @@ class Problem:
     hint: str = ""
     severity: str = "error"  # error | warning
 
-    def format(self) -> str:
+    def format(self, lang: str = "en") -> str:
+        """The problem as one line (plus a hint line) in lang; the location stays as it is."""
         where = self.file
         if self.line:
             where += f":{self.line}:{self.col}"
         parts = [p for p in (where, self.path) if p]
-        text = ": ".join([*parts, self.message])
+        text = ": ".join([*parts, localize(self.message, lang)])
         if self.severity == "warning":
-            text = f"warning: {text}"
+            text = Msg("frame.warning", text=text).render(lang)
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += "\n    " + Msg("frame.hint", text=self.hint).render(lang)
         return text
+
+    def text(self) -> Text:
+        """format() as a message that cli.py renders in the case's language."""
+        return _ProblemText(self)
+
+
+class _ProblemText(Text):
+    problem: Problem
+
+    def __new__(cls, problem: Problem) -> _ProblemText:
+        self = super().__new__(cls, problem.format())
+        self.problem = problem
+        return self
+
+    def render(self, lang: str) -> str:
+        return self.problem.format(lang)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_ProblemText, (self.problem,))
 
 
 class EvidencekitError(Exception):
     """Base of every error the tool reports to the user."""
 
     exit_code = 70
+
+    def render(self, lang: str) -> str:
+        """The error's text in lang (zh-CN or en)."""
+        return localize(self.args[0], lang) if len(self.args) == 1 else str(self)
 
 
 class ManifestError(EvidencekitError):
@@ -45,6 +71,9 @@ class ManifestError(EvidencekitError):
         self.problems = problems
         super().__init__("\n".join(p.format() for p in problems))
 
+    def render(self, lang: str) -> str:
+        return "\n".join(p.format(lang) for p in self.problems)
+
 
 class EvidenceError(EvidencekitError):
     """A source file could not be read or processed."""
@@ -54,8 +83,14 @@ class EvidenceError(EvidencekitError):
     def __init__(self, message: str, *, file: str = "", location: str = "") -> None:
         self.file = file
         self.location = location
+        self.message = message
         where = ": ".join(x for x in (location, file) if x)
         super().__init__(f"{where}: {message}" if where else message)
+
+    def render(self, lang: str) -> str:
+        where = ": ".join(x for x in (self.location, self.file) if x)
+        text = localize(self.message, lang)
+        return f"{where}: {text}" if where else text
 
 
 class LimitError(EvidencekitError):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from evidencekit.errors import LimitError
+from evidencekit.messages import Msg, join
 from evidencekit.model import Profile
 from evidencekit.outputs.platform import UploadFile, Violation, check_limits, suggestions
 from evidencekit.pdf.reencode import drawn_images
@@ -162,15 +163,13 @@ def fit_to_limits(
             return tried.result
         if not sizes_only or n == len(steps) - 1:
             largest = sorted(tried.exhibit_bytes.items(), key=lambda kv: -kv[1])[:3]
-            figures = "; ".join(v.describe(profile) for v in violations)
-            after = " after the last step" if sizes_only and n else ""
+            figures = join([v.describe(profile) for v in violations], "; ")
+            after = Msg("limit.after_last") if sizes_only and n else ""
             biggest = ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in largest if v)
-            msg = (
-                f"{figures}{after}"
-                + (f"; the largest exhibits: {biggest}" if biggest else "")
-                + f"\n    hint: {suggestions(profile)}"
-            )
-            raise Overlimit(msg, tried, f"{figures}{after}", suggestions(profile))
+            most = Msg("limit.biggest", names=biggest) if biggest else ""
+            hint = suggestions(profile)
+            why = Msg("limit.cannot_fit", figures=figures, after=after, biggest=most, hint=hint)
+            raise Overlimit(why, tried, f"{figures}{after}", hint)
         total = sum(u.size for u in tried.uploads)
         first_total = first_total or total
         m = choose_step(tried, violations, steps, n, 1 - total / first_total if n else 0.0)

@@ -24,6 +24,7 @@ from evidencekit.assets.tables import table_warnings
 from evidencekit.assets.transcripts import transcript_warnings
 from evidencekit.checks import missing_expected, reason_class
 from evidencekit.errors import ManifestError, Problem
+from evidencekit.messages import MESSAGES, Msg, fields, join, reason
 from evidencekit.model import (
     EVIDENCE_KINDS,
     FIRST_YEAR,
@@ -104,9 +105,9 @@ class _Loader(yaml.SafeLoader):
             if self.aliases > MAX_ALIASES:
                 event = self.peek_event()
                 raise _Refused(
-                    f"the manifest uses more than {MAX_ALIASES} YAML aliases (*name)",
+                    Msg("manifest.aliases", n=MAX_ALIASES),
                     event.start_mark,
-                    "write the values out; evidencekit refuses alias bombs",
+                    Msg("manifest.aliases_hint"),
                 )
         return super().compose_node(parent, index)
 
@@ -210,7 +211,7 @@ def _convert_collection(
             key = _convert(loader, knode, (*path, "\0key"), marks, problems, fn, walk)
             if not isinstance(key, str | int):
                 line, col = _mark(knode)
-                problems.append(Problem("keys must be plain text", fmt_path(path), fn, line, col))
+                problems.append(Problem(Msg("manifest.key_text"), fmt_path(path), fn, line, col))
                 continue
             key = str(key)
             if key in out:
@@ -278,12 +279,12 @@ def _convert_scalar(
     if len(node.value) > MAX_TEXT:
         problems.append(
             Problem(
-                f"this value has {len(node.value)} characters; at most {MAX_TEXT} are accepted",
+                Msg("manifest.value_too_long", n=len(node.value), max=MAX_TEXT),
                 fmt_path(path),
                 fn,
                 line,
                 col,
-                "put long text in a Markdown file and name it, or shorten it",
+                Msg("manifest.value_too_long_hint"),
             )
         )
         return ""
@@ -291,12 +292,12 @@ def _convert_scalar(
     if bad:
         problems.append(
             Problem(
-                f"control character U+{ord(bad[0]):04X} in a value",
+                Msg("manifest.value_control", code=f"U+{ord(bad[0]):04X}"),
                 fmt_path(path),
                 fn,
                 line,
                 col,
-                "remove it (escapes such as \\0 or \\x01 in quoted text included)",
+                Msg("manifest.value_control_hint"),
             )
         )
         return ""
@@ -313,12 +314,12 @@ def _convert_scalar(
     except ValueError:  # e.g. an integer longer than Python converts (4300 digits)
         problems.append(
             Problem(
-                "this value cannot be read as a number",
+                Msg("manifest.not_a_number"),
                 fmt_path(path),
                 fn,
                 line,
                 col,
-                "quote it to keep it as text",
+                Msg("manifest.not_a_number_hint"),
             )
         )
         return ""
@@ -336,11 +337,11 @@ def load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
             raise ManifestError(
                 [
                     Problem(
-                        "the manifest is empty",
+                        Msg("manifest.empty"),
                         file=filename,
                         line=1,
                         col=1,
-                        hint="start with `evidencekit: 1`",
+                        hint=Msg("manifest.empty_hint"),
                     )
                 ]
             )
@@ -349,8 +350,10 @@ def load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
         line, col = (e.mark.line + 1, e.mark.column + 1) if e.mark else (0, 0)
         raise ManifestError([Problem(e.message, "", filename, line, col, e.hint)]) from None
     except RecursionError:
-        msg = "the manifest nests too deeply to read"
-        raise ManifestError([Problem(msg, file=filename, hint="flatten it")]) from None
+        msg = Msg("manifest.too_deep")
+        raise ManifestError(
+            [Problem(msg, file=filename, hint=Msg("manifest.too_deep_hint"))]
+        ) from None
     except yaml.MarkedYAMLError as e:
         raise ManifestError([_syntax_problem(e, text, filename)]) from e
     except yaml.reader.ReaderError as e:
@@ -360,16 +363,18 @@ def load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
         raise ManifestError(
             [
                 Problem(
-                    f"the manifest contains a control character ({what})",
+                    Msg("manifest.control", what=what),
                     file=filename,
                     line=line,
                     col=col,
-                    hint="remove it; save case.yaml as plain UTF-8 text",
+                    hint=Msg("manifest.control_hint"),
                 )
             ]
         ) from e
     except yaml.YAMLError as e:
-        raise ManifestError([Problem(f"YAML error: {e}", file=filename)]) from e
+        raise ManifestError(
+            [Problem(Msg("manifest.yaml_error", what=str(e)), file=filename)]
+        ) from e
     finally:
         if loader is not None:
             loader.dispose()
@@ -401,60 +406,87 @@ def _comment_cut(line: str) -> int | None:
     return None
 
 
+# PyYAML's own words for the errors people hit, so a Chinese case reads them in Chinese.
+_YAML_WORDS = (
+    (r"while parsing a block mapping", "yamlp.block_mapping"),
+    (r"while parsing a block collection", "yamlp.block_collection"),
+    (r"while parsing a flow sequence", "yamlp.flow_sequence"),
+    (r"while parsing a flow mapping", "yamlp.flow_mapping"),
+    (r"while scanning a quoted scalar", "yamlp.quoted"),
+    (r"while scanning a simple key", "yamlp.simple_key"),
+    (r"while scanning for the next token", "yamlp.next_token"),
+    (r"mapping values are not allowed here", "yamlp.mapping_values"),
+    (r"could not find expected ':'", "yamlp.no_colon"),
+    (r"found unexpected end of stream", "yamlp.end"),
+    (r"did not find expected key", "yamlp.no_key"),
+    (r"did not find expected '-' indicator", "yamlp.no_dash"),
+    (r"expected <block end>, but found (?P<found>.+)", "yamlp.block_end"),
+    (r"expected (?P<expected>.+), but got (?P<found>.+)", "yamlp.expected_got"),
+    (r"found character (?P<char>.+) that cannot start any token", "yamlp.bad_char"),
+    (r"found undefined alias (?P<name>.+)", "yamlp.alias"),
+)
+
+
+def _yaml_words(text: str) -> str:
+    for pattern, msg_id in _YAML_WORDS:
+        if m := re.fullmatch(pattern, text, re.DOTALL):
+            return Msg(msg_id, **m.groupdict())
+    return text
+
+
 def _syntax_problem(e: yaml.MarkedYAMLError, text: str, fn: str) -> Problem:
     """A YAML syntax error, with a hint for the pitfalls people actually hit."""
     mark = e.problem_mark or e.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-    what = " ".join(x for x in (e.context, e.problem) if x)
+    said = [_yaml_words(x) for x in (e.context, e.problem) if x]
+    what = Msg("yamlp.in", context=said[0], problem=said[1]) if len(said) == 2 else join(said)
     lines = text.splitlines()
     first = min(line, e.context_mark.line + 1 if e.context_mark else line)
     nearby = range(max(first, line - 3, 1), min(line, len(lines)) + 1)
-    hint = "check indentation and quoting on this line"
+    hint = Msg("yaml.hint_check")
     for n in nearby:
         cut = _comment_cut(lines[n - 1])
         if cut is not None:
             return Problem(
-                "YAML syntax error: ' #' starts a comment, so the rest of this line is cut off",
+                Msg("yaml.comment_cut"),
                 "",
                 fn,
                 n,
                 cut + 1,
-                'quote the value, e.g. "orders/Order #1083 receipt.pdf"',
+                Msg("yaml.comment_cut_hint"),
             )
     for n in (line, line - 1):
         text_n = lines[n - 1] if 0 < n <= len(lines) else ""
         if "\t" in text_n[: len(text_n) - len(text_n.lstrip())] or (n == line and "'\\t'" in what):
             return Problem(
-                f"YAML syntax error: {what}",
+                Msg("yaml.syntax", what=what),
                 "",
                 fn,
                 n,
                 1,
-                "a tab is used for indentation; YAML indents with spaces only",
+                Msg("yaml.tab_hint"),
             )
         indent = text_n[: len(text_n) - len(text_n.lstrip(" " + _FULLWIDTH_SPACE))]
         if _FULLWIDTH_SPACE in indent or (_FULLWIDTH_SPACE in text_n and n == line):
             return Problem(
-                f"YAML syntax error: {what}",
+                Msg("yaml.syntax", what=what),
                 "",
                 fn,
                 n,
                 text_n.index(_FULLWIDTH_SPACE) + 1,
-                "this line has a full-width space '\u3000' (typed by a Chinese input method);"
-                " use ordinary spaces",
+                Msg("yaml.fullwidth_space_hint"),
             )
         key = text_n.split(":", 1)[0]
         if _FULLWIDTH_COLON in key:
             return Problem(
-                f"YAML syntax error: {what}",
+                Msg("yaml.syntax", what=what),
                 "",
                 fn,
                 n,
                 text_n.index(_FULLWIDTH_COLON) + 1,
-                "this line has a full-width colon '\uff1a' (typed by a Chinese input method);"
-                " YAML needs ':' followed by a space after a key",
+                Msg("yaml.fullwidth_colon_hint"),
             )
-    return Problem(f"YAML syntax error: {what}", "", fn, line, col, hint)
+    return Problem(Msg("yaml.syntax", what=what), "", fn, line, col, hint)
 
 
 # ---------------------------------------------------------------- validation
@@ -557,42 +589,42 @@ def _problems_from_validation(
             key = str(path[-1])
             allowed = _fields_at(path, data)
             close = difflib.get_close_matches(key, allowed, n=1)
-            msg = f"unknown key {key!r}"
-            hint = f"did you mean {close[0]!r}?" if close else ""
+            msg = Msg("manifest.unknown_key", key=key)
+            hint = Msg("hint.did_you_mean", name=close[0]) if close else ""
             if allowed:
-                hint = (hint + " " if hint else "") + "accepted keys: " + ", ".join(allowed)
+                hint = (hint + " " if hint else "") + Msg("hint.keys", names=", ".join(allowed))
             line, col = marks.at(path, key=True)
         elif etype == "missing":
-            msg = f"missing required key {path[-1]!r}"
+            msg = Msg("manifest.missing_key", key=path[-1])
             line, col = marks.at(path[:-1])
         elif etype in ("union_tag_invalid", "union_tag_not_found"):
             kind = e.get("input", {}).get("kind") if isinstance(e.get("input"), dict) else None
-            msg = f"unknown evidence kind {kind!r}" if kind else "evidence item has no 'kind'"
+            msg = Msg("manifest.unknown_kind", kind=kind) if kind else Msg("manifest.no_kind")
             close = difflib.get_close_matches(str(kind), EVIDENCE_KINDS, n=1) if kind else []
-            hint = (
-                (f"did you mean {close[0]!r}? " if close else "")
-                + "accepted kinds: "
-                + (", ".join(EVIDENCE_KINDS))
+            hint = (Msg("hint.did_you_mean", name=close[0]) + " " if close else "") + Msg(
+                "hint.kinds", names=", ".join(EVIDENCE_KINDS)
             )
             line, col = marks.at((*path, "kind"))
         elif etype == "literal_error" and path == ("evidencekit",):
-            msg = f"unknown manifest version {e.get('input')!r}"
-            hint = "this evidencekit reads manifest version 1: `evidencekit: 1`"
+            msg = Msg("manifest.version", version=e.get("input"))
+            hint = Msg("manifest.version_hint")
             line, col = marks.at(path)
         elif etype == "datetime_range":
-            msg = f"date/time {e.get('input')!s} is out of range"
-            hint = f"evidencekit accepts the years {FIRST_YEAR} to {LAST_YEAR}"
+            msg = Msg("manifest.time_range", value=str(e.get("input")))
+            hint = Msg("manifest.time_range_hint", first=FIRST_YEAR, last=LAST_YEAR)
             line, col = marks.at(path)
         elif etype == "text_too_long":
-            hint = "shorten it; long text belongs in description: or the statement"
+            msg = _pydantic_msg(e)
+            hint = Msg("manifest.text_too_long_hint")
             line, col = marks.at(path)
         elif etype.startswith("datetime"):
-            msg = f"not a valid date/time: {e.get('input')!r}"
-            hint = "use ISO 8601, e.g. 2025-10-04T10:00:00 or 2025-10-04T10:00:00+08:00"
+            msg = Msg("manifest.bad_time", value=e.get("input"))
+            hint = Msg("manifest.bad_time_hint")
             line, col = marks.at(path)
         else:
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, ") :]
+            msg = _pydantic_msg(e, msg)
             line, col = marks.at(path)
         dedup = (fmt_path(path), msg)
         if dedup in seen:
@@ -600,6 +632,22 @@ def _problems_from_validation(
         seen.add(dedup)
         problems.append(Problem(msg, fmt_path(path), fn, line, col, hint))
     return problems
+
+
+def _pydantic_msg(e: Any, msg: str = "") -> str:
+    """A validation message from the catalogue: the model's own (a Msg raised in a validator),
+    or pydantic's kind of error with its details."""
+    error = (e.get("ctx") or {}).get("error")
+    if isinstance(error, ValueError) and error.args and isinstance(error.args[0], Msg):
+        return error.args[0]
+    msg = msg or e["msg"]
+    ctx = {k: str(v) for k, v in (e.get("ctx") or {}).items()}
+    msg_id = f"pydantic.{e['type']}"
+    if msg_id in MESSAGES and set(ctx) == fields(MESSAGES[msg_id][1]):
+        translated = Msg(msg_id, **ctx)
+        if translated == msg:  # the English stays pydantic's own, word for word
+            return translated
+    return msg
 
 
 # ---------------------------------------------------------------- paths
@@ -655,33 +703,32 @@ class _Resolver:
 
     def _contained(self, path: Path_, raw: str) -> bool:
         if not raw.strip():
-            self.problem(path, "empty path")
+            self.problem(path, Msg("path.empty"))
             return False
         if _CONTROL.search(raw):
-            self.problem(path, f"path {raw!r} contains a control character")
+            self.problem(path, Msg("path.control", path=raw))
             return False
         pure = PurePosixPath(raw.replace("\\", "/"))
         if pure.is_absolute() or re.match(r"^[A-Za-z]:", raw):
             self.problem(
                 path,
-                f"absolute path {raw!r} is not allowed",
-                "give paths relative to the manifest's folder, inside the case folder",
+                Msg("path.absolute", path=raw),
+                Msg("path.absolute_hint"),
             )
             return False
         if ".." in pure.parts:
             self.problem(
                 path,
-                f"path {raw!r} leaves the case folder",
-                "copy the file into the case folder and name it relative to case.yaml",
+                Msg("path.leaves", path=raw),
+                Msg("path.leaves_hint"),
             )
             return False
         long = [p for p in pure.parts if len(p.encode("utf-8", "replace")) > MAX_NAME_BYTES]
         if long or len(raw.encode("utf-8", "replace")) > MAX_PATH_BYTES:
             self.problem(
                 path,
-                f"path {raw[:60]!r}… is too long",
-                f"a file or folder name may have at most {MAX_NAME_BYTES} bytes (UTF-8), a path"
-                f" {MAX_PATH_BYTES}; rename the file",
+                Msg("path.too_long", path=raw[:60]),
+                Msg("path.too_long_hint", name=MAX_NAME_BYTES, path=MAX_PATH_BYTES),
             )
             return False
         return True
@@ -692,8 +739,8 @@ class _Resolver:
             shown = candidate.relative_to(self.root).as_posix()
             self.problem(
                 path,
-                f"{shown!r} is a link that points outside the case folder",
-                "copy the file itself into the case folder",
+                Msg("path.link_outside", path=shown),
+                Msg("path.link_outside_hint"),
             )
             return None
         return real
@@ -706,9 +753,8 @@ class _Resolver:
         out = self.out_dir.relative_to(self.root).as_posix()
         self.problem(
             path,
-            f"{raw!r} is inside the output folder {out}/",
-            "outputs are never read as evidence: move the file out of "
-            f"{out}/, or set output.dir to another folder",
+            Msg("path.in_output", path=raw, out=out),
+            Msg("path.in_output_hint", out=out),
         )
 
     def _seen(self, base: str) -> list[str]:
@@ -727,26 +773,25 @@ class _Resolver:
         base = base if base and (self.root / base).is_dir() else ""
         seen = self._seen(base)
         if not seen:
-            return f"there are no files under {base or '.'}/"
+            return Msg("hint.no_files_under", folder=base or ".")
         close = difflib.get_close_matches(wanted, seen, n=3, cutoff=0.4)
         lower = wanted.lower()
         close = [s for s in seen if s.lower() == lower][:1] + close
         close = list(dict.fromkeys(close))
         if not close:
-            where = f"under {base}/" if base else "in the case folder"
-            return f"files {where}: " + ", ".join(sorted(seen, key=natural_key)[:3])
-        more = f" Also close: {', '.join(close[1:])}" if len(close) > 1 else ""
-        return f"did you mean {close[0]!r}?{more}"
+            names = ", ".join(sorted(seen, key=natural_key)[:3])
+            if base:
+                return Msg("hint.files_under", folder=base, names=names)
+            return Msg("hint.files_in_case", names=names)
+        more = Msg("hint.also_close", names=", ".join(close[1:])) if len(close) > 1 else ""
+        return Msg("hint.did_you_mean", name=close[0]) + more
 
     def _comment_hint(self, path: Path_) -> str:
         """A value that ends where its manifest line has ` #`: YAML took the rest as a comment."""
         line, _ = self.marks.at(path)
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         if re.search(r"[^\s#'\"]\s+#", text):
-            return (
-                "' #' starts a comment in YAML, so the rest of the line was cut off: "
-                'quote the value, e.g. "orders/Order #1083 receipt.pdf"; '
-            )
+            return Msg("hint.comment_cut")
         return ""
 
     def files(self, path: Path_, raw: str, suffixes: set[str] | None = None) -> list[SourceFile]:
@@ -757,7 +802,7 @@ class _Resolver:
         try:
             matches = self._match(path, raw, pattern)
         except OSError as e:
-            self.problem(path, f"cannot read {raw!r}: {e.strerror}")
+            self.problem(path, Msg("path.unreadable", path=raw, why=e.strerror))
             return []
         out = []
         seen: set[Path] = set()
@@ -794,7 +839,7 @@ class _Resolver:
             if not matches:
                 self.problem(
                     path,
-                    f"no file matches {raw!r}",
+                    Msg("path.no_match", pattern=raw),
                     self._comment_hint(path) + self._closest(pattern, base),
                 )
                 return []
@@ -815,12 +860,12 @@ class _Resolver:
                 parent = PurePosixPath(pattern).parent.as_posix()
                 self.problem(
                     path,
-                    f"file not found: {raw!r}",
+                    Msg("path.not_found", path=raw),
                     self._comment_hint(path) + self._closest(pattern, parent),
                 )
                 return []
         if target.is_dir():
-            self.problem(path, f"{raw!r} is a folder", "name files or a glob like 'dir/*.png'")
+            self.problem(path, Msg("path.folder", path=raw), Msg("path.folder_hint"))
             return []
         if self._in_output(target.resolve()):
             self._output_problem(path, raw)
@@ -832,7 +877,7 @@ class _Resolver:
         if not self._contained(path, raw):
             return None
         if glob.has_magic(raw):
-            self.problem(path, f"{raw!r}: give one file here, not a pattern")
+            self.problem(path, Msg("path.one_file", path=raw))
             return None
         candidate = self.root / raw.replace("\\", "/")
         real = candidate.resolve()
@@ -843,8 +888,8 @@ class _Resolver:
     def _bad_type(self, path: Path_, rel: str, real: Path, suffixes: set[str]) -> None:
         self.problem(
             path,
-            f"{rel}: unsupported file type {real.suffix or '(none)'!r}",
-            "accepted here: " + ", ".join(sorted(suffixes)),
+            Msg("path.bad_type", file=rel, suffix=real.suffix or "(none)"),
+            Msg("path.bad_type_hint", names=", ".join(sorted(suffixes))),
         )
 
     def _magic_ok(self, path: Path_, rel: str, real: Path) -> bool:
@@ -857,7 +902,7 @@ class _Resolver:
             with real.open("rb") as fh:
                 head = fh.read(1024)  # PDF headers may follow junk bytes
         except OSError as e:
-            self.problem(path, f"{rel}: cannot read: {e.strerror}")
+            self.problem(path, Msg("path.file_unreadable", file=rel, why=e.strerror))
             return False
         suffix = real.suffix.lower()
         if suffix == ".pdf" and b"%PDF-" in head:
@@ -872,16 +917,15 @@ class _Resolver:
             noun = "file" if real.suffix.lower() == ".pdf" else "image"
             self.problem(
                 path,
-                f"{rel}: not a {real.suffix[1:].upper()} {noun} "
-                "(its content does not match its name)",
-                "re-export the file, or give it the right extension",
+                Msg(f"path.not_a_{noun}", file=rel, type=real.suffix[1:].upper()),
+                Msg("path.not_a_hint"),
             )
             return False
         return True
 
     def one(self, path: Path_, raw: str, suffixes: set[str]) -> SourceFile | None:
         if glob.has_magic(raw):
-            self.problem(path, f"{raw!r}: give one file here, not a pattern")
+            self.problem(path, Msg("path.one_file", path=raw))
             return None
         found = self.files(path, raw, suffixes)
         return found[0] if found else None
@@ -927,10 +971,10 @@ def _read_events(
             tracking_number=item.tracking_number,
         )
     except (ValueError, OSError) as e:
-        res.problem(path, f"{sf.rel}: {e}")
+        res.problem(path, Msg("frame.at", where=sf.rel, text=reason(e)))
         return []
     for note in export.warnings:
-        res.problem(path, f"{sf.rel}: {note}", warning=True)
+        res.problem(path, Msg("frame.at", where=sf.rel, text=note), warning=True)
     if export.guessed:
         res.problem(path, guess_note(sf.rel, export.encoding), warning=True)
     return events
@@ -944,7 +988,8 @@ def _notes(res: _Resolver, path: Path_, check: Any, sf: SourceFile, option: Any)
         for note in check(sf, option):
             res.problem(path, note, warning=True)
     except EvidenceError as e:
-        res.problem(path, f"{sf.rel}: {str(e).rsplit(f'{sf.rel}: ', 1)[-1]}")
+        why = e.message if e.file == sf.rel else str(e).rsplit(f"{sf.rel}: ", 1)[-1]
+        res.problem(path, Msg("frame.at", where=sf.rel, text=why))
 
 
 def _decode_manifest(raw: bytes, fn: str) -> str:
@@ -959,19 +1004,20 @@ def _decode_manifest(raw: bytes, fn: str) -> str:
             try:
                 return raw.decode(codec)
             except UnicodeDecodeError as e:
-                msg = f"the manifest starts like {codec.upper()} text but is not"
-                raise ManifestError([Problem(msg, file=fn, hint="save case.yaml as UTF-8")]) from e
+                msg = Msg("manifest.bad_bom", codec=codec.upper())
+                hint = Msg("manifest.save_utf8")
+                raise ManifestError([Problem(msg, file=fn, hint=hint)]) from e
     head = raw[:4096]
     if head.count(b"\x00") * 4 >= len(head) > 0:
         # ASCII text in UTF-16 without a BOM: every other byte is zero.
         raise ManifestError(
             [
                 Problem(
-                    "the manifest looks like UTF-16 text without a byte-order mark",
+                    Msg("manifest.utf16"),
                     file=fn,
                     line=1,
                     col=1,
-                    hint="save case.yaml as UTF-8 (in Notepad: Save as… → Encoding: UTF-8)",
+                    hint=Msg("manifest.utf16_hint"),
                 )
             ]
         )
@@ -982,20 +1028,20 @@ def _decode_manifest(raw: bytes, fn: str) -> str:
         raise ManifestError(
             [
                 Problem(
-                    "the manifest is not UTF-8 text",
+                    Msg("manifest.not_utf8"),
                     file=fn,
                     line=line,
                     col=1,
-                    hint="save case.yaml as UTF-8",
+                    hint=Msg("manifest.save_utf8"),
                 )
             ]
         ) from e
     if "\x00" in text:
         at = text.index("\x00")
         line = text.count("\n", 0, at) + 1
-        msg = "the manifest contains NUL bytes (a binary file, or text in another encoding)"
+        msg = Msg("manifest.nul")
         raise ManifestError(
-            [Problem(msg, file=fn, line=line, col=1, hint="save case.yaml as UTF-8 text")]
+            [Problem(msg, file=fn, line=line, col=1, hint=Msg("manifest.save_utf8_text"))]
         )
     return text
 
@@ -1018,24 +1064,22 @@ def load_case(
             raw = fh.read(MAX_MANIFEST_BYTES + 1)
     except OSError as e:
         raise ManifestError(
-            [Problem(f"cannot read the manifest: {e.strerror}", file=str(manifest_path))]
+            [Problem(Msg("manifest.unreadable", why=e.strerror), file=str(manifest_path))]
         ) from e
     if len(raw) > MAX_MANIFEST_BYTES:
         raise ManifestError(
             [
                 Problem(
-                    f"the manifest is larger than {MAX_MANIFEST_BYTES // 1_000_000} MB",
+                    Msg("manifest.too_large", mb=MAX_MANIFEST_BYTES // 1_000_000),
                     file=fn,
-                    hint="put long text in Markdown files and data in CSV/XLSX files it names",
+                    hint=Msg("manifest.too_large_hint"),
                 )
             ]
         )
     text = _decode_manifest(raw, fn)
     data, marks = load_yaml(text, fn)
     if not isinstance(data, dict):
-        raise ManifestError(
-            [Problem("the manifest must be a mapping (key: value)", file=fn, line=1, col=1)]
-        )
+        raise ManifestError([Problem(Msg("manifest.not_mapping"), file=fn, line=1, col=1)])
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as e:
@@ -1049,7 +1093,8 @@ def load_case(
         update["form"] = form
     if language:
         if language not in ("zh-CN", "en"):
-            raise ManifestError([Problem(f"unknown language {language!r}", hint="use zh-CN or en")])
+            msg = Msg("manifest.unknown_language", language=language)
+            raise ManifestError([Problem(msg, hint=Msg("manifest.unknown_language_hint"))])
         update["language"] = language
     if update:
         manifest = manifest.model_copy(update={"case": manifest.case.model_copy(update=update)})
@@ -1074,7 +1119,7 @@ def _check_redactions(
         rel = res.normalise((*at, "file"), red.file)
         if rel is None:
             if not any(p.path == fmt_path((*at, "file")) for p in res.problems):
-                res.problem((*at, "file"), f"{red.file!r} is not one of this item's files")
+                res.problem((*at, "file"), Msg("redact.not_item_file", file=red.file))
             continue
         sf = by_rel.get(rel)
         if sf is None:
@@ -1085,27 +1130,27 @@ def _check_redactions(
             images = [f.rel for f in files if f.path.suffix.lower() in IMAGE_SUFFIXES]
             res.problem(
                 (*at, "file"),
-                f"{red.file!r} is not one of this item's files",
-                "name the image as files: matches it"
+                Msg("redact.not_item_file", file=red.file),
+                Msg("redact.not_item_file_hint")
                 + (": " + ", ".join(images[:5]) if images else " (this item has no images)"),
             )
             continue
         prior = merged.get(sf.rel)
         merged[sf.rel] = Redaction(file=sf.rel, boxes=[*(prior.boxes if prior else []), *red.boxes])
         if sf.path.suffix.lower() not in IMAGE_SUFFIXES:
-            res.problem((*at, "file"), f"{rel}: only images can be redacted here")
+            res.problem((*at, "file"), Msg("redact.images_only", file=rel))
             continue
         try:
             w, h = image_size(sf.path, sf.rel)
         except EvidenceError as e:
-            res.problem((*at, "file"), str(e))
+            res.problem((*at, "file"), reason(e))
             continue
         for j, (x, y, bw, bh) in enumerate(red.boxes):
             if bw <= 0 or bh <= 0 or x < 0 or y < 0 or x + bw > w or y + bh > h:
                 res.problem(
                     (*at, "boxes", j),
-                    f"box [{x}, {y}, {bw}, {bh}] is not inside the {w}×{h} image",
-                    "boxes are [x, y, width, height] in pixels, as the image displays",
+                    Msg("redact.box_outside", x=x, y=y, bw=bw, bh=bh, w=w, h=h),
+                    Msg("redact.box_hint"),
                 )
     return list(merged.values())
 
@@ -1120,17 +1165,17 @@ def _check_pdfs(
     spec = getattr(item, "pages", None)
     env_name = getattr(item, "password_env", None)
     if spec and not pdfs:
-        res.problem((*base, "pages"), "pages: applies to PDF files, and this item has none")
+        res.problem((*base, "pages"), Msg("pdf.pages_without_pdf"))
     password = ""
     if env_name:
         if not pdfs:
-            res.problem((*base, "password_env"), "password_env: applies to PDF files only")
+            res.problem((*base, "password_env"), Msg("pdf.password_without_pdf"))
         value = os.environ.get(env_name)
         if value is None:
             res.problem(
                 (*base, "password_env"),
-                f"the environment variable {env_name!r} is not set",
-                f"export {env_name}='the PDF password' before running evidencekit",
+                Msg("pdf.env_unset", name=env_name),
+                Msg("pdf.env_unset_hint", name=env_name),
             )
             return {}
         password = value
@@ -1141,23 +1186,24 @@ def _check_pdfs(
             info = inspect_pdf(sf.path, password)
         except PdfSourceError as e:
             where = (*base, "password_env") if e.reason == "password" and env_name else at
-            res.problem(where, f"{sf.rel}: {e}")
+            res.problem(where, Msg("frame.at", where=sf.rel, text=reason(e)))
             continue
         if info.repaired:
             res.problem(
                 at,
-                f"{sf.rel}: the PDF was damaged and has been repaired on reading",
-                "check its pages in the dossier",
+                Msg("pdf.repaired", file=sf.rel),
+                Msg("pdf.repaired_hint"),
                 warning=True,
             )
         for note in info.notes:
-            res.problem(at, f"{sf.rel}: {note}", warning=True)
+            res.problem(at, Msg("frame.at", where=sf.rel, text=note), warning=True)
         selected = list(range(info.pages))
         if spec:
             try:
                 selected = parse_pages(spec, info.pages)
             except ValueError as e:
-                res.problem((*base, "pages"), f"{sf.rel}: {e}", "e.g. pages: 1-3,7")
+                why = Msg("frame.at", where=sf.rel, text=reason(e))
+                res.problem((*base, "pages"), why, Msg("pdf.pages_hint"))
                 continue
         out[sf.rel] = (tuple(selected), password)
     return out
@@ -1190,18 +1236,16 @@ def _check_records(res: _Resolver, info: CaseInfo, exhibits: list[Exhibit], tz: 
             if e.at < placed:
                 res.problem(
                     ("case", "orders", k, "placed_at"),
-                    f"{ex.label} shows delivery ({e.at:%Y-%m-%d %H:%M}) before order "
-                    f"{order.id} was placed",
-                    "check the dates",
+                    Msg("records.delivered_before_placed", label=ex.label, at=e.at, order=order.id),
+                    Msg("records.check_dates"),
                     warning=True,
                 )
     for ex in exhibits:
         if len(info.orders) > 1 and ex.kind == "shipping" and not ex.orders:
             res.problem(
                 ("evidence", ex.index),
-                f"{ex.label} names no order, and the case has {len(info.orders)}",
-                "add order: (or orders:) with the case.orders id it shipped, so its address, "
-                "timeline entries and date checks use that order",
+                Msg("records.shipping_no_order", label=ex.label, n=len(info.orders)),
+                Msg("records.shipping_no_order_hint"),
                 warning=True,
             )
         if not ex.events:
@@ -1218,9 +1262,8 @@ def _check_records(res: _Resolver, info: CaseInfo, exhibits: list[Exhibit], tz: 
                 _location_path(ex.events_file.location)
                 if ex.events_file
                 else ("evidence", ex.index, "events"),
-                f"tracking continues after delivery ({first_delivery.at:%Y-%m-%d %H:%M}):"
-                f" last event '{ordered[-1].status}'",
-                "check the carrier's record",
+                Msg("records.after_delivery", at=first_delivery.at, status=ordered[-1].status),
+                Msg("records.after_delivery_hint"),
                 warning=True,
             )
     tables = [ex for ex in exhibits if ex.table_file is not None and ex.item.table is not None]
@@ -1245,8 +1288,8 @@ def _check_records(res: _Resolver, info: CaseInfo, exhibits: list[Exhibit], tz: 
         if order.id not in seen:
             res.problem(
                 ("case", "orders", k, "id"),
-                f"order {order.id} appears in none of the case's tables",
-                "check the order number, or add the order export",
+                Msg("records.order_in_no_table", order=order.id),
+                Msg("records.order_in_no_table_hint"),
                 warning=True,
             )
 
@@ -1259,7 +1302,7 @@ def _exhibit_orders(res: _Resolver, base: Path_, item: Any, info: CaseInfo) -> t
         named.append(((*base, "order"), item.order))
     named.extend(((*base, "orders", j), v) for j, v in enumerate(item.orders))
     if item.order is not None and item.orders:
-        res.problem((*base, "orders"), "give order: or orders:, not both")
+        res.problem((*base, "orders"), Msg("orders.both"))
     if not named:
         return (known[0],) if len(known) == 1 else ()
     out: list[str] = []
@@ -1270,15 +1313,13 @@ def _exhibit_orders(res: _Resolver, base: Path_, item: Any, info: CaseInfo) -> t
                 out.append(value)
             continue
         if not known:
-            res.problem(
-                at, f"no order {value!r}: case.orders is empty", "list it under case.orders"
-            )
+            res.problem(at, Msg("orders.none_listed", order=value), Msg("orders.none_listed_hint"))
             continue
         close = difflib.get_close_matches(value, known, n=1, cutoff=0.8)
         res.problem(
             at,
-            f"no order {value!r} in case.orders",
-            (f"did you mean {close[0]!r}? " if close else "")
+            Msg("orders.unknown", order=value),
+            (Msg("hint.did_you_mean", name=close[0]) + " " if close else "")
             + "case.orders: "
             + ", ".join(known[:8])
             + (", …" if len(known) > 8 else ""),
@@ -1295,9 +1336,8 @@ def _check_expected(
     for kind in missing_expected(profile, reason, kinds):
         res.problem(
             ("case", "dispute", "reason"),
-            f"a '{cls}' dispute usually needs {kind} evidence, and the case has none",
-            f"add an evidence item with kind: {kind} (see `evidencekit init --profile "
-            f"{profile.name}`)",
+            Msg("records.expected_kind", reason=cls, kind=kind),
+            Msg("records.expected_kind_hint", kind=kind, profile=profile.name),
             warning=True,
         )
 
@@ -1316,9 +1356,8 @@ def _output_dir(res: _Resolver, raw: str) -> Path | None:
     if out == res.root or res.root.is_relative_to(out):
         res.problem(
             at,
-            f"output.dir {raw!r} is the case folder itself",
-            "outputs would mix with the evidence and could replace it: use a sub-folder such as"
-            " out",
+            Msg("output.dir_is_case", path=raw),
+            Msg("output.dir_is_case_hint"),
         )
         return None
     return out
@@ -1392,16 +1431,15 @@ def reviewer_warnings(
         if missing:
             res.problem(
                 ("evidence", i),
-                f"{item.title!r} has no {' and no '.join(missing)}: the index shows "
-                f"{'these columns' if len(missing) > 1 else 'this column'} empty",
-                "say where it comes from (source:, 来源) and what it proves (proves:, 证明目的)",
+                Msg(f"review.no_{'_'.join(missing)}", title=item.title),
+                Msg("review.no_source_hint"),
                 warning=True,
             )
     for path in _todo_paths(manifest.model_dump(exclude_defaults=True), ()):
         res.problem(
             path,
-            "TODO text left from `init`",
-            "replace it with the case's own text, or delete the line",
+            Msg("review.todo"),
+            Msg("review.todo_hint"),
             warning=True,
         )
     if statement_text and statement_rel:
@@ -1413,18 +1451,20 @@ def reviewer_warnings(
         if lines:
             res.problem(
                 ("case", "statement"),
-                f"{statement_rel}: TODO text left from `init` on line{'s' * (len(lines) > 1)} "
-                + ", ".join(lines),
-                "write the statement's own text there",
+                Msg(
+                    "review.todo_lines" if len(lines) > 1 else "review.todo_line",
+                    file=statement_rel,
+                    lines=", ".join(lines),
+                ),
+                Msg("review.todo_statement_hint"),
                 warning=True,
             )
     if profile_from is not None and profile_from != profile.name:
-        cover = f"; its cover still says 提交至/Submitted to: {info.submitted_to}"
+        cover = Msg("review.override_cover", to=info.submitted_to) if info.submitted_to else ""
         res.problem(
             ("case", "profile"),
-            f"--profile {profile.name} changes the recipient: the manifest names "
-            f"{profile_from!r}{cover if info.submitted_to else ''}",
-            "set case.profile and case.submitted_to in the manifest instead",
+            Msg("review.override", profile=profile.name, was=profile_from, cover=cover),
+            Msg("review.override_hint"),
             warning=True,
         )
     own = profile.name
@@ -1435,9 +1475,14 @@ def reviewer_warnings(
         if named and own not in named:
             res.problem(
                 ("case", "submitted_to"),
-                f"submitted_to {info.submitted_to!r} names {', '.join(sorted(named))}, but the "
-                f"profile is {own} ({profile.title}): the cover would address the wrong recipient",
-                f"use the profile for {info.submitted_to}, or set submitted_to for {own}",
+                Msg(
+                    "review.recipient",
+                    to=info.submitted_to,
+                    named=", ".join(sorted(named)),
+                    own=own,
+                    title=profile.title,
+                ),
+                Msg("review.recipient_hint", to=info.submitted_to, own=own),
                 warning=True,
             )
     if statement_text:
@@ -1446,11 +1491,11 @@ def reviewer_warnings(
             addressed |= platforms_named(m[1] or m[2])
         if addressed and own not in addressed:
             where = f"{statement_rel}: " if statement_rel else ""
+            names = ", ".join(sorted(addressed))
             res.problem(
                 ("case", "statement"),
-                f"{where}the statement addresses {', '.join(sorted(addressed))}, but the "
-                f"profile is {own} ({profile.title})",
-                "address the statement to the recipient of this profile",
+                where + Msg("review.statement_to", names=names, own=own, title=profile.title),
+                Msg("review.statement_to_hint"),
                 warning=True,
             )
 
@@ -1473,25 +1518,24 @@ def resolve(
         close = difflib.get_close_matches(info.profile, profile_names(), n=1)
         res.problem(
             ("case", "profile"),
-            f"unknown profile {info.profile!r}",
-            (f"did you mean {close[0]!r}? " if close else "")
-            + "profiles: "
-            + ", ".join(profile_names()),
+            Msg("profile.unknown", name=info.profile),
+            (Msg("hint.did_you_mean", name=close[0]) + " " if close else "")
+            + Msg("hint.profiles", names=", ".join(profile_names())),
         )
         profile = load_profile("generic")
     except ProfileError as e:
         where = "form" if info.form and "form" in str(e) else "profile"
-        res.problem(("case", where), f"cannot use the profile: {e}")
+        res.problem(("case", where), Msg("profile.unusable", why=reason(e)))
         profile = load_profile("generic")
     except (OSError, ValueError, TypeError) as e:
-        res.problem(("case", "profile"), f"cannot load profile {info.profile!r}: {e}")
+        res.problem(("case", "profile"), Msg("profile.unloadable", name=info.profile, why=str(e)))
         profile = load_profile("generic")
     language = info.language or profile.language
     tzname = info.timezone or profile.timezone
     try:
         tz = ZoneInfo(tzname)
     except (ZoneInfoNotFoundError, ValueError):
-        res.problem(("case", "profile"), f"the profile's time zone {tzname!r} is unknown")
+        res.problem(("case", "profile"), Msg("profile.timezone", zone=tzname))
         tzname, tz = "UTC", ZoneInfo("UTC")
     manifest = _in_case_zone(manifest, tz)
     info = manifest.case
@@ -1509,13 +1553,18 @@ def resolve(
                 try:
                     statement_text = read_text(statement_file.path)
                 except ValueError as e:
-                    res.problem(("case", "statement"), f"{statement_file.rel}: {e}")
+                    why = Msg("frame.at", where=statement_file.rel, text=reason(e))
+                    res.problem(("case", "statement"), why)
                 if statement_text is not None and len(statement_text) > MAX_TEXT:
                     res.problem(
                         ("case", "statement"),
-                        f"{statement_file.rel}: {len(statement_text)} characters; at most "
-                        f"{MAX_TEXT} are accepted",
-                        "shorten the statement; put long documents in as PDF evidence",
+                        Msg(
+                            "statement.too_long",
+                            file=statement_file.rel,
+                            n=len(statement_text),
+                            max=MAX_TEXT,
+                        ),
+                        Msg("statement.too_long_hint"),
                     )
                     statement_text = None
         else:
@@ -1530,15 +1579,15 @@ def resolve(
         if ex_id in seen_ids:
             res.problem(
                 (*base, "id") if item.id else base,
-                f"duplicate exhibit id {ex_id!r} (also evidence[{seen_ids[ex_id]}])",
-                "give each evidence item its own id, or leave ids out to number them",
+                Msg("exhibit.duplicate_id", id=ex_id, other=seen_ids[ex_id]),
+                Msg("exhibit.duplicate_id_hint"),
             )
         seen_ids.setdefault(ex_id, i)
         if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$", ex_id):
             res.problem(
                 (*base, "id"),
-                f"exhibit id {ex_id!r} must be 1-20 letters/digits",
-                "e.g. A, B, 1, 2, C1",
+                Msg("exhibit.bad_id", id=ex_id),
+                Msg("exhibit.bad_id_hint"),
             )
         files: list[SourceFile] = []
         for j, entry in enumerate(item.files):
@@ -1548,8 +1597,10 @@ def resolve(
             if again:
                 res.problem(
                     (*base, "files", j),
-                    f"{', '.join(again[:3])}{' …' if len(again) > 3 else ''} already named by "
-                    "an earlier entry of this item; each file is shown once",
+                    Msg(
+                        "exhibit.file_again",
+                        files=", ".join(again[:3]) + (" …" if len(again) > 3 else ""),
+                    ),
                     warning=True,
                 )
             files.extend(f for f in found if f.rel not in have)
@@ -1566,7 +1617,7 @@ def resolve(
                 and table_file
                 and table_file.path.suffix.lower() not in (".xlsx", ".xlsm")
             ):
-                res.problem((*base, "table", "sheet"), "sheet: applies to XLSX workbooks only")
+                res.problem((*base, "table", "sheet"), Msg("table.sheet_not_xlsx"))
             if table_file:
                 _notes(res, tpath, table_warnings, table_file, item.table)
         events_file = None
@@ -1596,12 +1647,12 @@ def resolve(
         ):
             res.problem(
                 base,
-                f"evidence item {item.title!r} shows nothing",
-                "give files:, a table:, or events:",
+                Msg("exhibit.empty", title=item.title),
+                Msg("exhibit.empty_hint"),
                 warning=True,
             )
         if item.kind == "note" and not (item.description or files or table_file):
-            res.problem(base, "a note needs a description or files")
+            res.problem(base, Msg("exhibit.empty_note"))
         exhibits.append(
             Exhibit(
                 index=i,
@@ -1646,8 +1697,8 @@ def resolve(
         if first_order.setdefault(order.id, k) != k:
             res.problem(
                 ("case", "orders", k, "id"),
-                f"duplicate order {order.id!r} (also case.orders[{first_order[order.id]}])",
-                "list each order once",
+                Msg("orders.duplicate", order=order.id, other=first_order[order.id]),
+                Msg("orders.duplicate_hint"),
             )
     known = set(seen_ids)
     for k, ev in enumerate(info.timeline):
@@ -1681,6 +1732,28 @@ def resolve(
         exhibits=tuple(exhibits),
         statement_file=statement_file,
         statement_text=statement_text,
-        warnings=tuple(w.format() for w in res.warnings),
+        warnings=tuple(w.text() for w in res.warnings),
         proof=tuple(proof),
     )
+
+
+def manifest_language(manifest_path: Path, profile: str | None = None) -> str | None:
+    """The case's language as far as the manifest's text tells it (case.language, else its
+    profile's), even when the manifest is otherwise invalid; None when it cannot tell."""
+    try:
+        with manifest_path.open("rb") as fh:
+            raw = fh.read(MAX_MANIFEST_BYTES + 1)
+        data, _ = load_yaml(_decode_manifest(raw, manifest_path.name), manifest_path.name)
+    except (OSError, ManifestError):
+        return None
+    case = data.get("case") if isinstance(data, dict) else None
+    case = case if isinstance(case, dict) else {}
+    if case.get("language") in ("zh-CN", "en"):
+        return str(case["language"])
+    name = profile or case.get("profile")
+    if not isinstance(name, str):
+        return None
+    try:
+        return load_profile(name, manifest_path.parent.resolve()).language
+    except (KeyError, ValueError, TypeError, OSError):
+        return None

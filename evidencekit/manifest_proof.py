@@ -30,6 +30,7 @@ from evidencekit.assets.transcripts import read_transcript, transcript_warnings
 from evidencekit.checks import order_gaps
 from evidencekit.errors import EvidenceError
 from evidencekit.i18n import t
+from evidencekit.messages import Label, Msg, reason
 from evidencekit.model import (
     ChatEvidence,
     DocumentEvidence,
@@ -133,19 +134,15 @@ def resolve_proof(
         if src is None:
             continue
         if src.file is None and not src.files:
-            res.problem(("proof", name), f"proof.{name} names no file", "give file: or files:")
+            res.problem(("proof", name), Msg("proof.no_file", name=name), Msg("proof.no_file_hint"))
         for sub, pattern in src.entries:
             for field in _fields(pattern):
                 if field not in PLACEHOLDERS or name in TABLES or name == "documents":
-                    allowed = (
-                        "none here"
-                        if name in TABLES or name == "documents"
-                        else ("{order}, {waybill}, {buyer}")
-                    )
+                    none = name in TABLES or name == "documents"
                     res.problem(
                         ("proof", name, *sub),
-                        f"unknown placeholder {{{field}}} in {pattern!r}",
-                        f"placeholders: {allowed}",
+                        Msg("proof.placeholder", field="{" + field + "}", pattern=pattern),
+                        Msg("proof.placeholders_none" if none else "proof.placeholders"),
                     )
 
     tables: dict[str, tuple[SourceFile, SourceTable, ProofSource]] = {}
@@ -155,7 +152,7 @@ def resolve_proof(
             continue
         sub, raw = src.entries[0]
         if len(src.entries) > 1:
-            res.problem(("proof", name, "files"), f"proof.{name} takes one export file")
+            res.problem(("proof", name, "files"), Msg("proof.one_export", name=name))
         at = ("proof", name, *sub)
         if _fields(raw):
             continue
@@ -175,10 +172,10 @@ def resolve_proof(
                 roles=ROLES[name],
             )
         except (ValueError, OSError) as e:
-            res.problem(at, f"{sf.rel}: {e}")
+            res.problem(at, Msg("frame.at", where=sf.rel, text=reason(e)))
             continue
         for note in table.export.warnings:
-            res.problem(at, f"{sf.rel}: {note}", warning=True)
+            res.problem(at, Msg("frame.at", where=sf.rel, text=note), warning=True)
         tables[name] = (sf, table, src)
 
     configured = {
@@ -191,15 +188,15 @@ def resolve_proof(
     if len(all_ids) > MAX_ORDERS:
         res.problem(
             ("case", "orders_from"),
-            f"{len(all_ids)} orders to prove; one dossier proves at most {MAX_ORDERS}",
-            "split the list into several cases",
+            Msg("proof.too_many", n=len(all_ids), max=MAX_ORDERS),
+            Msg("proof.too_many_hint"),
         )
         all_ids = all_ids[:MAX_ORDERS]
     if not all_ids:
         res.problem(
             ("proof",),
-            "proof: has no orders to prove",
-            "list them under case.orders, or name a list with case.orders_from",
+            Msg("proof.no_orders"),
+            Msg("proof.no_orders_hint"),
         )
 
     # First pass: each order's facts from the tables.
@@ -246,8 +243,8 @@ def resolve_proof(
         if ex_id in taken:
             res.problem(
                 ("proof",),
-                f"exhibit id {ex_id!r} is also the id of a manifest exhibit",
-                "change that exhibit's id:",
+                Msg("proof.id_taken", id=ex_id),
+                Msg("proof.id_taken_hint"),
             )
         taken.add(ex_id)
         ex = Exhibit(
@@ -346,10 +343,12 @@ def resolve_proof(
                     )
                 except ValueError as e:
                     if "no rows for tracking number" not in str(e):
-                        res.problem(_path_of(sf), f"{sf.rel}: {e}")
+                        res.problem(_path_of(sf), Msg("frame.at", where=sf.rel, text=reason(e)))
                     continue
                 except OSError as e:
-                    res.problem(_path_of(sf), f"{sf.rel}: cannot read: {e.strerror}")
+                    res.problem(
+                        _path_of(sf), Msg("path.file_unreadable", file=sf.rel, why=e.strerror)
+                    )
                     continue
                 events += got_events
                 trace_file = trace_file or sf
@@ -455,7 +454,12 @@ def resolve_proof(
             where = ", ".join(f"proof.{s}" for s in gap.sources)
             res.problem(
                 ("proof", gap.sources[0]),
-                f"order {oid}: {gap.text('en')} ({where})",
+                Msg(
+                    "proof.gap",
+                    order=oid,
+                    gap=Label(f"gap_{gap.kind}", **dict(gap.detail)),
+                    where=where,
+                ),
                 warning=True,
             )
         result.append(op)
@@ -523,7 +527,7 @@ def _order_ids(res: Any, manifest: Manifest, suffixes: set[str]) -> list[str]:
         return read_order_ids(sf.path, spec.column, spec.sheet, spec.encoding)
     except (ValueError, OSError) as e:
         at = ("case", "orders_from", "column" if spec.column else "file")
-        res.problem(at, f"{sf.rel}: {e}")
+        res.problem(at, Msg("frame.at", where=sf.rel, text=reason(e)))
         return []
 
 

@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from evidencekit.errors import InternalError
+from evidencekit.messages import Msg
 
 CASE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
@@ -99,15 +100,12 @@ def require_aware(value: datetime | None, what: str) -> None:
     if value is None:
         return
     if not isinstance(value, datetime) or value.utcoffset() is None:
-        msg = (
-            f"internal error: {what} is {value!r}, a time without an offset past the manifest "
-            "(times must be made aware where they enter)"
-        )
+        msg = Msg("internal.naive_time", what=what, value=value)
         raise InternalError(msg)
     try:
         value.astimezone(UTC)
     except OverflowError as e:
-        msg = f"internal error: {what} is {value!r}, out of range"
+        msg = Msg("internal.time_range", what=what, value=value)
         raise InternalError(msg) from e
 
 
@@ -131,10 +129,7 @@ def naive_times(obj: Any, where: str = "") -> list[str]:
 def _require_no_naive(obj: Any, what: str) -> None:
     found = naive_times(obj)
     if found:
-        msg = (
-            f"internal error: {what} holds times without an offset ({', '.join(found[:5])}); "
-            "only a resolved manifest may reach the later stages"
-        )
+        msg = Msg("internal.naive_times", what=what, paths=", ".join(found[:5]))
         raise InternalError(msg)
 
 
@@ -272,10 +267,7 @@ class CaseInfo(_Model):
     @classmethod
     def _check_id(cls, value: str) -> str:
         if not CASE_ID_RE.match(value):
-            msg = (
-                "case id must be 1-80 letters, digits, '.', '_' or '-' "
-                "(it becomes part of file names)"
-            )
+            msg = Msg("model.case_id")
             raise ValueError(msg)
         return value
 
@@ -287,7 +279,7 @@ class CaseInfo(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as e:
-            msg = f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
+            msg = Msg("model.timezone", zone=value)
             raise ValueError(msg) from e
         return value
 
@@ -329,7 +321,7 @@ class TableSpec(_Model):
     def _check_values(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
         empty = [name for name, v in value.items() if v == []]
         if empty:
-            msg = f"column {empty[0]!r} has an empty list: give at least one value"
+            msg = Msg("model.empty_list", column=empty[0])
             raise ValueError(msg)
         return value
 
@@ -342,7 +334,7 @@ def _known_encoding(value: str | None) -> str | None:
     try:
         codecs.lookup(value)
     except LookupError as e:
-        msg = f"unknown encoding {value!r} (e.g. utf-8, gb18030, big5, shift_jis, cp1252)"
+        msg = Msg("text.unknown_encoding", name=value)
         raise ValueError(msg) from e
     return value
 
@@ -625,7 +617,7 @@ class Manifest(_Model):
     @model_validator(mode="after")
     def _something_to_show(self) -> Manifest:
         if not self.evidence and self.proof is None:
-            msg = "give at least one evidence item (or a proof: block)"
+            msg = Msg("model.no_evidence")
             raise ValueError(msg)
         return self
 
@@ -811,10 +803,7 @@ class SourceRef(_Model):
 def _safe_name(value: str) -> str:
     # Profile data names output files (`<case>.<field>.pdf`): a plain, short file name only.
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", value) or ".." in value:
-        msg = (
-            f"{value[:80]!r} is not a plain file name: 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit, no '..'"
-        )
+        msg = Msg("model.file_name", name=value[:80])
         raise ValueError(msg)
     return value
 
@@ -966,6 +955,6 @@ class Profile(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as e:
-            msg = "unknown time zone (use an IANA name such as Asia/Shanghai)"
+            msg = Msg("model.timezone_plain")
             raise ValueError(msg) from e
         return value

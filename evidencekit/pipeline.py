@@ -38,6 +38,7 @@ from evidencekit.fit import (
 )
 from evidencekit.i18n import t
 from evidencekit.manifest import load_case
+from evidencekit.messages import Msg
 from evidencekit.model import Case
 from evidencekit.ocr import OcrPage, ocr_case
 from evidencekit.outputs import dump_json, sha256_bytes, sha256sums
@@ -230,10 +231,7 @@ def _environment_warnings(case: Case) -> list[str]:
     """The manifest's warnings and what the machine lacks."""
     warnings = list(case.warnings)
     if not harfbuzz_subset_available():
-        warnings.append(
-            "libharfbuzz-subset is missing: font subsetting falls back to fontTools and CJK "
-            "pages render 5-10x slower with 2x the memory; install libharfbuzz-subset0"
-        )
+        warnings.append(Msg("build.no_harfbuzz"))
     return warnings
 
 
@@ -244,7 +242,7 @@ def build_time() -> datetime:
         try:
             return datetime.fromtimestamp(int(epoch), UTC)
         except ValueError as e:
-            msg = f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch!r}"
+            msg = Msg("build.bad_epoch", epoch=epoch)
             raise RenderError(msg) from e
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -340,10 +338,7 @@ def _choose_outgoing(plan: _Plan) -> None:
     plan.outgoing = outgoing
     plan.originals = _originals(case, plan.infos, outgoing) if plan.embed else []
     if unmasked and outgoing:
-        plan.warnings.append(
-            f"--include-unmasked-originals: {len(outgoing)} masked or redacted source(s) leave "
-            "as raw originals, with the personal data the dossier hides"
-        )
+        plan.warnings.append(Msg("build.unmasked", n=len(outgoing)))
     plan.fingerprint = input_fingerprint(
         case.manifest_path.read_bytes(), [(r, i.sha256) for r, i in plan.infos.items()]
     )
@@ -364,7 +359,7 @@ def _originals(
             continue
         data = sf.path.read_bytes()
         if sha256_bytes(data) != infos[sf.rel].sha256:
-            msg = "the file changed while the dossier was being built; build again"
+            msg = Msg("build.changed")
             raise EvidenceError(msg, file=sf.rel, location=sf.location)
         out.append(Attachment(sf.rel.replace("/", "__"), data, f"original of {sf.rel}", "Source"))
     return out
@@ -444,10 +439,7 @@ def _render(
             context["unmasked_note"] = t("unmasked_originals", case.language) if unmasked else ""
             html = render_html(context, case.root / "templates")
             if _CJK.search(html) and not cjk_font_available():
-                msg = (
-                    "the dossier contains Chinese text but no CJK font is installed; "
-                    "install fonts-noto-cjk (Debian/Ubuntu) so nothing shows as empty boxes"
-                )
+                msg = Msg("build.no_cjk_font")
                 raise RenderError(msg)
             if progress:
                 progress("render", 0, 1)
@@ -479,7 +471,7 @@ def _render(
         ]
         pdf = finish_pdf(place_pages(place_images(rendered.pdf, made), placements))
     for url in rendered.refused_urls:
-        note = f"the renderer was refused {url!r} (only the build's own files load)"
+        note = Msg("build.refused_url", url=url)
         if note not in warnings:
             warnings.append(note)
     return _Made(pdf, rendered, prepared, exhibit_bytes, measure_images(pdf))
@@ -529,10 +521,7 @@ def _attach(plan: _Plan, pdf: bytes, record: dict[str, object]) -> bytes:
     try:
         return attach_files(pdf, attachments, plan.built, plan.pdfa)
     except PdfAError as e:
-        msg = (
-            f"the dossier does not pass the PDF/A-3b validator: {e}; an included PDF "
-            "may use fonts that are not embedded or transparency PDF/A forbids"
-        )
+        msg = Msg("build.not_pdfa", findings=str(e))
         raise RenderError(msg) from e
 
 

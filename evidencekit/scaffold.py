@@ -10,6 +10,7 @@ import jinja2.sandbox
 
 from evidencekit.checks import REASON_LABELS
 from evidencekit.errors import UsageError
+from evidencekit.messages import Msg
 from evidencekit.model import Profile
 from evidencekit.outputs import write_atomic
 from evidencekit.render import packaged_templates
@@ -112,7 +113,7 @@ def scaffold_case(folder: Path, profile: Profile, reason: str, schema: str) -> l
     """Write case.yaml, statement.md, the sub-folders and the JSON Schema; never overwrite."""
     manifest = folder / "case.yaml"
     if manifest.exists():
-        msg = f"{manifest} already exists; evidencekit init never overwrites a case"
+        msg = Msg("init.exists", manifest=str(manifest))
         raise UsageError(msg)
     zh = profile.language == "zh-CN"
     lang = 0 if zh else 1

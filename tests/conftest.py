@@ -152,7 +152,8 @@ def run_cli(
     """Run the real command line, as a user would."""
     import os
 
-    full_env = {**os.environ, **(env or {})}
+    # Messages before a case language is known follow the locale: English unless a test sets one.
+    full_env = {**os.environ, "LC_ALL": "C.UTF-8", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "evidencekit", *args],
         capture_output=True,

@@ -181,12 +181,12 @@ def test_validate_compares_each_order_only_with_its_own_evidence(tmp_path: Path)
     manifest = make_multi(tmp_path / "c")
     proc = run_cli("validate", str(manifest))
     assert proc.returncode == 0, proc.stderr
-    assert "before order" not in proc.stderr, proc.stderr
-    assert "names no order" not in proc.stderr
+    assert "早于订单" not in proc.stderr, proc.stderr  # a taobao case speaks Chinese
+    assert "未注明订单" not in proc.stderr
     # Its own evidence still counts: C's trace delivered before C was placed.
     manifest.parent.joinpath("track-c.csv").write_text(track(1, "北京市海淀区"), encoding="utf-8")
     proc = run_cli("validate", str(manifest))
-    assert re.findall(r"shows delivery \(.*?\) before order (\d+)", proc.stderr) == [C]
+    assert re.findall(r"的签收时间（.*?）早于订单 (\d+) 的下单时间", proc.stderr) == [C]
 
 
 def test_unknown_order_is_located_with_a_hint(tmp_path: Path) -> None:
@@ -197,10 +197,10 @@ def test_unknown_order_is_located_with_a_hint(tmp_path: Path) -> None:
     proc = run_cli("validate", str(manifest))
     assert proc.returncode == 1
     line = text.splitlines().index(f'    order: "{typo}"') + 1
-    assert f"case.yaml:{line}:12: evidence[3].order: no order '{typo}' in case.orders" in (
+    assert f"case.yaml:{line}:12: evidence[3].order: case.orders 中没有订单 '{typo}'" in (
         proc.stderr
     ), proc.stderr
-    assert f"did you mean '{B}'?" in proc.stderr
+    assert f"是否想写 '{B}'？" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
@@ -210,8 +210,8 @@ def test_order_and_orders_together_and_list_errors(tmp_path: Path) -> None:
     manifest.write_text(text, encoding="utf-8")
     proc = run_cli("validate", str(manifest))
     assert proc.returncode == 1
-    assert "evidence[4].orders: give order: or orders:, not both" in proc.stderr
-    assert "evidence[4].orders[1]: no order '42' in case.orders" in proc.stderr
+    assert "evidence[4].orders: order: 和 orders: 只能写一个" in proc.stderr
+    assert "evidence[4].orders[1]: case.orders 中没有订单 '42'" in proc.stderr
 
 
 def test_multi_order_shipping_without_order_warns(tmp_path: Path) -> None:
@@ -219,7 +219,7 @@ def test_multi_order_shipping_without_order_warns(tmp_path: Path) -> None:
     manifest.write_text(MULTI.replace(f'    order: "{B}"\n    carrier', "    carrier"), "utf-8")
     proc = run_cli("validate", str(manifest))
     assert proc.returncode == 0, proc.stderr
-    assert "evidence[3]: 证据4 names no order, and the case has 3" in proc.stderr
+    assert "evidence[3]: 证据4 未注明订单，而本案有 3 笔订单" in proc.stderr
 
 
 def test_single_order_case_keeps_its_shape(tmp_path: Path) -> None:
@@ -290,7 +290,7 @@ def test_empty_value_list_is_refused(tmp_path: Path) -> None:
     assert proc.returncode == 1
     line = text.splitlines().index("      highlight: {订单编号: []}") + 1
     assert (
-        f"case.yaml:{line}:18: evidence[1].table.highlight: column '订单编号' has an empty list"
+        f"case.yaml:{line}:18: evidence[1].table.highlight: 列 '订单编号' 的值列表为空"
         in proc.stderr
     ), proc.stderr
 
@@ -300,4 +300,4 @@ def test_duplicate_orders_are_refused(tmp_path: Path) -> None:
     manifest.write_text(MULTI.replace(f'    - {{id: "{C}"', f'    - {{id: "{B}"'), "utf-8")
     proc = run_cli("validate", str(manifest))
     assert proc.returncode == 1
-    assert f"case.orders[2].id: duplicate order '{B}' (also case.orders[1])" in proc.stderr
+    assert f"case.orders[2].id: 订单 '{B}' 重复（另见 case.orders[1]）" in proc.stderr

@@ -192,9 +192,10 @@ def test_validate_warns_per_order_naming_the_sources(tmp_path: Path) -> None:
     manifest = make_case(tmp_path / "c")
     proc = run_cli("validate", str(manifest))
     assert proc.returncode == 0, proc.stderr
-    assert f"order {C}: no pickup scan for waybill {WAYBILL[C]} (proof.traces)" in proc.stderr
-    assert f"order {C}: no chat (chat/{{buyer}}.txt) (proof.chats)" in proc.stderr
-    assert f"order {A}:" not in proc.stderr and f"order {B}:" not in proc.stderr
+    # A taobao case: the warnings are Chinese.
+    assert f"订单 {C}：运单 {WAYBILL[C]} 无揽收记录（proof.traces）" in proc.stderr
+    assert f"订单 {C}：无聊天记录（chat/{{buyer}}.txt）（proof.chats）" in proc.stderr
+    assert f"订单 {A}：" not in proc.stderr and f"订单 {B}：" not in proc.stderr
 
 
 def test_missing_row_shared_waybill_and_signed_before_shipped(tmp_path: Path) -> None:

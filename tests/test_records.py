@@ -285,10 +285,13 @@ def test_validate_warns_about_contradictions(records: Path) -> None:
     proc = run_cli("validate", str(records / "case.yaml"))
     assert proc.returncode == 0, proc.stderr
     err = proc.stderr
-    assert re.search(r"case\.orders\[1\]\.id: order 7777777777777777777 appears in none", err)
+    # A Chinese case: its warnings are Chinese.
     assert re.search(
-        r"case\.orders\[0\]\.placed_at: 证据6 shows delivery \(2025-09-29 10:00\) "
-        r"before order 3456789012345678901 was placed",
+        r"case\.orders\[1\]\.id: 订单 7777777777777777777 没有出现在本案任何表格中", err
+    )
+    assert re.search(
+        r"case\.orders\[0\]\.placed_at: 证据6 显示的签收时间（2025-09-29 10:00）"
+        r"早于订单 3456789012345678901 的下单时间",
         err,
     ), err
 

@@ -89,14 +89,14 @@ def test_matching_profile_is_not_warned(tmp_path: Path) -> None:
 def test_validate_takes_profile_and_lang_and_warns_of_the_override(tmp_path: Path) -> None:
     m = write_case(tmp_path, TAOBAO_CASE.format(profile="taobao"), {"shot.png": None})
     plain = run_cli("validate", str(m))
-    assert plain.returncode == 0 and "0 warning(s)" in plain.stdout
+    assert plain.returncode == 0 and "0 条警告" in plain.stdout  # a taobao case speaks Chinese
     proc = run_cli("validate", str(m), "--profile", "12315", "--lang", "en")
     assert proc.returncode == 0, proc.stderr
     assert "case.yaml:5:12: case.profile: --profile 12315 changes the recipient" in proc.stderr
     assert "'taobao'" in proc.stderr and "淘宝" in proc.stderr
     assert "case.submitted_to" in proc.stderr
     bad = run_cli("validate", str(m), "--lang", "fr")
-    assert bad.returncode != 0 and "unknown language 'fr'" in bad.stderr
+    assert bad.returncode != 0 and "未知的语言 'fr'" in bad.stderr
 
 
 def test_build_reports_the_same_warnings(tmp_path: Path) -> None:

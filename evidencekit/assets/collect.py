@@ -10,6 +10,7 @@ from evidencekit.assets.jobs import Progress
 from evidencekit.assets.sources import SourceInfo, file_mtime, sha256_file
 from evidencekit.errors import EvidenceError
 from evidencekit.manifest import IMAGE_SUFFIXES
+from evidencekit.messages import Msg
 from evidencekit.model import Case, aware_in
 
 
@@ -36,9 +37,8 @@ def collect(case: Case, tz: ZoneInfo, progress: Progress | None) -> dict[str, So
             size = sf.path.stat().st_size
             digest = sha256_file(sf.path)
         except OSError as e:
-            raise EvidenceError(
-                f"cannot read: {e.strerror}", file=sf.rel, location=sf.location
-            ) from e
+            msg = Msg("file.unreadable", why=e.strerror)
+            raise EvidenceError(msg, file=sf.rel, location=sf.location) from e
         when, how = manifest_time.get(sf.rel), "manifest"
         if when is not None and when.tzinfo is None:
             when = when.replace(tzinfo=tz)  # no offset: read in the case time zone
@@ -48,9 +48,7 @@ def collect(case: Case, tz: ZoneInfo, progress: Progress | None) -> dict[str, So
                 if when is None:
                     when, how = capture_time(sf.path, sf.rel, tz)
             except EvidenceError as e:
-                raise EvidenceError(
-                    str(e).split(": ", 1)[-1], file=sf.rel, location=sf.location
-                ) from e
+                raise EvidenceError(e.message, file=sf.rel, location=sf.location) from e
         if when is None and sf.rel in exports and (found := export_time(sf.path, tz)):
             when, how = found
         if when is None:

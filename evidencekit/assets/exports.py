@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
+from evidencekit.messages import Msg, join
 from evidencekit.model import ShippingEvent
 
 HEADER_SCAN = 200  # rows searched for the header
@@ -333,7 +334,8 @@ def _find_header(rows: Sequence[Sequence[str]], expect: Sequence[str]) -> int:
 
 def _unique(names: list[str]) -> tuple[list[str], list[str]]:
     seen: Counter[str] = Counter()
-    out, notes = [], []
+    out: list[str] = []
+    notes: list[str] = []
     for i, name in enumerate(names):
         base = name or f"column {i + 1}"
         seen[base] += 1
@@ -342,7 +344,7 @@ def _unique(names: list[str]) -> tuple[list[str], list[str]]:
             while new in names or new in out:
                 seen[base] += 1
                 new = f"{base} ({seen[base]})"
-            notes.append(f"the column name {base!r} repeats: column {i + 1} is shown as {new!r}")
+            notes.append(Msg("export.column_repeats", name=base, n=i + 1, shown=new))
             out.append(new)
         else:
             out.append(base)
@@ -389,7 +391,7 @@ def _split(
 ) -> Export:
     """Header, body and the lines around them, for the columns the caller expects."""
     if not rows:
-        raise ValueError("the table is empty")
+        raise ValueError(Msg("export.empty"))
     h = _find_header(rows, expect)
     preamble = tuple(",".join(c for c in r if c) for r in rows[:h])
     body: list[list[str]] = []
@@ -533,7 +535,7 @@ YEARS = (1900, 2199)  # outside this a value is a typing error, and time arithme
 
 def _offset(sign: str, hours: int, minutes: int) -> tzinfo:
     if hours > 14 or minutes > 59:
-        msg = f"not a UTC offset: {sign}{hours:02d}:{minutes:02d}"
+        msg = Msg("time.bad_offset", offset=f"{sign}{hours:02d}:{minutes:02d}")
         raise ValueError(msg)
     return timezone((-1 if sign == "-" else 1) * timedelta(hours=hours, minutes=minutes))
 
@@ -544,7 +546,7 @@ def _from_match(m: re.Match[str], tz: tzinfo) -> datetime:
     if g.get("mon"):
         month = _MONTHS.get(g["mon"].lower())
         if month is None:
-            msg = f"unknown month {g['mon']!r}"
+            msg = Msg("time.bad_month", month=g["mon"])
             raise ValueError(msg)
         day = int(g["d"])
     elif g.get("a"):
@@ -560,7 +562,7 @@ def _from_match(m: re.Match[str], tz: tzinfo) -> datetime:
     half = (g.get("ap1") or g.get("ap2") or "").lower().replace(".", "").replace(" ", "")
     if half:
         if hour > 12:
-            msg = "an hour over 12 with AM/PM"
+            msg = Msg("time.bad_hour")
             raise ValueError(msg)
         if half in ("pm", "下午", "晚上") and hour < 12:
             hour += 12
@@ -586,7 +588,7 @@ def parse_time(raw: str, tz: tzinfo) -> datetime:
     text = _WEEKDAY.sub("", text).strip()
     text = re.sub(r"(\d[日号])(?=\S)", r"\1 ", text)  # 2025年10月1日09:36
     if not text:
-        msg = "empty date/time"
+        msg = Msg("time.empty")
         raise ValueError(msg)
     try:
         value = datetime.fromisoformat(text)
@@ -599,10 +601,10 @@ def parse_time(raw: str, tz: tzinfo) -> datetime:
                 value = _from_match(m, tz)
                 break
     if value is None:
-        msg = f"not a date/time: {raw!r}"
+        msg = Msg("time.bad", value=raw)
         raise ValueError(msg)
     if not YEARS[0] <= value.year <= YEARS[1]:
-        msg = f"the year {value.year} is out of range ({YEARS[0]}-{YEARS[1]})"
+        msg = Msg("time.year_range", year=value.year, first=YEARS[0], last=YEARS[1])
         raise ValueError(msg)
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
@@ -629,7 +631,7 @@ def read_events(
     columns = dict(columns or {})
     unknown = set(columns) - set(EVENT_ROLES)
     if unknown:
-        msg = f"unknown column role {sorted(unknown)[0]!r}; use: {', '.join(EVENT_ROLES)}"
+        msg = Msg("export.unknown_role", role=sorted(unknown)[0], names=", ".join(EVENT_ROLES))
         raise ValueError(msg)
     export = read_export(path, sheet, encoding, expect=list(columns.values()))
     header = export.header
@@ -639,7 +641,7 @@ def read_events(
         if name is None:
             return None
         if name not in header:
-            msg = f"no column {name!r} (columns: {role}); the columns are: {', '.join(header)}"
+            msg = Msg("export.no_column", name=name, role=role, names=", ".join(header))
             raise ValueError(msg)
         return header.index(name)
 
@@ -654,10 +656,7 @@ def read_events(
     location_i = col("location") if "location" in columns else find_column(header, "location")
     waybill_i = col("waybill") if "waybill" in columns else find_column(header, "waybill")
     if (time_i is None and date_i is None) or status_i is None:
-        msg = (
-            "cannot tell which columns hold the time and the event; the columns are: "
-            f"{', '.join(header)}"
-        )
+        msg = Msg("export.no_event_columns", names=", ".join(header))
         raise ValueError(msg)
     rows = list(zip(export.lines, export.rows, strict=True))
     if waybill_i is not None:
@@ -673,19 +672,18 @@ def read_events(
             try:
                 at = parse_time(f"{day} {clock}", tz)
             except ValueError:
-                bad.append(f"line {line}: {' '.join(x for x in (day, clock) if x)!r}")
+                bad.append(
+                    Msg("export.bad_line", line=line, value=" ".join(x for x in (day, clock) if x))
+                )
                 continue
         location = row[location_i] if location_i is not None and location_i != status_i else ""
         events.append(ShippingEvent(at, location, row[status_i]))
     if bad:
-        more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
-        msg = (
-            f"not a date/time: {'; '.join(bad[:3])}{more}; "
-            "use e.g. 2025-10-01 09:36 or 2025-10-01T09:36:00+08:00"
-        )
+        more = Msg("export.and_more", n=len(bad) - 3) if len(bad) > 3 else ""
+        msg = Msg("export.bad_times", lines=join(bad[:3], "; "), more=more)
         raise ValueError(msg)
     if not events:
-        raise ValueError("the file holds no tracking events")
+        raise ValueError(Msg("export.no_events"))
     return events, export
 
 
@@ -706,11 +704,11 @@ def _one_waybill(
         keep = [(line, row) for n, line, row in filled if n == want]
         if not keep:
             shown = ", ".join(numbers[:5]) + (" …" if len(numbers) > 5 else "")
-            msg = f"no rows for tracking number {tracking!r} in column {name!r} (it holds {shown})"
+            msg = Msg("export.no_waybill_rows", number=tracking, column=name, shown=shown)
             raise ValueError(msg)
         return keep
     if len(numbers) > 1:
         shown = ", ".join(numbers[:5]) + (" …" if len(numbers) > 5 else "")
-        msg = f"the file holds {len(numbers)} waybills ({shown}); set tracking_number: to pick one"
+        msg = Msg("export.many_waybills", n=len(numbers), shown=shown)
         raise ValueError(msg)
     return rows

@@ -32,6 +32,7 @@ from PIL import (
 )
 
 from evidencekit.errors import EvidenceError
+from evidencekit.messages import Msg
 
 # HEIC/HEIF (iPhone photos) through pillow-heif; AVIF is built into Pillow.
 pillow_heif.register_heif_opener()
@@ -114,15 +115,15 @@ def _untrusted(rel: str) -> Iterator[None]:
     except EvidenceError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        msg = "image is too large (refused as a possible decompression bomb); scale it down"
+        msg = Msg("image.bomb")
         raise _refuse(rel, msg) from e
     except UnidentifiedImageError as e:
-        raise _refuse(rel, "not a readable image (unknown or damaged format)") from e
+        raise _refuse(rel, Msg("image.unreadable")) from e
     except MemoryError as e:
-        raise _refuse(rel, "the image needs too much memory to decode; scale it down") from e
+        raise _refuse(rel, Msg("image.memory")) from e
     except (*_DECODE_ERRORS, RuntimeError) as e:
         # Pillow's plugins raise all of these on hostile headers (fuzzing corpora show it).
-        msg = f"the image is damaged or truncated ({_clip(str(e))}); re-export or re-capture it"
+        msg = Msg("image.damaged", why=_clip(str(e)))
         raise _refuse(rel, msg) from e
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = truncated_ok
@@ -136,10 +137,8 @@ def _clip(text: str, limit: int = 120) -> str:
 def _check_pixels(rel: str, w: int, h: int, what: str = "image", limit: int = 0) -> None:
     limit = limit or MAX_PIXELS
     if w * h > limit:
-        msg = (
-            f"{what} is {w}×{h} pixels, over the {limit:,}-pixel limit "
-            "(refused as a possible decompression bomb); scale it down"
-        )
+        shown = Msg("image.the_image") if what == "image" else what
+        msg = Msg("image.pixels", what=shown, w=w, h=h, limit=limit)
         raise _refuse(rel, msg)
 
 
@@ -480,14 +479,11 @@ def _tiff_pixels(img: Image.Image, rel: str, count: int) -> int:
     total = 0
     for k in range(count):
         img.seek(k)
-        _check_pixels(rel, *img.size, what=f"page {k + 1}")
+        _check_pixels(rel, *img.size, what=Msg("image.page_n", n=k + 1))
         total += img.size[0] * img.size[1]
     img.seek(0)
     if total > MAX_FILE_PIXELS:
-        msg = (
-            f"the TIFF's {count} pages hold {total:,} pixels, over the "
-            f"{MAX_FILE_PIXELS:,}-pixel limit per file; split or scale it down"
-        )
+        msg = Msg("image.tiff_pixels", n=count, total=total, limit=MAX_FILE_PIXELS)
         raise _refuse(rel, msg)
     return total
 
@@ -506,10 +502,7 @@ def count_pixels(path: Path, rel: str, spent: int = 0) -> int:
     finally:
         img.close()
     if total > MAX_CASE_PIXELS:
-        msg = (
-            f"with this image the case's images hold {total:,} pixels, over the "
-            f"{MAX_CASE_PIXELS:,}-pixel limit per case; split the case or scale images down"
-        )
+        msg = Msg("image.case_pixels", total=total, limit=MAX_CASE_PIXELS)
         raise _refuse(rel, msg)
     return total
 
@@ -551,10 +544,7 @@ def _cut(
     slice_h = max(1, int(box_h * w / print_w))
     count = max(2, math.ceil((h - slice_h) / (slice_h * (1 - overlap))) + 1)
     if count > MAX_SLICES:
-        msg = (
-            f"the image is {w}×{h} pixels: at a readable width it would need {count} page "
-            f"parts (at most {MAX_SLICES}); crop it or split it into several files"
-        )
+        msg = Msg("image.too_long", w=w, h=h, n=count, max=MAX_SLICES)
         raise _refuse(rel, msg)
     step = (h - slice_h) / (count - 1)
     return print_w, [(round(k * step), min(h, round(k * step) + slice_h)) for k in range(count)]
@@ -693,7 +683,7 @@ def prepare_image(
         img.close()
     if missed := [list(b) for b, n in zip(redact, hits, strict=True) if n == 0]:
         # A box that covers nothing hides nothing: never report it as redacted.
-        msg = f"redaction box(es) {missed} lie outside the image ({w}×{h} pixels)"
+        msg = Msg("image.boxes_outside", boxes=str(missed), w=w, h=h)
         raise _refuse(rel, msg)
     note = f"re-encoded as JPEG (q{quality}), at most {dpi} dpi"
     if animated:

@@ -192,4 +192,4 @@ def wrap_image_error(job: ImageJob, run: Callable[[ImageJob], PreparedImage]) ->
     try:
         return run(job)
     except EvidenceError as e:
-        raise EvidenceError(str(e).split(": ", 1)[-1], file=job.rel, location=job.location) from e
+        raise EvidenceError(e.message, file=job.rel, location=job.location) from e

@@ -20,6 +20,7 @@ from evidencekit.assets.tables import prepare_table
 from evidencekit.assets.transcripts import read_transcript
 from evidencekit.errors import EvidenceError
 from evidencekit.fit import ImageSettings
+from evidencekit.messages import Msg, reason
 from evidencekit.model import Case, ChatEvidence, SourceFile
 from evidencekit.ocr import OcrPage
 from evidencekit.pdf.sources import PdfSourceError, normalise_pdf
@@ -40,13 +41,9 @@ def _pdf_slots(
     try:  # held in memory: a decrypted copy must not outlive a killed build on disk
         norm = normalise_pdf(sf.path, password, list(pages), pdfa=pdfa)
     except PdfSourceError as e:
-        raise EvidenceError(str(e), file=sf.rel, location=sf.location) from e
+        raise EvidenceError(reason(e), file=sf.rel, location=sf.location) from e
     if pdfa and (missing := norm.unembedded):
-        msg = (
-            f"the PDF uses fonts it does not embed ({', '.join(missing)}), which PDF/A forbids "
-            "and which have no standard substitute; re-export it with fonts embedded "
-            "(or print it to PDF), or build without --pdfa"
-        )
+        msg = Msg("pdf.fonts_not_embedded", fonts=", ".join(missing))
         raise EvidenceError(msg, file=sf.rel, location=sf.location)
     copy, index = norm.data, norm.index
     height = content_box_mm(paper)[1] - 9  # room for the caption line under the page

@@ -21,6 +21,7 @@ from evidencekit.assets.exports import (
     parse_time,
     read_export,
 )
+from evidencekit.messages import Msg
 from evidencekit.model import ShippingEvent
 
 # Shipped-time headers: not an export role elsewhere, so recognised here.
@@ -95,23 +96,20 @@ def open_source(
     if id_header is not None:
         id_col = column_named(header, id_header)
         if id_col is None:
-            msg = f"no column {id_header!r} (id:); the columns are: {', '.join(header)}"
+            msg = Msg("export.no_id_column", name=id_header, names=", ".join(header))
             raise ValueError(msg)
     else:
         id_col = find_column(header, "order_id")
         if id_col is None:
-            msg = (
-                "cannot tell which column holds the order id; name it with id: "
-                f"(the columns are: {', '.join(header)})"
-            )
+            msg = Msg("export.no_order_id_column", names=", ".join(header))
             raise ValueError(msg)
     found: dict[str, int] = {}
     for role in roles:
         if role in columns:
             i = column_named(header, columns[role])
             if i is None:
-                msg = f"no column {columns[role]!r} (columns: {role}); the columns are: " + (
-                    ", ".join(header)
+                msg = Msg(
+                    "export.no_column", name=columns[role], role=role, names=", ".join(header)
                 )
                 raise ValueError(msg)
         elif role == "shipped":
@@ -141,7 +139,7 @@ def read_order_ids(
         if normalize_id(value):
             seen.setdefault(normalize_id(value), value)
     if not seen:
-        raise ValueError(f"the column {table.id_header!r} holds no order ids")
+        raise ValueError(Msg("export.no_order_ids", name=table.id_header))
     return list(seen.values())
 
 

@@ -24,6 +24,7 @@ from evidencekit.assets.exports import Export, clean_cell, normalize_id, read_ex
 from evidencekit.assets.privacy import Masker
 from evidencekit.assets.text import Decoded, decode, guess_note
 from evidencekit.errors import EvidenceError
+from evidencekit.messages import Msg, reason
 from evidencekit.model import SourceFile, TableSpec
 
 _normalized = functools.lru_cache(maxsize=1 << 16)(normalize_id)
@@ -75,22 +76,16 @@ def parse_csv(text: str) -> tuple[list[list[str]], list[int]]:
     try:
         for row in reader:
             if len(rows) >= MAX_ROWS:
-                msg = (
-                    f"more than {MAX_ROWS:,} rows: split the export "
-                    "(or filter it in the source system) before adding it"
-                )
+                msg = Msg("table.too_many_rows", max=MAX_ROWS)
                 raise ValueError(msg)
             for cell in row:
                 if len(cell) > MAX_CELL:
-                    msg = (
-                        f"line {reader.line_num}: a cell holds {len(cell):,} characters, more "
-                        f"than a spreadsheet cell can ({MAX_CELL:,}); is this really a table?"
-                    )
+                    msg = Msg("table.csv_cell", line=reader.line_num, n=len(cell), max=MAX_CELL)
                     raise ValueError(msg)
             rows.append(row)
             lines.append(reader.line_num)
     except csv.Error as e:
-        msg = f"line {reader.line_num + 1}: cannot read the CSV ({e})"
+        msg = Msg("table.csv_error", line=reader.line_num + 1, why=str(e))
         raise ValueError(msg) from e
     return rows, lines
 
@@ -150,15 +145,11 @@ def _xlsx_cell(value: Any, number_format: str, where: str) -> str:
         return str(value)
     if isinstance(value, int | float):
         if isinstance(value, float) and not math.isfinite(value):
-            msg = f"{where} holds {value!r}, which is not a number a spreadsheet can hold"
+            msg = Msg("table.bad_number", where=where, value=value)
             raise ValueError(msg)
         digits = len(str(abs(int(value)))) if abs(value) >= 1 else 0
         if digits > EXACT_DIGITS:
-            msg = (
-                f"{where} holds the number {value!r} with {digits} digits: the spreadsheet "
-                "stored it as a number and has already rounded it (an order number?). "
-                "Format that column as Text in the source system's export, or export CSV"
-            )
+            msg = Msg("table.rounded", where=where, value=value, digits=digits)
             raise ValueError(msg)
         places = _decimals(number_format)
         if places is not None:
@@ -180,29 +171,22 @@ def check_workbook(path: Path) -> bool:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-        msg = f"not a readable XLSX workbook (the ZIP container is damaged or truncated: {e})"
+        msg = Msg("xlsx.bad_zip", why=str(e))
         raise ValueError(msg) from e
     formulas = False
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_PARTS:
-            msg = f"the workbook has {len(infos):,} parts (at most {MAX_PARTS:,} are read)"
+            msg = Msg("xlsx.parts", n=len(infos), max=MAX_PARTS)
             raise ValueError(msg)
         total = sum(i.file_size for i in infos)
         for info in infos:
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > MAX_PART_BYTES or (info.file_size > 1 << 20 and ratio > MAX_RATIO):
-                msg = (
-                    f"the workbook part {info.filename!r} would expand to "
-                    f"{info.file_size:,} bytes ({ratio:,.0f}× its stored size): refused as a "
-                    "ZIP bomb. Export the table again, or as CSV"
-                )
+                msg = Msg("xlsx.bomb", part=info.filename, size=info.file_size, ratio=ratio)
                 raise ValueError(msg)
         if total > MAX_WORKBOOK_BYTES:
-            msg = (
-                f"the workbook would expand to {total:,} bytes (at most "
-                f"{MAX_WORKBOOK_BYTES:,}): export fewer rows, or as CSV"
-            )
+            msg = Msg("xlsx.too_big", size=total, max=MAX_WORKBOOK_BYTES)
             raise ValueError(msg)
         for info in infos:
             name = info.filename.lower()
@@ -212,10 +196,7 @@ def check_workbook(path: Path) -> bool:
                 with zf.open(info) as fh:
                     head = fh.read(4096)
                     if _DTD.search(head) or _DTD.search(head.replace(b"\x00", b"")):
-                        msg = (
-                            f"the workbook part {info.filename!r} declares XML entities "
-                            "(a DOCTYPE), which spreadsheet programs never write: refused"
-                        )
+                        msg = Msg("xlsx.doctype", part=info.filename)
                         raise ValueError(msg)
                     if name.startswith("xl/worksheets/") and not formulas:
                         chunk = head
@@ -227,7 +208,8 @@ def check_workbook(path: Path) -> bool:
             except ValueError:
                 raise
             except Exception as e:  # zlib, CRC, encryption, unsupported methods
-                msg = f"the workbook part {info.filename!r} is unreadable ({type(e).__name__}: {e})"
+                why = f"{type(e).__name__}: {e}"
+                msg = Msg("xlsx.part_unreadable", part=info.filename, why=why)
                 raise ValueError(msg) from e
     return formulas
 
@@ -253,16 +235,16 @@ def read_xlsx_raw(
         )
     except Exception as e:  # openpyxl raises many types for damaged files
         files.close()
-        msg = f"cannot read the workbook ({type(e).__name__}: {e})"
+        msg = Msg("xlsx.unreadable", why=f"{type(e).__name__}: {e}")
         raise ValueError(msg) from e
     files.callback(book.close)
     try:
         names = book.sheetnames
         if sheet is not None and sheet not in names:
-            msg = f"no sheet {sheet!r}; the sheets are: {', '.join(names)}"
+            msg = Msg("xlsx.no_sheet", sheet=sheet, names=", ".join(names))
             raise ValueError(msg)
         if not book.worksheets:
-            raise ValueError("the workbook has no worksheet")
+            raise ValueError(Msg("xlsx.no_worksheet"))
         if sheet is not None:
             ws = book[sheet]
         else:
@@ -270,8 +252,7 @@ def read_xlsx_raw(
             ws = visible[0] if visible else book.worksheets[0]
             if ws is not book.worksheets[0]:
                 notes.append(
-                    f"the first sheet {book.worksheets[0].title!r} is hidden: read the first "
-                    f"visible sheet {ws.title!r} (name another with sheet:)"
+                    Msg("xlsx.hidden_first", hidden=book.worksheets[0].title, sheet=ws.title)
                 )
         ws.reset_dimensions()  # a forged dimension (A1:XFD1048576) would pad every row
         shadow: Any = iter(())
@@ -289,11 +270,11 @@ def read_xlsx_raw(
         cells = 0
         for r, row in enumerate(ws.iter_rows(), start=1):
             if r > MAX_ROWS:
-                msg = f"sheet {ws.title!r} has more than {MAX_ROWS:,} rows: split the export"
+                msg = Msg("xlsx.too_many_rows", sheet=ws.title, max=MAX_ROWS)
                 raise ValueError(msg)
             cells += len(row)
             if cells > MAX_CELLS:
-                msg = f"sheet {ws.title!r} has more than {MAX_CELLS:,} cells: split the export"
+                msg = Msg("xlsx.too_many_cells", sheet=ws.title, max=MAX_CELLS)
                 raise ValueError(msg)
             raw = next(shadow, ()) if formulas else ()
             out = []
@@ -301,28 +282,24 @@ def read_xlsx_raw(
                 value = getattr(cell, "value", None)
                 if value is None and c <= len(raw) and _is_formula(raw[c - 1]):
                     unsaved.append(f"{get_column_letter(c)}{r}")
-                where = f"sheet {ws.title!r} cell {get_column_letter(c)}{r}"
+                where = Msg("xlsx.cell", sheet=ws.title, cell=f"{get_column_letter(c)}{r}")
                 text = _xlsx_cell(value, getattr(cell, "number_format", ""), where)
                 if len(text) > MAX_CELL:
-                    msg = f"{where} holds {len(text):,} characters (at most {MAX_CELL:,})"
+                    msg = Msg("xlsx.long_cell", where=where, n=len(text), max=MAX_CELL)
                     raise ValueError(msg)
                 out.append(text)
             if any(out):
                 rows.append(out)
                 numbers.append(r)
         if unsaved:
-            more = f" and {len(unsaved) - 5} more" if len(unsaved) > 5 else ""
+            more = Msg("xlsx.and_more", n=len(unsaved) - 5) if len(unsaved) > 5 else ""
             shown = ", ".join(unsaved[:5]) + more
-            notes.append(
-                f"sheet {ws.title!r}: {len(unsaved)} formula cell(s) have no saved value "
-                f"({shown}) and show as blank; open the file in a spreadsheet program and "
-                "save it, so the values are stored"
-            )
+            notes.append(Msg("xlsx.unsaved", sheet=ws.title, n=len(unsaved), shown=shown))
         return rows, numbers, ws.title, notes
     except ValueError:
         raise
     except Exception as e:  # damaged cells, dates out of range, broken XML
-        msg = f"cannot read the workbook ({type(e).__name__}: {e})"
+        msg = Msg("xlsx.unreadable", why=f"{type(e).__name__}: {e}")
         raise ValueError(msg) from e
     finally:
         files.close()
@@ -372,9 +349,10 @@ def read_table(sf: SourceFile, spec: TableSpec) -> Export:
     try:
         return read_export(sf.path, spec.sheet, spec.encoding, expect=_expected(spec))
     except ValueError as e:
-        raise EvidenceError(str(e), file=sf.rel, location=sf.location) from e
+        raise EvidenceError(reason(e), file=sf.rel, location=sf.location) from e
     except OSError as e:
-        raise EvidenceError(f"cannot read: {e.strerror}", file=sf.rel, location=sf.location) from e
+        msg = Msg("file.unreadable", why=e.strerror)
+        raise EvidenceError(msg, file=sf.rel, location=sf.location) from e
 
 
 def table_warnings(sf: SourceFile, spec: TableSpec) -> list[str]:
@@ -382,9 +360,9 @@ def table_warnings(sf: SourceFile, spec: TableSpec) -> list[str]:
     export = read_table(sf, spec)
     missing = [name for name in _expected(spec) if name not in export.header]
     if missing:
-        msg = f"no column {missing[0]!r}; the columns are: {', '.join(export.header)}"
+        msg = Msg("table.no_column", name=missing[0], names=", ".join(export.header))
         raise EvidenceError(msg, file=sf.rel, location=sf.location)
-    notes = [f"{sf.rel}: {w}" for w in export.warnings]
+    notes: list[str] = [Msg("frame.at", where=sf.rel, text=w) for w in export.warnings]
     if export.guessed:
         notes.insert(0, guess_note(sf.rel, export.encoding))
     return notes
@@ -404,12 +382,12 @@ def prepare_table(sf: SourceFile, spec: TableSpec, masker: Masker | None = None)
     header = list(export.header)
     body: list[tuple[str, ...]] = list(export.rows)  # as wide as the header (build_export)
     if not header:
-        raise EvidenceError("the table is empty", file=sf.rel, location=sf.location)
+        raise EvidenceError(Msg("export.empty"), file=sf.rel, location=sf.location)
     index = {name: i for i, name in enumerate(header)}
 
     def col(name: str) -> int:
         if name not in index:
-            msg = f"no column {name!r}; the columns are: {', '.join(header)}"
+            msg = Msg("table.no_column", name=name, names=", ".join(header))
             raise EvidenceError(msg, file=sf.rel, location=sf.location)
         return index[name]
 

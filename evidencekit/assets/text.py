@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from evidencekit.messages import Msg
+
 # Legacy encodings merchants' exports come in: GB18030 (a superset of GBK and GB2312: Taobao,
 # JD, Alipay back offices), Big5 (Taiwan, Hong Kong), Shift-JIS (Japan), cp1252 (Western
 # Excel "CSV" and most Western back offices). The order breaks ties: Chinese first.
@@ -38,7 +40,7 @@ def check_encoding(name: str) -> str:
     try:
         return codecs.lookup(name).name
     except LookupError as e:
-        msg = f"unknown encoding {name!r} (e.g. utf-8, gb18030, big5, shift_jis, cp1252)"
+        msg = Msg("text.unknown_encoding", name=name)
         raise ValueError(msg) from e
 
 
@@ -151,23 +153,20 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
             text = data.decode(name)
         except UnicodeDecodeError as e:
             line = data[: e.start].count(b"\n") + 1
-            msg = (
-                f"cannot decode the text as {name} (line {line}, byte {e.start}); "
-                "remove encoding: to let evidencekit detect it, or name the right one"
-            )
+            msg = Msg("text.cannot_decode_as", name=name, line=line, byte=e.start)
             raise ValueError(msg) from e
         return Decoded(text.lstrip("\ufeff"), name, False)
     if data.startswith(codecs.BOM_UTF8):
         try:
             return Decoded(data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig", False)
         except UnicodeDecodeError as e:
-            msg = f"the file starts with a UTF-8 mark but is not UTF-8 (byte {e.start + 3})"
+            msg = Msg("text.bad_utf8_bom", byte=e.start + 3)
             raise ValueError(msg) from e
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return Decoded(data.decode("utf-16"), "utf-16", False)
         except UnicodeDecodeError as e:
-            msg = f"the file starts with a UTF-16 mark but is not UTF-16 (byte {e.start})"
+            msg = Msg("text.bad_utf16_bom", byte=e.start)
             raise ValueError(msg) from e
     try:
         return Decoded(data.decode("utf-8"), "utf-8", False)
@@ -178,10 +177,7 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
         return Decoded(utf16, "utf-16", True)
     enc = _guess(data)
     if enc is None:
-        msg = (
-            "cannot decode the text: it is neither UTF-8, UTF-16, GB18030/GBK, Big5, "
-            "Shift-JIS nor cp1252; save it as UTF-8 (Excel: Save As → CSV UTF-8)"
-        )
+        msg = Msg("text.cannot_decode")
         raise ValueError(msg)
     return Decoded(data.decode(enc), enc, True)
 
@@ -194,11 +190,7 @@ def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
 
 def guess_note(rel: str, encoding: str) -> str:
     """The warning shown when a file's encoding was detected rather than certain."""
-    return (
-        f"{rel}: no encoding is marked in the file; read as {encoding} (detected). "
-        "If characters look wrong, name the right one with encoding: (e.g. gb18030, big5, "
-        "shift_jis, cp1252)"
-    )
+    return Msg("text.guessed", file=rel, encoding=encoding)
 
 
 def read_text(path: Path) -> str:

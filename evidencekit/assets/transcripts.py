@@ -13,6 +13,7 @@ from evidencekit.assets.privacy import Masker
 from evidencekit.assets.tables import parse_csv
 from evidencekit.assets.text import Decoded, decode, guess_note
 from evidencekit.errors import EvidenceError
+from evidencekit.messages import Msg, reason
 from evidencekit.model import SourceFile
 
 TIME_KEYS = ("time", "timestamp", "date", "at", "时间", "发送时间")
@@ -57,9 +58,10 @@ def _decode(sf: SourceFile, encoding: str | None) -> Decoded:
     try:
         return decode(sf.path.read_bytes(), encoding)
     except ValueError as e:
-        raise EvidenceError(str(e), file=sf.rel, location=sf.location) from e
+        raise EvidenceError(reason(e), file=sf.rel, location=sf.location) from e
     except OSError as e:
-        raise EvidenceError(f"cannot read: {e.strerror}", file=sf.rel, location=sf.location) from e
+        msg = Msg("file.unreadable", why=e.strerror)
+        raise EvidenceError(msg, file=sf.rel, location=sf.location) from e
 
 
 def transcript_warnings(sf: SourceFile, encoding: str | None = None) -> list[str]:
@@ -86,11 +88,11 @@ def read_transcript(
         try:
             data = json.loads(text)
         except (ValueError, RecursionError) as e:
-            msg = f"not valid JSON ({type(e).__name__}: {str(e)[:200]})"
+            msg = Msg("chat.bad_json", why=f"{type(e).__name__}: {str(e)[:200]}")
             raise EvidenceError(msg, file=sf.rel, location=sf.location) from e
         items = data.get("messages", data) if isinstance(data, dict) else data
         if not isinstance(items, list):
-            msg = 'expected a list of messages (or {"messages": [...]})'
+            msg = Msg("chat.not_a_list")
             raise EvidenceError(msg, file=sf.rel, location=sf.location)
         for n, item in enumerate(items):
             if not isinstance(item, dict):
@@ -102,7 +104,7 @@ def read_transcript(
                     _pick(row, SENDER_KEYS) or "",
                     _pick(row, TEXT_KEYS) or "",
                     _pick(row, ROLE_KEYS),
-                    f"message {n + 1}",
+                    Msg("chat.message_n", n=n + 1),
                 )
             )
     elif suffix == ".csv":
@@ -110,7 +112,7 @@ def read_transcript(
             raw, lines = parse_csv(text)
             export = build_export(raw, lines, encoding=decoded.encoding)
         except ValueError as e:
-            raise EvidenceError(str(e), file=sf.rel, location=sf.location) from e
+            raise EvidenceError(reason(e), file=sf.rel, location=sf.location) from e
         keys = [header_key(h) for h in export.header]
 
         def column(names: tuple[str, ...]) -> int | None:
@@ -119,29 +121,23 @@ def read_transcript(
         t_i, s_i, m_i = column(TIME_KEYS), column(SENDER_KEYS), column(TEXT_KEYS)
         r_i = column(ROLE_KEYS)
         if t_i is None or s_i is None or m_i is None:
-            msg = (
-                f"a chat CSV needs time, sender and message columns; found: "
-                f"{', '.join(export.header)}"
-            )
+            msg = Msg("chat.csv_columns", names=", ".join(export.header))
             raise EvidenceError(msg, file=sf.rel, location=sf.location)
         for n, r in zip(export.lines, export.rows, strict=True):
             role = r[r_i] if r_i is not None else None
-            rows.append((r[t_i], r[s_i], r[m_i], role, f"line {n}"))
+            rows.append((r[t_i], r[s_i], r[m_i], role, Msg("chat.line_n", n=n)))
     else:
         current: list[str] | None = None
         for n, line in enumerate(text.split("\n"), start=1):
             head = _TXT_HEAD.match(line)
             if head:
-                current = [head[1], head[2], "", f"line {n}"]
+                current = [head[1], head[2], "", Msg("chat.line_n", n=n)]
                 rows.append((current[0], current[1], "", None, current[3]))
             elif rows:
                 t, s, body, role, where = rows[-1]
                 rows[-1] = (t, s, f"{body}\n{line}" if body else line, role, where)
             elif line.strip():
-                msg = (
-                    f"line {n} is not a message header; expected lines like "
-                    "'2025-10-01 09:36 sender' followed by the message"
-                )
+                msg = Msg("chat.bad_header", n=n)
                 raise EvidenceError(msg, file=sf.rel, location=sf.location)
     mask = masker or Masker(None)
     out: list[Message] = []
@@ -149,7 +145,7 @@ def read_transcript(
         try:
             at = _parse_time(raw_time, tz)
         except ValueError as e:
-            msg = f"{where}: not a valid date/time: {raw_time[:100]!r}"
+            msg = Msg("chat.bad_time", where=where, value=raw_time[:100])
             raise EvidenceError(msg, file=sf.rel, location=sf.location) from e
         sender = sender.strip()
         side = (role or participants.get(sender) or "other").strip().lower()
@@ -166,5 +162,6 @@ def read_transcript(
             )
         )
     if not out:
-        raise EvidenceError("the transcript holds no messages", file=sf.rel, location=sf.location)
+        msg = Msg("chat.empty")
+        raise EvidenceError(msg, file=sf.rel, location=sf.location)
     return out

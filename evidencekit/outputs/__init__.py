@@ -10,6 +10,8 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from evidencekit.messages import Msg
+
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside path, then rename: readers never see half a file."""
@@ -48,7 +50,7 @@ def tsa_url_problem(url: str) -> str | None:
         parts = urllib.parse.urlsplit(url)
         _ = parts.port  # raises on a bad port
     except ValueError as e:
-        return f"{url!r} is not a valid URL ({e})"
+        return Msg("tsa.bad_url", url=url, why=str(e))
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"{url!r} is not an http(s) URL; a TSA is reached over http or https only"
+        return Msg("tsa.not_http", url=url)
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from evidencekit.errors import LimitError
+from evidencekit.messages import Msg
 from evidencekit.model import Case, Profile
 from evidencekit.outputs.page_images import PageImageOptions, page_images
 from evidencekit.outputs.platform import (
@@ -34,9 +35,8 @@ def platform_files(
     pages = int(record["outputs"][0]["pages"])  # type: ignore[index]
     if profile.output == "pdf" and cap and pages > cap:
         if cap < 3:
-            msg = (
-                f"{profile.name}: pages {pages}, limit {cap} ({cid}.pdf); a cap of {cap} pages "
-                "is too small to split into volumes (each needs its own index page)"
+            msg = Msg(
+                "limit.volume_cap", profile=profile.name, pages=pages, cap=cap, file=f"{cid}.pdf"
             )
             raise LimitError(msg)
         volumes = make_volumes(case, pdf, record, cap)

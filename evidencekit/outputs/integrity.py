@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from evidencekit import __version__
 from evidencekit.errors import EvidencekitError
+from evidencekit.messages import Msg, reason
 from evidencekit.outputs import dump_json, sha256_bytes
 from evidencekit.outputs.transaction import plain_name
 
@@ -125,7 +126,7 @@ def archive_bytes(
     for src in record["sources"]:
         rel = PurePosixPath(src["path"])
         if rel.is_absolute() or ".." in rel.parts:
-            msg = f"refusing to archive a source outside the case folder: {src['path']}"
+            msg = Msg("verify.archive_outside", path=src["path"])
             raise VerifyError(msg)
         if src["path"] in (renditions or {}):
             # A masked or redacted source leaves only as its rendition (see renditions.py).
@@ -216,7 +217,7 @@ class _Store:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
                     h.update(chunk)
         except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as e:
-            raise _Unreadable(f"unreadable ({e})") from e
+            raise _Unreadable(Msg("verify.unreadable", why=str(e))) from e
         return h.hexdigest()
 
     def read(self, name: str, cap: int = MAX_RECORD) -> bytes | None:
@@ -228,9 +229,9 @@ class _Store:
             with fh:
                 data = fh.read(cap + 1)
         except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as e:
-            raise _Unreadable(f"unreadable ({e})") from e
+            raise _Unreadable(Msg("verify.unreadable", why=str(e))) from e
         if len(data) > cap:
-            raise _Unreadable(f"larger than {cap:,} bytes")
+            raise _Unreadable(Msg("verify.too_large", cap=cap))
         return data
 
 
@@ -241,16 +242,16 @@ class _DirStore(_Store):
 
     def _open(self, name: str) -> IO[bytes] | None:
         if not plain_name(name):
-            raise _Unreadable("not a plain relative name")
+            raise _Unreadable(Msg("verify.not_plain"))
         target = (self.folder / name).resolve()
         if not target.is_relative_to(self.folder):
-            raise _Unreadable("a link out of the folder")
+            raise _Unreadable(Msg("verify.link_out"))
         if not target.is_file():
             return None
         try:
             return target.open("rb")
         except OSError as e:
-            raise _Unreadable(f"unreadable ({e.strerror})") from e
+            raise _Unreadable(Msg("verify.unreadable", why=e.strerror)) from e
 
 
 class _ZipStore(_Store):
@@ -262,18 +263,18 @@ class _ZipStore(_Store):
 
     def _open(self, name: str) -> IO[bytes] | None:
         if not plain_name(name):
-            raise _Unreadable("not a plain relative name")
+            raise _Unreadable(Msg("verify.not_plain"))
         info = self.entries.get(f"{self.prefix}/{name}" if self.prefix else name)
         if info is None:
             return None
         if info.file_size > MIN_SUSPECT and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise _Unreadable(
-                f"declared {info.file_size:,} bytes from {info.compress_size:,}: refused"
+                Msg("verify.zip_bomb", size=info.file_size, stored=info.compress_size)
             )
         try:
             return self.zf.open(info)
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError) as e:
-            raise _Unreadable(f"unreadable ({e})") from e
+            raise _Unreadable(Msg("verify.unreadable", why=str(e))) from e
 
 
 def _check(rows: list[Row], label: str, expected: object, store: _Store, name: str) -> None:
@@ -283,7 +284,7 @@ def _check(rows: list[Row], label: str, expected: object, store: _Store, name: s
     try:
         actual = store.sha(name)
     except _Unreadable as e:
-        rows.append(Row(label, expected, str(e), "ALTERED"))
+        rows.append(Row(label, expected, reason(e), "ALTERED"))
         return
     if actual is None:
         rows.append(Row(label, expected, "", "MISSING"))
@@ -323,7 +324,7 @@ def _sums(rows: list[Row], dossier: _Store) -> set[str]:
     try:
         raw = dossier.read("SHA256SUMS")
     except _Unreadable as e:
-        rows.append(_bad("SHA256SUMS", str(e)))
+        rows.append(_bad("SHA256SUMS", reason(e)))
         return set()
     if raw is None:
         rows.append(Row("SHA256SUMS", "", "", "MISSING"))
@@ -336,15 +337,15 @@ def _sums(rows: list[Row], dossier: _Store) -> set[str]:
     listed: set[str] = set()
     lines = text.splitlines()
     if not lines:
-        rows.append(_bad("SHA256SUMS", "empty"))
+        rows.append(_bad("SHA256SUMS", Msg("verify.empty")))
     for n, line in enumerate(lines, start=1):
         expected, sep, name = line.partition("  ")
-        where = f"SHA256SUMS line {n}"
+        where = Msg("verify.sums_line", n=n)
         if not sep or not _HEX64.match(expected) or not plain_name(name):
-            rows.append(_bad(where, "not '<sha256>  <file name>'"))
+            rows.append(_bad(where, Msg("verify.bad_line")))
             continue
         if name in listed:
-            rows.append(_bad(where, f"{name} listed twice"))
+            rows.append(_bad(where, Msg("verify.listed_twice", name=name)))
             continue
         listed.add(name)
         _check(rows, name, expected, dossier, name)
@@ -358,10 +359,10 @@ def _embedded(rows: list[Row], pdf: bytes, pdf_name: str, json_name: str, side: 
     try:
         embedded = read_attachment(pdf, json_name)
     except Exception as e:  # a damaged PDF: the library raises many types
-        rows.append(_bad(label, f"the PDF cannot be read ({type(e).__name__})"))
+        rows.append(_bad(label, Msg("verify.pdf_unreadable", why=type(e).__name__)))
         return
     if embedded is None:
-        rows.append(_bad(label, "the PDF carries no evidence record"))
+        rows.append(_bad(label, Msg("verify.pdf_no_record")))
         return
     try:
         same = json.loads(embedded) == side
@@ -392,20 +393,20 @@ def _verify_case(
     try:
         raw = dossier.read(json_name)
     except _Unreadable as e:
-        rows.append(_bad(json_name, str(e)))
+        rows.append(_bad(json_name, reason(e)))
         return
     if raw is None:
         rows.append(Row(json_name, "", "", "MISSING"))
         return
     if json_name not in listed:
-        rows.append(_bad(json_name, "not listed in SHA256SUMS"))
+        rows.append(_bad(json_name, Msg("verify.not_listed")))
     try:
         record = json.loads(raw)
     except (ValueError, RecursionError):
-        rows.append(_bad(json_name, "not valid JSON"))
+        rows.append(_bad(json_name, Msg("verify.not_json")))
         return
     if problem := _record_problem(record):
-        rows.append(_bad(json_name, f"not an evidence record ({problem})"))
+        rows.append(_bad(json_name, Msg("verify.not_record", problem=problem)))
         return
     for out in record["outputs"]:
         if not plain_name(out["path"]):
@@ -415,7 +416,7 @@ def _verify_case(
             rows.append(_bad(out["path"], "not listed in SHA256SUMS"))
             _check(rows, out["path"], out["sha256"], dossier, out["path"])
         elif not any(r.file == out["path"] and r.expected == out["sha256"] for r in rows):
-            rows.append(_bad(out["path"], f"SHA256SUMS and {json_name} disagree"))
+            rows.append(_bad(out["path"], Msg("verify.disagree", name=json_name)))
     history = f"{record['case']['id']}.history.jsonl"
     try:
         history_there = plain_name(history) and dossier.sha(history) is not None
@@ -438,11 +439,11 @@ def _verify_case(
     try:
         tsr = dossier.read(f"{json_name}.tsr")
     except _Unreadable as e:
-        rows.append(_bad(f"{json_name}.tsr (token)", str(e)))
+        rows.append(_bad(f"{json_name}.tsr (token)", reason(e)))
         return
     if tsr is not None:
         if f"{json_name}.tsr" not in listed:
-            rows.append(_bad(f"{json_name}.tsr", "not listed in SHA256SUMS"))
+            rows.append(_bad(f"{json_name}.tsr", Msg("verify.not_listed")))
         result = check_token(tsr, raw, tsa_ca)
         when = result.time.isoformat() if result.time else ""
         rows.append(
@@ -477,7 +478,7 @@ def _check_sources(
     for src in record["sources"]:
         path = src["path"]
         if not plain_name(path):
-            rows.append(_bad(f"{label}/{path}", "a source outside the case folder"))
+            rows.append(_bad(f"{label}/{path}", Msg("verify.source_outside")))
             continue
         hashes.append((path, src["sha256"]))
         files = _rendition_files(src) if renditions else None
@@ -495,7 +496,7 @@ def _check_sources(
         try:
             data = sources.read(manifest)
         except _Unreadable as e:
-            rows.append(_bad(f"{label}/{manifest}", str(e)))
+            rows.append(_bad(f"{label}/{manifest}", reason(e)))
             return
         if data is None:
             rows.append(Row(f"{label}/{manifest}", fingerprint, "", "MISSING"))
@@ -508,7 +509,7 @@ def _check_sources(
 def _verify_dir(path: Path, sources_dir: Path | None, tsa_ca: Path | None) -> list[Row]:
     jsons = sorted(p.name for p in path.glob("*.evidence.json"))
     if not jsons:
-        msg = f"{path}: no *.evidence.json here; give an evidencekit output folder or archive"
+        msg = Msg("verify.no_record", path=str(path))
         raise VerifyError(msg)
     rows: list[Row] = []
     dossier = _DirStore(path, "")
@@ -542,10 +543,10 @@ def _zip_entries(zf: zipfile.ZipFile, rows: list[Row]) -> dict[str, zipfile.ZipI
         if info.is_dir():
             continue
         if not plain_name(name) or ":" in name.split("/")[0]:
-            rows.append(_bad(f"archive entry {name!r}", "unsafe name (absolute or '..')"))
+            rows.append(_bad(f"archive entry {name!r}", Msg("verify.unsafe_name")))
             continue
         if name in seen:
-            rows.append(_bad(f"archive entry {name!r}", "appears twice"))
+            rows.append(_bad(f"archive entry {name!r}", Msg("verify.twice")))
             entries.pop(name, None)
             continue
         seen.add(name)
@@ -557,7 +558,7 @@ def _verify_zip(path: Path, sources_dir: Path | None, tsa_ca: Path | None) -> li
     try:
         zf = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile, ValueError, EOFError) as e:
-        msg = f"{path}: not a readable ZIP archive ({e})"
+        msg = Msg("verify.bad_zip", path=str(path), why=str(e))
         raise VerifyError(msg) from e
     rows: list[Row] = []
     with zf:
@@ -568,7 +569,7 @@ def _verify_zip(path: Path, sources_dir: Path | None, tsa_ca: Path | None) -> li
             if n.startswith("dossier/") and n.count("/") == 1 and n.endswith(".evidence.json")
         )
         if not jsons:
-            msg = f"{path}: no dossier/*.evidence.json in this archive"
+            msg = Msg("verify.no_record_in_zip", path=str(path))
             raise VerifyError(msg)
         dossier = _ZipStore(zf, entries, "dossier")
         case = _DirStore(sources_dir, "case") if sources_dir else _ZipStore(zf, entries, "case")
@@ -604,7 +605,7 @@ def _unchecked_entries(
         try:
             whole.sha(name)
         except _Unreadable as e:
-            rows.append(_bad(name, str(e)))
+            rows.append(_bad(name, reason(e)))
 
 
 def _verify_pdf(path: Path, sources_dir: Path | None) -> list[Row]:
@@ -617,15 +618,15 @@ def _verify_pdf(path: Path, sources_dir: Path | None) -> list[Row]:
             data = fh.read(MAX_PDF + 1)
         attached = list_attachments(path)
     except Exception as e:  # pikepdf raises many types on damaged files
-        msg = f"{path}: not a readable PDF ({type(e).__name__})"
+        msg = Msg("verify.bad_pdf", path=str(path), why=type(e).__name__)
         raise VerifyError(msg) from e
     name = next((n for n in sorted(attached) if n.endswith(".evidence.json")), None)
     if name is None:
-        msg = f"{path}: no evidence record embedded and no sidecar beside it"
+        msg = Msg("verify.no_record_in_pdf", path=str(path))
         raise VerifyError(msg)
     rows = [
         Row(
-            f"{path.name}: own hash not checked (needs the sidecar {name} or the archive)",
+            Msg("verify.own_hash", file=path.name, sidecar=name),
             "",
             "",
             "NOTE",
@@ -650,7 +651,7 @@ def _verify_pdf(path: Path, sources_dir: Path | None) -> list[Row]:
         return rows
     record.setdefault("outputs", [{"path": path.name, "sha256": "0" * 64}])
     if problem := _record_problem(record):
-        rows.append(_bad(f"embedded {name}", f"not an evidence record ({problem})"))
+        rows.append(_bad(f"embedded {name}", Msg("verify.not_record", problem=problem)))
         return rows
     by_name = {n: blob for n, (blob, rel) in attached.items() if rel in ("Source", "Supplement")}
     for src in record["sources"]:
@@ -671,10 +672,10 @@ def verify_path(
 ) -> list[Row]:
     """Verify an output folder, an archive (.zip) or a single dossier PDF."""
     if tsa_ca is not None and not tsa_ca.is_file():
-        msg = f"{tsa_ca}: no such CA file (--tsa-ca)"
+        msg = Msg("verify.no_ca", path=str(tsa_ca))
         raise VerifyError(msg)
     if sources_dir is not None and not sources_dir.is_dir():
-        msg = f"{sources_dir}: no such folder (--sources)"
+        msg = Msg("verify.no_sources", path=str(sources_dir))
         raise VerifyError(msg)
     if path.is_dir():
         return _verify_dir(path, sources_dir, tsa_ca)
@@ -685,7 +686,7 @@ def verify_path(
         if sidecar.is_file():
             return _verify_dir(path.parent, sources_dir, tsa_ca)
         return _verify_pdf(path, sources_dir)
-    msg = f"{path}: give an output folder, an evidencekit archive (.zip) or a dossier PDF"
+    msg = Msg("verify.what", path=str(path))
     raise VerifyError(msg)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from evidencekit.assets.images import encode_page, encoded_size, tile_stream
 from evidencekit.errors import LimitError
+from evidencekit.messages import Msg
 from evidencekit.model import Case
 from evidencekit.outputs.platform import suggestions
 from evidencekit.pdf.raster import iter_page_images
@@ -41,13 +42,18 @@ def _sheet_plan(case: Case, pages: int, per_sheet: int, dpi: int) -> tuple[int, 
     if sheet_dpi < MIN_READABLE_DPI:
         lim = case.profile.limits
         most = max(1, int(MAX_SHEET_PIXELS // (page_sq_in * MIN_READABLE_DPI**2)))
-        msg = (
-            f"{case.profile.name}: {pages} pages on at most {lim.files} images means "
-            f"{per_sheet} pages per image, at {sheet_dpi} dpi each ({MIN_READABLE_DPI} dpi "
-            f"needed to read the text, {MIN_READABLE_DPI / max(sheet_dpi, 1):.1f}x too small); "
-            f"at most {most * (lim.files or 1)} pages fit ({pages - most * (lim.files or 1)} "
-            "too many)"
-            f"\n    hint: {suggestions(case.profile)}"
+        msg = Msg(
+            "limit.sheets",
+            profile=case.profile.name,
+            pages=pages,
+            files=lim.files,
+            per_sheet=per_sheet,
+            dpi=sheet_dpi,
+            need=MIN_READABLE_DPI,
+            factor=MIN_READABLE_DPI / max(sheet_dpi, 1),
+            fit=most * (lim.files or 1),
+            over=pages - most * (lim.files or 1),
+            hint=suggestions(case.profile),
         )
         raise LimitError(msg)
     return cols, rows, sheet_dpi
@@ -93,12 +99,16 @@ def page_images(
         readable = sheet_dpi * encoded_size(data)[0] / sheet.width
         sheet.close()
         if only_images and readable < min(dpi, MIN_READABLE_DPI) - 0.5:
-            msg = (
-                f"{profile.name}: {name} holds {batch} page(s); to fit "
-                f"{(cap or 0) / 1e6:.2f} MB they drop to {readable:.0f} dpi "
-                f"({MIN_READABLE_DPI} dpi needed to read the text, "
-                f"{MIN_READABLE_DPI / readable:.1f}x too small)"
-                f"\n    hint: {suggestions(profile)}"
+            msg = Msg(
+                "limit.sheet_dpi",
+                profile=profile.name,
+                name=name,
+                batch=batch,
+                mb=(cap or 0) / 1e6,
+                dpi=readable,
+                need=MIN_READABLE_DPI,
+                factor=MIN_READABLE_DPI / readable,
+                hint=suggestions(profile),
             )
             raise LimitError(msg)
         out[name] = data

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from evidencekit.errors import RenderError
+from evidencekit.messages import Msg
 from evidencekit.model import Case, Profile
 from evidencekit.outputs import dump_json
 from evidencekit.render.markdown import markdown_to_text
@@ -25,7 +26,7 @@ def check_output_name(name: str) -> str:
         or name != "/".join(parts)
         or not all(_PART.fullmatch(p) for p in parts)
     ):
-        msg = f"refusing to write {name[:120]!r}: not a plain file name inside the output folder"
+        msg = Msg("output.refuse_name", name=name[:120])
         raise RenderError(msg)
     return name
 
@@ -35,7 +36,7 @@ def output_path(out_dir: Path, name: str) -> Path:
     `out_dir` (a `..` name, or a sub-folder that is a link out of it)."""
     path = out_dir / check_output_name(name)
     if not path.parent.resolve().is_relative_to(out_dir.resolve()):
-        msg = f"refusing to write {name!r}: {path.parent} leads outside the output folder"
+        msg = Msg("output.refuse_outside", name=name, folder=str(path.parent))
         raise RenderError(msg)
     return path
 
@@ -61,20 +62,21 @@ class Violation:
     file: str = ""
 
     def describe(self, profile: Profile) -> str:
-        what = {
-            "file_bytes": "file size",
-            "total_bytes": "total size",
-            "image_bytes": "image size",
-            "pages_per_file": "pages",
-            "pages_total": "pages in all",
-            "files": "files",
-        }.get(self.limit, self.limit)
+        known = (
+            "file_bytes",
+            "total_bytes",
+            "image_bytes",
+            "pages_per_file",
+            "pages_total",
+            "files",
+        )
+        what = Msg(f"limit.{self.limit}") if self.limit in known else self.limit
         if self.limit.endswith("bytes"):
-            amount = f"{self.actual / 1e6:.2f} MB, limit {self.allowed / 1e6:.2f} MB"
+            amount = Msg("limit.mb", actual=self.actual / 1e6, allowed=self.allowed / 1e6)
         else:
-            amount = f"{self.actual}, limit {self.allowed}"
+            amount = Msg("limit.count", actual=self.actual, allowed=self.allowed)
         where = f" ({self.file})" if self.file else ""
-        return f"{profile.name}: {what} {amount}{where}"
+        return Msg("limit.violation", profile=profile.name, what=what, amount=amount, where=where)
 
 
 def check_limits(profile: Profile, files: list[UploadFile]) -> list[Violation]:
@@ -443,8 +445,4 @@ def categories_for(profile: Profile, record: dict[str, object]) -> dict[str, lis
 
 def suggestions(profile: Profile) -> str:
     """What a merchant can do when the case cannot fit."""
-    return (
-        "crop or drop the largest photos, keep only the screenshots that prove the point, "
-        "include only the relevant pages of long PDFs (`pages:`), or split the case; "
-        f"`evidencekit profiles {profile.name}` shows the limits"
-    )
+    return Msg("limit.suggestions", profile=profile.name)

@@ -19,6 +19,7 @@ import rfc3161_client
 from cryptography import x509
 
 from evidencekit.errors import EvidencekitError
+from evidencekit.messages import Msg
 from evidencekit.outputs import tsa_url_problem
 
 
@@ -53,10 +54,10 @@ def _read_capped(resp: Any, url: str, cap: int, deadline: float) -> bytes:
         chunks.append(chunk)
         size += len(chunk)
         if size > cap:
-            msg = f"the timestamp authority {url} sent more than {cap:,} bytes; refused"
+            msg = Msg("tsa.too_big", url=url, cap=cap)
             raise TimestampError(msg)
         if time.monotonic() > deadline:
-            msg = f"the timestamp authority {url} took too long to answer"
+            msg = Msg("tsa.timeout", url=url)
             raise TimestampError(msg)
     return b"".join(chunks)
 
@@ -85,22 +86,22 @@ def request_token(data: bytes, url: str, timeout: float = 30, cap: int = MAX_RES
         with opener.open(http, timeout=timeout) as resp:
             body = _read_capped(resp, url, cap, deadline)
     except (urllib.error.URLError, OSError, http_client.HTTPException, ValueError) as e:
-        msg = f"the timestamp authority {url} could not be reached: {e}"
+        msg = Msg("tsa.unreachable", url=url, why=str(e))
         raise TimestampError(msg) from e
     try:
         tsr = rfc3161_client.decode_timestamp_response(body)
     except ValueError as e:
-        msg = f"the timestamp authority {url} did not answer with an RFC 3161 response"
+        msg = Msg("tsa.not_rfc3161", url=url)
         raise TimestampError(msg) from e
     if tsr.status not in (0, 1):  # granted, grantedWithMods
-        msg = f"the timestamp authority {url} refused the request (status {tsr.status})"
+        msg = Msg("tsa.refused", url=url, status=tsr.status)
         raise TimestampError(msg)
     imprint = tsr.tst_info.message_imprint.message
     if imprint != hashlib.sha256(data).digest():
-        msg = f"the token from {url} is not over the evidence JSON (wrong message imprint)"
+        msg = Msg("tsa.wrong_imprint", url=url)
         raise TimestampError(msg)
     if request.nonce is not None and tsr.tst_info.nonce != request.nonce:
-        msg = f"the token from {url} does not answer our request (nonce mismatch)"
+        msg = Msg("tsa.nonce", url=url)
         raise TimestampError(msg)
     return body
 
@@ -121,7 +122,7 @@ def check_token(tsr_bytes: bytes, data: bytes, ca_file: Path | None) -> TokenChe
     try:
         roots = x509.load_pem_x509_certificates(ca_file.read_bytes())
     except (OSError, ValueError) as e:
-        msg = f"{ca_file}: not a readable PEM file of CA certificates ({e})"
+        msg = Msg("tsa.bad_ca", file=str(ca_file), why=str(e))
         raise TimestampError(msg) from e
     try:
         certs = [x509.load_der_x509_certificate(c) for c in tsr.signed_data.certificates]

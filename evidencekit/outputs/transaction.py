@@ -42,6 +42,7 @@ from types import FrameType
 from typing import Any
 
 from evidencekit.errors import EvidencekitError, UsageError
+from evidencekit.messages import Msg
 
 STAGING_TAG = ".evidencekit-staging-"
 _COMMIT = ".commit.json"
@@ -170,16 +171,16 @@ def _exchange(a: Path, b: Path) -> bool:
 def check_output_dir(out_dir: Path, protected: set[Path]) -> None:
     """Refuse an output folder that is a file or read-only, or that is inside a source."""
     if out_dir.exists() and not out_dir.is_dir():
-        msg = f"{out_dir}: the output folder is a file; give a folder with -o"
+        msg = Msg("output.is_file", path=str(out_dir))
         raise UsageError(msg)
     probe = out_dir
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     if not os.access(probe, os.W_OK) or (out_dir.exists() and not os.access(out_dir, os.W_OK)):
-        msg = f"{probe}: the output folder is not writable; give another folder with -o"
+        msg = Msg("output.not_writable", path=str(probe))
         raise UsageError(msg)
     if out_dir.resolve() in protected:
-        msg = f"{out_dir}: the output folder is one of the case's sources"
+        msg = Msg("output.is_source", path=str(out_dir))
         raise UsageError(msg)
 
 
@@ -292,20 +293,14 @@ class OutputSet:
     def write(self, name: str, data: bytes) -> Path:
         """Stage one output file."""
         if not plain_name(name) or name.startswith(".") or name in self.written:
-            msg = f"refusing the output name {name!r} (not a plain file name, or twice)"
+            msg = Msg("output.bad_name", name=name)
             raise OutputError(msg)
         target = self.out_dir / name
         if (self.out_dir / name).resolve() in self.protected or target.resolve() in self.protected:
-            msg = (
-                f"{target}: an output would overwrite a source of this case with the same "
-                "name; choose another output folder (output.dir or -o)"
-            )
+            msg = Msg("output.would_overwrite_source", path=str(target))
             raise UsageError(msg)
         if target.exists() and name not in self._previous and not self._mergeable(name):
-            msg = (
-                f"{target}: exists and is not an output of this case's previous build (or "
-                "was altered since); move it away or choose another output folder"
-            )
+            msg = Msg("output.foreign_file", path=str(target))
             raise UsageError(msg)
         path = self.staging / name
         try:
@@ -435,10 +430,10 @@ def threading_main() -> bool:
 
 def _os_error(e: OSError, out_dir: Path) -> EvidencekitError:
     if e.errno in (errno.ENOSPC, errno.EDQUOT):
-        msg = f"{out_dir}: the disk is full; nothing was replaced (the previous outputs are kept)"
+        msg = Msg("output.disk_full", path=str(out_dir))
         return OutputError(msg)
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        msg = f"{out_dir}: not writable ({e.strerror}); nothing was replaced"
+        msg = Msg("output.denied", path=str(out_dir), why=e.strerror)
         return UsageError(msg)
-    msg = f"{out_dir}: cannot write the outputs ({e.strerror or e}); nothing was replaced"
+    msg = Msg("output.write_failed", path=str(out_dir), why=e.strerror or str(e))
     return OutputError(msg)

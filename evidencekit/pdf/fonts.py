@@ -24,6 +24,8 @@ from fontTools.encodings.StandardEncoding import StandardEncoding
 from fontTools.t1Lib import T1Font
 from fontTools.ttLib import TTFont
 
+from evidencekit.messages import Msg
+
 # Folders where distributions install the URW base35 fonts (fontconfig is asked first).
 _URW_FOLDERS = (
     "/usr/share/fonts/opentype/urw-base35",
@@ -125,10 +127,7 @@ def _font_file(ps_name: str, suffix: str) -> Path:
         path = Path(folder) / f"{ps_name}{suffix}"
         if path.is_file():
             return path
-    msg = (
-        f"the font {ps_name}{suffix} (URW base35) is not installed; "
-        "install fonts-urw-base35 (make sysdeps)"
-    )
+    msg = Msg("font.missing", font=f"{ps_name}{suffix}")
     raise FontSubstitutionError(msg)
 
 
@@ -192,7 +191,7 @@ def _load(ps_name: str) -> _Substitute:
             serif=ps_name.startswith("NimbusRoman"),
         )
     except (OSError, KeyError, AttributeError, ValueError, TypeError) as e:
-        msg = f"cannot read the substitute font {path.name} ({e})"
+        msg = Msg("font.unreadable", name=path.name, why=str(e))
         raise FontSubstitutionError(msg) from e
 
 
@@ -219,7 +218,7 @@ def _program(ps_name: str, glyphs: frozenset[str]) -> bytes:
         cff.compile(buf, font)
         return buf.getvalue()
     except (OSError, KeyError, AttributeError, ValueError, TypeError, AssertionError) as e:
-        msg = f"cannot subset the substitute font {sub.path.name} ({e})"
+        msg = Msg("font.subset", name=sub.path.name, why=str(e))
         raise FontSubstitutionError(msg) from e
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pikepdf
 
+from evidencekit.messages import Msg, reason
 from evidencekit.pdf.fonts import (
     FontSubstitutionError,
     embed_substitutes,
@@ -76,7 +77,7 @@ class NormalisedPdf:
 
 
 def _damaged(detail: object) -> PdfSourceError:
-    msg = f"the PDF is damaged beyond repair ({detail}); ask the sender for a new copy"
+    msg = Msg("pdf.damaged", why=str(detail))
     return PdfSourceError(msg, "damaged")
 
 
@@ -105,27 +106,19 @@ def _open(path: Path, password: str) -> tuple[pikepdf.Pdf, bool, str]:
     except pikepdf.PasswordError as e:
         if not password and (copy := _via_pdfium(path)) is not None:
             return _open_bytes(copy[0]), False, _PROTECTED
-        msg = (
-            "the PDF is encrypted and the password is wrong"
-            if password
-            else "the PDF is encrypted; name the environment variable holding its password "
-            "with password_env: (e.g. password_env: POLICY_PDF_PASSWORD)"
-        )
+        msg = Msg("pdf.wrong_password") if password else Msg("pdf.encrypted")
         raise PdfSourceError(msg, "password") from e
     except _LIBRARY_ERRORS as e:
         if not password and (copy := _via_pdfium(path)) is not None:
             data, encrypted = copy
             if encrypted:
                 return _open_bytes(data), False, _PROTECTED
-            note = "the PDF is damaged; PDFium could read it, check its pages in the dossier"
+            note = Msg("pdf.read_by_pdfium")
             return _open_bytes(data), False, note
         raise _damaged(str(e).replace(f"{path}: ", "")) from e
 
 
-_PROTECTED = (
-    "the PDF is protected against changes (no password is needed to read it); "
-    "its encryption is unusual, so it was opened with PDFium"
-)
+_PROTECTED = Msg("pdf.protected")
 
 
 def _open_bytes(data: bytes) -> pikepdf.Pdf:
@@ -191,11 +184,11 @@ def _geometry(page: pikepdf.Dictionary, number: int) -> _Geometry:
     notes: list[str] = []
     media = _rect(_inherited(page, "/MediaBox"))
     if media is None or _area(media) <= 0:
-        what = "no usable MediaBox" if media is None else "a MediaBox of zero area"
-        notes.append(f"page {number} has {what}; it is shown as US Letter, as readers do")
+        what = Msg("pdf.no_mediabox") if media is None else Msg("pdf.zero_mediabox")
+        notes.append(Msg("pdf.page_letter", n=number, what=what))
         media = _LETTER
     if max(media[2] - media[0], media[3] - media[1]) > _MAX_SIDE:
-        notes.append(f"page {number} is larger than PDF allows (200 inches); it is scaled down")
+        notes.append(Msg("pdf.page_too_large", n=number))
     crop_value = _inherited(page, "/CropBox")
     crop = None
     if crop_value is not None:
@@ -208,10 +201,7 @@ def _geometry(page: pikepdf.Dictionary, number: int) -> _Geometry:
                 min(given[3], media[3]),
             )
         if crop is None or crop[2] <= crop[0] or crop[3] <= crop[1]:
-            notes.append(
-                f"page {number} has a CropBox outside its MediaBox or unreadable; "
-                "the whole page is shown"
-            )
+            notes.append(Msg("pdf.bad_cropbox", n=number))
             crop = None
     rotate_value = _inherited(page, "/Rotate")
     rotate = 0
@@ -221,7 +211,7 @@ def _geometry(page: pikepdf.Dictionary, number: int) -> _Geometry:
         except (TypeError, ValueError):
             raw = math.nan
         if not math.isfinite(raw) or raw != int(raw) or int(raw) % 90:
-            notes.append(f"page {number} has an invalid /Rotate; it is shown unrotated")
+            notes.append(Msg("pdf.bad_rotate", n=number))
         else:
             rotate = int(raw) % 360
     return _Geometry(media, crop, rotate, notes)
@@ -245,7 +235,7 @@ def _page_notes(pdf: pikepdf.Pdf) -> list[str]:
     """Odd boxes and rotations, for validation to report as warnings."""
     notes = [n for i, page in enumerate(pdf.pages, 1) for n in _geometry(page.obj, i).notes]
     if len(notes) > 5:
-        notes = [*notes[:5], f"and {len(notes) - 5} more page findings"]
+        notes = [*notes[:5], Msg("pdf.more_findings", n=len(notes) - 5)]
     return notes
 
 
@@ -258,10 +248,10 @@ def inspect_pdf(path: Path, password: str = "") -> PdfInfo:
             notes = _page_notes(pdf) if count else []
             encrypted = bool(pdf.is_encrypted)
         except _LIBRARY_ERRORS as e:
-            msg = f"the PDF's page tree is damaged ({e})"
+            msg = Msg("pdf.page_tree", why=str(e))
             raise PdfSourceError(msg, "damaged") from e
         if count == 0:
-            msg = "the PDF has no pages"
+            msg = Msg("pdf.no_pages")
             raise PdfSourceError(msg, "damaged")
         if note:
             notes.insert(0, note)
@@ -278,7 +268,7 @@ def normalise_pdf(path: Path, password: str, pages: list[int], pdfa: bool = Fals
         try:
             return _normalise(pdf, pages, pdfa)
         except FontSubstitutionError as e:
-            raise PdfSourceError(str(e), "font") from e
+            raise PdfSourceError(reason(e), "font") from e
         except _LIBRARY_ERRORS as e:
             raise _damaged(e) from e
 
@@ -343,10 +333,7 @@ def _check_pdfa_pages(data: bytes) -> None:
         more = len(report.findings) - 4
         if more > 0:
             findings += f"; and {more} more"
-        msg = (
-            f"the PDF holds content that PDF/A-3b forbids or that the validator cannot vouch "
-            f"for ({findings}); build without --pdfa, or convert it to PDF/A first"
-        )
+        msg = Msg("pdf.not_pdfa", findings=str(findings))
         raise PdfSourceError(msg, "pdfa")
 
 
@@ -361,17 +348,17 @@ def parse_pages(spec: str, count: int) -> list[int]:
             a = int(lo)
             b = int(hi) if sep else a
         except ValueError as e:
-            msg = f"{part!r} is not a page or a range like 1-3"
+            msg = Msg("pages.bad_part", part=part)
             raise ValueError(msg) from e
         if a < 1 or b < a:
-            msg = f"{part!r} is not a valid range"
+            msg = Msg("pages.bad_range", part=part)
             raise ValueError(msg)
         if b > count:
-            msg = f"page {b} does not exist: the PDF has {count} pages"
+            msg = Msg("pages.no_page", page=b, count=count)
             raise ValueError(msg)
         out.extend(range(a - 1, b))
     if not out:
-        msg = "no pages selected"
+        msg = Msg("pages.none")
         raise ValueError(msg)
     return out
 

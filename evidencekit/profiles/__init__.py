@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from evidencekit.checks import reason_class
+from evidencekit.messages import Msg
 from evidencekit.model import Dispute, LetterText, Profile
 
 _FIELDS = {
@@ -82,7 +83,7 @@ def _from_data(data: dict[str, Any], origin: str, node: yaml.Node | None = None)
             + _shape(dict(err))
             for err in e.errors()
         )
-        msg = f"{origin}: invalid profile: {problems}"
+        msg = Msg("profile.invalid", origin=origin, problems=problems)
         raise ProfileError(msg) from e
 
 
@@ -97,7 +98,7 @@ def _check_aliases(text: str, origin: str) -> None:
         if isinstance(event, yaml.AliasEvent):
             anchor = str(event.anchor)
             if any(anchor == a for a, _ in open_anchors):
-                msg = f"{origin}:{line}: recursive YAML alias"
+                msg = Msg("profile.recursive", where=f"{origin}:{line}")
                 raise ProfileError(msg)
             total += weight.get(anchor, 1)  # an undefined one is reported by the composer
         elif isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
@@ -111,10 +112,7 @@ def _check_aliases(text: str, origin: str) -> None:
             if opened:
                 weight[opened] = total - start
         if total > MAX_PROFILE_NODES:
-            msg = (
-                f"{origin}:{line}: the profile expands to more than "
-                f"{MAX_PROFILE_NODES} values (YAML aliases); write it out plainly"
-            )
+            msg = Msg("profile.expands", where=f"{origin}:{line}", max=MAX_PROFILE_NODES)
             raise ProfileError(msg)
 
 
@@ -123,14 +121,14 @@ def read_profile_file(path: Path, shown: str) -> Profile:
     try:
         size = path.stat().st_size
         if size > MAX_PROFILE_BYTES:
-            msg = f"{shown}: {size} bytes; a profile file is at most {MAX_PROFILE_BYTES} bytes"
+            msg = Msg("profile.too_big", file=shown, size=size, max=MAX_PROFILE_BYTES)
             raise ProfileError(msg)
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        msg = f"{shown}: not UTF-8 text; save the profile as UTF-8"
+        msg = Msg("profile.not_utf8", file=shown)
         raise ProfileError(msg) from e
     except OSError as e:
-        msg = f"{shown}: cannot read the profile file: {e.strerror}"
+        msg = Msg("profile.unreadable", file=shown, why=e.strerror)
         raise ProfileError(msg) from e
     with contextlib.suppress(yaml.YAMLError):  # reported with its line by the parse below
         _check_aliases(text, shown)
@@ -142,17 +140,17 @@ def read_profile_file(path: Path, shown: str) -> Profile:
         where = f"{mark.line + 1}:{mark.column + 1}:" if mark else ""
         # The problem text alone: str(e) would quote the offending lines.
         problem = re.sub(r"'[^']*'|\"[^\"]*\"", "…", e.problem or "invalid YAML")
-        msg = f"{shown}:{where} YAML syntax error: {problem}"
+        msg = Msg("profile.syntax", where=f"{shown}:{where}", problem=problem)
         raise ProfileError(msg) from e
     except (yaml.YAMLError, RecursionError, ValueError) as e:
-        msg = f"{shown}: not a readable YAML profile ({type(e).__name__})"
+        msg = Msg("profile.not_yaml", file=shown, why=type(e).__name__)
         raise ProfileError(msg) from e
     if data is None:
-        msg = f"{shown}: the profile file is empty"
+        msg = Msg("profile.empty", file=shown)
         raise ProfileError(msg)
     if not isinstance(data, dict):
         kind = type(data).__name__
-        msg = f"{shown}:1: a profile must be a mapping (key: value), not a {kind}"
+        msg = Msg("profile.not_mapping", file=shown, kind=kind)
         raise ProfileError(msg)
     data.setdefault("name", path.stem)
     return _from_data(data, shown, node)
@@ -162,19 +160,19 @@ def profile_path(name: str, base: Path) -> Path:
     """The file a profile path names, contained in `base` (the case folder) like evidence."""
     pure = PurePosixPath(name.replace("\\", "/"))
     if pure.is_absolute() or re.match(r"^[A-Za-z]:", name) or "\0" in name:
-        msg = f"{name}: absolute profile paths are not allowed; put the profile in the case folder"
+        msg = Msg("profile.absolute", name=name)
         raise ProfileError(msg)
     if ".." in pure.parts:
-        msg = f"{name}: the profile path leaves the case folder; put the profile in the case folder"
+        msg = Msg("profile.leaves", name=name)
         raise ProfileError(msg)
     root = base.resolve()
     path = root.joinpath(*pure.parts)
     real = path.resolve()
     if not real.is_relative_to(root):
-        msg = f"{name}: a link that points outside the case folder; copy the profile itself in"
+        msg = Msg("profile.link_outside", name=name)
         raise ProfileError(msg)
     if not real.is_file():
-        msg = f"{name}: no such profile file in the case folder"
+        msg = Msg("profile.no_file", name=name)
         raise ProfileError(msg)
     return real
 

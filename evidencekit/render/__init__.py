@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from evidencekit.errors import RenderError
 from evidencekit.i18n import t
+from evidencekit.messages import Msg
 
 PAPER_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MARGIN_MM = {"top": 20.0, "bottom": 20.0, "side": 16.0}
@@ -55,7 +56,7 @@ def _check_name(name: str) -> list[str]:
         or "\0" in name
         or any(p in ("", ".", "..") for p in parts)
     ):
-        msg = f"template name {name!r} refused: only plain names inside the templates folder"
+        msg = Msg("template.bad_name", name=name)
         raise TemplateRefused(msg)
     return parts
 
@@ -78,12 +79,12 @@ class CaseTemplateLoader(jinja2.BaseLoader):
             raise jinja2.TemplateNotFound(template)
         real = path.resolve()
         if not real.is_relative_to(self.root):
-            msg = f"template {template!r} refused: its file lies outside the case folder"
+            msg = Msg("template.outside", name=template)
             raise TemplateRefused(msg)
         try:
             source = real.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            msg = f"template {template!r} cannot be read as UTF-8 text: {e}"
+            msg = Msg("template.not_utf8", name=template, why=str(e))
             raise TemplateRefused(msg) from e
         mtime = real.stat().st_mtime
         return source, str(path), lambda: real.is_file() and real.stat().st_mtime == mtime
@@ -223,20 +224,21 @@ def render_html(
         template = env.get_template(name)
         return bound_layout(template.render(t=label, **context), lang)
     except jinja2.TemplateNotFound as e:
-        msg = f"template {e.name!r} not found; searched: {', '.join(_searched(user_dir))}"
+        msg = Msg("template.not_found", name=e.name, searched=", ".join(_searched(user_dir)))
         where = _where(e, user_dir)
-        raise RenderError(f"{where}: {msg}" if where else msg) from e
+        raise RenderError(Msg("frame.at", where=where, text=msg) if where else msg) from e
     except jinja2.TemplateError as e:
         kind = {
-            jinja2.TemplateSyntaxError: "syntax error",
-            jinja2.UndefinedError: "undefined value",
-            jinja2.sandbox.SecurityError: "refused by the sandbox",
+            jinja2.TemplateSyntaxError: "syntax",
+            jinja2.UndefinedError: "undefined",
+            jinja2.sandbox.SecurityError: "sandbox",
         }.get(type(e), "error")
         where = _where(e, user_dir) or name
-        msg = f"{where}: template {kind}: {e.message}"
+        why = e.message if e.message is not None else "None"
+        msg = Msg(f"template.{kind}", where=where, why=why)
         raise RenderError(msg) from e
     except (TypeError, ValueError, ArithmeticError, LookupError, RecursionError) as e:
         # A user template can misuse a value (e.g. `{{ 1 / 0 }}`, `{{ x + 1 }}` on text).
         where = _where(e, user_dir) or name
-        msg = f"{where}: template error: {type(e).__name__}: {e}"
+        msg = Msg("template.error", where=where, why=f"{type(e).__name__}: {e}")
         raise RenderError(msg) from e
