@@ -207,7 +207,10 @@ RegisterOpt = Annotated[
 def build(
     manifests: Annotated[
         list[Path],
-        typer.Argument(help="Case manifests (case.yaml), or folders to search with --glob."),
+        typer.Argument(
+            metavar="MANIFEST",
+            help="Case manifests (case.yaml), or folders to search with --glob.",
+        ),
     ],
     out_dir: Annotated[
         Path | None,
