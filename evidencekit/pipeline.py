@@ -389,7 +389,7 @@ def _render(
             for pe in prepared
         }
         layout = PageLayout()
-        for _ in range(3):  # measured layout passes; the second normally agrees
+        for n in range(4):  # exhibits alone until they settle (normally once), then the whole
             context = build_context(case, prepared, infos, built, paper, layout)
             context["unmasked_note"] = t("unmasked_originals", case.language) if unmasked else ""
             html = render_html(context, case.root / "templates")
@@ -403,7 +403,7 @@ def _render(
                 progress("render", 0, 1)
             identifier = sha256_bytes(html.encode())[:32].encode()
             laid = render_pdf(html, assets, identifier=identifier, pdfa=pdfa, write=False)
-            measured = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
+            measured = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout, n >= 2)
             if measured == layout:
                 break
             layout = measured

@@ -66,6 +66,31 @@ def test_one_page_exhibit_reads_p_n_not_n_n(tmp_path: Path, lang: str, one: str)
     assert f"{invoice}–{invoice + 1}" in index  # a longer exhibit keeps its range
 
 
+def test_front_matter_laid_out_once_after_the_exhibits_settle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Laying out the index and timeline (pages full of page references, each laid out three
+    # times by WeasyPrint) in every measuring pass made a 50-order proof build twice as slow.
+    import evidencekit.pipeline as pipeline
+
+    passes: list[tuple[bool, bool, int]] = []  # (front matter, exhibits, pages) per pass
+
+    def spy(html: str, assets: dict[str, Path], **kw: object) -> object:
+        laid = render_pdf(html, assets, **kw)  # type: ignore[arg-type]
+        passes.append(('id="index"' in html, 'id="ex-' in html, laid.pages))
+        return laid
+
+    monkeypatch.setattr(pipeline, "render_pdf", spy)
+    pages = _build(tmp_path, "en", pdf_pages=2)
+    assert [front for front, _, _ in passes] == [False] * (len(passes) - 1) + [True]
+    assert all(exhibits for _, exhibits, _ in passes)
+    assert 2 <= len(passes) <= 3  # measured, (slots settled,) whole
+    assert passes[-1][2] == len(pages) > passes[0][2]
+    index = next(p for p in pages if "Evidence index" in p and "SHA-256" in p)
+    listing = next(n for n, p in enumerate(pages, 1) if "Listing" in p and "shot.png" in p)
+    assert f"p. {listing}" in index  # measured without the front matter, still right
+
+
 def test_included_pdf_starts_under_its_header_band(tmp_path: Path) -> None:
     pages = _build(tmp_path, "en", pdf_pages=2)
     head = next(

@@ -64,6 +64,10 @@ class PageLayout:
     one_page: frozenset[str] = frozenset()  # exhibit anchors
     first_slot_mm: tuple[tuple[str, float], ...] = ()  # (slot id, height)
     tight_appendix: bool = False  # its last page would hold only a few lines: set it tighter
+    # False: the pass lays out only what it measures (exhibits, appendix), which no other part
+    # moves. The front matter's page references make WeasyPrint lay each of its pages out three
+    # times, so it is laid out once, in the whole pass, when the exhibits have settled.
+    whole: bool = False
 
 
 SLOT_CAPTION_MM = 9.0  # room for the caption line under an included page
@@ -77,9 +81,11 @@ def measure_layout(
     boxes: dict[str, tuple[int, float, float, float, float]],
     paper: str,
     previous: PageLayout | None = None,
+    last: bool = False,
 ) -> PageLayout:
     """Read a layout pass: one-page exhibits, where each first slot's header band ends, and
-    whether the appendix ends on a nearly empty page (once tightened, it stays tight)."""
+    whether the appendix ends on a nearly empty page (once tightened, it stays tight). The
+    next pass is whole once the exhibits' inputs settle, or when it is the `last`."""
     one = frozenset(
         pe.exhibit.anchor
         for pe in prepared
@@ -104,7 +110,11 @@ def measure_layout(
         page_h = PAPER_MM.get(paper, PAPER_MM["A4"])[1]
         used = page_h - MARGIN_MM["top"] - end[2] / 72 * 25.4
         tight = tight or used < content_box_mm(paper)[1] * SHORT_TAIL
-    return PageLayout(one, tuple(firsts), tight)
+    settled = previous is not None and (tuple(firsts), tight) == (
+        previous.first_slot_mm,
+        previous.tight_appendix,
+    )
+    return PageLayout(one, tuple(firsts), tight, whole=settled or last)
 
 
 def fmt_time(value: datetime | None, tz: ZoneInfo) -> str:
@@ -551,6 +561,7 @@ def build_context(
         "exhibits": exhibits,
         "proof": proof,
         "appendix_tight": layout.tight_appendix,
+        "whole": layout.whole,
         "timeline": [
             {"time": fmt_time(when, tz), "text": text, "anchor": anchor, "label": label}
             for when, _, text, anchor, label in timeline
