@@ -43,7 +43,13 @@ from evidencekit.pdf.overlay import Placement, place_pages
 from evidencekit.pdf.postprocess import finish_pdf, font_names
 from evidencekit.pdf.split import page_count
 from evidencekit.render import render_html
-from evidencekit.render.context import PageLayout, PreparedExhibit, build_context, measure_layout
+from evidencekit.render.context import (
+    PageLayout,
+    Part,
+    PreparedExhibit,
+    build_context,
+    lay_out_dossier,
+)
 from evidencekit.render.weasy import (
     Rendered,
     harfbuzz_subset_available,
@@ -388,9 +394,9 @@ def _render(
             )
             for pe in prepared
         }
-        layout = PageLayout()
-        for n in range(4):  # exhibits alone until they settle (normally once), then the whole
-            context = build_context(case, prepared, infos, built, paper, layout)
+
+        def lay_out(layout: PageLayout, part: Part) -> Rendered:
+            context = build_context(case, prepared, infos, built, paper, layout, part)
             context["unmasked_note"] = t("unmasked_originals", case.language) if unmasked else ""
             html = render_html(context, case.root / "templates")
             if _CJK.search(html) and not cjk_font_available():
@@ -402,12 +408,10 @@ def _render(
             if progress:
                 progress("render", 0, 1)
             identifier = sha256_bytes(html.encode())[:32].encode()
-            laid = render_pdf(html, assets, identifier=identifier, pdfa=pdfa, write=False)
-            measured = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout, n >= 2)
-            if measured == layout:
-                break
-            layout = measured
-        rendered = write_rendered(laid, identifier=identifier, pdfa=pdfa)
+            return render_pdf(html, assets, identifier=identifier, pdfa=pdfa, write=False)
+
+        laid = lay_out_dossier(lay_out, prepared, paper, case.root / "templates")
+        rendered = write_rendered(laid, identifier=laid.identifier, pdfa=pdfa)
         # Included pages are drawn in while their normalised copies still exist.
         placements = [
             Placement(
