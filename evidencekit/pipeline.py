@@ -59,7 +59,13 @@ from evidencekit.pdf.postprocess import finish_pdf, font_names
 from evidencekit.pdf.reencode import reencode_images
 from evidencekit.pdf.split import page_count
 from evidencekit.render import render_html
-from evidencekit.render.context import PageLayout, PreparedExhibit, build_context, measure_layout
+from evidencekit.render.context import (
+    PageLayout,
+    Part,
+    PreparedExhibit,
+    build_context,
+    lay_out_dossier,
+)
 from evidencekit.render.weasy import (
     Rendered,
     harfbuzz_subset_available,
@@ -433,9 +439,9 @@ def _render(
             case, work, paper, progress, settings, pdfa, hashes=hashes, ocr=ocr
         )
         stack.enter_context(pending)  # laid out while the images are prepared
-        layout = PageLayout()
-        for _ in range(3):  # measured layout passes; the second normally agrees
-            context = build_context(case, prepared, infos, built, paper, layout)
+
+        def lay_out(layout: PageLayout, part: Part) -> Rendered:
+            context = build_context(case, prepared, infos, built, paper, layout, part)
             context["unmasked_note"] = t("unmasked_originals", case.language) if unmasked else ""
             html = render_html(context, case.root / "templates")
             if _CJK.search(html) and not cjk_font_available():
@@ -444,12 +450,10 @@ def _render(
             if progress:
                 progress("render", 0, 1)
             identifier = sha256_bytes(html.encode())[:32].encode()
-            laid = render_pdf(html, assets, identifier=identifier, pdfa=pdfa, write=False)
-            measured = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
-            if measured == layout:
-                break
-            layout = measured
-        rendered = write_rendered(laid, identifier=identifier, pdfa=pdfa)
+            return render_pdf(html, assets, identifier=identifier, pdfa=pdfa, write=False)
+
+        laid = lay_out_dossier(lay_out, prepared, paper, case.root / "templates")
+        rendered = write_rendered(laid, identifier=laid.identifier, pdfa=pdfa)
         made = pending.finish(prepared)
         exhibit_bytes = {
             pe.exhibit.label: sum(

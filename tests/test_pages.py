@@ -66,6 +66,55 @@ def test_one_page_exhibit_reads_p_n_not_n_n(tmp_path: Path, lang: str, one: str)
     assert f"{invoice}–{invoice + 1}" in index  # a longer exhibit keeps its range
 
 
+def test_front_matter_and_exhibits_laid_out_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whole passes laid the 50-order proof dossier out twice over, its index and timeline
+    # (pages of page references, each laid out three times by WeasyPrint) in every pass.
+    import evidencekit.pipeline as pipeline
+
+    passes: list[tuple[bool, bool, int]] = []  # (front matter, exhibits, pages) per pass
+
+    def spy(html: str, assets: dict[str, Path], **kw: object) -> object:
+        laid = render_pdf(html, assets, **kw)  # type: ignore[arg-type]
+        passes.append(('id="index"' in html, 'id="ex-' in html, laid.pages))
+        return laid
+
+    monkeypatch.setattr(pipeline, "render_pdf", spy)
+    pages = _build(tmp_path, "en", pdf_pages=2)
+    # Front matter (its length), the exhibits until the included PDF's first page settles
+    # under its header band, the front matter with their page numbers: never both at once.
+    assert [(f, e) for f, e, _ in passes] == [(True, False), *[(False, True)] * 2, (True, False)]
+    assert passes[2][2] == passes[-1][2] == len(pages) == 7  # padded to the whole length
+    index = next(p for p in pages if "Evidence index" in p and "SHA-256" in p)
+    listing = next(n for n, p in enumerate(pages, 1) if "Listing" in p and "shot.png" in p)
+    invoice = next(n for n, p in enumerate(pages, 1) if "INCLUDED PAGE 1" in p)
+    assert f"p. {listing}" in index and f"{invoice}–{invoice + 1}" in index
+    assert all(f"page {n} of 7" in p for n, p in enumerate(pages, 1))
+    reader = PdfReader(tmp_path / "out" / "T-P.pdf")
+    targets = {str(a.get_object().get("/Dest")) for a in reader.pages[1].get("/Annots") or []}
+    assert {"ex-A", "ex-B", "ex-B-end"} <= targets  # the index links into the exhibits
+
+
+def test_overridden_front_template_lays_out_whole(tmp_path: Path) -> None:
+    # A case's own index template may use page references of its own: whole passes then.
+    folder = tmp_path / "case"
+    (folder / "templates").mkdir(parents=True)
+    (folder / "templates" / "index.html.j2").write_text(
+        '<section class="part index" id="index" data-label="Index"><h1>My index</h1>'
+        '{% for ex in exhibits %}<p>{{ ex.label }} <a class="pageref" href="#{{ ex.anchor }}">'
+        "</a></p>{% endfor %}</section>",
+        encoding="utf-8",
+    )
+    make_png(folder / "shot.png", (400, 300))
+    _invoice(folder / "invoice.pdf", 1)
+    result = build(write_case(folder, CASE.format(lang="en")), BuildOptions(out_dir=tmp_path / "o"))
+    pages = [p.extract_text() or "" for p in PdfReader(result.pdf_path).pages]
+    mine = next(p for p in pages if "My index" in p)
+    listing = next(n for n, p in enumerate(pages, 1) if "Listing" in p and "shot.png" in p)
+    assert f"Exhibit A {listing}" in mine
+
+
 def test_included_pdf_starts_under_its_header_band(tmp_path: Path) -> None:
     pages = _build(tmp_path, "en", pdf_pages=2)
     head = next(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from evidencekit.render.ledger import ChatLine, LedgerPage, chat_pages, ledger_p
 from evidencekit.render.markdown import markdown_to_html
 from evidencekit.render.proof import proof_context
 from evidencekit.render.tables import TableLayout, drop_empty, layout_table
-from evidencekit.render.weasy import ASSET_BASE
+from evidencekit.render.weasy import ASSET_BASE, Rendered, join_rendered
 
 
 @dataclass
@@ -67,6 +68,77 @@ class PageLayout:
     one_page: frozenset[str] = frozenset()  # exhibit anchors
     first_slot_mm: tuple[tuple[str, float], ...] = ()  # (slot id, height)
     tight_appendix: bool = False  # its last page would hold only a few lines: set it tighter
+    # False: the pass lays out only what it measures (exhibits, appendix), which no other part
+    # moves. The front matter's page references make WeasyPrint lay each of its pages out three
+    # times, so it is laid out once, in the whole pass, when the exhibits have settled.
+    whole: bool = False
+
+
+@dataclass(frozen=True)
+class Part:
+    """What one pass lays out: the whole dossier, its front matter (cover, index, proof table,
+    timeline) or its back (exhibits, appendix). `pad` blank pages stand for the other part, so
+    page numbers and "of M" run as in the whole dossier; `pageno` is the page of each exhibit
+    anchor, written into the front matter (no page references left for WeasyPrint to resolve
+    by laying each referring page out three times)."""
+
+    kind: str = "whole"  # whole | front | back
+    pad: int = 0
+    pageno: tuple[tuple[str, str], ...] = ()
+
+
+def lay_out_dossier(
+    render: Callable[[PageLayout, Part], Rendered],
+    prepared: list[PreparedExhibit],
+    paper: str,
+    user_dir: Path | None,
+) -> Rendered:
+    """Lay the dossier out (write=False), measuring as it goes (see PageLayout): front matter
+    and exhibits apart, each laid out about once, their pages joined; whole passes when the
+    case has templates of its own (they may not know `part`, `pad` and `pageno`, or refer
+    across the parts), or when the parts do not agree."""
+    if user_dir is None or not any(user_dir.rglob("*.j2")):
+        apart = _lay_out_apart(render, prepared, paper)
+        if apart is not None:
+            return apart
+    layout = PageLayout()
+    for n in range(4):  # exhibits alone until they settle (normally once), then the whole
+        laid = render(layout, Part("whole" if layout.whole else "back"))
+        measured = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout, n >= 2)
+        if measured == layout:
+            break
+        layout = measured
+    return laid
+
+
+def _lay_out_apart(
+    render: Callable[[PageLayout, Part], Rendered], prepared: list[PreparedExhibit], paper: str
+) -> Rendered | None:
+    """Front matter (with stand-in numbers: its length), exhibits after that many blank pages
+    until they settle, front matter with their page numbers; None when the parts disagree."""
+    refs = [a for pe in prepared for a in (pe.exhibit.anchor, f"{pe.exhibit.anchor}-end")]
+    keep = render(PageLayout(), Part("front", 0, tuple((a, "888") for a in refs))).pages
+    for _ in range(2):  # a second round only when the real numbers changed its length
+        layout = PageLayout()
+        for _ in range(3):
+            back = render(layout, Part("back", keep))
+            measured = measure_layout(prepared, back.anchors, back.boxes, paper, layout)
+            layout = measured
+            if measured.whole:  # settled: `back` was laid out with what it measured
+                break
+        else:
+            return None
+        pageno = tuple((a, str(back.anchors[a])) for a in refs if a in back.anchors)
+        pad = back.pages - keep
+        front = render(layout, Part("front", pad, pageno))
+        if front.pages - pad != keep:
+            keep = front.pages - pad
+            continue
+        laid = join_rendered(front, keep, back, keep)
+        agree = all(laid.anchors.get(a) == int(n) for a, n in pageno)
+        joined = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
+        return laid if agree and joined.one_page == layout.one_page else None
+    return None
 
 
 SLOT_CAPTION_MM = 9.0  # room for the caption line under an included page
@@ -80,9 +152,11 @@ def measure_layout(
     boxes: dict[str, tuple[int, float, float, float, float]],
     paper: str,
     previous: PageLayout | None = None,
+    last: bool = False,
 ) -> PageLayout:
     """Read a layout pass: one-page exhibits, where each first slot's header band ends, and
-    whether the appendix ends on a nearly empty page (once tightened, it stays tight)."""
+    whether the appendix ends on a nearly empty page (once tightened, it stays tight). The
+    next pass is whole once the exhibits' inputs settle, or when it is the `last`."""
     one = frozenset(
         pe.exhibit.anchor
         for pe in prepared
@@ -107,7 +181,11 @@ def measure_layout(
         page_h = PAPER_MM.get(paper, PAPER_MM["A4"])[1]
         used = page_h - MARGIN_MM["top"] - end[2] / 72 * 25.4
         tight = tight or used < content_box_mm(paper)[1] * SHORT_TAIL
-    return PageLayout(one, tuple(firsts), tight)
+    settled = previous is not None and (tuple(firsts), tight) == (
+        previous.first_slot_mm,
+        previous.tight_appendix,
+    )
+    return PageLayout(one, tuple(firsts), tight, whole=settled or last)
 
 
 def fmt_time(value: datetime | None, tz: ZoneInfo) -> str:
@@ -344,8 +422,10 @@ def build_context(
     build_time: datetime,
     paper: str,
     layout: PageLayout | None = None,
+    laying: Part | None = None,
 ) -> dict[str, Any]:
-    """The full template context; `layout` is what an earlier layout pass measured."""
+    """The full template context; `layout` is what an earlier layout pass measured, `laying`
+    what this pass lays out (by default: what `layout` says)."""
     lang = case.language
     tz = ZoneInfo(case.timezone)
     info = case.info
@@ -633,6 +713,9 @@ def build_context(
         "letter": (letter := letter_context(case, build_time, tz)),
         "index_title": t("index_technical" if letter["kind"] == "evidence_list" else "index", lang),
         "appendix_tight": layout.tight_appendix,
+        "part": laying.kind if laying else ("whole" if layout.whole else "back"),
+        "pad": laying.pad if laying else 0,
+        "pageno": dict(laying.pageno) if laying else {},
         "timeline": [
             {"time": fmt_time(when, tz), "text": text, "anchor": anchor, "label": label}
             for when, _, text, anchor, label in timeline

@@ -6,6 +6,7 @@ The only module that imports WeasyPrint (lazily: it is slow to import).
 from __future__ import annotations
 
 import ctypes.util
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ class Rendered:
     refused_urls: list[str] = field(default_factory=list)
     fonts: list[str] = field(default_factory=list)
     document: Any = None  # the laid-out document while not yet written (write=False)
+    identifier: bytes = b""  # the PDF identifier it is to be written with
 
 
 def render_pdf(
@@ -67,21 +69,35 @@ def render_pdf(
     wlog = logging.getLogger("weasyprint")
     wlog.setLevel(logging.ERROR)  # its warnings about refused URLs are reported by us
     doc = weasyprint.HTML(string=html, base_url=ASSET_BASE, url_fetcher=BuildFetcher()).render()
+    laid = _laid(doc.pages, refused)
+    laid.document = doc
+    laid.identifier = identifier
+    return write_rendered(laid, identifier=identifier, pdfa=pdfa) if write else laid
+
+
+def _laid(pages: list[Any], refused: list[str]) -> Rendered:
+    """Where each anchor landed on laid-out pages."""
     anchors: dict[str, int] = {}
     boxes: dict[str, tuple[int, float, float, float, float]] = {}
     px = 0.75  # CSS px -> PDF points
-    for number, page in enumerate(doc.pages, start=1):
+    for number, page in enumerate(pages, start=1):
         for name, (x0, y0, x1, y1) in page.anchors.items():
             if name in anchors:
                 continue
             anchors[name] = number
             top = page.height * px
             boxes[name] = (number, x0 * px, top - y1 * px, x1 * px, top - y0 * px)
-    laid = Rendered(
-        pdf=b"", pages=len(doc.pages), anchors=anchors, boxes=boxes, refused_urls=refused
-    )
-    laid.document = doc
-    return write_rendered(laid, identifier=identifier, pdfa=pdfa) if write else laid
+    return Rendered(pdf=b"", pages=len(pages), anchors=anchors, boxes=boxes, refused_urls=refused)
+
+
+def join_rendered(front: Rendered, keep: int, back: Rendered, skip: int) -> Rendered:
+    """One document of the first `keep` pages of `front` and the pages of `back` after `skip`
+    (both laid out with write=False); links between them resolve when it is written."""
+    pages = [*front.document.pages[:keep], *back.document.pages[skip:]]
+    laid = _laid(pages, [*front.refused_urls, *back.refused_urls])
+    laid.document = front.document.copy(pages)  # the front's metadata: the same <head>
+    laid.identifier = hashlib.sha256(front.identifier + back.identifier).hexdigest()[:32].encode()
+    return laid
 
 
 def write_rendered(laid: Rendered, *, identifier: bytes, pdfa: bool = False) -> Rendered:
