@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from evidencekit.errors import EvidencekitError
+from evidencekit.messages import Msg
 from evidencekit.model import Case, Gap, OrderProof, Profile
 
 REASON_LABELS = {
@@ -255,25 +256,23 @@ def forecast_warnings(case: Case) -> list[str]:
         e for e in sorted(fc.exhibits, key=lambda e: -e.bytes)[:3] if e.bytes > fc.bytes / 20
     ]
     top = ", ".join(f"{e.label} ~{e.bytes / 1e6:.1f} MB ({e.pages} p.)" for e in largest)
-    head = f"forecast: about {fc.pages} pages, {fc.bytes / 1e6:.1f} MB"
+    head = Msg("forecast.head", pages=fc.pages, mb=fc.bytes / 1e6)
+    common = {"head": head, "profile": profile.name, "cap": cap / 1e6, "top": top}
     if cap and smallest > cap:
-        out.append(
-            f"{head}; the {profile.name} limit of {cap / 1e6:.2f} MB will likely not be met "
-            f"even with the smallest images ({smallest / 1e6:.1f} MB): the build would exit 3. "
-            f"The largest exhibits: {top}"
-        )
+        out.append(Msg("forecast.cannot_fit", smallest=smallest / 1e6, **common))
     elif cap and fc.bytes > cap:
-        out.append(
-            f"{head}; over the {profile.name} limit of {cap / 1e6:.2f} MB at full image "
-            f"quality: the build will shrink images (about {smallest / 1e6:.1f} MB at the "
-            f"smallest step). The largest exhibits: {top}"
-        )
+        out.append(Msg("forecast.shrink", smallest=smallest / 1e6, **common))
     if profile.output == "categories" and lim.pages_per_file:
         for name, kinds in profile.categories.items():
             pages = sum(e.pages for e in fc.exhibits if e.kind in kinds)
             if pages > lim.pages_per_file:
                 out.append(
-                    f"{head}; the {name} file would have about {pages} pages, limit "
-                    f"{lim.pages_per_file}: the build would exit 3"
+                    Msg(
+                        "forecast.field_pages",
+                        head=head,
+                        name=name,
+                        pages=pages,
+                        limit=lim.pages_per_file,
+                    )
                 )
     return out

@@ -701,8 +701,8 @@ def validate(
 
     notes = [
         *case.warnings,
-        *(f"warning: {n}" for n in ocr_notes),
-        *(f"warning: {f}" for f in forecast_warnings(case)),
+        *(Msg("frame.warning", text=n) for n in ocr_notes),
+        *(Msg("frame.warning", text=f) for f in forecast_warnings(case)),
     ]
     for w in notes:
         err.print(localize(w, case.language), markup=False, style="yellow")

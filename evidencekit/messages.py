@@ -1314,6 +1314,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the dossier does not pass the PDF/A-3b validator: {findings}; an included PDF may "
         "use fonts that are not embedded or transparency PDF/A forbids",
     ),
+    "ocr.multipage_skipped": (
+        "OCR 只读取单张图片：{files}（多页）未读取，因此不可搜索、也未打码；"
+        "请用 redact: 框标出要遮盖的内容",
+        "OCR reads single images only: {files} (multi-page) not read, so not searchable and not "
+        "masked; mark secrets with redact: boxes",
+    ),
+    "ocr.misfiled": (
+        "{location}：{file} 归在订单 {filed} 下，但图中显示的是订单 {shown}（OCR 识别）；"
+        "请核对它是否放对了位置",
+        "{location}: {file} is filed under order {filed} but shows order {shown} (read by OCR); "
+        "check it belongs here",
+    ),
+    "ocr.unmasked": (
+        "case.privacy 只对表格和聊天记录打码：{n} 张图片未打码（{shown}{more}）；"
+        "用 --ocr（或 output.ocr: true）构建，才能把它们从图片中抹去",
+        "case.privacy masks tables and transcripts only: {n} image(s) stay unmasked "
+        "({shown}{more}); build with --ocr (or output.ocr: true) to burn them out of the images "
+        "too",
+    ),
+    "ocr.more": ("，另有 {n} 张", " and {n} more"),
+    "forecast.head": (
+        "预估：约 {pages} 页，{mb:.1f} MB",
+        "forecast: about {pages} pages, {mb:.1f} MB",
+    ),
+    "forecast.cannot_fit": (
+        "{head}；即使图片压到最小（{smallest:.1f} MB）也很可能超出 {profile} 的 {cap:.2f} MB 上限："
+        "构建会以退出码 3 结束。最大的证据：{top}",
+        "{head}; the {profile} limit of {cap:.2f} MB will likely not be met even with the "
+        "smallest images ({smallest:.1f} MB): the build would exit 3. The largest exhibits: {top}",
+    ),
+    "forecast.shrink": (
+        "{head}；按原图质量超出 {profile} 的 {cap:.2f} MB 上限：构建会压缩图片（最小一步约 "
+        "{smallest:.1f} MB）。最大的证据：{top}",
+        "{head}; over the {profile} limit of {cap:.2f} MB at full image quality: the build will "
+        "shrink images (about {smallest:.1f} MB at the smallest step). The largest exhibits: {top}",
+    ),
+    "forecast.field_pages": (
+        "{head}；{name} 文件约有 {pages} 页，上限 {limit} 页：构建会以退出码 3 结束",
+        "{head}; the {name} file would have about {pages} pages, limit {limit}: the build would "
+        "exit 3",
+    ),
     "limit.after_last": ("（已用到最后一步）", " after the last step"),
     "limit.biggest": ("；最大的证据：{names}", "; the largest exhibits: {names}"),
     "limit.cannot_fit": (

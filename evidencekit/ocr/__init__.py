@@ -17,6 +17,7 @@ from evidencekit.assets.sources import sha256_file
 from evidencekit.checks import misfiled_orders
 from evidencekit.errors import EvidenceError
 from evidencekit.i18n import t
+from evidencekit.messages import Msg
 from evidencekit.model import Case, ShippingEvidence, SourceFile
 from evidencekit.ocr.engine import OCR_VERSION, OcrJob, OcrResult, TextLine, run_jobs
 from evidencekit.ocr.scan import Found, Known, Mask, char_weight, find, mask_lines
@@ -156,13 +157,10 @@ def _page(rel: str, result: OcrResult, masker: Masker, facts: Known) -> OcrPage:
 def ocr_warnings(case: Case, pages: dict[str, OcrPage]) -> list[str]:
     """Screenshots filed under one order that show another order of the case; multi-page
     images OCR does not read (privacy masks cannot reach them)."""
-    out = []
+    out: list[str] = []
     skipped = [rel for rel, page in pages.items() if page.frames > 1]
     if skipped:
-        out.append(
-            f"OCR reads single images only: {', '.join(skipped)} (multi-page) not read, "
-            "so not searchable and not masked; mark secrets with redact: boxes"
-        )
+        out.append(Msg("ocr.multipage_skipped", files=", ".join(skipped)))
     for ex in case.exhibits:
         if not ex.orders:
             continue
@@ -172,8 +170,13 @@ def ocr_warnings(case: Case, pages: dict[str, OcrPage]) -> list[str]:
                 continue
             if others := misfiled_orders(ex.orders, page.found.orders):
                 out.append(
-                    f"{sf.location}: {sf.rel} is filed under order {', '.join(ex.orders)} "
-                    f"but shows order {', '.join(others)} (read by OCR); check it belongs here"
+                    Msg(
+                        "ocr.misfiled",
+                        location=sf.location,
+                        file=sf.rel,
+                        filed=", ".join(ex.orders),
+                        shown=", ".join(others),
+                    )
                 )
     return out
 
@@ -186,11 +189,8 @@ def unmasked_warning(case: Case) -> str | None:
     names = [sf.rel for sf in image_files(case)]
     if not names:
         return None
-    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    return (
-        f"case.privacy masks tables and transcripts only: {len(names)} image(s) stay unmasked "
-        f"({shown}); build with --ocr (or output.ocr: true) to burn them out of the images too"
-    )
+    more = Msg("ocr.more", n=len(names) - 5) if len(names) > 5 else ""
+    return Msg("ocr.unmasked", n=len(names), shown=", ".join(names[:5]), more=more)
 
 
 def text_layer(
