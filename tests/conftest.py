@@ -162,7 +162,16 @@ def run_cli(
         env=full_env,
         check=False,
         timeout=600,
+        preexec_fn=_interactive_signals,
     )
+
+
+def _interactive_signals() -> None:
+    """Ctrl-C as a user's terminal delivers it: a shell without job control starts background
+    jobs (a test run launched with `&`) with SIGINT ignored, which the command would inherit."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def png_bytes(size: tuple[int, int] = (100, 100)) -> bytes:
