@@ -155,3 +155,19 @@ def test_taobao_page_images_and_appeal_texts_are_filed_per_order(
             text = (built / f"{o['id']}.{field}.txt").read_text(encoding="utf-8")
             assert limits.text_min_chars.get(field, 0) <= len(text) <= most
             assert o["id"] in text or o["id"][-6:] in text
+
+
+def test_a_per_order_case_builds_again(tmp_path: Path) -> None:
+    """A second build replaces the per-order outputs of the first (pages/<order>/…, and
+    <order-id>.<field>.txt): before, they were taken for files of the user's and it stopped."""
+    import shutil
+
+    from evidencekit.pipeline import BuildOptions, build
+
+    case = tmp_path / "case"
+    shutil.copytree(EXAMPLE, case, ignore=shutil.ignore_patterns("out"))
+    first = build(case / "case.yaml")
+    notes = sorted(p.name for p in first.pdf_path.parent.glob("*.txt"))
+    assert any(p.parent.name != "common" for p in (first.pdf_path.parent / "pages").glob("*/*.jpg"))
+    again = build(case / "case.yaml", BuildOptions(force=True))
+    assert sorted(p.name for p in again.pdf_path.parent.glob("*.txt")) == notes

@@ -203,6 +203,7 @@ class OutputSet:
         self._lock_fd: int | None = None
         self._old_handler: Any = None
         self._previous: set[str] = set()
+        self._orders: set[str] = set()  # the previous record's order ids (per-order outputs)
 
     # -- setup and teardown
 
@@ -255,6 +256,10 @@ class OutputSet:
         case = record.get("case")
         if not isinstance(case, dict) or case.get("id") != self.case_id:
             return set()
+        orders = record.get("orders")
+        self._orders = {
+            o["id"] for o in orders or () if isinstance(o, dict) and isinstance(o.get("id"), str)
+        }
         ours = {self.json_name}
         for out in record["outputs"]:
             if not isinstance(out, dict):
@@ -279,7 +284,18 @@ class OutputSet:
     def _is_ours(self, name: str, sha: str) -> bool:
         # Only names our builds make (case id first) or page images: a planted record cannot
         # make a build delete the user's other files, even with their true hash.
-        shaped = name.startswith(f"{self.case_id}.") or name.startswith(f"pages/{self.case_id}-")
+        shaped = (
+            name.startswith(f"{self.case_id}.")
+            or name.startswith(f"pages/{self.case_id}-")
+            # per-order page images: pages/<order-id or common>/<case-id>-pNNN.jpg
+            or (name.count("/") == 2 and name.split("/")[2].startswith(f"{self.case_id}-"))
+            # per-order text fields: <order-id>.<field>.txt
+            or (
+                name.count(".") == 2
+                and name.endswith(".txt")
+                and name.split(".")[0] in self._orders
+            )
+        )
         if not (shaped and self._safe_target(name)):
             return False
         target = self.out_dir / name
