@@ -730,25 +730,6 @@ def _limit_text(key: str, value: object) -> str:
     return str(value)
 
 
-def _limits_summary(p: object) -> str:
-    from evidencekit.model import Profile
-
-    assert isinstance(p, Profile)
-    lim = p.limits
-    parts = []
-    if lim.file_bytes:
-        parts.append(f"{lim.file_bytes / 1e6:g} MB/file")
-    if lim.total_bytes:
-        parts.append(f"{lim.total_bytes / 1e6:g} MB total")
-    if lim.image_bytes:
-        parts.append(f"{lim.image_bytes / 1e3:g} KB/image")
-    if lim.pages_per_file:
-        parts.append(f"{lim.pages_per_file} pages/file")
-    if lim.files:
-        parts.append(f"{lim.files} files")
-    return ", ".join(parts) or "—"
-
-
 def _source_text(src: object) -> str:
     from evidencekit.model import SourceRef
 
@@ -776,7 +757,7 @@ def profiles(
     ] = False,
 ) -> None:
     """List the platform profiles and their limits, or show one with sources and forms."""
-    from evidencekit.profiles import load_profile, profile_data, profile_names
+    from evidencekit.profiles import limits_text, load_profile, profile_data, profile_names
 
     said = env_language()
     if as_json:
@@ -848,7 +829,7 @@ def profiles(
             p.language,
             ", ".join(p.formats),
             p.output,
-            _limits_summary(p) + forms,
+            limits_text(p) + forms,
         )
     out.print(table)
 

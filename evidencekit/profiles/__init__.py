@@ -293,7 +293,8 @@ def profile_data(name: str) -> dict[str, Any]:
     return _packaged(name).model_dump(mode="json", exclude={"form"})
 
 
-def _limits_text(p: Profile) -> str:
+def limits_text(p: Profile) -> str:
+    """A profile's limits in one line (the README table and `evidencekit profiles`)."""
     lim = p.limits
     parts = []
     if lim.file_bytes:
@@ -357,6 +358,6 @@ def profile_table() -> str:
             label = "—" if form is None else f"`{form}`" + (" (default)" if n == 0 else "")
             rows.append(
                 f"| `{name}` | {label} | {p.paper}, {p.language} | {p.output} | "
-                f"{', '.join(p.formats)} | {_limits_text(p)} | {sources} |"
+                f"{', '.join(p.formats)} | {limits_text(p)} | {sources} |"
             )
     return "\n".join(rows) + "\n"
