@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -152,22 +151,14 @@ def _lines(path: Path) -> int:
 
 
 def _image_parts(
-    w: int, h: int, box: tuple[float, float], dpi: int
+    rel: str, w: int, h: int, box: tuple[float, float], dpi: int
 ) -> list[tuple[float, float, float]]:
-    """(printed width and height in mm, drawn dpi) of each page part, as assets.images
-    slices them."""
-    box_w, box_h = box
-    ratio = h / w
-    if ratio <= box_h / box_w:
-        print_w, parts = box_w, 1
-    elif box_h / ratio >= box_w * 0.45:
-        print_w, parts = box_h / ratio, 1
-    else:
-        print_w = box_w * 0.6
-        slice_px = box_h * w / print_w
-        parts = max(2, math.ceil((h - slice_px) / (slice_px * 0.96)) + 1)
+    """(printed width and height in mm, drawn dpi) of each page part: the build's own cut."""
+    from evidencekit.assets.images import cut_image
+
+    print_w, slices = cut_image(rel, w, h, box, 0.04)
     drawn = min(w / (print_w / 25.4), float(dpi))
-    return [(print_w, print_w * ratio / parts, drawn)] * parts
+    return [(print_w, print_w * (bottom - top) / w, drawn) for top, bottom in slices]
 
 
 def _out_bpp(src_bytes: int, src_px: int, screenshot: bool) -> float:
@@ -218,11 +209,12 @@ def forecast(case: Case, dpi: int = 200) -> Forecast:
                 continue
             try:
                 w, h = image_size(sf.path, sf.rel)
-            except EvidencekitError:
+                parts = _image_parts(sf.rel, w, h, box, dpi)
+            except EvidencekitError:  # the build refuses it, with its name
                 continue
             screen = sf.path.suffix.lower() in (".png", ".gif", ".bmp", ".webp")
             bpp = _out_bpp(size, w * h, screen)
-            for width_mm, height_mm, drawn in _image_parts(w, h, box, dpi):
+            for width_mm, height_mm, drawn in parts:
                 room(height_mm + 9)
                 px = (drawn * width_mm / 25.4) * (drawn * height_mm / 25.4)
                 fc.images.append((round(min(px, w * h) * bpp), drawn))

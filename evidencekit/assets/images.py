@@ -524,7 +524,7 @@ def cache_key(source_sha: str, params: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _cut(
+def cut_image(
     rel: str, w: int, h: int, box_mm: tuple[float, float], overlap: float
 ) -> tuple[float, list[tuple[int, int]]]:
     """Printed width (mm) and the (top, bottom) pixel rows of each part of a w×h image.
@@ -592,7 +592,7 @@ def plan_image(
     planned: list[_Frame] = []
     parts: list[ImagePart] = []
     for fno, (w, h) in enumerate(sizes, start=1):
-        print_w, slices = _cut(rel, w, h, box_mm, overlap)
+        print_w, slices = cut_image(rel, w, h, box_mm, overlap)
         planned.append(_Frame((w, h), print_w, tuple(slices)))
         base = f"{stem}-f{fno}" if frames > 1 else stem
         for k, (top, bottom) in enumerate(slices, start=1):
