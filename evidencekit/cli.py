@@ -23,7 +23,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from evidencekit import __version__
 from evidencekit.errors import EvidencekitError, ManifestError
@@ -76,19 +76,114 @@ def _plain(text: str, lang: str) -> str:
 
 
 def _localize_usage(e: Exception) -> None:
-    lang = env_language()  # no case yet: the command line itself is wrong
+    lang = _frame_language()
     if lang != "en" and (text := _usage_text(e, lang)) is not None:
         e.format_message = lambda: text  # type: ignore[attr-defined]
 
 
-class _Commands(TyperGroup):
-    """Typer's command group, with its usage errors in the user's language."""
+# Typer's frame words (help panels, the error box, "Try ... for help") are module constants
+# that it reads when it prints. Typer has no translation hook (its bundled parser has no
+# gettext), so they are set for the run's language and put back when the run ends.
+_TYPER_FRAME = {
+    "ARGUMENTS_PANEL_TITLE": "typer.arguments",
+    "OPTIONS_PANEL_TITLE": "typer.options",
+    "COMMANDS_PANEL_TITLE": "typer.commands",
+    "ERRORS_PANEL_TITLE": "typer.error",
+    "ABORTED_TEXT": "typer.aborted",
+    "REQUIRED_LONG_STRING": "typer.required",
+    "DEPRECATED_STRING": "typer.deprecated",
+}
+_run_args: list[str] = []  # the command line being run: its language decides the frame's
+_frame_saved: dict[str, object] = {}
+
+
+def _frame_language() -> str:
+    """--lang, else the language of the first manifest named, else the user's locale."""
+    args = _run_args
+    for i, arg in enumerate(args):
+        value = args[i + 1] if arg == "--lang" and i + 1 < len(args) else arg[7:]
+        if (arg == "--lang" or arg.startswith("--lang=")) and value in ("zh-CN", "en"):
+            return value
+    for arg in args:
+        path = Path(arg)
+        if path.suffix.lower() in (".yaml", ".yml") and path.is_file():
+            from evidencekit.manifest import manifest_language
+
+            return manifest_language(path) or env_language()
+    return env_language()
+
+
+def _frame_text(name: str, lang: str) -> str:
+    if name == "RICH_HELP":
+        return _say(lang, "typer.try_help", command="[blue]'{command_path} {help_option}'[/]")
+    if name in ("DEFAULT_STRING", "ENVVAR_STRING"):
+        return _say(lang, f"typer.{name.split('_')[0].lower()}", value="{}")
+    return _say(lang, _TYPER_FRAME[name])
+
+
+def _use_frame() -> str:
+    """Typer's frame in the run's language (once per run); returns that language."""
+    lang = _frame_language()
+    if lang == "en" or _frame_saved:
+        return lang
+    from typer import rich_utils
+
+    for name in (*_TYPER_FRAME, "RICH_HELP", "DEFAULT_STRING", "ENVVAR_STRING"):
+        if hasattr(rich_utils, name):
+            _frame_saved[name] = getattr(rich_utils, name)
+            setattr(rich_utils, name, _frame_text(name, lang))
+    return lang
+
+
+def _restore_frame() -> None:
+    from typer import rich_utils
+
+    for name, value in _frame_saved.items():
+        setattr(rich_utils, name, value)
+    _frame_saved.clear()
+
+
+class _Framed:
+    """Usage line, help and help option of a command in the run's language."""
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
+        prefix = _say(_use_frame(), "typer.usage")
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=prefix)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _use_frame()
+        super().format_help(ctx, formatter)  # type: ignore[misc]
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = _say(_frame_language(), "typer.help_option")
+        return option
+
+
+class _Command(_Framed, TyperCommand):
+    """A Typer command whose frame speaks the run's language."""
+
+
+class _Commands(_Framed, TyperGroup):
+    """Typer's command group, with its frame and usage errors in the run's language."""
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        global _run_args
+        _run_args = [str(a) for a in (sys.argv[1:] if args is None else args)]
+        try:
+            return super().main(args, *rest, **kwargs)
+        finally:
+            _restore_frame()
+            _run_args = []
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().make_context(*args, **kwargs)
         except Exception as e:
             _localize_usage(e)
+            _use_frame()
             raise
 
     def invoke(self, ctx: Any) -> Any:
@@ -96,6 +191,7 @@ class _Commands(TyperGroup):
             return super().invoke(ctx)
         except Exception as e:
             _localize_usage(e)
+            _use_frame()
             raise
 
 
@@ -203,7 +299,7 @@ RegisterOpt = Annotated[
 ]
 
 
-@app.command()
+@app.command(cls=_Command)
 def build(
     manifests: Annotated[
         list[Path],
@@ -588,7 +684,7 @@ def _batch_summary(
     return max((r["code"] for r in results.values()), default=0)
 
 
-@app.command("archive")
+@app.command("archive", cls=_Command)
 def archive_cmd(
     manifest: ManifestArg,
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
@@ -624,7 +720,7 @@ def archive_cmd(
     )
 
 
-@app.command()
+@app.command(cls=_Command)
 def verify(
     path: Annotated[Path, typer.Argument(help="Output folder, archive (.zip) or dossier PDF.")],
     sources: Annotated[
@@ -678,7 +774,7 @@ def verify(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=_Command)
 def validate(
     manifest: ManifestArg,
     profile: Annotated[str | None, typer.Option(help="Platform profile (overrides).")] = None,
@@ -716,7 +812,7 @@ def validate(
     out.print(summary.render(case.language), markup=False)
 
 
-@app.command()
+@app.command(cls=_Command)
 def schema() -> None:
     """Print the manifest's JSON Schema (point `# yaml-language-server: $schema=` at it)."""
     sys.stdout.write(schema_text())
@@ -749,7 +845,7 @@ def _limit_rows(table: Table, p: object, prefix: str = "limit") -> None:
         table.add_row(f"{prefix} {key}", _limit_text(key, value), _source_text(p.sources.get(key)))
 
 
-@app.command()
+@app.command(cls=_Command)
 def profiles(
     name: Annotated[str | None, typer.Argument(help="Show one profile.")] = None,
     as_json: Annotated[
@@ -834,7 +930,7 @@ def profiles(
     out.print(table)
 
 
-@app.command()
+@app.command(cls=_Command)
 def init(
     folder: Annotated[Path, typer.Argument(help="The case folder to create.", file_okay=False)],
     profile: Annotated[str, typer.Option(help="Platform profile (see `evidencekit profiles`).")],
@@ -865,6 +961,7 @@ def init(
 
 
 cases_app = typer.Typer(
+    cls=_Commands,
     no_args_is_help=True,
     help="The case register: what is due, what was submitted, won or lost; search and verify.",
 )
@@ -941,7 +1038,7 @@ def _print_cases(rows: list[CaseSummary], as_json: bool, empty: str) -> None:
     out.print(_case_table(rows))
 
 
-@cases_app.command("list")
+@cases_app.command("list", cls=_Command)
 def cases_list(
     status: Annotated[
         list[str] | None, typer.Option("--status", "-s", help="Only this status (repeatable).")
@@ -971,7 +1068,7 @@ def cases_list(
     _print_cases(rows, as_json, "no cases match")
 
 
-@cases_app.command("due")
+@cases_app.command("due", cls=_Command)
 def cases_due(
     days: Annotated[float, typer.Option(help="Deadlines within this many days.")] = 7,
     register: RegisterOpt = None,
@@ -986,7 +1083,7 @@ def cases_due(
     _print_cases(rows, as_json, f"nothing due within {days:g} days")
 
 
-@cases_app.command("search")
+@cases_app.command("search", cls=_Command)
 def cases_search(
     query: Annotated[str, typer.Argument(help="Words, an order id, a waybill, a name …")],
     limit: Annotated[int, typer.Option(help="Most results shown.", min=1)] = 50,
@@ -1002,7 +1099,7 @@ def cases_search(
     _print_cases(rows, as_json, f"no case holds {query!r}")
 
 
-@cases_app.command("show")
+@cases_app.command("show", cls=_Command)
 def cases_show(
     case_id: Annotated[str, typer.Argument(help="The case id.")],
     register: RegisterOpt = None,
@@ -1055,7 +1152,7 @@ def cases_show(
         out.print(archives)
 
 
-@cases_app.command("mark")
+@cases_app.command("mark", cls=_Command)
 def cases_mark(
     case_id: Annotated[str, typer.Argument(help="The case id.")],
     status: Annotated[str, typer.Argument(help="submitted | won | lost | withdrawn")],
@@ -1076,7 +1173,7 @@ def cases_mark(
     out.print(f"{case_id}: {status}", markup=False)
 
 
-@cases_app.command("export")
+@cases_app.command("export", cls=_Command)
 def cases_export(
     csv_out: Annotated[bool, typer.Option("--csv", help="CSV (the default).")] = True,
     output: Annotated[
@@ -1111,7 +1208,7 @@ def cases_export(
         out.print(f"wrote {len(rows)} case(s) to {output}", markup=False)
 
 
-@cases_app.command("verify")
+@cases_app.command("verify", cls=_Command)
 def cases_verify(
     all_: Annotated[bool, typer.Option("--all", help="Every kept archive.")] = False,
     case_id: Annotated[str | None, typer.Argument(help="Only this case's archives.")] = None,
@@ -1143,7 +1240,7 @@ def cases_verify(
         raise typer.Exit(1)
 
 
-@cases_app.command("stats")
+@cases_app.command("stats", cls=_Command)
 def cases_stats(register: RegisterOpt = None, as_json: JsonOpt = False) -> None:
     """Win rates by dispute reason and by platform (won / (won + lost))."""
     reg = _register(register)

@@ -260,6 +260,43 @@ def test_typers_own_usage_errors(args: list[str], zh: str, en: str) -> None:
     assert code == 2 and en.lower() in said and not CJK.search(stderr), stderr
 
 
+ZH_FRAME = ("用法：", "build --help' 查看帮助。", "错误")
+EN_FRAME = ("Usage:", "build --help' for help.", "Error")
+
+
+def _said(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), env={**NO_LOCALE, **env})
+    return result.exit_code, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("args", [["build"], ["build", "c.yaml", "--bogus"]])
+def test_typers_frame_in_the_users_language(args: list[str]) -> None:
+    code, said = _said(*args, env={"LANG": "zh_CN.UTF-8"})
+    assert code == 2 and all(w in said for w in ZH_FRAME), said
+    assert not any(w in said for w in EN_FRAME), said
+    code, said = _said(*args, env={"LANG": "C"})  # and back: nothing of the last run stays
+    assert code == 2 and all(w in said for w in EN_FRAME) and not CJK.search(said), said
+
+
+def test_help_frame_in_chinese() -> None:
+    code, said = _said("build", "--help", env={"LC_ALL": "zh_CN.UTF-8"})
+    assert code == 0
+    for word in ("build [OPTIONS]", "参数", "选项", "[必填]", "显示本帮助", "用法："):
+        assert word in said, word
+    for word in ("Usage:", "Arguments", "Options", "[required]", "Show this message"):
+        assert word not in said, word
+    code, said = _said("--help", env={"LANG": "zh_CN"})
+    assert code == 0 and "命令" in said and "Commands" not in said
+
+
+def test_a_chinese_case_gets_a_chinese_frame_under_an_english_locale(tmp_path: Path) -> None:
+    manifest = write_case(tmp_path, ZH_CASE)
+    code, said = _said("build", str(manifest), "--bogus", env={"LANG": "C"})
+    assert code == 2 and "没有 --bogus 选项" in said and "用法：" in said, said
+    code, said = _said("build", str(manifest), "--bogus", "--lang", "en", env={"LANG": "zh_CN"})
+    assert code == 2 and "No such option: --bogus" in said and not CJK.search(said), said
+
+
 # ---------------------------------------------------------------- warnings
 
 WARNED_CASE = """\
