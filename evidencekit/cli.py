@@ -240,6 +240,8 @@ def _say(lang: str, msg_id: str, **params: object) -> str:
 
 def _stage(name: str, lang: str) -> str:
     """A build stage's name (progress bars, the time line of the summary) in lang."""
+    if m := re.fullmatch(r"re-encode \(fit step (\d+)\)", name):  # pipeline's fit ladder
+        return _say(lang, "stage.reencode", n=int(m[1]))
     return _say(lang, f"stage.{name}") if f"stage.{name}" in MESSAGES else name
 
 
@@ -395,7 +397,7 @@ def build(
     if len(manifests) == 1 and not manifests[0].is_dir() and not as_json:
         _build_one(manifests[0], options, quiet)
         return
-    _build_batch(_find_manifests(manifests, glob), options, jobs, quiet, as_json)
+    _build_batch(_find_manifests(manifests, glob, said), options, jobs, quiet, as_json, said)
 
 
 def _build_one(manifest: Path, options: BuildOptions, quiet: bool) -> None:
@@ -450,7 +452,7 @@ def _build_one(manifest: Path, options: BuildOptions, quiet: bool) -> None:
     out.print(table)
 
 
-def _find_manifests(args: list[Path], pattern: str) -> list[Path]:
+def _find_manifests(args: list[Path], pattern: str, said: str) -> list[Path]:
     """The manifests named, and those a folder argument holds (natural order)."""
     from evidencekit.manifest import natural_key
 
@@ -462,8 +464,7 @@ def _find_manifests(args: list[Path], pattern: str) -> list[Path]:
                 key=lambda p: natural_key(str(p.relative_to(arg))),
             )
             if not hits:
-                err.print(f"{arg}: no manifest matches {pattern!r}", markup=False)
-                raise typer.Exit(2)
+                raise _usage(said, "batch.no_manifest", folder=str(arg), pattern=pattern)
             found.extend(hits)
         else:
             found.append(arg)
@@ -491,12 +492,21 @@ def _batch_one(index: int, manifest: Path, options: BuildOptions) -> dict[str, A
     try:
         result = run_build(manifest, replace(options, progress=report))
     except EvidencekitError as e:
-        return {"code": e.exit_code, "error": str(e), "seconds": time.perf_counter() - started}
+        said = _language(manifest, options.profile, options.language)
+        return {
+            "code": e.exit_code,
+            "error": str(e),
+            "said": e.render(said),
+            "seconds": time.perf_counter() - started,
+        }
     # A bug in one case must not take the batch down: reported as an internal error (70).
     except Exception as e:
+        text = Msg("batch.internal", error=f"{type(e).__name__}: {e}")
+        said = _language(manifest, options.profile, options.language)
         return {
             "code": 70,
-            "error": f"internal error: {type(e).__name__}: {e}",
+            "error": str(text),
+            "said": text.render(said),
             "seconds": time.perf_counter() - started,
         }
     return {
@@ -513,24 +523,24 @@ def _batch_one(index: int, manifest: Path, options: BuildOptions) -> dict[str, A
     }
 
 
-def _batch_out(manifests: list[Path], out_dir: Path | None) -> list[Path | None]:
+def _batch_out(manifests: list[Path], out_dir: Path | None, said: str) -> list[Path | None]:
     """-o with several cases: one sub-folder per case folder name."""
     if out_dir is None:
         return [None] * len(manifests)
     names = [m.parent.name for m in manifests]
     doubled = sorted({n for n in names if names.count(n) > 1})
     if doubled:
-        err.print(
-            f"-o: several cases live in folders named {', '.join(doubled)}; "
-            "build them without -o (each into its own out/) or rename the folders",
-            markup=False,
-        )
-        raise typer.Exit(2)
+        raise _usage(said, "batch.same_folder_names", names=", ".join(doubled))
     return [out_dir / n for n in names]
 
 
 def _build_batch(
-    manifests: list[Path], options: BuildOptions, jobs: int | None, quiet: bool, as_json: bool
+    manifests: list[Path],
+    options: BuildOptions,
+    jobs: int | None,
+    quiet: bool,
+    as_json: bool,
+    said: str,
 ) -> None:
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -542,9 +552,10 @@ def _build_batch(
         try:  # made once here, so parallel workers never race to create the tables
             open_register(options.register)
         except EvidencekitError as e:
-            err.print(f"warning: {e}; cases are built but not recorded", markup=False)
+            text = Msg("batch.not_recorded", problem=e.render(said))
+            err.print(_say(said, "frame.warning", text=text), markup=False)
             options = replace(options, register="off")
-    outs = _batch_out(manifests, options.out_dir)
+    outs = _batch_out(manifests, options.out_dir, said)
     names = [_case_name(m) for m in manifests]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(manifests)))
     # spawn, not fork: Rich's refresh thread runs in this process while workers start.
@@ -566,12 +577,14 @@ def _build_batch(
             max_workers=workers, mp_context=ctx, initializer=_batch_init, initargs=(queue,)
         ) as pool,
     ):
-        tasks = [progress.add_task(n, total=None, stage="waiting") for n in names]
+        waiting = _say(said, "batch.waiting")
+        tasks = [progress.add_task(n, total=None, stage=waiting) for n in names]
         retry: list[int] = []
 
         def finish(i: int) -> None:
             r = results[i]
-            state = "done" if r["code"] == 0 else f"failed ({r['code']})"
+            code = r["code"]
+            state = _say(said, "batch.done") if code == 0 else _say(said, "batch.failed", code=code)
             progress.update(tasks[i], stage=state, total=1, completed=1)
             if not quiet and not live:
                 err.print(f"[{len(results)}/{len(manifests)}] {names[i]}: {state}", markup=False)
@@ -587,7 +600,7 @@ def _build_batch(
             except KeyboardInterrupt:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
-            _drain(queue, progress, tasks, results)
+            _drain(queue, progress, tasks, results, said)
             for f in done:
                 i = futures[f]
                 try:
@@ -597,25 +610,28 @@ def _build_batch(
                     # fails every case it held. Each is retried alone below, so only the case
                     # that kills its worker is lost.
                     retry.append(i)
-                    progress.update(tasks[i], stage="retrying alone")
+                    progress.update(tasks[i], stage=_say(said, "batch.retrying"))
                     continue
                 finish(i)
         for i in sorted(retry):
             results[i] = _batch_alone(
-                ctx, queue, i, manifests[i], replace(options, out_dir=outs[i])
+                ctx, queue, i, manifests[i], replace(options, out_dir=outs[i]), said
             )
             finish(i)
     if as_json:
-        rows = [{"manifest": str(m), **results[i]} for i, m in enumerate(manifests)]
+        rows = [
+            {"manifest": str(m), **{k: v for k, v in results[i].items() if k != "said"}}
+            for i, m in enumerate(manifests)
+        ]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         worst = max(r["code"] for r in rows)
     else:
-        worst = _batch_summary(manifests, names, results)
+        worst = _batch_summary(manifests, names, results, said)
     raise typer.Exit(worst)
 
 
 def _batch_alone(
-    ctx: Any, queue: Any, index: int, manifest: Path, options: BuildOptions
+    ctx: Any, queue: Any, index: int, manifest: Path, options: BuildOptions, said: str
 ) -> dict[str, Any]:
     """One case in a pool of its own: if its worker dies, nothing else goes with it."""
     from concurrent.futures import ProcessPoolExecutor
@@ -628,15 +644,18 @@ def _batch_alone(
         try:
             return pool.submit(_batch_one, index, manifest, options).result()
         except BrokenProcessPool:
+            text = Msg("batch.worker_died")
             return {
                 "code": 70,
-                "error": "the worker process died while building this case (killed, out of "
-                "memory, or a crash in a library); build it alone to see more",
+                "error": str(text),
+                "said": text.render(said),
                 "seconds": time.perf_counter() - started,
             }
 
 
-def _drain(queue: Any, progress: Progress, tasks: list[TaskID], results: dict[int, Any]) -> None:
+def _drain(
+    queue: Any, progress: Progress, tasks: list[TaskID], results: dict[int, Any], said: str
+) -> None:
     import queue as queue_mod
 
     while True:
@@ -645,7 +664,8 @@ def _drain(queue: Any, progress: Progress, tasks: list[TaskID], results: dict[in
         except queue_mod.Empty:
             return
         if i not in results:
-            progress.update(tasks[i], stage=stage, total=max(total, 1), completed=done)
+            shown = _stage(stage, said)
+            progress.update(tasks[i], stage=shown, total=max(total, 1), completed=done)
 
 
 def _case_name(manifest: Path) -> str:
@@ -653,13 +673,15 @@ def _case_name(manifest: Path) -> str:
 
 
 def _batch_summary(
-    manifests: list[Path], names: list[str], results: dict[int, dict[str, Any]]
+    manifests: list[Path], names: list[str], results: dict[int, dict[str, Any]], said: str
 ) -> int:
-    table = Table("case", "profile", "pages", "size", "time", "warnings", "status")
+    heads = ("case", "profile", "pages", "size", "time", "warnings", "status")
+    table = Table(*(_say(said, f"batch.{h}") for h in heads))
     for i, name in enumerate(names):
         r = results[i]
         if r["code"] == 0:
-            status = "[green]up to date[/]" if r["up_to_date"] else "[green]built[/]"
+            state = _say(said, "batch.up_to_date" if r["up_to_date"] else "batch.built")
+            status = f"[green]{state}[/]"
             table.add_row(
                 r["case"],
                 r["profile"],
@@ -670,17 +692,16 @@ def _batch_summary(
                 status,
             )
         else:
-            table.add_row(
-                name, "", "", "", f"{r['seconds']:.1f} s", "", f"[bold red]failed ({r['code']})[/]"
-            )
+            failed = _say(said, "batch.failed", code=r["code"])
+            table.add_row(name, "", "", "", f"{r['seconds']:.1f} s", "", f"[bold red]{failed}[/]")
     out.print(table)
     for i in range(len(names)):
         r = results[i]
         if r["code"] != 0:
             err.print(f"{manifests[i]}:", markup=False, style="bold red")
-            err.print(textwrap.indent(r["error"], "  "), markup=False, style="red")
+            err.print(textwrap.indent(r.get("said", r["error"]), "  "), markup=False, style="red")
     ok = sum(1 for r in results.values() if r["code"] == 0)
-    out.print(f"{ok} of {len(names)} case(s) built", markup=False)
+    out.print(_say(said, "batch.verdict", ok=ok, total=len(names)), markup=False)
     return max((r["code"] for r in results.values()), default=0)
 
 
@@ -732,9 +753,9 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Re-hash every output and source against the recorded hashes; exit 1 on any mismatch."""
-    from evidencekit.outputs.integrity import rows_json, verify_path
+    from evidencekit.outputs.integrity import recorded_language, rows_json, verify_path
 
-    said = env_language()
+    said = recorded_language(path) or env_language()
     try:
         rows = verify_path(path, sources, tsa_ca)
     except EvidencekitError as e:
@@ -748,11 +769,12 @@ def verify(
         )
         for r in rows:
             style = {"OK": "green", "ALTERED": "bold red", "MISSING": "bold red"}.get(r.status, "")
+            status = _say(said, f"verify.st_{r.status.lower()}")
             table.add_row(
                 localize(r.file, said),
                 r.expected[:16],
                 localize(r.actual, said)[:16],
-                f"[{style}]{r.status}[/]" if style else r.status,
+                f"[{style}]{status}[/]" if style else status,
             )
         out.print(table)
         for r in failed:

@@ -205,6 +205,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verify.altered": ("已改动：{file}", "altered: {file}"),
     "verify.missing": ("缺失：{file}", "missing: {file}"),
     "verify.note": ("说明：{text}", "note: {text}"),
+    "verify.st_ok": ("通过", "OK"),
+    "verify.st_altered": ("已改动", "ALTERED"),
+    "verify.st_missing": ("缺失", "MISSING"),
+    "verify.st_note": ("说明", "NOTE"),
+    "verify.row_sources": ("原始文件：{label}", "sources: {label}"),
+    "verify.no_case_folder": (
+        "未找到案件文件夹（请用 --sources DIR 指定）",
+        "case folder not found (give --sources DIR)",
+    ),
+    "verify.row_token": ("{name}.tsr（时间戳）", "{name}.tsr (token)"),
+    "verify.row_fingerprint": ("{path}（输入指纹）", "{path} (input fingerprint)"),
+    "verify.row_revision": (
+        "{file}（仅一个修订版本，即生成时原样）",
+        "{file} (one revision, as written)",
+    ),
+    "verify.row_embedded": ("内嵌的 {name}", "embedded {name}"),
+    "verify.row_embedded_copy": (
+        "{pdf} ⟷ {record}（内嵌副本）",
+        "{pdf} ⟷ {record} (embedded copy)",
+    ),
+    "verify.row_output": ("{record}：输出文件 {path!r}", "{record}: output {path!r}"),
+    "verify.row_entry": ("归档条目 {name!r}", "archive entry {name!r}"),
+    "verify.not_plain_name": ("不是普通的文件名", "not a plain file name"),
+    "verify.bad_rendition": ("替代件记录格式有误", "a malformed rendition record"),
+    "verify.unrecorded": ("不属于记录的文件集合", "not part of the recorded set"),
+    "verify.not_object": ("不是 JSON 对象", "not a JSON object"),
+    "verify.not_utf8": ("不是 UTF-8 文本", "not UTF-8 text"),
+    "verify.no_case_id": ("缺少 case.id", "no case.id"),
+    "verify.no_list": ("缺少 {key} 列表", "no {key} list"),
+    "verify.entry_without_hash": (
+        "{key} 中有条目缺少 path 或 sha256",
+        "a {key} entry without path and sha256",
+    ),
+    "verify.no_outputs": ("没有输出文件", "no outputs"),
     "verify.verdict_failed": (
         "核验失败：{total} 项检查中 {passed} 项通过",
         "FAILED: {passed} of {total} checks passed",
@@ -1026,6 +1060,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{path}：输出文件夹是本案的证据来源之一",
         "{path}: the output folder is one of the case's sources",
     ),
+    "build.up_to_date": (
+        "自上次生成以来没有任何变化：输出保持原样（已核验）；如需重新生成请加 --force",
+        "nothing changed since the last build: outputs kept as they are (verified); use --force "
+        "to rebuild",
+    ),
+    "output.holds_sources": (
+        "{path}：输出文件夹是案件文件夹，或包含本案的清单或证据（{names}，共 {n} 个）；"
+        "输出会与证据混在一起并可能覆盖证据：请用 -o 指定其他文件夹，例如案件文件夹下的 out",
+        "{path}: the output folder is the case folder or holds the case's manifest or sources "
+        "({names}: {n} in all); outputs would mix with the evidence and could replace it: give "
+        "another folder with -o, such as out inside the case folder",
+    ),
     "output.bad_name": (
         "拒绝使用输出文件名 {name!r}（不是普通文件名，或重复）",
         "refusing the output name {name!r} (not a plain file name, or twice)",
@@ -1421,6 +1467,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stage.render": ("排版", "render"),
     "stage.postprocess": ("后处理", "postprocess"),
     "stage.write": ("写入", "write"),
+    # batch builds (cli.py)
+    "batch.case": ("案件", "case"),
+    "batch.profile": ("平台配置", "profile"),
+    "batch.pages": ("页数", "pages"),
+    "batch.size": ("大小", "size"),
+    "batch.time": ("用时", "time"),
+    "batch.warnings": ("警告", "warnings"),
+    "batch.status": ("状态", "status"),
+    "batch.built": ("已生成", "built"),
+    "batch.up_to_date": ("已是最新", "up to date"),
+    "batch.failed": ("失败（{code}）", "failed ({code})"),
+    "batch.done": ("完成", "done"),
+    "batch.waiting": ("等待中", "waiting"),
+    "batch.retrying": ("单独重试", "retrying alone"),
+    "batch.verdict": ("{total} 个案件中 {ok} 个已生成", "{ok} of {total} case(s) built"),
+    "batch.internal": ("内部错误：{error}", "internal error: {error}"),
+    "batch.worker_died": (
+        "生成此案件的工作进程意外退出（被终止、内存不足或程序库崩溃）；请单独生成它以查看详情",
+        "the worker process died while building this case (killed, out of memory, or a crash "
+        "in a library); build it alone to see more",
+    ),
+    "batch.not_recorded": (
+        "{problem}；案件照常生成，但未登记",
+        "{problem}; cases are built but not recorded",
+    ),
+    "batch.same_folder_names": (
+        "-o：有几个案件位于同名文件夹（{names}）中；请不用 -o 分别生成（各自写入自己的 out/），"
+        "或重命名这些文件夹",
+        "-o: several cases live in folders named {names}; build them without -o (each into its "
+        "own out/) or rename the folders",
+    ),
+    "batch.no_manifest": (
+        "{folder}：没有与 {pattern!r} 匹配的清单",
+        "{folder}: no manifest matches {pattern!r}",
+    ),
+    "stage.ocr": ("文字识别", "ocr"),
+    "stage.register": ("登记", "register"),
+    "stage.up to date": ("检查是否最新", "up to date"),
+    "stage.reencode": ("重新编码（第 {n} 步）", "re-encode (fit step {n})"),
     "verify.unreadable": ("无法读取（{why}）", "unreadable ({why})"),
     "verify.not_plain": ("不是普通的相对文件名", "not a plain relative name"),
     "verify.too_large": ("超过 {cap:,} 字节", "larger than {cap:,} bytes"),

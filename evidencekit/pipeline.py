@@ -327,8 +327,7 @@ def _kept(plan: _Plan, clock: _Clock) -> BuildResult | None:
         stages=clock.stages,
         warnings=[
             *plan.warnings,
-            "nothing changed since the last build: outputs kept as they "
-            "are (verified); use --force to rebuild",
+            Msg("build.up_to_date"),
         ],
         extra_files=[out_dir / n for n in extra_done],
         archive_path=out_dir / f"{case.info.id}.archive.zip" if opts.archive else None,

@@ -7,6 +7,7 @@ import ast
 import pickle
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -390,8 +391,7 @@ def test_every_warning_kind_in_both_languages(tmp_path: Path) -> None:
         assert CJK.search(said) and not ENGLISH.search(said), zh
 
 
-def test_build_summary_and_warnings_in_the_case_language(tmp_path: Path) -> None:
-    text = """\
+ZH_BUILD_CASE = """\
 evidencekit: 1
 case:
   id: T-ZH
@@ -403,17 +403,66 @@ evidence:
     title: 商品详情页
     files: [shot.png]
 """
-    manifest = write_case(tmp_path / "c", text, {"shot.png": None})
-    result = CliRunner().invoke(
-        app, ["build", str(manifest), "-o", str(tmp_path / "o")], env=NO_LOCALE
-    )
+
+
+@pytest.fixture(scope="module")
+def zh_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    """A zh-CN case built once (under no locale): the CLI's result and the output folder."""
+    root = tmp_path_factory.mktemp("zh-build")
+    manifest = write_case(root / "c", ZH_BUILD_CASE, {"shot.png": None})
+    result = CliRunner().invoke(app, ["build", str(manifest), "-o", str(root / "o")], env=NO_LOCALE)
     assert result.exit_code == 0, result.stderr
+    return result, root / "o"
+
+
+def test_build_summary_and_warnings_in_the_case_language(zh_build: tuple[Any, Path]) -> None:
+    result, _ = zh_build
     labels = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
     assert labels == ["卷宗", "页数", "大小", "证据", "用时", "警告"]
     assert "1 项（1 个原始文件）" in result.stdout
-    assert "读取" in result.stdout and "排版" in result.stdout  # the time line's stages
+    (stages,) = [line for line in result.stdout.splitlines() if line.startswith("用时")]
+    assert "读取" in stages and "排版" in stages and "登记" in stages  # the time line's stages
+    assert not re.search(r"[A-Za-z]{2,}", stages), stages
     (warning,) = result.stderr.splitlines()[:1]
     assert warning.startswith("警告：case.yaml:8:5: evidence[0]: '商品详情页' 没有来源（source）")
+
+
+def test_verify_speaks_the_cases_language(zh_build: tuple[Any, Path], tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "moved"  # away from its case folder: sources cannot be checked
+    shutil.copytree(zh_build[1], copy)
+    code, said = _said("verify", str(copy), env={"LANG": "C"})
+    assert code == 0, said
+    for word in ("文件", "记录的哈希", "通过", "内嵌副本", "说明：原始文件：未找到案件文件夹"):
+        assert word in said, word
+    assert "核验通过：4 项检查中 4 项通过" in said
+    shown = re.sub(r"\b[0-9a-f]{16}\b", "", said)  # the hashes
+    words = set(re.findall(r"[A-Za-z]{2,}", shown)) - {"ZH", "pdf", "evidence", "json", "history"}
+    assert words <= {"jsonl", "sources", "DIR"}, words  # --sources DIR, file names
+    with (copy / "T-ZH.pdf").open("ab") as fh:
+        fh.write(b"%")
+    code, said = _said("verify", str(copy), env={"LANG": "C"})
+    assert code == 1 and "已改动" in said and "ALTERED" not in said, said
+    code, said = _said("verify", str(copy), "--json", env={"LANG": "zh_CN"})
+    assert '"status": "ALTERED"' in said and "sources: case folder not found" in said  # data
+
+
+def test_batch_summary_in_the_users_language_errors_in_each_cases(tmp_path: Path) -> None:
+    broken = ZH_BUILD_CASE.replace("shot.png", "gone.png")
+    write_case(tmp_path / "a-zh", broken)
+    write_case(tmp_path / "b-en", broken.replace("language: zh-CN", "language: en"))
+    code, said = _said(
+        "build", str(tmp_path), "-j", "1", "-q", "--register", "off", env={"LANG": "zh_CN"}
+    )
+    assert code == 1, said
+    for word in ("案件", "平台配置", "页数", "状态", "失败（1）", "2 个案件中 0 个已生成"):
+        assert word in said, word
+    assert "找不到文件：'gone.png'" in said and "file not found: 'gone.png'" in said
+    table = said.split("/case.yaml:")[0]  # the table and verdict, before the errors
+    assert not re.search(r"\b(case|profile|failed|built)\b", table), said
+    code, said = _said("build", str(tmp_path / "a-zh"), "--glob", "x.yaml", env={"LANG": "zh_CN"})
+    assert code == 2 and "没有与 'x.yaml' 匹配的清单" in said, said
 
 
 def test_validation_messages_of_the_model_in_chinese(tmp_path: Path) -> None:

@@ -299,23 +299,23 @@ def _bad(label: str, why: str) -> Row:
 def _record_problem(record: object) -> str | None:
     """What is wrong with an evidence record's shape, or None."""
     if not isinstance(record, dict):
-        return "not a JSON object"
+        return Msg("verify.not_object")
     case = record.get("case")
     if not isinstance(case, dict) or not isinstance(case.get("id"), str):
-        return "no case.id"
+        return Msg("verify.no_case_id")
     for key in ("sources", "outputs"):
         items = record.get(key)
         if not isinstance(items, list):
-            return f"no {key} list"
+            return Msg("verify.no_list", key=key)
         for item in items:
             if not (
                 isinstance(item, dict)
                 and isinstance(item.get("path"), str)
                 and isinstance(item.get("sha256"), str)
             ):
-                return f"a {key} entry without path and sha256"
+                return Msg("verify.entry_without_hash", key=key)
     if not record["outputs"]:
-        return "no outputs"
+        return Msg("verify.no_outputs")
     return None
 
 
@@ -332,7 +332,7 @@ def _sums(rows: list[Row], dossier: _Store) -> set[str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        rows.append(_bad("SHA256SUMS", "not UTF-8 text"))
+        rows.append(_bad("SHA256SUMS", Msg("verify.not_utf8")))
         return set()
     listed: set[str] = set()
     lines = text.splitlines()
@@ -355,7 +355,7 @@ def _sums(rows: list[Row], dossier: _Store) -> set[str]:
 def _embedded(rows: list[Row], pdf: bytes, pdf_name: str, json_name: str, side: object) -> None:
     from evidencekit.pdf.attach import read_attachment
 
-    label = f"{pdf_name} ⟷ {json_name} (embedded copy)"
+    label = Msg("verify.row_embedded_copy", pdf=pdf_name, record=json_name)
     try:
         embedded = read_attachment(pdf, json_name)
     except Exception as e:  # a damaged PDF: the library raises many types
@@ -410,10 +410,11 @@ def _verify_case(
         return
     for out in record["outputs"]:
         if not plain_name(out["path"]):
-            rows.append(_bad(f"{json_name}: output {out['path']!r}", "not a plain file name"))
+            label = Msg("verify.row_output", record=json_name, path=out["path"])
+            rows.append(_bad(label, Msg("verify.not_plain_name")))
             continue
         if out["path"] not in listed:
-            rows.append(_bad(out["path"], "not listed in SHA256SUMS"))
+            rows.append(_bad(out["path"], Msg("verify.not_listed")))
             _check(rows, out["path"], out["sha256"], dossier, out["path"])
         elif not any(r.file == out["path"] and r.expected == out["sha256"] for r in rows):
             rows.append(_bad(out["path"], Msg("verify.disagree", name=json_name)))
@@ -423,7 +424,7 @@ def _verify_case(
     except _Unreadable:
         history_there = True
     if history_there and history not in listed:
-        rows.append(_bad(history, "not listed in SHA256SUMS"))
+        rows.append(_bad(history, Msg("verify.not_listed")))
     pdf_name = record["outputs"][0]["path"]
     try:
         pdf = dossier.read(pdf_name, MAX_PDF) if plain_name(pdf_name) else None
@@ -433,13 +434,13 @@ def _verify_case(
         side = {k: v for k, v in record.items() if k != "outputs"}
         _embedded(rows, pdf, pdf_name, json_name, side)
     if sources is None:
-        rows.append(Row(f"sources: {sources_label}", "", "", "NOTE"))
+        rows.append(Row(Msg("verify.row_sources", label=sources_label), "", "", "NOTE"))
     else:
         _check_sources(rows, record, sources, sources_label, renditions)
     try:
         tsr = dossier.read(f"{json_name}.tsr")
     except _Unreadable as e:
-        rows.append(_bad(f"{json_name}.tsr (token)", reason(e)))
+        rows.append(_bad(Msg("verify.row_token", name=json_name), reason(e)))
         return
     if tsr is not None:
         if f"{json_name}.tsr" not in listed:
@@ -447,7 +448,12 @@ def _verify_case(
         result = check_token(tsr, raw, tsa_ca)
         when = result.time.isoformat() if result.time else ""
         rows.append(
-            Row(f"{json_name}.tsr (token)", result.detail, when, "OK" if result.ok else "ALTERED")
+            Row(
+                Msg("verify.row_token", name=json_name),
+                result.detail,
+                when,
+                "OK" if result.ok else "ALTERED",
+            )
         )
 
 
@@ -487,7 +493,7 @@ def _check_sources(
             continue
         for name, sha in files:
             if not isinstance(name, str) or not plain_name(name):
-                rows.append(_bad(f"{label}/{path}", "a malformed rendition record"))
+                rows.append(_bad(f"{label}/{path}", Msg("verify.bad_rendition")))
                 continue
             _check(rows, f"{label}/{name}", sha, sources, name)
     manifest = record.get("manifest")
@@ -503,7 +509,8 @@ def _check_sources(
         else:
             actual = input_fingerprint(data, hashes)
             status = "OK" if actual == fingerprint else "ALTERED"
-            rows.append(Row(f"{label}/{manifest} (input fingerprint)", fingerprint, actual, status))
+            row = Msg("verify.row_fingerprint", path=f"{label}/{manifest}")
+            rows.append(Row(row, fingerprint, actual, status))
 
 
 def _verify_dir(path: Path, sources_dir: Path | None, tsa_ca: Path | None) -> list[Row]:
@@ -529,7 +536,7 @@ def _verify_dir(path: Path, sources_dir: Path | None, tsa_ca: Path | None) -> li
                     root = candidate
                     break
         store = _DirStore(root, "case") if root else None
-        label = "case" if root else "case folder not found (give --sources DIR)"
+        label = "case" if root else Msg("verify.no_case_folder")
         _verify_case(rows, dossier, json_name, listed, store, label, tsa_ca)
     return rows
 
@@ -543,10 +550,10 @@ def _zip_entries(zf: zipfile.ZipFile, rows: list[Row]) -> dict[str, zipfile.ZipI
         if info.is_dir():
             continue
         if not plain_name(name) or ":" in name.split("/")[0]:
-            rows.append(_bad(f"archive entry {name!r}", Msg("verify.unsafe_name")))
+            rows.append(_bad(Msg("verify.row_entry", name=name), Msg("verify.unsafe_name")))
             continue
         if name in seen:
-            rows.append(_bad(f"archive entry {name!r}", Msg("verify.twice")))
+            rows.append(_bad(Msg("verify.row_entry", name=name), Msg("verify.twice")))
             entries.pop(name, None)
             continue
         seen.add(name)
@@ -599,7 +606,7 @@ def _unchecked_entries(
         if name in checked:
             continue
         if name not in ("build-record.json", "HOW-TO-VERIFY.txt"):
-            rows.append(_bad(name, "not part of the recorded set"))
+            rows.append(_bad(name, Msg("verify.unrecorded")))
             continue
         whole = _ZipStore(store.zf, entries, "")
         try:
@@ -636,7 +643,7 @@ def _verify_pdf(path: Path, sources_dir: Path | None) -> list[Row]:
     revisions = data.count(b"%%EOF")
     rows.append(
         Row(
-            f"{path.name} (one revision, as written)",
+            Msg("verify.row_revision", file=path.name),
             "1",
             str(revisions),
             "OK" if revisions == 1 else "ALTERED",
@@ -647,11 +654,12 @@ def _verify_pdf(path: Path, sources_dir: Path | None) -> list[Row]:
     except (ValueError, RecursionError):
         record = None
     if not isinstance(record, dict):
-        rows.append(_bad(f"embedded {name}", "not a JSON object"))
+        rows.append(_bad(Msg("verify.row_embedded", name=name), Msg("verify.not_object")))
         return rows
     record.setdefault("outputs", [{"path": path.name, "sha256": "0" * 64}])
     if problem := _record_problem(record):
-        rows.append(_bad(f"embedded {name}", Msg("verify.not_record", problem=problem)))
+        label = Msg("verify.row_embedded", name=name)
+        rows.append(_bad(label, Msg("verify.not_record", problem=problem)))
         return rows
     by_name = {n: blob for n, (blob, rel) in attached.items() if rel in ("Source", "Supplement")}
     for src in record["sources"]:
@@ -661,7 +669,7 @@ def _verify_pdf(path: Path, sources_dir: Path | None) -> list[Row]:
             if flat in by_name:
                 actual = sha256_bytes(by_name[flat])
                 status = "OK" if actual == sha else "ALTERED"
-                rows.append(Row(f"embedded {item}", str(sha), actual, status))
+                rows.append(Row(Msg("verify.row_embedded", name=item), str(sha), actual, status))
     if sources_dir:
         _check_sources(rows, record, _DirStore(sources_dir, str(sources_dir)), str(sources_dir))
     return rows
@@ -688,6 +696,37 @@ def verify_path(
         return _verify_pdf(path, sources_dir)
     msg = Msg("verify.what", path=str(path))
     raise VerifyError(msg)
+
+
+def recorded_language(path: Path) -> str | None:
+    """The language of the case an output folder, archive or dossier PDF records, or None."""
+    raw: bytes | None = None
+    try:
+        if path.is_dir():
+            found = sorted(path.glob("*.evidence.json"))
+            raw = found[0].read_bytes() if found and found[0].stat().st_size < MAX_PDF else None
+        elif path.suffix.lower() == ".pdf" and path.is_file():
+            sidecar = path.with_name(path.stem + ".evidence.json")
+            if sidecar.is_file():
+                return recorded_language(path.parent)
+            from evidencekit.pdf.attach import list_attachments
+
+            attached = list_attachments(path)
+            raw = next((b for n, (b, _) in sorted(attached.items()) if _RECORD.search(n)), None)
+        elif path.suffix.lower() == ".zip" and path.is_file():
+            with zipfile.ZipFile(path) as zf:
+                name = next((n for n in sorted(zf.namelist()) if _RECORD.match(n)), None)
+                info = zf.getinfo(name) if name else None
+                raw = zf.read(info) if info and info.file_size < MAX_PDF else None
+        record = json.loads(raw) if raw else None
+    except Exception:  # a damaged file: verify itself reports it, in the user's language
+        return None
+    case = record.get("case") if isinstance(record, dict) else None
+    lang = case.get("language") if isinstance(case, dict) else None
+    return lang if lang in ("zh-CN", "en") else None
+
+
+_RECORD = re.compile(r"(?:dossier/)?[^/]+\.evidence\.json$")
 
 
 def rows_json(rows: list[Row]) -> str:
