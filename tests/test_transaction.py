@@ -171,6 +171,26 @@ def test_output_never_overwrites_a_source(tmp_path: Path) -> None:
     assert not staging_left(case)
 
 
+def test_output_option_is_held_to_the_case_folder_rule(tmp_path: Path) -> None:
+    """`-o` onto the case folder (`.` inside it, or its path), a folder holding it, or a folder
+    holding a source is refused like output.dir: nothing written, nothing lost."""
+    text = MINIMAL.replace("[shot.png]", "[shots/shot.png]")
+    m = write_case(tmp_path / "case", text, {"shots/shot.png": None})
+    case = m.parent
+    before = snapshot(tmp_path)
+    proc = run_cli("build", "-q", "case.yaml", "-o", ".", cwd=case, env=OLD)
+    assert proc.returncode == 2, proc.stderr
+    assert "holds the case's manifest or sources" in proc.stderr, proc.stderr
+    assert "case.yaml" in proc.stderr and "Traceback" not in proc.stderr
+    for out in (case, tmp_path, case / "shots"):
+        with pytest.raises(UsageError, match="holds the case's manifest or sources"):
+            build(m, BuildOptions(out_dir=out))
+    assert snapshot(tmp_path) == before
+    assert not [p for p in tmp_path.rglob("*") if STAGING_TAG in p.name]
+    build(m, BuildOptions(out_dir=case / "shots" / "out"))  # a folder beside the sources
+    assert (case / "shots" / "out" / "T-1.pdf").is_file()
+
+
 def test_foreign_file_at_an_output_name_is_kept(minimal_case: Path) -> None:
     """A file at an output name that no previous build of this case recorded is not ours."""
     out = minimal_case.parent / "out"

@@ -179,8 +179,17 @@ def check_output_dir(out_dir: Path, protected: set[Path]) -> None:
     if not os.access(probe, os.W_OK) or (out_dir.exists() and not os.access(out_dir, os.W_OK)):
         msg = Msg("output.not_writable", path=str(probe))
         raise UsageError(msg)
-    if out_dir.resolve() in protected:
+    out = out_dir.resolve()
+    if out in protected:
         msg = Msg("output.is_source", path=str(out_dir))
+        raise UsageError(msg)
+    # -o is held to the manifest's output.dir rule: never the case folder, nor a folder that
+    # holds it or any source (a later clean-up or a same-named output could take them).
+    inside = sorted(p for p in protected if p.is_relative_to(out))
+    if inside:
+        names = ", ".join(p.relative_to(out).as_posix() for p in inside[:3])
+        names += ", …" if len(inside) > 3 else ""
+        msg = Msg("output.holds_sources", path=str(out_dir), names=names, n=len(inside))
         raise UsageError(msg)
 
 
