@@ -469,6 +469,32 @@ def test_font_without_substitute_is_refused_by_name(tmp_path: Path) -> None:
     ), str(e.value)
 
 
+def test_pdfa_lists_every_refused_pdf(tmp_path: Path) -> None:
+    """--pdfa names every included PDF it must refuse at once, not only the first."""
+    from evidencekit.errors import ManifestError
+
+    docs = {}
+    for font in ("Ubuntu-Regular", "Cantarell-Bold"):
+        with hand_pdf({"/F1": type1(f"/{font}")}, b"BT /F1 12 Tf 50 700 Td (x) Tj ET") as pdf:
+            out = io.BytesIO()
+            pdf.save(out)
+        docs[f"{font}.pdf"] = out.getvalue()
+    text = ONE_DOC.replace("files: [pod.pdf]", "files: [Ubuntu-Regular.pdf, shot.png]")
+    text += "  - {kind: document, title: Policy, files: [Cantarell-Bold.pdf]}\n"
+    manifest = write_case(tmp_path, text, {**docs, "shot.png": None})
+    with pytest.raises(ManifestError) as e:
+        build(manifest, BuildOptions(out_dir=tmp_path / "out", pdfa=True))
+    assert [p.path.rsplit(": ", 1)[-1] for p in e.value.problems] == [
+        "evidence[0].files[0]",
+        "evidence[1].files[0]",
+    ]
+    said = str(e.value)
+    assert "Ubuntu-Regular.pdf: the PDF uses fonts it does not embed (Ubuntu-Regular)" in said
+    assert "Cantarell-Bold.pdf: the PDF uses fonts it does not embed (Cantarell-Bold)" in said
+    assert "不允许" in e.value.render("zh-CN")
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(
     ("name", "want"),
     [

@@ -18,7 +18,7 @@ from evidencekit.assets.jobs import (
 from evidencekit.assets.privacy import Masker
 from evidencekit.assets.tables import prepare_table
 from evidencekit.assets.transcripts import read_transcript
-from evidencekit.errors import EvidenceError
+from evidencekit.errors import EvidenceError, ManifestError, Problem
 from evidencekit.fit import ImageSettings
 from evidencekit.messages import Msg, reason
 from evidencekit.model import Case, ChatEvidence, SourceFile
@@ -85,6 +85,7 @@ def prepare(
     total = sum(len(ex.files) for ex in case.exhibits)
     jobs: list[ImageJob] = []
     ready: list[PreparedImage | None] = []
+    refused: list[EvidenceError] = []  # every included PDF refused, not just the first
     for ex in case.exhibits:
         pe = PreparedExhibit(ex)
         boxes: dict[str, tuple[tuple[int, int, int, int], ...]] = {
@@ -93,7 +94,10 @@ def prepare(
         for k, sf in enumerate(ex.files):
             if sf.rel in ex.pdf_pages:
                 stem = f"{ex.anchor}-{k + 1}"
-                pe.slots.extend(_pdf_slots(sf, ex.pdf_pages[sf.rel], work, stem, paper, pdfa))
+                try:
+                    pe.slots.extend(_pdf_slots(sf, ex.pdf_pages[sf.rel], work, stem, paper, pdfa))
+                except EvidenceError as e:
+                    refused.append(e)
                 continue
             redact = boxes.get(sf.rel, ())
             if ocr and sf.rel in ocr:  # privacy masks found by OCR burn out like redactions
@@ -110,6 +114,10 @@ def prepare(
             ready.append(cached)
             pe.images.append((sf.rel, planned))
         prepared.append(pe)
+    if len(refused) == 1:
+        raise refused[0]
+    if refused:  # before any image job starts
+        raise ManifestError([Problem(f"{e.file}: " + e.message, e.location) for e in refused])
     pending = ImageJobs(jobs, ready, progress, total)
     try:
         for pe in prepared:
