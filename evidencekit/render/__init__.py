@@ -13,7 +13,7 @@ import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
 
-from evidencekit.errors import RenderError
+from evidencekit.errors import EvidenceError, EvidencekitError, RenderError
 from evidencekit.i18n import t
 from evidencekit.messages import Msg
 
@@ -189,14 +189,29 @@ def _searched(user_dir: Path | None) -> list[str]:
     return [str(p) for p in (user_dir, packaged_templates()) if p is not None]
 
 
-def _where(e: BaseException, user_dir: Path | None) -> str:
-    """`templates/cover.html.j2:3` for the innermost template frame of a Jinja error."""
+def _frame(e: BaseException) -> tuple[str | None, int | None]:
+    """File and line of the innermost template frame of a Jinja error."""
     filename, line = getattr(e, "filename", None), getattr(e, "lineno", None)
     if not filename:
         for frame in reversed(traceback.extract_tb(e.__traceback__)):
             if frame.filename.endswith(".j2"):
                 filename, line = frame.filename, frame.lineno
                 break
+    return filename, line
+
+
+def _failed(e: BaseException, user_dir: Path | None, msg: str) -> EvidencekitError:
+    """The case's own template is at fault: invalid input (exit 1); else ours (internal)."""
+    filename, _ = _frame(e)
+    own = user_dir is not None and filename is not None and Path(filename).is_relative_to(user_dir)
+    if own or isinstance(e, TemplateRefused):  # only a case's template can be refused
+        return EvidenceError(msg)
+    return RenderError(msg)
+
+
+def _where(e: BaseException, user_dir: Path | None) -> str:
+    """`templates/cover.html.j2:3` for the innermost template frame of a Jinja error."""
+    filename, line = _frame(e)
     if not filename:
         return ""
     path = Path(filename)
@@ -226,7 +241,7 @@ def render_html(
     except jinja2.TemplateNotFound as e:
         msg = Msg("template.not_found", name=e.name, searched=", ".join(_searched(user_dir)))
         where = _where(e, user_dir)
-        raise RenderError(Msg("frame.at", where=where, text=msg) if where else msg) from e
+        raise _failed(e, user_dir, Msg("frame.at", where=where, text=msg) if where else msg) from e
     except jinja2.TemplateError as e:
         kind = {
             jinja2.TemplateSyntaxError: "syntax",
@@ -236,9 +251,9 @@ def render_html(
         where = _where(e, user_dir) or name
         why = e.message if e.message is not None else "None"
         msg = Msg(f"template.{kind}", where=where, why=why)
-        raise RenderError(msg) from e
+        raise _failed(e, user_dir, msg) from e
     except (TypeError, ValueError, ArithmeticError, LookupError, RecursionError) as e:
         # A user template can misuse a value (e.g. `{{ 1 / 0 }}`, `{{ x + 1 }}` on text).
         where = _where(e, user_dir) or name
         msg = Msg("template.error", where=where, why=f"{type(e).__name__}: {e}")
-        raise RenderError(msg) from e
+        raise _failed(e, user_dir, msg) from e
