@@ -201,6 +201,31 @@ def test_foreign_file_at_an_output_name_is_kept(minimal_case: Path) -> None:
     assert (out / "T-1.pdf").read_text() == "someone else's"
 
 
+def test_own_outputs_under_another_shape_are_recognised(tmp_path: Path) -> None:
+    """Outputs our previous record lists with their hash are ours whatever their name's shape
+    (Mastercom's 16-character upload name cuts the case id): a rebuild replaces them, while an
+    altered one, or one listed by a record we did not write, still stops it."""
+    text = MINIMAL.replace("id: T-1", "id: MC-2025-000123").replace("generic", "mastercard")
+    m = write_case(tmp_path / "case", text, {"shot.png": None})
+    out = m.parent / "out"
+    first = build(m, BuildOptions(out_dir=out))
+    pdf = first.pdf_path
+    assert not pdf.name.startswith("MC-2025-000123.")  # the upload name
+    again = build(m, BuildOptions(out_dir=out, force=True))
+    assert again.pdf_path == pdf and verifies(out)
+    record_path = out / "MC-2025-000123.evidence.json"
+    record = json.loads(record_path.read_text())
+    record["tool"]["name"] = "something-else"
+    record_path.write_text(json.dumps(record))
+    with pytest.raises(UsageError, match="not an output"):
+        build(m, BuildOptions(out_dir=out, force=True))
+    record["tool"]["name"] = "evidencekit"
+    record_path.write_text(json.dumps(record))
+    pdf.write_bytes(pdf.read_bytes() + b"%")  # altered since
+    with pytest.raises(UsageError, match="not an output"):
+        build(m, BuildOptions(out_dir=out, force=True))
+
+
 def test_output_folder_is_a_file(minimal_case: Path) -> None:
     target = minimal_case.parent / "file.txt"
     target.write_text("x")

@@ -213,6 +213,7 @@ class OutputSet:
         self._old_handler: Any = None
         self._previous: set[str] = set()
         self._orders: set[str] = set()  # the previous record's order ids (per-order outputs)
+        self._recorded: dict[str, str] = {}  # every output our previous record lists: sha256
 
     # -- setup and teardown
 
@@ -265,6 +266,15 @@ class OutputSet:
         case = record.get("case")
         if not isinstance(case, dict) or case.get("id") != self.case_id:
             return set()
+        tool = record.get("tool")
+        if isinstance(tool, dict) and tool.get("name") == "evidencekit":
+            self._recorded = {
+                out["path"]: out["sha256"]
+                for out in record["outputs"]
+                if isinstance(out, dict)
+                and isinstance(out.get("path"), str)
+                and isinstance(out.get("sha256"), str)
+            }
         orders = record.get("orders")
         self._orders = {
             o["id"] for o in orders or () if isinstance(o, dict) and isinstance(o.get("id"), str)
@@ -324,7 +334,12 @@ class OutputSet:
         if (self.out_dir / name).resolve() in self.protected or target.resolve() in self.protected:
             msg = Msg("output.would_overwrite_source", path=str(target))
             raise UsageError(msg)
-        if target.exists() and name not in self._previous and not self._mergeable(name):
+        if (
+            target.exists()
+            and name not in self._previous
+            and not self._mergeable(name)
+            and not self._recorded_here(name)
+        ):
             msg = Msg("output.foreign_file", path=str(target))
             raise UsageError(msg)
         path = self.staging / name
@@ -340,6 +355,18 @@ class OutputSet:
         self.written.append(name)
         fault(f"staged:{name}")
         return path
+
+    def _recorded_here(self, name: str) -> bool:
+        """An output we write again that our previous record lists, unchanged since: ours,
+        whatever shape an older version or a profile's upload name gave it. Only names this
+        build writes qualify, so a planted record still cannot make a build remove a file."""
+        sha = self._recorded.get(name)
+        if sha is None or not self._safe_target(name):
+            return False
+        try:
+            return file_sha256(self.out_dir / name) == sha
+        except OSError:
+            return False
 
     def _mergeable(self, name: str) -> bool:
         # A SHA256SUMS we can read is merged (other files' lines kept); any other is not ours.
