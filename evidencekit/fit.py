@@ -169,7 +169,7 @@ def fit_to_limits(
             most = Msg("limit.biggest", names=biggest) if biggest else ""
             hint = suggestions(profile)
             why = Msg("limit.cannot_fit", figures=figures, after=after, biggest=most, hint=hint)
-            raise Overlimit(why, tried, f"{figures}{after}", hint)
+            raise Overlimit(why, tried, figures + after, hint)  # still translatable
         total = sum(u.size for u in tried.uploads)
         first_total = first_total or total
         m = choose_step(tried, violations, steps, n, 1 - total / first_total if n else 0.0)

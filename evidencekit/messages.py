@@ -1065,6 +1065,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "nothing changed since the last build: outputs kept as they are (verified); use --force "
         "to rebuild",
     ),
+    # the exit-3 draft's fit report (outputs/draft.py)
+    "draft.title": (
+        "{id}：卷宗不符合 {profile} 的限制",
+        "{id}: the dossier does not meet the {profile} limits",
+    ),
+    "draft.dossier": ("卷宗：{pages} 页，{size}", "dossier: {pages} pages, {size}"),
+    "draft.kind_0": ("图片", "images"),
+    "draft.kind_1": ("插入的 PDF", "included PDFs"),
+    "draft.kind_2": ("字体", "fonts"),
+    "draft.kind_3": ("文字与表格", "text and tables"),
+    "draft.largest_first": ("各项证据（从大到小）：", "exhibits, largest first:"),
+    "draft.pages": ("{n} 页", "{n} p."),
+    "draft.mostly": ("主要是{kind}", "mostly {kind}"),
+    "draft.front": ("首页文书、目录与附录", "front matter and appendix"),
+    "draft.share": ("{kind} {pct}%", "{kind} {pct} %"),
+    "draft.top": (
+        "{exhibit} {size}（{pages} 页，主要是{kind}）",
+        "{exhibit} {size} ({pages} p., mostly {kind})",
+    ),
+    "draft.causes": ("占用大小的是：{share}{largest}", "what takes the bytes: {share}{largest}"),
+    "draft.causes_largest": ("；最大的几项证据：{top}", "; the largest exhibits: {top}"),
+    "draft.kept": ("已保留（不可用于上传）：{files}", "kept (not for upload): {files}"),
+    "draft.not_kept": ("未能保留草稿：{why}", "the draft could not be kept: {why}"),
     "output.holds_sources": (
         "{path}：输出文件夹是案件文件夹，或包含本案的清单或证据（{names}，共 {n} 个）；"
         "输出会与证据混在一起并可能覆盖证据：请用 -o 指定其他文件夹，例如案件文件夹下的 out",
@@ -1391,6 +1414,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "case.privacy masks tables and transcripts only: {n} image(s) stay unmasked "
         "({shown}{more}); build with --ocr (or output.ocr: true) to burn them out of the images "
         "too",
+    ),
+    "ocr.no_engine": (
+        "文字识别需要 rapidocr_onnxruntime 软件包；请重新安装 evidencekit",
+        "OCR needs the rapidocr_onnxruntime package; reinstall evidencekit",
+    ),
+    "ocr.failed": (
+        "文字识别无法处理这张图片（{why}）；请不用 --ocr 生成",
+        "OCR failed on this image ({why}); build without --ocr",
     ),
     "ocr.more": ("，另有 {n} 张", " and {n} more"),
     "forecast.head": (

@@ -465,6 +465,31 @@ def test_batch_summary_in_the_users_language_errors_in_each_cases(tmp_path: Path
     assert code == 2 and "没有与 'x.yaml' 匹配的清单" in said, said
 
 
+TIGHT = """\
+title: Tight test platform
+paper: A4
+language: en
+formats: [pdf]
+limits:
+  total_bytes: 1000
+"""
+
+
+def test_exit_3_and_its_fit_report_in_the_cases_language(tmp_path: Path) -> None:
+    text = ZH_BUILD_CASE.replace("profile: generic", "profile: ./tight.yaml")
+    manifest = write_case(tmp_path / "c", text, {"shot.png": None, "tight.yaml": TIGHT})
+    out = tmp_path / "o"
+    code, said = _said("build", "-q", str(manifest), "-o", str(out), env={"LANG": "C"})
+    assert code == 3, said
+    assert "占用大小的是：" in said and "已保留（不可用于上传）" in said and "提示：" in said
+    assert not re.search(r"what takes|kept \(not|hint:|mostly|largest", said), said
+    report = (out / "T-ZH.fit-report.txt").read_text(encoding="utf-8")
+    assert report.startswith("T-ZH：卷宗不符合 tight 的限制\n"), report
+    for words in ("卷宗：", "图片", "各项证据（从大到小）：", "证据A", "首页文书、目录与附录"):
+        assert words in report, words
+    assert not re.search(r"pages|exhibits|images|front matter|mostly", report), report
+
+
 def test_validation_messages_of_the_model_in_chinese(tmp_path: Path) -> None:
     text = """\
 evidencekit: 1

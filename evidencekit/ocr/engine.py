@@ -17,6 +17,7 @@ from typing import Any
 
 from evidencekit.assets.images import ocr_pixels
 from evidencekit.errors import EvidenceError
+from evidencekit.messages import Msg
 
 # Bump when what read_text returns changes (engine settings, scaling, tiling): cache key.
 OCR_VERSION = 1
@@ -68,7 +69,7 @@ def _engine() -> Any:
         try:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as e:
-            msg = "OCR needs the rapidocr_onnxruntime package; reinstall evidencekit"
+            msg = Msg("ocr.no_engine")
             raise EvidenceError(msg) from e
         # Upright screenshots: no angle classifier (photos are EXIF-oriented before reading).
         # One thread per process: the pool spreads images over the cores instead.
@@ -105,7 +106,7 @@ def read_text(path: Path, rel: str, width: int = OCR_WIDTH) -> OcrResult:
         try:
             found, _ = engine(np.ascontiguousarray(bgr[top:bottom]))
         except Exception as e:  # the engine's own failures on odd pixels, never the user's
-            msg = f"OCR failed on this image ({type(e).__name__}); build without --ocr"
+            msg = Msg("ocr.failed", why=type(e).__name__)
             raise EvidenceError(msg, file=rel) from e
         for points, text, score in found or []:
             xs = [p[0] for p in points]

@@ -6,8 +6,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
+
 from evidencekit.errors import LimitError
 from evidencekit.fit import Overlimit
+from evidencekit.messages import Msg, Text, join, localize
 from evidencekit.model import Case
 from evidencekit.outputs import dump_json
 from evidencekit.outputs.platform import output_path
@@ -54,42 +57,76 @@ def figures(pdf: bytes, record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """text padded to width terminal cells (a CJK character takes two)."""
+    room = " " * max(0, width - cell_len(text))
+    return room + text if right else text + room
+
+
+def _kind(kind: str, lang: str) -> str:
+    return Msg(f"draft.kind_{KINDS.index(kind)}").render(lang)
+
+
 def report_text(case: Case, message: str, figs: dict[str, Any]) -> str:
-    """The figures as plain text, for the merchant deciding what to cut."""
+    """The figures as plain text in the case's language, for the merchant deciding what to
+    cut."""
+    lang = case.language
     total = figs["bytes"] or 1
     lines = [
-        f"{case.info.id}: the dossier does not meet the {case.profile.name} limits",
-        message,
+        Msg("draft.title", id=case.info.id, profile=case.profile.name).render(lang),
+        localize(message, lang),
         "",
-        f"dossier: {figs['pages']} pages, {_mb(figs['bytes'])}",
+        Msg("draft.dossier", pages=figs["pages"], size=_mb(figs["bytes"])).render(lang),
     ]
     for kind in KINDS:
         n = figs["by_kind"][kind]
-        lines.append(f"  {kind:<16} {_mb(n):>10}  {100 * n / total:5.1f} %")
-    lines += ["", "exhibits, largest first:"]
+        lines.append(f"  {_pad(_kind(kind, lang), 16)} {_mb(n):>10}  {100 * n / total:5.1f} %")
+    lines += ["", Msg("draft.largest_first").render(lang)]
+    front = Msg("draft.front").render(lang)
+    width = max(cell_len(t) for t in [front, *(ex["exhibit"] for ex in figs["exhibits"])])
     for ex in figs["exhibits"]:
-        lines.append(
-            f"  {ex['exhibit']:<12} {ex['pages']:>4} p. {_mb(ex['bytes']):>10}  "
-            f"mostly {ex['dominant']}  {ex['title']}"
-        )
+        pages = _pad(Msg("draft.pages", n=ex["pages"]).render(lang), 8, right=True)
+        mostly = Msg("draft.mostly", kind=_kind(ex["dominant"], lang)).render(lang)
+        label = _pad(ex["exhibit"], width)  # the dossier's own label: 证据1, Exhibit A
+        lines.append(f"  {label} {pages} {_mb(ex['bytes']):>10}  {mostly}  {ex['title']}")
     fa = figs["front_and_appendix"]
-    lines.append(f"  {'front matter and appendix':<12} {fa['pages']:>4} p. {_mb(fa['bytes']):>10}")
+    pages = _pad(Msg("draft.pages", n=fa["pages"]).render(lang), 8, right=True)
+    lines.append(f"  {_pad(front, width)} {pages} {_mb(fa['bytes']):>10}")
     return "\n".join(lines) + "\n"
 
 
-def causes(figs: dict[str, Any]) -> str:
-    """One line naming what takes the bytes and which exhibits."""
+def causes(figs: dict[str, Any]) -> Text:
+    """One line naming what takes the bytes and which exhibits (a message: any language)."""
     total = figs["bytes"] or 1
     kinds = sorted(KINDS, key=lambda k: -figs["by_kind"][k])
-    share = ", ".join(
-        f"{k} {100 * figs['by_kind'][k] / total:.0f} %" for k in kinds if figs["by_kind"][k]
+    share = join(
+        [
+            Msg(
+                "draft.share",
+                kind=Msg(f"draft.kind_{KINDS.index(k)}"),
+                pct=f"{100 * figs['by_kind'][k] / total:.0f}",
+            )
+            for k in kinds
+            if figs["by_kind"][k]
+        ],
+        ", ",
     )
-    top = ", ".join(
-        f"{e['exhibit']} {_mb(e['bytes'])} ({e['pages']} p., mostly {e['dominant']})"
-        for e in figs["exhibits"][:3]
-        if e["bytes"]
+    top = join(
+        [
+            Msg(
+                "draft.top",
+                exhibit=e["exhibit"],
+                size=_mb(e["bytes"]),
+                pages=e["pages"],
+                kind=Msg(f"draft.kind_{KINDS.index(e['dominant'])}"),
+            )
+            for e in figs["exhibits"][:3]
+            if e["bytes"]
+        ],
+        ", ",
     )
-    return f"what takes the bytes: {share}" + (f"; the largest exhibits: {top}" if top else "")
+    largest = Msg("draft.causes_largest", top=top) if top else ""
+    return Msg("draft.causes", share=share, largest=largest)
 
 
 def _write(out_dir: Path, name: str, data: bytes, protected: set[Path]) -> Path | None:
@@ -133,12 +170,13 @@ def keep_draft(out_dir: Path, case: Case, e: Overlimit, protected: set[Path]) ->
     except OSError as err:
         kept = []
         failed = str(err.strerror or err)
-    text = f"{e.limits}\n    {causes(figs)}"
+    parts: list[str] = [e.limits, causes(figs)]
     if kept:
-        text += f"\n    kept (not for upload): {', '.join(kept)}"
+        parts.append(Msg("draft.kept", files=", ".join(kept)))
     if failed:
-        text += f"\n    the draft could not be kept: {failed}"
-    return LimitError(f"{text}\n    hint: {e.hint}")
+        parts.append(Msg("draft.not_kept", why=failed))
+    parts.append(Msg("frame.hint", text=e.hint))
+    return LimitError(join(parts, "\n    "))
 
 
 def drop_draft(out_dir: Path, case_id: str, protected: set[Path]) -> None:
