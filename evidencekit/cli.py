@@ -992,28 +992,33 @@ app.add_typer(cases_app, name="cases")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
-def _register(target: str | None) -> Register:
+def _register(target: str | None, said: str) -> Register:
     from evidencekit.register import open_register
 
     try:
         return open_register(target)
     except EvidencekitError as e:
-        raise _fail(e) from None
+        raise _fail(e, said) from None
 
 
 def _local(t: datetime | None) -> str:
     return t.astimezone().strftime("%Y-%m-%d %H:%M") if t else ""
 
 
-def _left(c: CaseSummary, at: datetime) -> str:
+def _left(c: CaseSummary, at: datetime, said: str) -> str:
     days = c.days_left(at)
     if days is None:
         return ""
     if days < 0:
-        return f"[bold red]overdue {-days:.1f} d[/]"
+        return f"[bold red]{_say(said, 'cases.overdue', days=f'{-days:.1f}')}[/]"
     style = "bold red" if days < 1 else "yellow" if days < 3 else ""
-    text = f"{days:.1f} d"
+    text = _say(said, "cases.days", days=f"{days:.1f}")
     return f"[{style}]{text}[/]" if style else text
+
+
+def _status(status: str, said: str) -> str:
+    """A case's status in said; the keyword itself where the catalogue has none."""
+    return _say(said, f"cases.st_{status}") if f"cases.st_{status}" in MESSAGES else status
 
 
 def _money_text(c: CaseSummary) -> str:
@@ -1022,34 +1027,36 @@ def _money_text(c: CaseSummary) -> str:
     return f"{c.amount:,.2f} {c.currency or ''}".strip()
 
 
-def _case_table(rows: list[CaseSummary], title: str | None = None) -> Table:
+def _case_table(rows: list[CaseSummary], said: str) -> Table:
     from evidencekit.register.db import now
 
     at = now()
-    table = Table(title=title)
-    table.add_column("case", no_wrap=True)  # ids are what users copy: never cut
-    for name in ("platform", "reason", "status"):
-        table.add_column(name)
-    table.add_column("respond by", no_wrap=True)
-    table.add_column("left", no_wrap=True)
-    table.add_column("amount", justify="right")
-    table.add_column("orders", overflow="fold")
+    table = Table()
+    head = {h: _say(said, f"cases.h_{h}") for h in ("case", "platform", "reason", "status")}
+    table.add_column(head["case"], no_wrap=True)  # ids are what users copy: never cut
+    for name in ("platform", "reason"):
+        table.add_column(head[name])
+    table.add_column(head["status"], no_wrap=True)  # one word
+    table.add_column(_say(said, "cases.h_respond_by"), no_wrap=True)
+    table.add_column(_say(said, "cases.h_left"), no_wrap=True)
+    table.add_column(_say(said, "cases.h_amount"), justify="right")
+    table.add_column(_say(said, "cases.h_orders"), overflow="fold")
     for c in rows:
         orders = ", ".join(c.orders[:2]) + (f" +{len(c.orders) - 2}" if len(c.orders) > 2 else "")
         table.add_row(
             c.id,
             c.profile,
             c.reason or "",
-            c.status,
+            _status(c.status, said),
             _local(c.respond_by),
-            _left(c, at) if c.status in ("draft", "built") else "",
+            _left(c, at, said) if c.status in ("draft", "built") else "",
             _money_text(c),
             orders,
         )
     return table
 
 
-def _print_cases(rows: list[CaseSummary], as_json: bool, empty: str) -> None:
+def _print_cases(rows: list[CaseSummary], as_json: bool, empty: str, said: str) -> None:
     if as_json:
         sys.stdout.write(json.dumps([c.as_json() for c in rows], ensure_ascii=False, indent=2))
         sys.stdout.write("\n")
@@ -1057,7 +1064,7 @@ def _print_cases(rows: list[CaseSummary], as_json: bool, empty: str) -> None:
     if not rows:
         out.print(empty, markup=False)
         return
-    out.print(_case_table(rows))
+    out.print(_case_table(rows, said))
 
 
 @cases_app.command("list", cls=_Command)
@@ -1078,16 +1085,16 @@ def cases_list(
     """List the registered cases, the nearest deadline first."""
     from evidencekit.register import STATUSES
 
+    said = env_language()
     for s in status or []:
         if s not in STATUSES:
-            err.print(f"--status: unknown {s!r}; use one of: {', '.join(STATUSES)}", markup=False)
-            raise typer.Exit(2)
-    reg = _register(register)
+            raise _usage(said, "cases.unknown_status", status=s, names=", ".join(STATUSES))
+    reg = _register(register, said)
     try:
         rows = reg.list_cases(status=status, platform=platform, due_days=due, query=text)
     except EvidencekitError as e:
-        raise _fail(e) from None
-    _print_cases(rows, as_json, "no cases match")
+        raise _fail(e, said) from None
+    _print_cases(rows, as_json, _say(said, "cases.none_match"), said)
 
 
 @cases_app.command("due", cls=_Command)
@@ -1097,12 +1104,13 @@ def cases_due(
     as_json: JsonOpt = False,
 ) -> None:
     """What must be answered soon: open cases by deadline, overdue ones first."""
-    reg = _register(register)
+    said = env_language()
+    reg = _register(register, said)
     try:
         rows = reg.due(days)
     except EvidencekitError as e:
-        raise _fail(e) from None
-    _print_cases(rows, as_json, f"nothing due within {days:g} days")
+        raise _fail(e, said) from None
+    _print_cases(rows, as_json, _say(said, "cases.nothing_due", days=f"{days:g}"), said)
 
 
 @cases_app.command("search", cls=_Command)
@@ -1113,12 +1121,13 @@ def cases_search(
     as_json: JsonOpt = False,
 ) -> None:
     """Full-text search over titles, claims, statements, parties, order ids and waybills."""
-    reg = _register(register)
+    said = env_language()
+    reg = _register(register, said)
     try:
         rows = reg.search(query, limit)
     except EvidencekitError as e:
-        raise _fail(e) from None
-    _print_cases(rows, as_json, f"no case holds {query!r}")
+        raise _fail(e, said) from None
+    _print_cases(rows, as_json, _say(said, "cases.no_hit", query=query), said)
 
 
 @cases_app.command("show", cls=_Command)
@@ -1128,46 +1137,56 @@ def cases_show(
     as_json: JsonOpt = False,
 ) -> None:
     """One case: facts, status history, builds, outputs, archives and their verify state."""
-    reg = _register(register)
+    said = env_language()
+    reg = _register(register, said)
     try:
         data = reg.show(case_id)
     except EvidencekitError as e:
-        raise _fail(e) from None
+        raise _fail(e, said) from None
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
+
+    def say(msg_id: str, **params: object) -> str:
+        return _say(said, f"cases.{msg_id}", **params)
+
     facts = Table(show_header=False, box=None, pad_edge=False)
-    facts.add_row("case", data["id"])
-    facts.add_row("title", data["title"])
-    facts.add_row("platform", f"{data['platform']} ({data['profile']})")
+    facts.add_row(say("h_case"), data["id"])
+    facts.add_row(say("f_title"), data["title"])
+    facts.add_row(say("h_platform"), f"{data['platform']} ({data['profile']})")
     for key in ("reason", "claim", "case_number"):
         if data[key]:
-            facts.add_row(key.replace("_", " "), data[key])
-    facts.add_row("status", f"{data['status']} since {data['status_at'][:16]}")
+            facts.add_row(say(f"f_{key}"), data[key])
+    since = say("since", status=_status(data["status"], said), at=data["status_at"][:16])
+    facts.add_row(say("h_status"), since)
     if data["respond_by"]:
-        facts.add_row("respond by", data["respond_by"])
+        facts.add_row(say("h_respond_by"), data["respond_by"])
     for o in data["orders"]:
-        facts.add_row("order", f"{o['id']} {o['amount'] or ''} {o['currency'] or ''}".strip())
+        order = f"{o['id']} {o['amount'] or ''} {o['currency'] or ''}".strip()
+        facts.add_row(say("f_order"), order)
     for w in data["waybills"]:
-        facts.add_row("waybill", f"{w['waybill']} {w['carrier'] or ''}".strip())
+        facts.add_row(say("f_waybill"), f"{w['waybill']} {w['carrier'] or ''}".strip())
     for p in data["parties"]:
-        facts.add_row(p["role"], p["name"])
-    facts.add_row("manifest", data["manifest"])
-    facts.add_row("output", data["out_dir"])
+        role = say(f"role_{p['role']}") if f"cases.role_{p['role']}" in MESSAGES else p["role"]
+        facts.add_row(role, p["name"])
+    facts.add_row(say("f_manifest"), data["manifest"])
+    facts.add_row(say("f_output"), data["out_dir"])
     out.print(facts)
-    history = Table("status", "at", "note", title="history")
+    history = Table(say("h_status"), say("f_at"), say("f_note"), title=say("t_history"))
     for h in data["history"]:
-        history.add_row(h["status"], h["at"][:19], h["note"] or "")
+        history.add_row(_status(h["status"], said), h["at"][:19], h["note"] or "")
     out.print(history)
     if data["outputs"]:
-        outputs = Table("file", "sha256", "size", title="outputs (last build)")
+        outputs = Table(say("f_file"), "sha256", say("f_size"), title=say("t_outputs"))
         for o in data["outputs"]:
             outputs.add_row(o["path"], o["sha256"][:16], f"{o['size'] or 0:,}")
         out.print(outputs)
     if data["archives"]:
-        archives = Table("archived", "sha256", "kept at", "verified", title="archives")
+        heads = (say("f_archived"), "sha256", say("f_kept_at"), say("f_verified"))
+        archives = Table(*heads, title=say("t_archives"))
         for a in data["archives"]:
-            state = a["verify_status"] or "not yet"
+            status = a["verify_status"]
+            state = _say(said, f"verify.st_{status.lower()}") if status else say("not_yet")
             if a["verified_at"]:
                 state += f" ({a['verified_at'][:16]})"
             archives.add_row(a["at"][:19], a["sha256"][:16], a["stored_at"] or "—", state)
@@ -1184,15 +1203,15 @@ def cases_mark(
     """Record what happened to a case: submitted, won, lost or withdrawn (history kept)."""
     from evidencekit.register.cases import MARKS
 
+    said = env_language()
     if status not in MARKS:
-        err.print(f"unknown status {status!r}; use one of: {', '.join(MARKS)}", markup=False)
-        raise typer.Exit(2)
-    reg = _register(register)
+        raise _usage(said, "register.unknown_status", status=status, names=", ".join(MARKS))
+    reg = _register(register, said)
     try:
         reg.mark(case_id, status, note)
     except EvidencekitError as e:
-        raise _fail(e) from None
-    out.print(f"{case_id}: {status}", markup=False)
+        raise _fail(e, said) from None
+    out.print(_say(said, "cases.marked", id=case_id, status=_status(status, said)), markup=False)
 
 
 @cases_app.command("export", cls=_Command)
@@ -1208,11 +1227,12 @@ def cases_export(
     import csv
     import io
 
-    reg = _register(register)
+    said = env_language()
+    reg = _register(register, said)
     try:
         rows = reg.export_rows()
     except EvidencekitError as e:
-        raise _fail(e) from None
+        raise _fail(e, said) from None
     if as_json:
         data = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     else:
@@ -1227,7 +1247,7 @@ def cases_export(
     else:
         # UTF-8 with BOM: Excel on a Chinese Windows reads it as UTF-8, not GBK.
         output.write_text(data, encoding="utf-8-sig" if not as_json else "utf-8")
-        out.print(f"wrote {len(rows)} case(s) to {output}", markup=False)
+        out.print(_say(said, "cases.exported", n=len(rows), path=str(output)), markup=False)
 
 
 @cases_app.command("verify", cls=_Command)
@@ -1238,26 +1258,31 @@ def cases_verify(
     as_json: JsonOpt = False,
 ) -> None:
     """Re-verify kept archives (their own hash, then every hash inside); exit 1 on a mismatch."""
+    said = env_language()
     if not all_ and case_id is None:
-        err.print("give a case id or --all", markup=False)
-        raise typer.Exit(2)
-    reg = _register(register)
+        raise _usage(said, "cases.verify_what")
+    reg = _register(register, said)
     try:
         results = reg.verify_all(None if all_ else case_id)
     except EvidencekitError as e:
-        raise _fail(e) from None
+        raise _fail(e, said) from None
     failed = [r for r in results if r.status != "OK"]
     if as_json:
         payload = {"ok": not failed, "archives": [vars(r) for r in results]}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
-        table = Table("case", "archive sha256", "status", "detail")
+        heads = ("h_case", "f_archive_sha", "h_status", "f_detail")
+        table = Table(*(_say(said, f"cases.{h}") for h in heads))
         for r in results:
             style = "green" if r.status == "OK" else "bold red"
-            table.add_row(r.case_id, r.sha256[:16], f"[{style}]{r.status}[/]", r.detail)
+            status = _say(said, f"verify.st_{r.status.lower()}")
+            table.add_row(
+                r.case_id, r.sha256[:16], f"[{style}]{status}[/]", localize(r.detail, said)
+            )
         out.print(table)
-        verdict = "FAILED" if failed else "verified"
-        out.print(f"{verdict}: {len(results) - len(failed)} of {len(results)} archive(s) intact")
+        verdict = "cases.verdict_failed" if failed else "cases.verdict_ok"
+        ok = len(results) - len(failed)
+        out.print(_say(said, verdict, ok=ok, total=len(results)), markup=False)
     if failed or not results:
         raise typer.Exit(1)
 
@@ -1265,19 +1290,23 @@ def cases_verify(
 @cases_app.command("stats", cls=_Command)
 def cases_stats(register: RegisterOpt = None, as_json: JsonOpt = False) -> None:
     """Win rates by dispute reason and by platform (won / (won + lost))."""
-    reg = _register(register)
+    said = env_language()
+    reg = _register(register, said)
     try:
         rows = reg.stats()
     except EvidencekitError as e:
-        raise _fail(e) from None
+        raise _fail(e, said) from None
     if as_json:
         sys.stdout.write(
             json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=2) + "\n"
         )
         return
     for by in ("reason", "platform"):
+        heads = ("f_cases", "st_won", "st_lost", "st_withdrawn", "f_pending", "f_win_rate")
         table = Table(
-            by, "cases", "won", "lost", "withdrawn", "pending", "win rate", title=f"by {by}"
+            _say(said, f"cases.h_{by}"),
+            *(_say(said, f"cases.{h}") for h in heads),
+            title=_say(said, f"cases.t_by_{by}"),
         )
         for r in rows:
             if r.by == by:

@@ -71,6 +71,55 @@ def test_every_message_call_names_an_id_with_its_parameters() -> None:
             assert kws == fields(MESSAGES[msg_id][1]), f"{file}:{line}: {msg_id} parameters"
 
 
+def _user_errors(trees: list[ast.Module]) -> set[str]:
+    """Names of the error classes a user sees (EvidencekitError's family, bugs left out)."""
+    bases = {
+        node.name: {getattr(b, "id", getattr(b, "attr", "")) for b in node.bases}
+        for tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+    }
+    family = {"EvidencekitError", "TemplateRefused"}  # a case template's refusal: user-facing
+    while grown := {n for n, b in bases.items() if b & family} - family:
+        family |= grown
+    return family - {"RenderError", "InternalError"}  # exit 70: our bugs, not the user's
+
+
+def _literal(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.JoinedStr) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
+
+
+def test_no_error_a_user_sees_is_raised_with_literal_text() -> None:
+    """Errors carry catalogue messages (so they speak the case's language), not English text."""
+    trees = {p: ast.parse(p.read_text(encoding="utf-8")) for p in sorted(PACKAGE.rglob("*.py"))}
+    errors = _user_errors(list(trees.values()))
+    assert {"EvidenceError", "RegisterError", "UsageError", "LimitError"} <= errors
+    found = []
+    for path, tree in trees.items():
+        for fn in ast.walk(tree):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            literal = {
+                t.id
+                for node in ast.walk(fn)
+                if isinstance(node, ast.Assign) and _literal(node.value)
+                for t in node.targets
+                if isinstance(t, ast.Name)
+            }
+            for node in ast.walk(fn):
+                if not (isinstance(node, ast.Call) and node.args):
+                    continue
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                arg = node.args[0]
+                if name in errors and (
+                    _literal(arg) or (isinstance(arg, ast.Name) and arg.id in literal)
+                ):
+                    found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {name}")
+    assert found == []
+
+
 # Ids the code builds at run time (f"review.no_{...}"): each must exist too.
 DYNAMIC_IDS = [
     *(f"path.not_a_{noun}" for noun in ("file", "image")),

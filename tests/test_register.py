@@ -18,6 +18,9 @@ from typer.testing import CliRunner
 from evidencekit.cli import app
 from tests.conftest import PgServer, run_cli, write_case
 
+# No locale from the machine running the tests unless a test sets one.
+NO_LOCALE = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "", "LANGUAGE": ""}
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime.now(UTC)
 # Naive local times in the manifest, read in case.timezone (Asia/Shanghai).
@@ -119,6 +122,7 @@ def cases(reg: dict[str, object], *args: str) -> tuple[int, str, str]:
     """`evidencekit cases …` in this process (a subprocess each would cost a second here)."""
     env = reg["env"]
     assert isinstance(env, dict)
+    env = {**NO_LOCALE, **env}  # English unless a test sets a locale
     result = CliRunner().invoke(app, ["cases", *args, "--register", str(reg["register"])], env=env)
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
@@ -253,6 +257,28 @@ def test_list_filters_and_tables(reg: dict[str, object]) -> None:
     assert "history" in out and "SF1456789012345" in out and "CN-0457.pdf" in out
     code, out, _ = cases(reg, "stats")
     assert code == 0 and "by reason" in out and "by platform" in out
+
+
+def test_register_commands_speak_the_users_language(batch: dict[str, object]) -> None:
+    zh = {**batch, "env": {"LANG": "zh_CN.UTF-8"}}
+    code, listed, _ = cases(zh, "list")
+    assert code == 0
+    for word in ("案件", "状态", "答复期限", "剩余", "已逾期", "已生成"):  # 80 columns
+        assert word in listed, word
+    code, out, _ = cases(zh, "show", "CN-0457")
+    assert code == 0 and "状态记录" in out and "输出文件（最近一次生成）" in out and "归档" in out
+    assert "被申请人" in out and "申请人" in out and "\nhistory" not in out
+    code, stats, _ = cases(zh, "stats")
+    assert code == 0 and "按争议原因" in stats and "成功率" in stats
+    code, verified, _ = cases(zh, "verify", "--all")
+    assert "个归档中" in verified
+    code, _, err = cases(zh, "mark", "NO-SUCH", "won")
+    assert code == 1 and "案件 'NO-SUCH' 不在登记簿" in err, err
+    code, _, err = cases(zh, "mark", "CN-0457", "maybe")
+    assert code == 2 and "未知的状态 'maybe'；可选：submitted, won" in err, err
+    said = listed + stats + verified
+    for english in ("case", "status", "overdue", "reason", "win rate", "archive"):
+        assert english not in said, english
 
 
 def test_mark_records_history_and_leaves_due(reg: dict[str, object]) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from evidencekit.errors import EvidencekitError, RegisterError
+from evidencekit.messages import Msg, join, reason
 from evidencekit.register.db import (
     OPEN,
     ArchiveRow,
@@ -207,7 +208,7 @@ class Register:
 
     def _fail(self, e: SQLAlchemyError) -> RegisterError:
         first = str(getattr(e, "orig", None) or e).strip().splitlines()
-        return RegisterError(f"register {self.where}: {first[0] if first else e}")
+        return RegisterError(Msg("register.failed", where=self.where, why=first[0] if first else e))
 
     # -- recording ---------------------------------------------------------------------------
 
@@ -300,7 +301,7 @@ class Register:
         try:
             shutil.copyfile(archive, tmp)
             if _sha256_file(tmp) != digest:
-                msg = f"{archive}: changed while it was copied into {self.store}"
+                msg = Msg("register.changed", archive=str(archive), store=str(self.store))
                 raise RegisterError(msg)
             tmp.chmod(0o444)
             # link, not rename: it fails instead of replacing a copy another build just made
@@ -344,7 +345,7 @@ class Register:
     def mark(self, case_id: str, status: str, note: str | None = None) -> None:
         """Set a case's status (submitted, won, lost, withdrawn) with a note; history kept."""
         if status not in MARKS:
-            msg = f"unknown status {status!r}; use one of: {', '.join(MARKS)}"
+            msg = Msg("register.unknown_status", status=status, names=", ".join(MARKS))
             raise RegisterError(msg)
         try:
             with self._session() as s, s.begin():
@@ -361,8 +362,8 @@ class Register:
         like = s.scalars(
             select(CaseRow.id).where(CaseRow.id.icontains(case_id, autoescape=True)).limit(5)
         ).all()
-        hint = f"; did you mean {', '.join(like)}?" if like else ""
-        return RegisterError(f"case {case_id!r} is not in the register {self.where}{hint}")
+        hint = Msg("register.did_you_mean", names=", ".join(like)) if like else ""
+        return RegisterError(Msg("register.unknown_case", id=case_id, where=self.where, hint=hint))
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -600,19 +601,23 @@ class Register:
             with self._session() as s, s.begin():
                 for a in s.scalars(stmt):
                     path = Path(a.stored_at or a.written_to)
+                    detail: str
                     if not path.is_file():
-                        status, detail = "MISSING", "no file there"
+                        status, detail = "MISSING", Msg("register.no_file")
                     elif (actual := _sha256_file(path)) != a.sha256:
-                        status, detail = "ALTERED", f"SHA-256 is now {actual[:16]}…"
+                        status, detail = "ALTERED", Msg("register.now", sha=actual[:16])
                     else:
                         try:
                             rows = verify_path(path)
                         except EvidencekitError as e:
-                            status, detail = "ALTERED", str(e)
+                            status, detail = "ALTERED", reason(e)
                         else:
                             bad = [r for r in rows if r.failed]
                             status = "ALTERED" if bad else "OK"
-                            detail = ", ".join(f"{r.status.lower()} {r.file}" for r in bad[:3])
+                            detail = join(
+                                [Msg(f"verify.{r.status.lower()}", file=r.file) for r in bad[:3]],
+                                ", ",
+                            )
                     a.verified_at, a.verify_status = now(), status
                     results.append(VerifyResult(a.case_id, a.sha256, str(path), status, detail))
         except SQLAlchemyError as e:
@@ -650,7 +655,7 @@ class Register:
 def open_register(target: str | None = None) -> Register:
     """The register at a path or URL (default: EVIDENCEKIT_REGISTER, else the user's data)."""
     if is_off(target):
-        msg = "the case register is off (EVIDENCEKIT_REGISTER=off)"
+        msg = Msg("register.off")
         raise RegisterError(msg)
     from evidencekit.register.db import engine_for
 
@@ -671,5 +676,5 @@ def record_result(result: BuildResult, target: str | None, keep_archive: bool = 
     # The build is complete and on disk whatever happens here: any failure (database, disk,
     # driver) becomes a warning rather than a lost or failed build.
     except Exception as e:
-        return [f"the case register was not updated ({e}); the build itself is complete"]
+        return [Msg("register.not_updated", why=reason(e))]
     return []

@@ -33,6 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from evidencekit.errors import RegisterError
+from evidencekit.messages import Msg
 
 SCHEMA_VERSION = 1
 STATUSES = ("draft", "built", "submitted", "won", "lost", "withdrawn")
@@ -194,7 +195,7 @@ def target_url(target: str | None) -> URL:
     try:
         url = make_url(raw)
     except ArgumentError as e:
-        msg = f"register {raw!r}: not a database URL or path ({e})"
+        msg = Msg("register.bad_url", raw=raw, why=str(e))
         raise RegisterError(msg) from e
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
@@ -258,13 +259,10 @@ def engine_for(url: URL) -> Engine:
             engine = create_engine(url, pool_pre_ping=True)
         _ensure_schema(engine)
     except (SQLAlchemyError, OSError) as e:
-        msg = f"register {shown(url)}: cannot open it ({_short(e)})"
+        msg = Msg("register.cannot_open", where=shown(url), why=_short(e))
         raise RegisterError(msg) from e
     except ModuleNotFoundError as e:
-        msg = (
-            f"register {shown(url)}: the database driver is not installed ({e.name}); "
-            "for PostgreSQL install evidencekit[postgresql]"
-        )
+        msg = Msg("register.no_driver", where=shown(url), name=str(e.name))
         raise RegisterError(msg) from e
     _ENGINES[key] = engine
     return engine
@@ -281,10 +279,7 @@ def _ensure_schema(engine: Engine) -> None:
         if inspect(conn).has_table(SchemaVersion.__tablename__):
             found = conn.execute(select(SchemaVersion.version)).scalar()
             if found is not None and found > SCHEMA_VERSION:
-                msg = (
-                    f"register schema version {found} was written by a newer evidencekit "
-                    f"(this one knows {SCHEMA_VERSION}); upgrade evidencekit"
-                )
+                msg = Msg("register.newer_schema", found=found, known=SCHEMA_VERSION)
                 raise RegisterError(msg)
             if found == SCHEMA_VERSION:
                 return
