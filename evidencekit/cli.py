@@ -143,6 +143,24 @@ def _restore_frame() -> None:
     _frame_saved.clear()
 
 
+def _help(text: str | None, lang: str) -> str | None:
+    """A --help text in lang: the catalogue entry whose English is this text."""
+    if not text or lang == "en":
+        return text
+    msg_id = next((k for k, (_, en) in MESSAGES.items() if k[:5] == "help." and en == text), None)
+    return _say(lang, msg_id) if msg_id else text
+
+
+def _localize_help(command: Any, lang: str) -> None:
+    """A command's help texts (its own, its options', its sub-commands') in lang."""
+    command.help, command.short_help = _help(command.help, lang), _help(command.short_help, lang)
+    for param in command.params:
+        if hasattr(param, "help"):
+            param.help = _help(param.help, lang)
+    for sub in getattr(command, "commands", {}).values():
+        sub.help, sub.short_help = _help(sub.help, lang), _help(sub.short_help, lang)
+
+
 class _Framed:
     """Usage line, help and help option of a command in the run's language."""
 
@@ -152,7 +170,7 @@ class _Framed:
         formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=prefix)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        _use_frame()
+        _localize_help(self, _use_frame())  # commands are made afresh for every run
         super().format_help(ctx, formatter)  # type: ignore[misc]
 
     def get_help_option(self, ctx: Any) -> Any:

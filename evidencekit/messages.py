@@ -1417,6 +1417,185 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "typer.deprecated": ("（已弃用）", "(deprecated) "),
     "typer.aborted": ("已中止。", "Aborted."),
     "typer.help_option": ("显示本帮助并退出。", "Show this message and exit."),
+    # --help texts (cli.py): matched by their English text, which stays in cli.py
+    "help.root": (
+        "把争议证据的 YAML 清单转为带目录、时间戳的 PDF 卷宗。",
+        "Turn a YAML manifest of dispute evidence into an indexed, timestamped PDF dossier.",
+    ),
+    "help.version": ("显示版本。", "Show the version."),
+    "help.build": (
+        "先校验，再生成卷宗及其附属文件；多个案件并行生成。",
+        "Validate, then render the dossier and its sidecars; several cases build in parallel.",
+    ),
+    "help.manifests": (
+        "案件清单（case.yaml），或用 --glob 搜索的文件夹。",
+        "Case manifests (case.yaml), or folders to search with --glob.",
+    ),
+    "help.out_dir_many": (
+        "输出文件夹（多个案件：每个案件一个子文件夹）。",
+        "Output folder (several cases: one sub-folder each).",
+    ),
+    "help.profile": ("平台配置（覆盖清单）。", "Platform profile (overrides)."),
+    "help.form": (
+        "平台的上传表单（默认：其争议流程首先显示的那个）。",
+        "The profile's upload form (default: the one its dispute flow shows first).",
+    ),
+    "help.lang": ("zh-CN 或 en（覆盖清单）。", "zh-CN or en (overrides)."),
+    "help.pdfa": ("写出 PDF/A-3b（经校验）。", "Write PDF/A-3b (validated)."),
+    "help.embed": ("嵌入每个未遮蔽的原始文件。", "Embed every unredacted original."),
+    "help.page_images": ("另外把每一页写成图片。", "Also write every page as an image."),
+    "help.page_image_format": ("jpeg 或 png（页面图片）。", "jpeg or png (page images)."),
+    "help.page_image_dpi": ("页面图片的分辨率。", "Page image resolution."),
+    "help.archive_too": (
+        "另外写出自包含的归档（ZIP）。",
+        "Also write the self-contained archive (ZIP).",
+    ),
+    "help.tsa": (
+        "RFC 3161 时间戳服务地址（需联网）。",
+        "RFC 3161 time-stamping authority URL (network call).",
+    ),
+    "help.force": ("即使没有变化也重新生成。", "Rebuild even when nothing changed."),
+    "help.unmasked": (
+        "嵌入或归档已打码、已遮蔽来源的原始文件（含他人信息）。",
+        "Embed/archive raw originals of masked or redacted sources (others' data).",
+    ),
+    "help.unmasked_archive": (
+        "归档已打码、已遮蔽来源的原始文件（含他人信息）。",
+        "Archive raw originals of masked or redacted sources (others' data).",
+    ),
+    "help.jobs": (
+        "同时生成的案件数（默认：CPU 核数）。",
+        "Cases built at once (default: the core count).",
+    ),
+    "help.glob": ("在文件夹参数中查找清单的模式。", "Manifests to find in a folder argument."),
+    "help.register": (
+        "案件登记簿：SQLite 文件或 postgresql:// URL（'off'：不登记）。默认：用户数据文件夹中的 "
+        "register.sqlite。",
+        "Case register: an SQLite file or a postgresql:// URL ('off': none). Default: "
+        "register.sqlite in the user's data folder.",
+    ),
+    "help.keep_archive": (
+        "把归档复制到登记簿的存储中（按内容寻址）。",
+        "Copy the archive into the register's storage (content-addressed).",
+    ),
+    "help.ocr": (
+        "识别截图和照片中的文字（离线 OCR）：文字、打码。",
+        "Read screenshots and photos (offline OCR): text, masks.",
+    ),
+    "help.quiet": ("不显示进度。", "No progress."),
+    "help.json_rows": (
+        "每个案件一行 JSON，代替表格。",
+        "One JSON row per case instead of the table.",
+    ),
+    "help.archive": (
+        "先生成，再为接收方写出一个自包含、可复现的归档（ZIP）。",
+        "Build, then write one self-contained, deterministic archive (ZIP) for the recipient.",
+    ),
+    "help.manifest": ("案件清单（case.yaml）。", "The case manifest (case.yaml)."),
+    "help.out_dir": ("输出文件夹。", "Output folder."),
+    "help.keep": (
+        "在登记簿的存储中保留一份副本（按内容寻址，从不覆盖）。",
+        "Keep a copy in the register's storage (content-addressed, never overwritten).",
+    ),
+    "help.verify": (
+        "按记录的哈希重新核验每个输出和原始文件；有任何不符则以 1 退出。",
+        "Re-hash every output and source against the recorded hashes; exit 1 on any mismatch.",
+    ),
+    "help.verify_path": (
+        "输出文件夹、归档（.zip）或卷宗 PDF。",
+        "Output folder, archive (.zip) or dossier PDF.",
+    ),
+    "help.sources": (
+        "存放原始证据的文件夹（案件文件夹）。",
+        "Folder holding the original sources (the case folder).",
+    ),
+    "help.tsa_ca": (
+        "用于核验时间戳的 CA 证书（PEM）。",
+        "CA certificates (PEM) to check timestamp tokens.",
+    ),
+    "help.json": ("机器可读的输出。", "Machine-readable output."),
+    "help.validate": (
+        "一次报告清单中的所有问题；有错误则以 1 退出。",
+        "Report every problem in the manifest at once; exit 1 on errors.",
+    ),
+    "help.validate_ocr": (
+        "同时核对截图中显示的内容（OCR）。",
+        "Also cross-check what screenshots show (OCR).",
+    ),
+    "help.schema": (
+        "输出清单的 JSON Schema（让 `# yaml-language-server: $schema=` 指向它）。",
+        "Print the manifest's JSON Schema (point `# yaml-language-server: $schema=` at it).",
+    ),
+    "help.profiles": (
+        "列出各平台配置及其限制，或显示一个配置及其出处和表单。",
+        "List the platform profiles and their limits, or show one with sources and forms.",
+    ),
+    "help.profiles_name": ("只显示这一个配置。", "Show one profile."),
+    "help.profiles_json": (
+        "以数据形式输出该配置（或全部配置）。",
+        "Print the profile (or all profiles) as data.",
+    ),
+    "help.init": (
+        "为一个平台创建案件文件夹，附带带注释的 case.yaml。",
+        "Scaffold a case folder with a commented case.yaml for one platform.",
+    ),
+    "help.init_folder": ("要创建的案件文件夹。", "The case folder to create."),
+    "help.init_profile": (
+        "平台配置（见 `evidencekit profiles`）。",
+        "Platform profile (see `evidencekit profiles`).",
+    ),
+    "help.cases": (
+        "案件登记簿：哪些案件即将到期、已提交、成功或失败；搜索与核验。",
+        "The case register: what is due, what was submitted, won or lost; search and verify.",
+    ),
+    "help.cases_list": (
+        "列出已登记的案件，最近的期限在前。",
+        "List the registered cases, the nearest deadline first.",
+    ),
+    "help.status_only": ("只列出此状态（可重复）。", "Only this status (repeatable)."),
+    "help.platform_only": ("只列出此平台配置，例如 taobao。", "Only this profile, e.g. taobao."),
+    "help.due_only": (
+        "只列出在这么多天内到期的未结案件。",
+        "Only open cases due within this many days.",
+    ),
+    "help.text_only": ("只列出包含此内容的案件。", "Only cases holding this."),
+    "help.cases_due": (
+        "需要尽快答复的：按期限排列的未结案件，已逾期的在前。",
+        "What must be answered soon: open cases by deadline, overdue ones first.",
+    ),
+    "help.due_days": ("这么多天内的期限。", "Deadlines within this many days."),
+    "help.cases_search": (
+        "在标题、主张、陈述、当事人、订单号和运单号中全文搜索。",
+        "Full-text search over titles, claims, statements, parties, order ids and waybills.",
+    ),
+    "help.query": ("词语、订单号、运单号、名称……", "Words, an order id, a waybill, a name …"),
+    "help.limit": ("最多显示的结果数。", "Most results shown."),
+    "help.cases_show": (
+        "一个案件：事实、状态记录、生成记录、输出、归档及其核验状态。",
+        "One case: facts, status history, builds, outputs, archives and their verify state.",
+    ),
+    "help.case_id": ("案件编号。", "The case id."),
+    "help.cases_mark": (
+        "记录案件的结果：已提交、成功、失败或已撤回（保留历史）。",
+        "Record what happened to a case: submitted, won, lost or withdrawn (history kept).",
+    ),
+    "help.mark_note": ("原因，或平台的答复。", "Why, or what the platform said."),
+    "help.cases_export": (
+        "每个案件一行（CSV，或加 --json 输出 JSON），用于表格或报告。",
+        "Every case as one row (CSV, or JSON with --json), for a spreadsheet or a report.",
+    ),
+    "help.csv": ("CSV（默认）。", "CSV (the default)."),
+    "help.export_output": ("写到这里，而不是标准输出。", "Write here instead of stdout."),
+    "help.cases_verify": (
+        "重新核验保存的归档（先核验归档自身的哈希，再核验其中每个哈希）；有不符则以 1 退出。",
+        "Re-verify kept archives (their own hash, then every hash inside); exit 1 on a mismatch.",
+    ),
+    "help.all_archives": ("每个保存的归档。", "Every kept archive."),
+    "help.case_archives": ("只核验此案件的归档。", "Only this case's archives."),
+    "help.cases_stats": (
+        "按争议原因和平台统计的成功率（成功 / (成功 + 失败)）。",
+        "Win rates by dispute reason and by platform (won / (won + lost)).",
+    ),
     # Typer's own usage errors
     "usage.no_such_option": ("没有 {option} 选项{more}", "No such option: {option}{more}"),
     "usage.possible": ("（可用选项：{names}）", " (Possible options: {names})"),

@@ -335,8 +335,27 @@ def test_help_frame_in_chinese() -> None:
         assert word in said, word
     for word in ("Usage:", "Arguments", "Options", "[required]", "Show this message"):
         assert word not in said, word
+    assert "先校验，再生成卷宗及其附属文件" in said and "案件清单" in said  # our own texts
     code, said = _said("--help", env={"LANG": "zh_CN"})
     assert code == 0 and "命令" in said and "Commands" not in said
+    assert "案件登记簿" in said and "The case register" not in said
+
+
+def test_every_help_text_is_in_the_catalogue() -> None:
+    import typer.main
+
+    english = {en for k, (_, en) in MESSAGES.items() if k.startswith("help.")}
+    missing = []
+    commands = [("evidencekit", typer.main.get_command(app))]
+    while commands:
+        path, command = commands.pop()
+        texts = [command.help, *(getattr(p, "help", None) for p in command.params)]
+        keywords = re.compile(r"\w+( \| \w+)+")  # 'won | lost': what the user types
+        missing += [
+            f"{path}: {t}" for t in texts if t and t not in english and not keywords.fullmatch(t)
+        ]
+        commands += [(f"{path} {n}", c) for n, c in getattr(command, "commands", {}).items()]
+    assert missing == []
 
 
 def test_a_chinese_case_gets_a_chinese_frame_under_an_english_locale(tmp_path: Path) -> None:
