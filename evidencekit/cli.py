@@ -94,12 +94,18 @@ _TYPER_FRAME = {
     "DEPRECATED_STRING": "typer.deprecated",
 }
 _run_args: list[str] = []  # the command line being run: its language decides the frame's
+_run_lang: list[str] = []  # that language, once found (help options ask for it often)
 _frame_saved: dict[str, object] = {}
 
 
 def _frame_language() -> str:
     """--lang, else the language of the first manifest named, else the user's locale."""
-    args = _run_args
+    if not _run_lang:
+        _run_lang.append(_find_language(_run_args))
+    return _run_lang[0]
+
+
+def _find_language(args: list[str]) -> str:
     for i, arg in enumerate(args):
         value = args[i + 1] if arg == "--lang" and i + 1 < len(args) else arg[7:]
         if (arg == "--lang" or arg.startswith("--lang=")) and value in ("zh-CN", "en"):
@@ -195,6 +201,7 @@ class _Commands(_Framed, TyperGroup):
         finally:
             _restore_frame()
             _run_args = []
+            _run_lang.clear()
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
