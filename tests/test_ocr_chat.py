@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from evidencekit.ocr.chat import chat_messages
 from evidencekit.ocr.engine import TextLine
+from evidencekit.ocr.scan import Known, find
 from evidencekit.pipeline import BuildOptions, build
 from tests.conftest import write_case
 from tests.ocr_screens import chat_with_times
@@ -91,6 +92,7 @@ def test_messages_read_off_the_screenshots(built: dict[str, Any]) -> None:
     for m, (_, _, text) in zip(got, EXPECTED, strict=True):
         assert m["text"].replace(" ", "").startswith(text.replace(" ", "")), m
     assert PHONE not in json.dumps(built["record"], ensure_ascii=False)  # masked there too
+    assert "其他编号" not in built["text"]  # time stamps are no numbers for the index
 
 
 def test_messages_on_the_timeline_marked_as_recognised(built: dict[str, Any]) -> None:
@@ -137,3 +139,15 @@ def test_chat_layout_rules() -> None:
         (datetime(2025, 10, 18, 23, 50, tzinfo=TZ), "seller", "一条很宽很宽的卖家消息", "a.png"),
         (datetime(2025, 10, 19, 0, 10, tzinfo=TZ), "seller", "好的", "b.png"),
     ]
+
+
+def test_time_stamps_and_names_are_no_order_numbers() -> None:
+    """A chat's time stamp (12 digits once squashed) and digits ending one line and starting
+    the next are no 'other number' in the index; a real one still is."""
+    lines = (
+        _line("tb_buyer_8861", 440, 120),
+        _line("2025-10-18 10:36", 400, 300),
+        _line("2025年10月18日 22:05:09", 400, 400),
+        _line("单号 4567 8901 2345 6789", 150, 500),
+    )
+    assert find(lines, Known()).other_ids == ("4567890123456789",)
