@@ -120,17 +120,17 @@ def read_text(path: Path, rel: str, width: int = OCR_WIDTH) -> OcrResult:
     scale = full[0] / rgb.width
     bgr = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
     ds = det_scale(rgb.size)
-    det = bgr
+    det, sx, sy = bgr, 1.0, 1.0
     if ds < 1.0:
         size = (max(1, round(rgb.width * ds)), max(1, round(rgb.height * ds)))
         det = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
-        ds = size[0] / rgb.width  # the rounded ratio, to map boxes back exactly
+        sx, sy = rgb.width / size[0], rgb.height / size[1]  # the rounded sizes' own ratios
     engine = _engine()
     lines: list[TextLine] = []
     for top, bottom, lo, hi in bands(det.shape[0]):
         found = _run(rel, engine, np.ascontiguousarray(det[top:bottom]), use_rec=False)
         boxes = [
-            np.array([[x / ds, (y + top) / ds] for x, y in points], dtype=np.float32)
+            np.array([[x * sx, (y + top) * sy] for x, y in points], dtype=np.float32)
             for points in found or []
             if lo <= (min(p[1] for p in points) + max(p[1] for p in points)) / 2 + top < hi
         ]
