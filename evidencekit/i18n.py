@@ -80,6 +80,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "ocr_amounts": ("金额", "amount"),
     "ocr_other_ids": ("其他编号", "other number"),
     "ocr_other_order": ("（非本单）", " (not this order)"),
+    "ocr_read": ("识别文字", "OCR"),
     "kind_document": ("文件", "Document"),
     "kind_note": ("说明", "Note"),
     "carrier": ("承运商", "Carrier"),

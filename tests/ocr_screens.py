@@ -115,3 +115,48 @@ def chat_screenshot(
     path.parent.mkdir(parents=True, exist_ok=True)
     img.save(path)
     return screen
+
+
+def chat_with_times(
+    path: Path,
+    items: list[tuple[str, str]],
+    *,
+    size: tuple[int, int] = (720, 1280),
+    font_px: int = 28,
+) -> None:
+    """A chat screen laid out like a phone's: status bar and title (the other side's name),
+    then `items` top down: ("time", stamp) centred in grey, ("left", text) the other side's
+    bubble, ("right", text) the shop's; a text with a newline is a two-line bubble."""
+    w, h = size
+    font = ImageFont.truetype(FONT, font_px, index=_SC)
+    small = ImageFont.truetype(FONT, round(font_px * 0.7), index=_SC)
+    img = Image.new("RGB", size, "#ededed")
+    d = ImageDraw.Draw(img)
+    header = round(h * 0.08)
+    d.rectangle((0, 0, w, header), fill="#f7f7f7")
+    d.text((30, 12), "9:41", font=small, fill="black")
+    d.text((w // 2 - 90, header // 2 + 4), "tb_buyer_8861", font=small, fill="black")
+    y = header + font_px
+    for side, text in items:
+        if side == "time":
+            tw = d.textlength(text, font=small)
+            d.text(((w - tw) / 2, y), text, font=small, fill="#888888")
+            y += round(font_px * 1.8)
+            continue
+        rows = text.split("\n")
+        tw = max(d.textlength(r, font=font) for r in rows)
+        x = round(w * 0.14) if side == "left" else round(w * 0.86 - tw)
+        bottom = y + len(rows) * round(font_px * 1.35) + 8
+        d.rounded_rectangle(
+            (x - 20, y - 12, x + tw + 20, bottom),
+            radius=8,
+            fill="white" if side == "left" else "#95ec69",
+        )
+        for k, row in enumerate(rows):
+            d.text((x, y + k * round(font_px * 1.35)), row, font=font, fill="#111111")
+        y = bottom + round(font_px * 1.3)
+    if y > h:
+        msg = f"screenshot {size} too small for {len(items)} items"
+        raise ValueError(msg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path)

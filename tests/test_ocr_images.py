@@ -62,24 +62,28 @@ def _same(a: str, b: str) -> bool:
 
 def test_long_screenshot_read_in_bands_once_each(tmp_path: Path) -> None:
     """A scrolling screenshot is read in overlapping bands: every line once, where drawn."""
-    from evidencekit.ocr.engine import BAND, OVERLAP, read_text
+    from evidencekit.ocr.engine import bands, det_scale, read_text
     from tests.ocr_screens import chat_screenshot
 
+    size = (720, 3400)
     shot = chat_screenshot(
         tmp_path / "long.png",
         7,
         orders=("3456789012345678901",),
         waybills=("SF1234567890123",),
         phones=2,
-        size=(720, 2600),
+        size=size,
         font_px=28,
         filler=2,
-        spacing=5.0,
+        spacing=7.0,
     )
-    # lines in all three bands, two of them where neighbouring bands overlap
-    step = BAND - OVERLAP
-    assert shot.tops[-1] > 2 * step
-    assert sum(k * step < t + 14 < k * step + OVERLAP for t in shot.tops for k in (1, 2)) == 2
+    # lines in all three bands, two of them where neighbouring bands overlap (band rows are
+    # detection pixels: the image shrunk by det_scale)
+    ds = det_scale(size)
+    parts = bands(round(size[1] * ds))
+    assert len(parts) == 3
+    overlaps = [(parts[k + 1][0] / ds, parts[k][1] / ds) for k in range(2)]
+    assert sum(a < t + 14 < b for t in shot.tops for a, b in overlaps) == 2
     lines = read_text(shot.path, shot.path.name).lines
     for text, top in zip(shot.lines, shot.tops, strict=True):
         hits = [ln for ln in lines if _same(ln.text, text)]
@@ -156,3 +160,26 @@ def test_damaged_images_named_in_the_error(tmp_path: Path) -> None:
     assert info.value.file in ("a.png", "b.png")
     assert "case.yaml:4" in info.value.location and "evidence[0].files" in info.value.location
     assert "damaged or truncated" in str(info.value)
+
+
+def test_phone_screen_with_small_text_read_whole(tmp_path: Path) -> None:
+    """Lines are found on the screenshot shrunk (a phone screen in one band) and read off the
+    full-size pixels: small (24 px) text on a 1080×2400 screen is read line by line, each line
+    where it is drawn."""
+    from evidencekit.ocr.engine import bands, det_scale, read_text
+    from tests.ocr_screens import chat_screenshot
+
+    size = (1080, 2400)
+    assert len(bands(round(size[1] * det_scale(size)))) == 1 and det_scale(size) < 0.55
+    shot = chat_screenshot(
+        tmp_path / "phone.png", 11, orders=("3456789012345678901",), phones=3, font_px=24, filler=8
+    )
+    lines = read_text(shot.path, shot.path.name).lines
+    for text, top in zip(shot.lines, shot.tops, strict=True):
+        hits = [ln for ln in lines if _same(ln.text, text)]
+        assert len(hits) == 1, (text, [ln.text for ln in lines])
+        assert abs(hits[0].box[1] + hits[0].box[3] / 2 - (top + 13)) < 10, text
+    for p in shot.phones:  # the line holding a phone number covers where it is drawn
+        x0, y0, x1, y1 = shot.boxes[p]
+        x, y, w, h = next(ln.box for ln in lines if p in ln.text.replace(" ", ""))
+        assert x <= x0 + 4 and x + w >= x1 - 4 and y <= y0 + 2 and y + h >= y1 - 2

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import platformdirs
 
 from evidencekit.assets.privacy import Masker
 from evidencekit.assets.sources import sha256_file
+from evidencekit.assets.transcripts import Message
 from evidencekit.checks import misfiled_orders
 from evidencekit.errors import EvidenceError
 from evidencekit.i18n import t
 from evidencekit.messages import Msg
-from evidencekit.model import Case, ShippingEvidence, SourceFile
+from evidencekit.model import Case, ChatEvidence, ShippingEvidence, SourceFile
+from evidencekit.ocr.chat import ChatMessage, chat_messages
 from evidencekit.ocr.engine import OCR_VERSION, OcrJob, OcrResult, TextLine, run_jobs
 from evidencekit.ocr.scan import Found, Known, Mask, char_weight, find, mask_lines
 
@@ -27,6 +30,7 @@ __all__ = [
     "TextLine",
     "image_files",
     "ocr_case",
+    "ocr_messages",
     "ocr_warnings",
     "read_case",
     "text_layer",
@@ -66,6 +70,8 @@ class OcrPage:
     masks: tuple[Mask, ...]  # burned out of the pixels
     found: Found
     frames: int = 1  # >1: a multi-page image OCR did not read
+    # a chat screenshot with no transcript beside it: the messages read off it
+    messages: tuple[ChatMessage, ...] = ()
 
     @property
     def mask_boxes(self) -> tuple[tuple[int, int, int, int], ...]:
@@ -98,6 +104,16 @@ class OcrPage:
                 )
                 if v
             },
+            **(
+                {
+                    "recognised_messages": [
+                        {"at": m.at.isoformat() if m.at else None, "role": m.role, "text": m.text}
+                        for m in self.messages
+                    ]
+                }
+                if self.messages
+                else {}
+            ),
         }
 
 
@@ -145,7 +161,33 @@ def read_case(
     pages: dict[str, OcrPage] = {}
     for sf, result in zip(files, results, strict=True):
         pages[sf.rel] = _page(sf.rel, result, Masker(case.info.privacy), facts)
+    return _with_messages(case, pages)
+
+
+def _with_messages(case: Case, pages: dict[str, OcrPage]) -> dict[str, OcrPage]:
+    """Chat exhibits of screenshots alone (no transcript): their messages, read in file order,
+    each kept with the screenshot it was read off."""
+    tz = ZoneInfo(case.timezone)
+    for ex in case.exhibits:
+        if not isinstance(ex.item, ChatEvidence) or ex.transcript_file is not None:
+            continue
+        shots = [pages[sf.rel] for sf in ex.files if sf.rel in pages and pages[sf.rel].frames == 1]
+        messages = chat_messages([(p.rel, p.size, p.lines) for p in shots], tz)
+        for p in shots:
+            if not p.messages:
+                mine = tuple(m for m in messages if m.file == p.rel)
+                pages[p.rel] = replace(p, messages=mine)
     return pages
+
+
+def ocr_messages(pages: Iterable[OcrPage], language: str) -> list[Message]:
+    """The dated messages read off an exhibit's chat screenshots, for the timeline."""
+    return [
+        Message(m.at, t(f"role_{m.role}", language), m.text, m.role)
+        for page in pages
+        for m in page.messages
+        if m.at is not None
+    ]
 
 
 def _page(rel: str, result: OcrResult, masker: Masker, facts: Known) -> OcrPage:

@@ -104,13 +104,26 @@ def _squash(text: str) -> str:
 
 _DIGITS = re.compile(r"\d{12,30}")
 _AMOUNT = re.compile(r"[¥￥]\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?|(\d+)\.(\d{2})(?!\d)\s*元")
+# A date and clock time (a chat's time stamp) squashes into 12 digits: no order-like number.
+_DATETIME = re.compile(
+    r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?|\d{1,2}:\d{2}(?::\d{2})?"
+)
+
+
+def _blob(lines: tuple[TextLine, ...], dates: bool = True) -> str:
+    """The lines squashed one by one (digits never run on from one line into the next);
+    dates=False: date and time stamps left out."""
+    return "\n".join(
+        _squash(text if dates else _DATETIME.sub("|", text))
+        for text in (unicodedata.normalize("NFKC", ln.text) for ln in lines)
+    )
 
 
 def find(lines: tuple[TextLine, ...], known: Known, masked: tuple[TextLine, ...] = ()) -> Found:
     """The case's orders and waybills an image shows, other order-like numbers (read from
     the `masked` lines when given: an ID card number is no order id to show), amounts."""
-    blob = _squash("\n".join(ln.text for ln in lines))
-    masked_blob = _squash("\n".join(ln.text for ln in masked)) if masked else blob
+    blob = _blob(lines)
+    masked_blob = _blob(masked or lines, dates=False)
     orders = tuple(o for o in known.orders if _squash(o) and _squash(o) in blob)
     waybills = tuple(w for w in known.waybills if _squash(w) and _squash(w) in blob)
     seen = {_squash(x) for x in (*orders, *waybills)}

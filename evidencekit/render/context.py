@@ -20,7 +20,7 @@ from evidencekit.assets.tables import PreparedTable
 from evidencekit.assets.transcripts import Message
 from evidencekit.i18n import t
 from evidencekit.model import Case, Exhibit, ShippingEvidence, require_aware
-from evidencekit.ocr import OcrPage, ocr_summary, text_layer
+from evidencekit.ocr import OcrPage, ocr_messages, ocr_summary, text_layer
 from evidencekit.profiles import letter_view
 from evidencekit.render import MARGIN_MM, PAPER_MM, content_box_mm
 from evidencekit.render.ledger import ChatLine, LedgerPage, chat_pages, ledger_pages
@@ -596,7 +596,9 @@ def build_context(
             text = " ".join(x for x in (e.location, e.status) if x)
             text = f"{tag} · {text}" if tag else text
             timeline.append((e.at, 2, text, ex.anchor, ex.label))
-        for when_msg, text in chat_timeline(pe.messages, tz, lang):
+        read = [] if pe.messages else ocr_messages(pe.ocr.values(), lang)  # marked as OCR
+        for when_msg, text in chat_timeline(pe.messages or read, tz, lang):
+            text = f"{t('ocr_read', lang)} · {text}" if read else text
             text = f"{tag} · {text}" if tag else text
             timeline.append((when_msg, 2, text, ex.anchor, ex.label))
 
