@@ -18,60 +18,32 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from evidencekit import __version__
 from evidencekit.assets.collect import collect
-from evidencekit.assets.jobs import Progress
-from evidencekit.assets.prepare import prepare
-from evidencekit.assets.sources import SourceInfo
 from evidencekit.errors import EvidenceError, RenderError
-from evidencekit.fit import (
-    FitStep,
-    ImageBytes,
-    ImageSettings,
-    Overlimit,
-    Tried,
-    fit_ladder,
-    fit_to_limits,
-    measure_images,
-)
-from evidencekit.i18n import t
 from evidencekit.manifest import load_case
 from evidencekit.messages import Msg
 from evidencekit.model import Case
 from evidencekit.ocr import OcrPage, ocr_case
 from evidencekit.outputs import dump_json, sha256_bytes, sha256sums
-from evidencekit.outputs.draft import drop_draft, keep_draft
-from evidencekit.outputs.fields import platform_files, upload_set
-from evidencekit.outputs.integrity import archive_bytes, history_bytes, input_fingerprint
 from evidencekit.outputs.page_images import PageImageOptions
-from evidencekit.outputs.platform import sheet_notes, upload_name
-from evidencekit.outputs.record import evidence_record
-from evidencekit.outputs.renditions import Outgoing, outgoing_sources
-from evidencekit.outputs.timestamp import request_token
+from evidencekit.outputs.platform import upload_name
 from evidencekit.outputs.transaction import OutputSet, check_output_dir, fault
 from evidencekit.outputs.uptodate import build_key, up_to_date
-from evidencekit.pdf.attach import Attachment, PdfAError, attach_files
-from evidencekit.pdf.images import place_images
-from evidencekit.pdf.overlay import Placement, place_pages
-from evidencekit.pdf.postprocess import finish_pdf, font_names
-from evidencekit.pdf.reencode import reencode_images
-from evidencekit.pdf.split import page_count
-from evidencekit.render import render_html
-from evidencekit.render.context import (
-    PageLayout,
-    Part,
-    PreparedExhibit,
-    build_context,
-    lay_out_dossier,
-)
-from evidencekit.render.weasy import (
-    Rendered,
-    harfbuzz_subset_available,
-    render_pdf,
-    write_rendered,
-)
+
+# The stages after the up-to-date check are imported where they run: a build with nothing
+# changed never loads WeasyPrint, pikepdf, fontTools or the fit ladder.
+if TYPE_CHECKING:
+    from evidencekit.assets.jobs import Progress
+    from evidencekit.assets.sources import SourceInfo
+    from evidencekit.fit import FitStep, ImageBytes, ImageSettings, Tried
+    from evidencekit.outputs.renditions import Outgoing
+    from evidencekit.pdf.attach import Attachment
+    from evidencekit.render.context import PreparedExhibit
+    from evidencekit.render.weasy import Rendered
 
 _CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
@@ -212,6 +184,10 @@ def _build(manifest_path: Path, opts: BuildOptions) -> BuildResult:
     kept = _kept(plan, clock)
     if kept is not None:
         return kept
+    from evidencekit.fit import Overlimit, fit_ladder, fit_to_limits
+    from evidencekit.outputs.draft import drop_draft, keep_draft
+
+    plan.warnings += _render_warnings()
     _choose_outgoing(plan)
     steps = fit_ladder(case.profile.limits.dpi)
     made = _render(
@@ -234,11 +210,15 @@ def _ocr_on(case: Case, opts: BuildOptions) -> bool:
 
 
 def _environment_warnings(case: Case) -> list[str]:
-    """The manifest's warnings and what the machine lacks."""
-    warnings = list(case.warnings)
-    if not harfbuzz_subset_available():
-        warnings.append(Msg("build.no_harfbuzz"))
-    return warnings
+    """The manifest's warnings."""
+    return list(case.warnings)
+
+
+def _render_warnings() -> list[str]:
+    """What the machine lacks for rendering (asked only when there is something to render)."""
+    from evidencekit.render.weasy import harfbuzz_subset_available
+
+    return [] if harfbuzz_subset_available() else [Msg("build.no_harfbuzz")]
 
 
 def build_time() -> datetime:
@@ -337,6 +317,9 @@ def _kept(plan: _Plan, clock: _Clock) -> BuildResult | None:
 
 def _choose_outgoing(plan: _Plan) -> None:
     """What leaves with the dossier (attachments, archive): originals or renditions."""
+    from evidencekit.outputs.integrity import input_fingerprint
+    from evidencekit.outputs.renditions import outgoing_sources
+
     case, opts = plan.case, plan.opts
     plan.unmasked = unmasked = bool(opts.include_unmasked_originals)
     masked = {rel: page.mask_boxes for rel, page in plan.ocr.items() if page.mask_boxes}
@@ -355,6 +338,8 @@ def _originals(
 ) -> list[Attachment]:
     """Every source as a PDF/A-3 associated file: the original (AFRelationship Source), or for
     a masked or redacted source its rendition (Supplement), as `outgoing` decided."""
+    from evidencekit.pdf.attach import Attachment
+
     out = []
     for sf in case.sources():
         went = outgoing.get(sf.rel)
@@ -374,6 +359,13 @@ def _originals(
 def _attempt(plan: _Plan, step: FitStep, made: _Made, clock: _Clock) -> Tried[_Dossier]:
     """One step of the fit ladder: the rendered dossier (its images re-encoded after the first
     step; the layout stays), record, attach, and the files beside the PDF."""
+    from evidencekit.fit import Tried
+    from evidencekit.outputs.fields import platform_files, upload_set
+    from evidencekit.outputs.platform import sheet_notes
+    from evidencekit.outputs.record import evidence_record
+    from evidencekit.pdf.postprocess import font_names
+    from evidencekit.pdf.reencode import reencode_images
+
     case, infos, profile = plan.case, plan.infos, plan.case.profile
     s = step.settings
     made_pdf = made.pdf if step.number == 0 else reencode_images(made.pdf, s.dpi, s.quality)
@@ -431,6 +423,16 @@ def _render(
     ocr: dict[str, OcrPage] | None = None,
 ) -> _Made:
     """Prepare assets, render and post-process once."""
+    from evidencekit.assets.prepare import prepare
+    from evidencekit.fit import measure_images
+    from evidencekit.i18n import t
+    from evidencekit.pdf.images import place_images
+    from evidencekit.pdf.overlay import Placement, place_pages
+    from evidencekit.pdf.postprocess import finish_pdf
+    from evidencekit.render import render_html
+    from evidencekit.render.context import PageLayout, Part, build_context, lay_out_dossier
+    from evidencekit.render.weasy import render_pdf, write_rendered
+
     paper = case.profile.paper
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="evidencekit-")))
@@ -500,6 +502,8 @@ def _record_outgoing(
     record: dict[str, object], infos: dict[str, SourceInfo], outgoing: dict[str, Outgoing]
 ) -> None:
     """Say, per source, whether attachments and archive hold the original or a rendition."""
+    from evidencekit.outputs.renditions import Outgoing
+
     sources = record["sources"]
     assert isinstance(sources, list)
     for entry in sources:
@@ -511,6 +515,8 @@ def _record_outgoing(
 def _attach(plan: _Plan, pdf: bytes, record: dict[str, object]) -> bytes:
     """The PDF carries its evidence record: the sidecar without `outputs` (a file cannot
     hold its own hash), so `verify` can compare the two; and the originals when embedded."""
+    from evidencekit.pdf.attach import Attachment, PdfAError, attach_files
+
     embedded = dump_json(record)
     attachments = [
         Attachment(
@@ -531,6 +537,10 @@ def _attach(plan: _Plan, pdf: bytes, record: dict[str, object]) -> bytes:
 
 def _write(plan: _Plan, dossier: _Dossier, clock: _Clock) -> BuildResult:
     """Timestamp, then write every output in one transaction."""
+    from evidencekit.outputs.integrity import archive_bytes, history_bytes
+    from evidencekit.outputs.timestamp import request_token
+    from evidencekit.pdf.split import page_count
+
     case, out_dir, profile = plan.case, plan.out_dir, plan.case.profile
     pdf_name, json_name, built = plan.pdf_name, plan.json_name, plan.built
     pdf, record, extra = dossier.pdf, dossier.record, dossier.extra

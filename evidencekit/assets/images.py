@@ -374,19 +374,37 @@ def capture_time(path: Path, rel: str, tz: tzinfo) -> tuple[datetime | None, str
     offset are read in tz (the case time zone). (None, "") when nothing plausible is found."""
     img = _open(path, rel, load=False)  # metadata only: pixels are decoded when needed
     try:
-        for how, reader in (("exif", _exif_time), ("png-metadata", _png_time), ("xmp", _xmp_time)):
-            with _untrusted(rel):
-                try:
-                    found = reader(img)
-                except _DECODE_ERRORS:
-                    found = None  # malformed metadata is no metadata: try the next source
-            if (t := _plausible(found, tz)) is not None:
-                return t, how
+        return _capture_time(img, path, rel, tz)
     finally:
         img.close()
+
+
+def _capture_time(
+    img: Image.Image, path: Path, rel: str, tz: tzinfo
+) -> tuple[datetime | None, str]:
+    for how, reader in (("exif", _exif_time), ("png-metadata", _png_time), ("xmp", _xmp_time)):
+        with _untrusted(rel):
+            try:
+                found = reader(img)
+            except _DECODE_ERRORS:
+                found = None  # malformed metadata is no metadata: try the next source
+        if (t := _plausible(found, tz)) is not None:
+            return t, how
     if (t := filename_time(path.name, tz)) is not None:
         return t, "filename"
     return None, ""
+
+
+def read_header(
+    path: Path, rel: str, spent: int, tz: tzinfo | None
+) -> tuple[int, tuple[datetime | None, str]]:
+    """count_pixels and, with tz, capture_time, from one opening of the file's header."""
+    img = _open(path, rel, load=False)
+    try:
+        total = _count_pixels(img, rel, spent)
+        return total, (_capture_time(img, path, rel, tz) if tz is not None else (None, ""))
+    finally:
+        img.close()
 
 
 # --- pixels -------------------------------------------------------------------------------
@@ -493,14 +511,18 @@ def count_pixels(path: Path, rel: str, spent: int = 0) -> int:
     refused when the case's images together exceed MAX_CASE_PIXELS."""
     img = _open(path, rel, load=False)
     try:
-        with _untrusted(rel):
-            count = getattr(img, "n_frames", 1)
-            if img.format == "TIFF" and isinstance(count, int) and count > 1:
-                total = spent + _tiff_pixels(img, rel, count)
-            else:
-                total = spent + img.size[0] * img.size[1]
+        return _count_pixels(img, rel, spent)
     finally:
         img.close()
+
+
+def _count_pixels(img: Image.Image, rel: str, spent: int) -> int:
+    with _untrusted(rel):
+        count = getattr(img, "n_frames", 1)
+        if img.format == "TIFF" and isinstance(count, int) and count > 1:
+            total = spent + _tiff_pixels(img, rel, count)
+        else:
+            total = spent + img.size[0] * img.size[1]
     if total > MAX_CASE_PIXELS:
         msg = Msg("image.case_pixels", total=total, limit=MAX_CASE_PIXELS)
         raise _refuse(rel, msg)

@@ -1,0 +1,82 @@
+"""Rebuilds: a build with nothing changed loads no rendering library and reads each image's
+header once; the cheap path still notices a changed source."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from evidencekit.assets.images import capture_time, count_pixels, read_header
+from evidencekit.assets.sources import sha256_file
+from evidencekit.pipeline import BuildOptions, build
+from tests.conftest import MINIMAL, make_jpeg, make_png, write_case
+
+# What the first build needs and a kept one must not load (slow imports).
+HEAVY = ("weasyprint", "pikepdf", "fontTools", "pypdfium2", "markdown_it")
+
+_KEPT = """
+import json, sys
+from pathlib import Path
+from evidencekit.pipeline import build, BuildOptions
+r = build(Path(sys.argv[1]), BuildOptions(out_dir=Path(sys.argv[2])))
+print(json.dumps({"warnings": r.warnings, "stages": list(r.stages),
+                  "loaded": [m for m in sys.argv[3:] if m in sys.modules]}))
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("rebuild")
+    manifest = write_case(folder / "case", MINIMAL, {"shot.png": None})
+    out = folder / "out"
+    build(manifest, BuildOptions(out_dir=out))
+    return manifest, out
+
+
+def _kept_run(manifest: Path, out: Path) -> dict[str, list[str]]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _KEPT, str(manifest), str(out), *HEAVY],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_nothing_changed_loads_no_renderer(built: tuple[Path, Path]) -> None:
+    manifest, out = built
+    run = _kept_run(manifest, out)
+    assert "up to date" in run["stages"]
+    assert any("nothing changed" in w for w in run["warnings"])
+    assert run["loaded"] == []
+
+
+def test_a_changed_source_is_rebuilt(built: tuple[Path, Path]) -> None:
+    manifest, out = built
+    shot = manifest.parent / "shot.png"
+    before = shot.read_bytes()
+    try:
+        make_png(shot, color="#eed")
+        stages = build(manifest, BuildOptions(out_dir=out)).stages
+        assert "up to date" not in stages and "render" in stages
+        record = json.loads((out / "T-1.evidence.json").read_text(encoding="utf-8"))
+        assert {s["path"]: s["sha256"] for s in record["sources"]}["shot.png"] == sha256_file(shot)
+    finally:
+        shot.write_bytes(before)
+
+
+def test_one_header_read_gives_pixels_and_capture_time(tmp_path: Path) -> None:
+    tz = ZoneInfo("Asia/Shanghai")
+    photo = make_jpeg(tmp_path / "p.jpg", (300, 200), exif_time="2025:10:04 10:05:12")
+    total, (when, how) = read_header(photo, "p.jpg", 7, tz)
+    assert total == count_pixels(photo, "p.jpg", 7) == 7 + 300 * 200
+    assert (when, how) == capture_time(photo, "p.jpg", tz)
+    assert how == "exif" and when is not None and when.hour == 10
+    # Without a time zone the capture time is not looked for (the manifest states it).
+    assert read_header(photo, "p.jpg", 0, None) == (300 * 200, (None, ""))
