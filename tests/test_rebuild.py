@@ -80,3 +80,45 @@ def test_one_header_read_gives_pixels_and_capture_time(tmp_path: Path) -> None:
     assert how == "exif" and when is not None and when.hour == 10
     # Without a time zone the capture time is not looked for (the manifest states it).
     assert read_header(photo, "p.jpg", 0, None) == (300 * 200, (None, ""))
+
+
+# The standard (ITU T.81 Annex K) luminance DC table: what an encoder without optimised
+# Huffman tables writes.
+_ANNEX_K_DC = bytes([0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0])
+
+
+def _huffman_tables(jpeg: bytes) -> list[bytes]:
+    """The 16 code-length counts of every Huffman table (DHT segments before the scan)."""
+    out, at = [], 2
+    while at + 4 <= len(jpeg) and jpeg[at] == 0xFF and jpeg[at + 1] != 0xDA:
+        size = int.from_bytes(jpeg[at + 2 : at + 4], "big")
+        if jpeg[at + 1] == 0xC4:
+            seg, k = jpeg[at + 4 : at + 2 + size], 0
+            while k < len(seg):
+                counts = seg[k + 1 : k + 17]
+                out.append(counts)
+                k += 17 + sum(counts)
+        at += 2 + size
+    return out
+
+
+def test_screenshots_a_step_below_photos_with_optimised_tables(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from evidencekit.assets.images import SCREEN_QUALITY_STEP, prepare_image
+
+    shot = make_png(tmp_path / "shot.png", (1080, 2400))
+    photo = tmp_path / "photo.jpg"
+    Image.open(shot).convert("RGB").save(photo, "JPEG", quality=95)
+    box = (180.0, 195.0)
+    made = {
+        src.name: prepare_image(src, src.name, tmp_path, src.stem, box_mm=box, quality=80)
+        for src in (shot, photo)
+    }
+    assert made["shot.png"].details["quality"] == 80 - SCREEN_QUALITY_STEP
+    assert made["photo.jpg"].details["quality"] == 80
+    for img in made.values():
+        data = (tmp_path / img.parts[0].name).read_bytes()
+        tables = _huffman_tables(data)
+        assert tables and _ANNEX_K_DC not in tables  # tables made for this image
+        assert img.parts[0].width_px == 691  # 200 dpi over the printed width
