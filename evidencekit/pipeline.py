@@ -33,6 +33,12 @@ from evidencekit.outputs.page_images import PageImageOptions
 from evidencekit.outputs.platform import upload_name
 from evidencekit.outputs.transaction import OutputSet, check_output_dir, fault
 from evidencekit.outputs.uptodate import build_key, up_to_date
+from evidencekit.render.weasy import (  # WeasyPrint itself is imported when called
+    Rendered,
+    harfbuzz_subset_available,
+    render_pdf,
+    write_rendered,
+)
 
 # The stages after the up-to-date check are imported where they run: a build with nothing
 # changed never loads WeasyPrint, pikepdf, fontTools or the fit ladder.
@@ -43,7 +49,6 @@ if TYPE_CHECKING:
     from evidencekit.outputs.renditions import Outgoing
     from evidencekit.pdf.attach import Attachment
     from evidencekit.render.context import PreparedExhibit
-    from evidencekit.render.weasy import Rendered
 
 _CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
@@ -216,8 +221,6 @@ def _environment_warnings(case: Case) -> list[str]:
 
 def _render_warnings() -> list[str]:
     """What the machine lacks for rendering (asked only when there is something to render)."""
-    from evidencekit.render.weasy import harfbuzz_subset_available
-
     return [] if harfbuzz_subset_available() else [Msg("build.no_harfbuzz")]
 
 
@@ -431,7 +434,6 @@ def _render(
     from evidencekit.pdf.postprocess import finish_pdf
     from evidencekit.render import render_html
     from evidencekit.render.context import PageLayout, Part, build_context, lay_out_dossier
-    from evidencekit.render.weasy import render_pdf, write_rendered
 
     paper = case.profile.paper
     with contextlib.ExitStack() as stack:

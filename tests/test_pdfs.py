@@ -592,7 +592,7 @@ def test_owner_password_only_opens_and_leaves_no_decrypted_copy(
 ) -> None:
     import tempfile
 
-    import evidencekit.pipeline as pipeline
+    import evidencekit.pdf.overlay as overlay
 
     with pikepdf.open(io.BytesIO(html_pdf("<h1>Print protected 3321</h1>"))) as p:
         out = io.BytesIO()
@@ -608,7 +608,7 @@ def test_owner_password_only_opens_and_leaves_no_decrypted_copy(
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     on_disk: list[str] = []
-    real = pipeline.place_pages
+    real = overlay.place_pages
 
     def spy(pdf_bytes: bytes, placements: list[object]) -> bytes:
         # While pages are drawn in (a kill here is the worst case): no PDF in the temp folder.
@@ -617,7 +617,7 @@ def test_owner_password_only_opens_and_leaves_no_decrypted_copy(
         )
         return real(pdf_bytes, placements)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "place_pages", spy)
+    monkeypatch.setattr(overlay, "place_pages", spy)  # imported by the build when it runs
     result = build_one(tmp_path / "case", out.getvalue())
     assert any("Print protected 3321" in t for t in texts(result.pdf_path))
     assert on_disk == []
