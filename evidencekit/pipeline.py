@@ -21,17 +21,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from evidencekit import __version__
 from evidencekit.assets.collect import collect
 from evidencekit.errors import EvidenceError, RenderError
 from evidencekit.manifest import load_case
 from evidencekit.messages import Msg
 from evidencekit.model import Case
 from evidencekit.ocr import OcrPage, ocr_case
-from evidencekit.outputs import dump_json, sha256_bytes, sha256sums
+from evidencekit.outputs import dump_json, sha256_bytes
 from evidencekit.outputs.page_images import PageImageOptions
 from evidencekit.outputs.platform import upload_name
-from evidencekit.outputs.transaction import OutputSet, check_output_dir, fault
+from evidencekit.outputs.transaction import check_output_dir
 from evidencekit.outputs.uptodate import build_key, up_to_date
 from evidencekit.render.weasy import (  # WeasyPrint itself is imported when called
     Rendered,
@@ -538,89 +537,46 @@ def _attach(plan: _Plan, pdf: bytes, record: dict[str, object]) -> bytes:
 
 
 def _write(plan: _Plan, dossier: _Dossier, clock: _Clock) -> BuildResult:
-    """Timestamp, then write every output in one transaction."""
-    from evidencekit.outputs.integrity import archive_bytes, history_bytes
-    from evidencekit.outputs.timestamp import request_token
-    from evidencekit.pdf.split import page_count
+    """Write every output in one transaction (outputs.write) and say what was made."""
+    from evidencekit.outputs.write import Archive, OutputNames, write_outputs
 
-    case, out_dir, profile = plan.case, plan.out_dir, plan.case.profile
-    pdf_name, json_name, built = plan.pdf_name, plan.json_name, plan.built
-    pdf, record, extra = dossier.pdf, dossier.record, dossier.extra
-    outputs = record["outputs"]
-    assert isinstance(outputs, list)
-    for name, data in extra.items():
-        entry: dict[str, object] = {"path": name, "sha256": sha256_bytes(data), "size": len(data)}
-        if name.endswith(".pdf"):
-            entry["pages"] = page_count(data)
-        outputs.append(entry)
-    json_bytes = dump_json(record)
-    # The TSA is asked before anything is staged: a refusal leaves the previous set as it was.
-    token = request_token(json_bytes, plan.tsa_url) if plan.tsa_url else None
-    fault("tsa")
-    token_path = out_dir / f"{json_name}.tsr" if token is not None else None
-    history_name = f"{case.info.id}.history.jsonl"
-    archive_path = out_dir / f"{case.info.id}.archive.zip" if plan.opts.archive else None
-    with OutputSet(out_dir, case.info.id, json_name, _protected(case)) as txn:
-        txn.write(pdf_name, pdf)
-        for name, data in extra.items():
-            txn.write(name, data)
-        txn.write(json_name, json_bytes)
-        entries = [(pdf_name, sha256_bytes(pdf))]
-        entries += [(name, sha256_bytes(data)) for name, data in extra.items()]
-        entries.append((json_name, sha256_bytes(json_bytes)))
-        if token is not None:
-            txn.write(f"{json_name}.tsr", token)
-            entries.append((f"{json_name}.tsr", sha256_bytes(token)))
-        history = history_bytes(
-            txn.old_text(history_name),
-            {
-                "time": built.isoformat(),
-                "tool": f"evidencekit {__version__}",
-                "input_fingerprint": plan.fingerprint,
-                "pdf_sha256": sha256_bytes(pdf),
-                "evidence_json_sha256": sha256_bytes(json_bytes),
-                "prepared_by": case.info.prepared_by,
-                "timestamped": token is not None,
-            },
-        )
-        txn.write(history_name, history)
-        entries.append((history_name, sha256_bytes(history)))
-        ours = {name for name, _ in entries}
-        txn.write("SHA256SUMS", sha256sums(entries + txn.foreign_sums(ours)))
-        if archive_path is not None:
-            data = archive_bytes(
-                txn.staging,
-                json_name,
-                case.manifest_path,
-                built,
-                {
-                    "profile": profile.name,
-                    "pdfa": plan.pdfa,
-                    "embed_originals": plan.embed,
-                    "tsa": token is not None,
-                    "include_unmasked_originals": plan.unmasked,
-                },
-                {
-                    rel: went.files
-                    for rel, went in plan.outgoing.items()
-                    if went.holds == "rendition"
-                },
-            )
-            txn.write(archive_path.name, data)
-        fault("staged")
-        txn.commit()
-    fault("done")
+    case, out_dir = plan.case, plan.out_dir
+    archive = None
+    if plan.opts.archive:
+        options = {
+            "profile": case.profile.name,
+            "pdfa": plan.pdfa,
+            "embed_originals": plan.embed,
+            "tsa": False,  # set by the write: whether the TSA answered
+            "include_unmasked_originals": plan.unmasked,
+        }
+        renditions = {
+            rel: went.files for rel, went in plan.outgoing.items() if went.holds == "rendition"
+        }
+        archive = Archive(options, renditions)
+    names = OutputNames(out_dir, plan.pdf_name, plan.json_name, _protected(case))
+    written = write_outputs(
+        case,
+        names,
+        plan.built,
+        dossier.pdf,
+        dossier.record,
+        dossier.extra,
+        fingerprint=plan.fingerprint,
+        tsa_url=plan.tsa_url,
+        archive=archive,
+    )
     clock.lap("write")
     return BuildResult(
         case=case,
-        pdf_path=out_dir / pdf_name,
-        json_path=out_dir / json_name,
+        pdf_path=out_dir / plan.pdf_name,
+        json_path=out_dir / plan.json_name,
         sums_path=out_dir / "SHA256SUMS",
         pages=dossier.pages,
-        pdf_size=len(pdf),
-        extra_files=[out_dir / name for name in extra],
-        archive_path=archive_path,
-        token_path=token_path,
+        pdf_size=len(dossier.pdf),
+        extra_files=[out_dir / name for name in dossier.extra],
+        archive_path=written.archive_path,
+        token_path=written.token_path,
         exhibits=len(case.exhibits),
         sources=len(plan.infos),
         seconds=clock.seconds(),
