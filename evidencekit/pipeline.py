@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from evidencekit.assets.collect import collect
-from evidencekit.errors import EvidenceError, RenderError
+from evidencekit.errors import RenderError
 from evidencekit.manifest import load_case
 from evidencekit.messages import Msg
 from evidencekit.model import Case
@@ -320,42 +320,19 @@ def _kept(plan: _Plan, clock: _Clock) -> BuildResult | None:
 def _choose_outgoing(plan: _Plan) -> None:
     """What leaves with the dossier (attachments, archive): originals or renditions."""
     from evidencekit.outputs.integrity import input_fingerprint
-    from evidencekit.outputs.renditions import outgoing_sources
+    from evidencekit.outputs.renditions import outgoing_sources, source_attachments
 
     case, opts = plan.case, plan.opts
     plan.unmasked = unmasked = bool(opts.include_unmasked_originals)
     masked = {rel: page.mask_boxes for rel, page in plan.ocr.items() if page.mask_boxes}
     outgoing = outgoing_sources(case, unmasked, masked) if (plan.embed or opts.archive) else {}
     plan.outgoing = outgoing
-    plan.originals = _originals(case, plan.infos, outgoing) if plan.embed else []
+    plan.originals = source_attachments(case, plan.infos, outgoing) if plan.embed else []
     if unmasked and outgoing:
         plan.warnings.append(Msg("build.unmasked", n=len(outgoing)))
     plan.fingerprint = input_fingerprint(
         case.manifest_path.read_bytes(), [(r, i.sha256) for r, i in plan.infos.items()]
     )
-
-
-def _originals(
-    case: Case, infos: dict[str, SourceInfo], outgoing: dict[str, Outgoing]
-) -> list[Attachment]:
-    """Every source as a PDF/A-3 associated file: the original (AFRelationship Source), or for
-    a masked or redacted source its rendition (Supplement), as `outgoing` decided."""
-    from evidencekit.pdf.attach import Attachment
-
-    out = []
-    for sf in case.sources():
-        went = outgoing.get(sf.rel)
-        if went is not None and went.holds == "rendition":
-            for name, data in went.files:
-                note = f"{went.how} rendition of {sf.rel}"
-                out.append(Attachment(name.replace("/", "__"), data, note, "Supplement"))
-            continue
-        data = sf.path.read_bytes()
-        if sha256_bytes(data) != infos[sf.rel].sha256:
-            msg = Msg("build.changed")
-            raise EvidenceError(msg, file=sf.rel, location=sf.location)
-        out.append(Attachment(sf.rel.replace("/", "__"), data, f"original of {sf.rel}", "Source"))
-    return out
 
 
 def _attempt(plan: _Plan, step: FitStep, made: _Made, clock: _Clock) -> Tried[_Dossier]:
@@ -365,6 +342,7 @@ def _attempt(plan: _Plan, step: FitStep, made: _Made, clock: _Clock) -> Tried[_D
     from evidencekit.outputs.fields import platform_files, upload_set
     from evidencekit.outputs.platform import sheet_notes
     from evidencekit.outputs.record import evidence_record
+    from evidencekit.outputs.renditions import record_outgoing
     from evidencekit.pdf.postprocess import font_names
     from evidencekit.pdf.reencode import reencode_images
 
@@ -393,7 +371,7 @@ def _attempt(plan: _Plan, step: FitStep, made: _Made, clock: _Clock) -> Tried[_D
     record["warnings"] = notes
     record["options"] = {"pdfa": plan.pdfa, "embed_originals": plan.embed}
     if plan.embed or plan.opts.archive:
-        _record_outgoing(record, infos, plan.outgoing)
+        record_outgoing(record, infos, plan.outgoing)
         record["options"]["include_unmasked_originals"] = plan.unmasked  # type: ignore[index]
     record["input_fingerprint"] = plan.fingerprint
     record["build_key"] = plan.key
@@ -497,20 +475,6 @@ def cjk_font_available() -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return True  # cannot tell; do not block the build
     return bool(out.strip())
-
-
-def _record_outgoing(
-    record: dict[str, object], infos: dict[str, SourceInfo], outgoing: dict[str, Outgoing]
-) -> None:
-    """Say, per source, whether attachments and archive hold the original or a rendition."""
-    from evidencekit.outputs.renditions import Outgoing
-
-    sources = record["sources"]
-    assert isinstance(sources, list)
-    for entry in sources:
-        rel = entry["path"]
-        went = outgoing.get(rel, Outgoing("original", ""))
-        entry["outgoing"] = went.record(infos[rel].sha256)
 
 
 def _attach(plan: _Plan, pdf: bytes, record: dict[str, object]) -> bytes:
