@@ -406,9 +406,8 @@ def _render(
     from evidencekit.assets.prepare import prepare
     from evidencekit.fit import measure_images
     from evidencekit.i18n import t
-    from evidencekit.pdf.images import place_images
-    from evidencekit.pdf.overlay import Placement, place_pages
-    from evidencekit.pdf.postprocess import finish_pdf
+    from evidencekit.pdf.overlay import Placement
+    from evidencekit.pdf.postprocess import assemble_pdf
     from evidencekit.render import render_html
     from evidencekit.render.context import PageLayout, Part, build_context, lay_out_dossier
 
@@ -454,7 +453,7 @@ def _render(
             for pe in prepared
             for sl in pe.slots
         ]
-        pdf = finish_pdf(place_pages(place_images(rendered.pdf, made), placements))
+        pdf = assemble_pdf(rendered.pdf, made, placements)
     for url in rendered.refused_urls:
         note = Msg("build.refused_url", url=url)
         if note not in warnings:
