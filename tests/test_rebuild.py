@@ -105,20 +105,33 @@ def _huffman_tables(jpeg: bytes) -> list[bytes]:
 def test_screenshots_a_step_below_photos_with_optimised_tables(tmp_path: Path) -> None:
     from PIL import Image
 
-    from evidencekit.assets.images import SCREEN_QUALITY_STEP, prepare_image
+    from evidencekit.assets.images import SCREEN_QUALITY_STEP
+    from evidencekit.assets.jobs import _run_image_job, image_job
+    from evidencekit.fit import ImageSettings
+    from evidencekit.model import SourceFile
 
     shot = make_png(tmp_path / "shot.png", (1080, 2400))
     photo = tmp_path / "photo.jpg"
     Image.open(shot).convert("RGB").save(photo, "JPEG", quality=95)
     box = (180.0, 195.0)
-    made = {
-        src.name: prepare_image(src, src.name, tmp_path, src.stem, box_mm=box, quality=80)
-        for src in (shot, photo)
-    }
-    assert made["shot.png"].details["quality"] == 80 - SCREEN_QUALITY_STEP
-    assert made["photo.jpg"].details["quality"] == 80
-    for img in made.values():
-        data = (tmp_path / img.parts[0].name).read_bytes()
+    made = {}
+    for src in (shot, photo):  # as the build prepares them: image jobs into the cache
+        sf = SourceFile(path=src, rel=src.name, location="case.yaml:1:1: evidence[0]")
+        job = image_job(sf, box, ImageSettings(200, 80), tmp_path / "cache", ())
+        made[src.name] = (job, _run_image_job(job))
+    assert made["shot.png"][1].details["quality"] == 80 - SCREEN_QUALITY_STEP
+    assert made["photo.jpg"][1].details["quality"] == 80
+    for job, img in made.values():
+        data = (job.folder / img.parts[0].name).read_bytes()
         tables = _huffman_tables(data)
         assert tables and _ANNEX_K_DC not in tables  # tables made for this image
         assert img.parts[0].width_px == 691  # 200 dpi over the printed width
+
+
+def test_redacted_renditions_keep_their_quality(tmp_path: Path) -> None:
+    from evidencekit.assets.images import prepare_image
+
+    shot = make_png(tmp_path / "shot.png", (300, 600))
+    box = (10_000.0, 10_000_000.0)
+    img = prepare_image(shot, "shot.png", tmp_path, "r", box_mm=box, quality=92)
+    assert img.details["quality"] == 92

@@ -529,9 +529,10 @@ def _count_pixels(img: Image.Image, rel: str, spent: int) -> int:
     return total
 
 
-# Screenshots (and other lossless sources: flat colours, text) are encoded a step below the
-# ladder's quality: at 200 dpi their text shows no difference between q75 and q80 (compared
-# side by side at 100 %) and they are 9 % smaller; camera photos keep the ladder's quality.
+# In the dossier, screenshots (and other lossless sources: flat colours, text) are encoded a
+# step below the ladder's quality: at 200 dpi their text shows no difference between q75 and
+# q80 (compared side by side at 100 %) and they are 9 % smaller; camera photos keep the
+# ladder's quality. (Redacted renditions of originals keep theirs.)
 SCREEN_QUALITY_STEP = 5
 _LOSSLESS = frozenset({"PNG", "GIF", "BMP", "TIFF", "PPM", "ICO"})
 
@@ -654,9 +655,11 @@ def prepare_image(
     overlap: float = 0.04,
     quality: int = 85,
     redact: tuple[tuple[int, int, int, int], ...] = (),
+    screen_quality: int | None = None,
 ) -> PreparedImage:
     """Fit an image to the content box; slice long screenshots into page-height parts, as
-    plan_image planned them (same names, same printed sizes).
+    plan_image planned them (same names, same printed sizes). `screen_quality`: the JPEG
+    quality for lossless sources (screenshots), when it differs from a photo's.
 
     Redaction boxes are burned into the pixels first, on every page of a multi-page TIFF.
     """
@@ -667,8 +670,8 @@ def prepare_image(
     dpi = min(dpi, 300)
     side = int(max(box_mm) / 25.4 * dpi) + 1
     img, stored = _open_scaled(path, rel, draft=(side, side))
-    if img.format in _LOSSLESS:
-        quality = max(30, quality - SCREEN_QUALITY_STEP)
+    if screen_quality is not None and img.format in _LOSSLESS:
+        quality = screen_quality
     parts: list[ImagePart] = []
     planned = iter(plan.image.parts)
     hits = [0] * len(redact)  # pages each box covered something on
