@@ -3,8 +3,10 @@
 load → collect (hash, capture times) → settle names and options → up to date? → outgoing
 sources → fit ladder of [prepare assets → render → record → attach → per-field files] → write
 
-Each stage lives in its own module (assets.collect, assets.prepare, fit, outputs.*); this
-module reads top to bottom in stage order.
+Each stage lives in its own module (assets.collect, assets.prepare, fit, pdf.postprocess,
+outputs.*, outputs.write); this module reads top to bottom in stage order. The stages after
+the up-to-date check are imported where they run, so a build with nothing changed never loads
+WeasyPrint, pikepdf or fontTools.
 """
 
 from __future__ import annotations
