@@ -4,8 +4,11 @@ BENCH_SCREENSHOTS=android 4 in 5 RGBA as Android saves them), one 1080×12 000 s
 screenshot and 4 camera photos (4032×3024 JPEG with EXIF), generic profile.
 
 Prints, in one run: the cold build (empty cache) beside img2pdf of the same images (ratio), the
-rebuild after one screenshot changed, the rebuild with nothing changed, peak RSS, PDF size.
-Each is a fresh child process; the machine may be loaded, so the ratio is the figure to read.
+rebuild after one screenshot changed, the rebuild with nothing changed, peak RSS, PDF size,
+bench_fit's per-field sum beside the dossier, and which targets are met; with BENCH_BASELINE
+(a folder holding an earlier evidencekit package) the same builds of that version, for CPU
+seconds before and after in the same period. Each build is a fresh child process; the machine
+may be loaded, so the ratios and CPU seconds are the figures to read.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -158,8 +162,53 @@ def _img2pdf_cmd(images: list[Path], out: Path) -> list[str]:
     return [sys.executable, "-c", code, str(out), *(str(p) for p in images)]
 
 
+def _builds(manifest: Path, tmp: Path, env: dict[str, str]) -> dict[str, float]:
+    """Cold (empty cache), one screenshot changed, nothing changed: wall and CPU seconds,
+    peak RSS, PDF size and pages."""
+    env = {**env, "EVIDENCEKIT_CACHE_DIR": str(tmp / "cache")}
+    out = tmp / "out"
+    build = evidencekit_cmd("build", "-q", str(manifest), "-o", str(out))
+    # The build first: a child's peak RSS is reported only while it is the largest so far.
+    cold, cold_cpu, rss = _run(build, env)
+    ev = json.loads((out / "FAST-1.evidence.json").read_text(encoding="utf-8"))
+    fig = {"cold": cold, "cold_cpu": cold_cpu, "rss": rss, "pdf": size_mb(out / "FAST-1.pdf")}
+    fig["pages"] = ev["outputs"][0]["pages"]
+    changed = manifest.parent / "chat" / "Screenshot_007.png"
+    original = changed.read_bytes()
+    try:
+        with Image.open(changed) as img:
+            edited = img.copy()
+        edited.putpixel((0, 0), (random.randrange(256), 0, 0, 255)[: len(edited.mode)])
+        edited.save(changed)
+        fig["one"], fig["one_cpu"], _ = _run(build, env)
+    finally:
+        changed.write_bytes(original)  # the inputs stay those of the cold build
+    _run(build, env)  # back to the cold build's inputs
+    fig["none"], fig["none_cpu"], _ = _run(build, env)
+    return fig
+
+
+def _fields() -> tuple[list[str], bool | None]:
+    """bench_fit's figures (Stripe per-field files beside the dossier, the fit ladder beside
+    one build) and whether the per-field target is met."""
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("bench_fit.py"))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    if proc.returncode:
+        return [*lines, f"bench_fit failed: {proc.stderr.strip()[-300:]}"], None
+    per_field = next((line for line in lines if line.startswith("per-field")), "")
+    return lines, ("NOT met" not in per_field) if per_field else None
+
+
 def main() -> None:
     android = os.environ.get("BENCH_SCREENSHOTS") == "android"
+    # BENCH_BASELINE: a folder holding an earlier evidencekit package (e.g. `git archive`
+    # of a commit): its builds run in the same period, so CPU seconds compare before/after.
+    baseline = os.environ.get("BENCH_BASELINE")
     inputs = _folder(android)
     inputs.mkdir(exist_ok=True)
     start = time.perf_counter()
@@ -168,55 +217,57 @@ def main() -> None:
     raw += sorted((inputs / "photos").glob("*.jpg"))
     print(
         f"inputs ready in {time.perf_counter() - start:.0f} s ({len(raw)} images, "
-        f"{sum(p.stat().st_size for p in raw) / 1e6:.0f} MB; kept in {inputs.name}/)"
+        f"{sum(p.stat().st_size for p in raw) / 1e6:.0f} MB; kept in {inputs.name}/); "
+        "figures taken on a shared machine: compare the ratios and CPU seconds"
     )
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"EVIDENCEKIT_CACHE_DIR": str(Path(tmp) / "cache")}
-        out = Path(tmp) / "out"
-        build = evidencekit_cmd("build", "-q", str(manifest), "-o", str(out))
-        # The build first: a child's peak RSS is reported only while it is the largest so far.
-        cold, cold_cpu, rss = _run(build, env)
+        fig = _builds(manifest, Path(tmp) / "now", {})
         reference, ref_cpu, _ = _run(_img2pdf_cmd(raw, Path(tmp) / "ref.pdf"))
-        ev = json.loads((out / "FAST-1.evidence.json").read_text(encoding="utf-8"))
-        pdf_mb = size_mb(out / "FAST-1.pdf")
-        ratio = cold / reference
+        ratio = fig["cold"] / reference
         print(
-            f"cold build: {cold:.1f} s ({cold_cpu:.1f} s CPU); img2pdf of the same images: "
-            f"{reference:.1f} s ({ref_cpu:.1f} s CPU); ratio {ratio:.2f}× wall, "
-            f"{cold_cpu / ref_cpu:.2f}× CPU (target ≤ {TARGETS['ratio']:.1f}×)"
+            f"cold build: {fig['cold']:.1f} s ({fig['cold_cpu']:.1f} s CPU); img2pdf of the "
+            f"same images: {reference:.1f} s ({ref_cpu:.1f} s CPU); ratio {ratio:.2f}× wall, "
+            f"{fig['cold_cpu'] / ref_cpu:.2f}× CPU (target ≤ {TARGETS['ratio']:.1f}×)"
         )
         print(
-            f"peak RSS {rss:.0f} MB (target ≤ {TARGETS['rss']:.0f}); PDF {pdf_mb:.1f} MB "
-            f"(target ≤ {TARGETS['pdf']:.0f}; img2pdf {size_mb(Path(tmp) / 'ref.pdf'):.0f} MB), "
-            f"{ev['outputs'][0]['pages']} pages"
+            f"peak RSS {fig['rss']:.0f} MB (target ≤ {TARGETS['rss']:.0f}); PDF "
+            f"{fig['pdf']:.1f} MB (target ≤ {TARGETS['pdf']:.0f}; img2pdf "
+            f"{size_mb(Path(tmp) / 'ref.pdf'):.0f} MB), {fig['pages']:.0f} pages"
         )
-        changed = inputs / "chat" / "Screenshot_007.png"
-        original = changed.read_bytes()
-        try:
-            with Image.open(changed) as img:
-                edited = img.copy()
-            edited.putpixel((0, 0), (random.randrange(256), 0, 0, 255)[: len(edited.mode)])
-            edited.save(changed)
-            one, one_cpu, _ = _run(build, env)
-        finally:
-            changed.write_bytes(original)  # the inputs stay those of the cold build
         print(
-            f"rebuild, one screenshot changed: {one:.1f} s ({one_cpu:.1f} s CPU) "
+            f"rebuild, one screenshot changed: {fig['one']:.1f} s ({fig['one_cpu']:.1f} s CPU) "
             f"(target ≤ {TARGETS['one']:.0f} s)"
         )
-        _run(build, env)  # back to the cold build's inputs
-        none, none_cpu, _ = _run(build, env)
         print(
-            f"rebuild, nothing changed: {none:.1f} s ({none_cpu:.1f} s CPU) "
+            f"rebuild, nothing changed: {fig['none']:.1f} s ({fig['none_cpu']:.1f} s CPU) "
             f"(target ≤ {TARGETS['none']:.0f} s)"
         )
+        field_lines, fields_met = _fields()
+        for line in field_lines:
+            print(f"fit bench: {line}")
+        if baseline:
+            old = _builds(manifest, Path(tmp) / "base", {"PYTHONPATH": baseline})
+            print(
+                "CPU seconds, baseline → now (same run): "
+                + "; ".join(
+                    f"{name} {old[k]:.1f} → {fig[k]:.1f}"
+                    for name, k in (
+                        ("cold", "cold_cpu"),
+                        ("one changed", "one_cpu"),
+                        ("nothing changed", "none_cpu"),
+                    )
+                )
+                + f"; PDF {old['pdf']:.1f} → {fig['pdf']:.1f} MB"
+            )
         met = {
             "cold ≤ 1.0× img2pdf": ratio <= TARGETS["ratio"],
-            "one changed ≤ 3 s": one <= TARGETS["one"],
-            "nothing changed ≤ 1 s": none <= TARGETS["none"],
-            "peak RSS ≤ 600 MB": rss <= TARGETS["rss"],
-            "PDF ≤ 25 MB": pdf_mb <= TARGETS["pdf"],
+            "one changed ≤ 3 s": fig["one"] <= TARGETS["one"],
+            "nothing changed ≤ 1 s": fig["none"] <= TARGETS["none"],
+            "peak RSS ≤ 600 MB": fig["rss"] <= TARGETS["rss"],
+            "PDF ≤ 25 MB": fig["pdf"] <= TARGETS["pdf"],
         }
+        if fields_met is not None:
+            met["per-field sum ≤ 1.1× dossier"] = fields_met
         print("targets: " + "; ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in met.items()))
 
 

@@ -1159,8 +1159,6 @@ def _check_pdfs(
     res: _Resolver, base: Path_, item: object, files: list[SourceFile]
 ) -> dict[str, tuple[tuple[int, ...], str]]:
     """Open every PDF of an item (password, repair) and select its pages; rel -> (pages, pw)."""
-    from evidencekit.pdf.sources import PdfSourceError, inspect_pdf, parse_pages
-
     pdfs = [f for f in files if f.path.suffix.lower() in PDF_SUFFIXES]
     spec = getattr(item, "pages", None)
     env_name = getattr(item, "password_env", None)
@@ -1179,6 +1177,10 @@ def _check_pdfs(
             )
             return {}
         password = value
+    if not pdfs:
+        return {}
+    from evidencekit.pdf.sources import PdfSourceError, inspect_pdf, parse_pages  # slow import
+
     out: dict[str, tuple[tuple[int, ...], str]] = {}
     for sf in pdfs:
         at = _location_path(sf.location)

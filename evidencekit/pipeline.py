@@ -3,8 +3,10 @@
 load → collect (hash, capture times) → settle names and options → up to date? → outgoing
 sources → fit ladder of [prepare assets → render → record → attach → per-field files] → write
 
-Each stage lives in its own module (assets.collect, assets.prepare, fit, outputs.*); this
-module reads top to bottom in stage order.
+Each stage lives in its own module (assets.collect, assets.prepare, fit, pdf.postprocess,
+outputs.*, outputs.write); this module reads top to bottom in stage order. The stages after
+the up-to-date check are imported where they run, so a build with nothing changed never loads
+WeasyPrint, pikepdf or fontTools.
 """
 
 from __future__ import annotations
@@ -18,60 +20,36 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from evidencekit import __version__
 from evidencekit.assets.collect import collect
-from evidencekit.assets.jobs import Progress
-from evidencekit.assets.prepare import prepare
-from evidencekit.assets.sources import SourceInfo
-from evidencekit.errors import EvidenceError, RenderError
-from evidencekit.fit import (
-    FitStep,
-    ImageBytes,
-    ImageSettings,
-    Overlimit,
-    Tried,
-    fit_ladder,
-    fit_to_limits,
-    measure_images,
-)
-from evidencekit.i18n import t
+from evidencekit.errors import RenderError
 from evidencekit.manifest import load_case
 from evidencekit.messages import Msg
 from evidencekit.model import Case
 from evidencekit.ocr import OcrPage, ocr_case
-from evidencekit.outputs import dump_json, sha256_bytes, sha256sums
-from evidencekit.outputs.draft import drop_draft, keep_draft
-from evidencekit.outputs.fields import platform_files, upload_set
-from evidencekit.outputs.integrity import archive_bytes, history_bytes, input_fingerprint
+from evidencekit.outputs import dump_json, sha256_bytes
 from evidencekit.outputs.page_images import PageImageOptions
-from evidencekit.outputs.platform import sheet_notes, upload_name
-from evidencekit.outputs.record import evidence_record
-from evidencekit.outputs.renditions import Outgoing, outgoing_sources
-from evidencekit.outputs.timestamp import request_token
-from evidencekit.outputs.transaction import OutputSet, check_output_dir, fault
+from evidencekit.outputs.platform import upload_name
+from evidencekit.outputs.transaction import check_output_dir
 from evidencekit.outputs.uptodate import build_key, up_to_date
-from evidencekit.pdf.attach import Attachment, PdfAError, attach_files
-from evidencekit.pdf.images import place_images
-from evidencekit.pdf.overlay import Placement, place_pages
-from evidencekit.pdf.postprocess import finish_pdf, font_names
-from evidencekit.pdf.reencode import reencode_images
-from evidencekit.pdf.split import page_count
-from evidencekit.render import render_html
-from evidencekit.render.context import (
-    PageLayout,
-    Part,
-    PreparedExhibit,
-    build_context,
-    lay_out_dossier,
-)
-from evidencekit.render.weasy import (
+from evidencekit.render.weasy import (  # WeasyPrint itself is imported when called
     Rendered,
     harfbuzz_subset_available,
     render_pdf,
     write_rendered,
 )
+
+# The stages after the up-to-date check are imported where they run: a build with nothing
+# changed never loads WeasyPrint, pikepdf, fontTools or the fit ladder.
+if TYPE_CHECKING:
+    from evidencekit.assets.jobs import Progress
+    from evidencekit.assets.sources import SourceInfo
+    from evidencekit.fit import FitStep, ImageBytes, ImageSettings, Tried
+    from evidencekit.outputs.renditions import Outgoing
+    from evidencekit.pdf.attach import Attachment
+    from evidencekit.render.context import PreparedExhibit
 
 _CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
@@ -212,6 +190,10 @@ def _build(manifest_path: Path, opts: BuildOptions) -> BuildResult:
     kept = _kept(plan, clock)
     if kept is not None:
         return kept
+    from evidencekit.fit import Overlimit, fit_ladder, fit_to_limits
+    from evidencekit.outputs.draft import drop_draft, keep_draft
+
+    plan.warnings += _render_warnings()
     _choose_outgoing(plan)
     steps = fit_ladder(case.profile.limits.dpi)
     made = _render(
@@ -234,11 +216,13 @@ def _ocr_on(case: Case, opts: BuildOptions) -> bool:
 
 
 def _environment_warnings(case: Case) -> list[str]:
-    """The manifest's warnings and what the machine lacks."""
-    warnings = list(case.warnings)
-    if not harfbuzz_subset_available():
-        warnings.append(Msg("build.no_harfbuzz"))
-    return warnings
+    """The manifest's warnings."""
+    return list(case.warnings)
+
+
+def _render_warnings() -> list[str]:
+    """What the machine lacks for rendering (asked only when there is something to render)."""
+    return [] if harfbuzz_subset_available() else [Msg("build.no_harfbuzz")]
 
 
 def build_time() -> datetime:
@@ -336,12 +320,15 @@ def _kept(plan: _Plan, clock: _Clock) -> BuildResult | None:
 
 def _choose_outgoing(plan: _Plan) -> None:
     """What leaves with the dossier (attachments, archive): originals or renditions."""
+    from evidencekit.outputs.integrity import input_fingerprint
+    from evidencekit.outputs.renditions import outgoing_sources, source_attachments
+
     case, opts = plan.case, plan.opts
     plan.unmasked = unmasked = bool(opts.include_unmasked_originals)
     masked = {rel: page.mask_boxes for rel, page in plan.ocr.items() if page.mask_boxes}
     outgoing = outgoing_sources(case, unmasked, masked) if (plan.embed or opts.archive) else {}
     plan.outgoing = outgoing
-    plan.originals = _originals(case, plan.infos, outgoing) if plan.embed else []
+    plan.originals = source_attachments(case, plan.infos, outgoing) if plan.embed else []
     if unmasked and outgoing:
         plan.warnings.append(Msg("build.unmasked", n=len(outgoing)))
     plan.fingerprint = input_fingerprint(
@@ -349,30 +336,17 @@ def _choose_outgoing(plan: _Plan) -> None:
     )
 
 
-def _originals(
-    case: Case, infos: dict[str, SourceInfo], outgoing: dict[str, Outgoing]
-) -> list[Attachment]:
-    """Every source as a PDF/A-3 associated file: the original (AFRelationship Source), or for
-    a masked or redacted source its rendition (Supplement), as `outgoing` decided."""
-    out = []
-    for sf in case.sources():
-        went = outgoing.get(sf.rel)
-        if went is not None and went.holds == "rendition":
-            for name, data in went.files:
-                note = f"{went.how} rendition of {sf.rel}"
-                out.append(Attachment(name.replace("/", "__"), data, note, "Supplement"))
-            continue
-        data = sf.path.read_bytes()
-        if sha256_bytes(data) != infos[sf.rel].sha256:
-            msg = Msg("build.changed")
-            raise EvidenceError(msg, file=sf.rel, location=sf.location)
-        out.append(Attachment(sf.rel.replace("/", "__"), data, f"original of {sf.rel}", "Source"))
-    return out
-
-
 def _attempt(plan: _Plan, step: FitStep, made: _Made, clock: _Clock) -> Tried[_Dossier]:
     """One step of the fit ladder: the rendered dossier (its images re-encoded after the first
     step; the layout stays), record, attach, and the files beside the PDF."""
+    from evidencekit.fit import Tried
+    from evidencekit.outputs.fields import platform_files, upload_set
+    from evidencekit.outputs.platform import sheet_notes
+    from evidencekit.outputs.record import evidence_record
+    from evidencekit.outputs.renditions import record_outgoing
+    from evidencekit.pdf.postprocess import font_names
+    from evidencekit.pdf.reencode import reencode_images
+
     case, infos, profile = plan.case, plan.infos, plan.case.profile
     s = step.settings
     made_pdf = made.pdf if step.number == 0 else reencode_images(made.pdf, s.dpi, s.quality)
@@ -398,7 +372,7 @@ def _attempt(plan: _Plan, step: FitStep, made: _Made, clock: _Clock) -> Tried[_D
     record["warnings"] = notes
     record["options"] = {"pdfa": plan.pdfa, "embed_originals": plan.embed}
     if plan.embed or plan.opts.archive:
-        _record_outgoing(record, infos, plan.outgoing)
+        record_outgoing(record, infos, plan.outgoing)
         record["options"]["include_unmasked_originals"] = plan.unmasked  # type: ignore[index]
     record["input_fingerprint"] = plan.fingerprint
     record["build_key"] = plan.key
@@ -430,6 +404,14 @@ def _render(
     ocr: dict[str, OcrPage] | None = None,
 ) -> _Made:
     """Prepare assets, render and post-process once."""
+    from evidencekit.assets.prepare import prepare
+    from evidencekit.fit import measure_images
+    from evidencekit.i18n import t
+    from evidencekit.pdf.overlay import Placement
+    from evidencekit.pdf.postprocess import assemble_pdf
+    from evidencekit.render import render_html
+    from evidencekit.render.context import PageLayout, Part, build_context, lay_out_dossier
+
     paper = case.profile.paper
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="evidencekit-")))
@@ -472,7 +454,7 @@ def _render(
             for pe in prepared
             for sl in pe.slots
         ]
-        pdf = finish_pdf(place_pages(place_images(rendered.pdf, made), placements))
+        pdf = assemble_pdf(rendered.pdf, made, placements)
     for url in rendered.refused_urls:
         note = Msg("build.refused_url", url=url)
         if note not in warnings:
@@ -495,21 +477,11 @@ def cjk_font_available() -> bool:
     return bool(out.strip())
 
 
-def _record_outgoing(
-    record: dict[str, object], infos: dict[str, SourceInfo], outgoing: dict[str, Outgoing]
-) -> None:
-    """Say, per source, whether attachments and archive hold the original or a rendition."""
-    sources = record["sources"]
-    assert isinstance(sources, list)
-    for entry in sources:
-        rel = entry["path"]
-        went = outgoing.get(rel, Outgoing("original", ""))
-        entry["outgoing"] = went.record(infos[rel].sha256)
-
-
 def _attach(plan: _Plan, pdf: bytes, record: dict[str, object]) -> bytes:
     """The PDF carries its evidence record: the sidecar without `outputs` (a file cannot
     hold its own hash), so `verify` can compare the two; and the originals when embedded."""
+    from evidencekit.pdf.attach import Attachment, PdfAError, attach_files
+
     embedded = dump_json(record)
     attachments = [
         Attachment(
@@ -529,85 +501,46 @@ def _attach(plan: _Plan, pdf: bytes, record: dict[str, object]) -> bytes:
 
 
 def _write(plan: _Plan, dossier: _Dossier, clock: _Clock) -> BuildResult:
-    """Timestamp, then write every output in one transaction."""
-    case, out_dir, profile = plan.case, plan.out_dir, plan.case.profile
-    pdf_name, json_name, built = plan.pdf_name, plan.json_name, plan.built
-    pdf, record, extra = dossier.pdf, dossier.record, dossier.extra
-    outputs = record["outputs"]
-    assert isinstance(outputs, list)
-    for name, data in extra.items():
-        entry: dict[str, object] = {"path": name, "sha256": sha256_bytes(data), "size": len(data)}
-        if name.endswith(".pdf"):
-            entry["pages"] = page_count(data)
-        outputs.append(entry)
-    json_bytes = dump_json(record)
-    # The TSA is asked before anything is staged: a refusal leaves the previous set as it was.
-    token = request_token(json_bytes, plan.tsa_url) if plan.tsa_url else None
-    fault("tsa")
-    token_path = out_dir / f"{json_name}.tsr" if token is not None else None
-    history_name = f"{case.info.id}.history.jsonl"
-    archive_path = out_dir / f"{case.info.id}.archive.zip" if plan.opts.archive else None
-    with OutputSet(out_dir, case.info.id, json_name, _protected(case)) as txn:
-        txn.write(pdf_name, pdf)
-        for name, data in extra.items():
-            txn.write(name, data)
-        txn.write(json_name, json_bytes)
-        entries = [(pdf_name, sha256_bytes(pdf))]
-        entries += [(name, sha256_bytes(data)) for name, data in extra.items()]
-        entries.append((json_name, sha256_bytes(json_bytes)))
-        if token is not None:
-            txn.write(f"{json_name}.tsr", token)
-            entries.append((f"{json_name}.tsr", sha256_bytes(token)))
-        history = history_bytes(
-            txn.old_text(history_name),
-            {
-                "time": built.isoformat(),
-                "tool": f"evidencekit {__version__}",
-                "input_fingerprint": plan.fingerprint,
-                "pdf_sha256": sha256_bytes(pdf),
-                "evidence_json_sha256": sha256_bytes(json_bytes),
-                "prepared_by": case.info.prepared_by,
-                "timestamped": token is not None,
-            },
-        )
-        txn.write(history_name, history)
-        entries.append((history_name, sha256_bytes(history)))
-        ours = {name for name, _ in entries}
-        txn.write("SHA256SUMS", sha256sums(entries + txn.foreign_sums(ours)))
-        if archive_path is not None:
-            data = archive_bytes(
-                txn.staging,
-                json_name,
-                case.manifest_path,
-                built,
-                {
-                    "profile": profile.name,
-                    "pdfa": plan.pdfa,
-                    "embed_originals": plan.embed,
-                    "tsa": token is not None,
-                    "include_unmasked_originals": plan.unmasked,
-                },
-                {
-                    rel: went.files
-                    for rel, went in plan.outgoing.items()
-                    if went.holds == "rendition"
-                },
-            )
-            txn.write(archive_path.name, data)
-        fault("staged")
-        txn.commit()
-    fault("done")
+    """Write every output in one transaction (outputs.write) and say what was made."""
+    from evidencekit.outputs.write import Archive, OutputNames, write_outputs
+
+    case, out_dir = plan.case, plan.out_dir
+    archive = None
+    if plan.opts.archive:
+        options = {
+            "profile": case.profile.name,
+            "pdfa": plan.pdfa,
+            "embed_originals": plan.embed,
+            "tsa": False,  # set by the write: whether the TSA answered
+            "include_unmasked_originals": plan.unmasked,
+        }
+        renditions = {
+            rel: went.files for rel, went in plan.outgoing.items() if went.holds == "rendition"
+        }
+        archive = Archive(options, renditions)
+    names = OutputNames(out_dir, plan.pdf_name, plan.json_name, _protected(case))
+    written = write_outputs(
+        case,
+        names,
+        plan.built,
+        dossier.pdf,
+        dossier.record,
+        dossier.extra,
+        fingerprint=plan.fingerprint,
+        tsa_url=plan.tsa_url,
+        archive=archive,
+    )
     clock.lap("write")
     return BuildResult(
         case=case,
-        pdf_path=out_dir / pdf_name,
-        json_path=out_dir / json_name,
+        pdf_path=out_dir / plan.pdf_name,
+        json_path=out_dir / plan.json_name,
         sums_path=out_dir / "SHA256SUMS",
         pages=dossier.pages,
-        pdf_size=len(pdf),
-        extra_files=[out_dir / name for name in extra],
-        archive_path=archive_path,
-        token_path=token_path,
+        pdf_size=len(dossier.pdf),
+        extra_files=[out_dir / name for name in dossier.extra],
+        archive_path=written.archive_path,
+        token_path=written.token_path,
         exhibits=len(case.exhibits),
         sources=len(plan.infos),
         seconds=clock.seconds(),

@@ -618,7 +618,7 @@ def test_owner_password_only_opens_and_leaves_no_decrypted_copy(
 ) -> None:
     import tempfile
 
-    import evidencekit.pipeline as pipeline
+    import evidencekit.pdf.postprocess as postprocess
 
     with pikepdf.open(io.BytesIO(html_pdf("<h1>Print protected 3321</h1>"))) as p:
         out = io.BytesIO()
@@ -634,19 +634,21 @@ def test_owner_password_only_opens_and_leaves_no_decrypted_copy(
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     on_disk: list[str] = []
-    real = pipeline.place_pages
+    real = postprocess.draw_pages
 
-    def spy(pdf_bytes: bytes, placements: list[object]) -> bytes:
+    def spy(pdf: object, placements: list[object], sources: object) -> None:
         # While pages are drawn in (a kill here is the worst case): no PDF in the temp folder.
         on_disk.extend(
             str(f) for f in temp.rglob("*") if f.is_file() and f.read_bytes()[:5] == b"%PDF-"
         )
-        return real(pdf_bytes, placements)  # type: ignore[arg-type]
+        drawn.append(len(placements))
+        real(pdf, placements, sources)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "place_pages", spy)
+    drawn: list[int] = []
+    monkeypatch.setattr(postprocess, "draw_pages", spy)  # as the build's assembly calls it
     result = build_one(tmp_path / "case", out.getvalue())
     assert any("Print protected 3321" in t for t in texts(result.pdf_path))
-    assert on_disk == []
+    assert drawn and on_disk == []
 
 
 def test_protected_pdf_qpdf_refuses_opens_with_pdfium(tmp_path: Path) -> None:

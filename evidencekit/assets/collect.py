@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from evidencekit.assets.captured import export_time
-from evidencekit.assets.images import capture_time, count_pixels
-from evidencekit.assets.jobs import Progress
+from evidencekit.assets.images import read_header
 from evidencekit.assets.sources import SourceInfo, file_mtime, sha256_file
 from evidencekit.errors import EvidenceError
 from evidencekit.manifest import IMAGE_SUFFIXES
 from evidencekit.messages import Msg
 from evidencekit.model import Case, aware_in
+
+if TYPE_CHECKING:  # the image jobs' module loads pikepdf and the layout: not needed here
+    from evidencekit.assets.jobs import Progress
 
 
 def collect(case: Case, tz: ZoneInfo, progress: Progress | None) -> dict[str, SourceInfo]:
@@ -44,9 +47,9 @@ def collect(case: Case, tz: ZoneInfo, progress: Progress | None) -> dict[str, So
             when = when.replace(tzinfo=tz)  # no offset: read in the case time zone
         if sf.path.suffix.lower() in IMAGE_SUFFIXES:
             try:
-                pixels = count_pixels(sf.path, sf.rel, pixels)
+                pixels, header = read_header(sf.path, sf.rel, pixels, tz if when is None else None)
                 if when is None:
-                    when, how = capture_time(sf.path, sf.rel, tz)
+                    when, how = header
             except EvidenceError as e:
                 raise EvidenceError(e.message, file=sf.rel, location=sf.location) from e
         if when is None and sf.rel in exports and (found := export_time(sf.path, tz)):

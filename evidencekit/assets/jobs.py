@@ -14,6 +14,7 @@ from pathlib import Path
 import platformdirs
 
 from evidencekit.assets.images import (
+    SCREEN_QUALITY_STEP,
     PreparedImage,
     cache_key,
     load_prepared,
@@ -87,6 +88,7 @@ def _run_image_job(job: ImageJob) -> PreparedImage:
             dpi=job.dpi,
             quality=job.quality,
             redact=job.redact,
+            screen_quality=max(30, job.quality - SCREEN_QUALITY_STEP),
         )
         save_prepared(img, tmp)
         try:

@@ -12,7 +12,6 @@ from evidencekit.errors import RenderError
 from evidencekit.messages import Msg
 from evidencekit.model import Case, Profile
 from evidencekit.outputs import dump_json
-from evidencekit.render.markdown import markdown_to_text
 
 _PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
@@ -118,6 +117,13 @@ def trim(text: str, limit: int, language: str) -> str:
     return cut + mark
 
 
+def _plain(markdown: str) -> str:
+    """Markdown as plain text (markdown-it loads slowly: imported when a text is made)."""
+    from evidencekit.render.markdown import markdown_to_text
+
+    return markdown_to_text(markdown)
+
+
 def summary_text(case: Case) -> str:
     """The merchant's account as plain text: claim, requested outcome, statement, exhibits."""
     info = case.info
@@ -126,7 +132,7 @@ def summary_text(case: Case) -> str:
     if info.dispute and info.dispute.requested_outcome:
         parts.append(("请求：" if zh else "Request: ") + info.dispute.requested_outcome)
     if case.statement_text:
-        parts.append(markdown_to_text(case.statement_text))
+        parts.append(_plain(case.statement_text))
     lines = [
         f"{ex.label} {ex.item.title}"
         + (
@@ -180,7 +186,7 @@ def _exhibit_text(case: Case, kinds: set[str]) -> str:
         if ex.kind not in kinds:
             continue
         head = ex.item.title + ((("：" if zh else ": ") + ex.item.proves) if ex.item.proves else "")
-        body = markdown_to_text(ex.item.description) if ex.item.description else ""
+        body = _plain(ex.item.description) if ex.item.description else ""
         parts.append(f"{head}\n{body}".strip())
     return "\n\n".join(parts)
 

@@ -16,10 +16,14 @@ from zoneinfo import ZoneInfo
 
 from evidencekit.assets.images import prepare_image
 from evidencekit.assets.privacy import Masker
+from evidencekit.assets.sources import SourceInfo
 from evidencekit.assets.tables import read_rows
 from evidencekit.assets.transcripts import read_transcript
+from evidencekit.errors import EvidenceError
+from evidencekit.messages import Msg
 from evidencekit.model import Case, ChatEvidence, SourceFile
 from evidencekit.outputs import sha256_bytes
+from evidencekit.pdf.attach import Attachment
 
 # Redacted renditions keep the source's pixels: a box far larger than any image, so nothing
 # is scaled or sliced, and a generous resolution cap.
@@ -142,3 +146,36 @@ def outgoing_sources(
                 data = _masked_transcript(sf, case, ex.item, Masker(privacy))
                 out[sf.rel] = Outgoing("rendition", "masked", ((f"{sf.rel}.masked.csv", data),))
     return out
+
+
+def source_attachments(
+    case: Case, infos: dict[str, SourceInfo], outgoing: dict[str, Outgoing]
+) -> list[Attachment]:
+    """Every source as a PDF/A-3 associated file: the original (AFRelationship Source), or for
+    a masked or redacted source its rendition (Supplement), as `outgoing` decided."""
+    out = []
+    for sf in case.sources():
+        went = outgoing.get(sf.rel)
+        if went is not None and went.holds == "rendition":
+            for name, data in went.files:
+                note = f"{went.how} rendition of {sf.rel}"
+                out.append(Attachment(name.replace("/", "__"), data, note, "Supplement"))
+            continue
+        data = sf.path.read_bytes()
+        if sha256_bytes(data) != infos[sf.rel].sha256:
+            msg = Msg("build.changed")
+            raise EvidenceError(msg, file=sf.rel, location=sf.location)
+        out.append(Attachment(sf.rel.replace("/", "__"), data, f"original of {sf.rel}", "Source"))
+    return out
+
+
+def record_outgoing(
+    record: dict[str, object], infos: dict[str, SourceInfo], outgoing: dict[str, Outgoing]
+) -> None:
+    """Say, per source, whether attachments and archive hold the original or a rendition."""
+    sources = record["sources"]
+    assert isinstance(sources, list)
+    for entry in sources:
+        rel = entry["path"]
+        went = outgoing.get(rel, Outgoing("original", ""))
+        entry["outgoing"] = went.record(infos[rel].sha256)

@@ -62,40 +62,47 @@ def place_images(pdf_bytes: bytes, images: dict[str, PreparedJpeg]) -> bytes:
     if not images:
         return pdf_bytes
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        shared: dict[str, pikepdf.Object] = {}  # sha256 -> the one image object
-        names: dict[tuple[int, int], str | None] = {}  # placeholder objgen -> part name
-        for obj in list(pdf.objects):
-            if not isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
-                continue
-            for holder in (obj, obj.get("/Resources")):
-                xobjects = holder.get("/XObject") if holder is not None else None
-                if not isinstance(xobjects, pikepdf.Dictionary):
-                    continue
-                for key in list(xobjects.keys()):
-                    x = xobjects[key]
-                    og = x.objgen
-                    if og not in names or og == (0, 0):
-                        names[og] = _placeholder(x)
-                    name = names[og]
-                    if name is None:
-                        continue
-                    img = images.get(name)
-                    if img is None:
-                        msg = f"the layout has a slot for image part {name!r}, which was not made"
-                        raise RenderError(msg)
-                    if img.sha256 not in shared:
-                        stream = pikepdf.Stream(pdf, img.path.read_bytes())
-                        stream.Type = pikepdf.Name.XObject
-                        stream.Subtype = pikepdf.Name.Image
-                        stream.Width = img.width
-                        stream.Height = img.height
-                        stream.ColorSpace = pikepdf.Name.DeviceRGB
-                        stream.BitsPerComponent = 8
-                        stream.Filter = pikepdf.Name.DCTDecode
-                        # As the layout drew it (CSS image-rendering), like every other key.
-                        stream.Interpolate = bool(x.get("/Interpolate", False))
-                        shared[img.sha256] = pdf.make_indirect(stream)
-                    xobjects[key] = shared[img.sha256]
+        swap_placeholders(pdf, images)
         out = io.BytesIO()
         pdf.save(out)  # the placeholders are no longer referenced: not written
         return out.getvalue()
+
+
+def swap_placeholders(pdf: pikepdf.Pdf, images: dict[str, PreparedJpeg]) -> None:
+    """place_images on an open PDF (saved by the caller, once, with its other changes)."""
+    if not images:
+        return
+    shared: dict[str, pikepdf.Object] = {}  # sha256 -> the one image object
+    names: dict[tuple[int, int], str | None] = {}  # placeholder objgen -> part name
+    for obj in list(pdf.objects):
+        if not isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+            continue
+        for holder in (obj, obj.get("/Resources")):
+            xobjects = holder.get("/XObject") if holder is not None else None
+            if not isinstance(xobjects, pikepdf.Dictionary):
+                continue
+            for key in list(xobjects.keys()):
+                x = xobjects[key]
+                og = x.objgen
+                if og not in names or og == (0, 0):
+                    names[og] = _placeholder(x)
+                name = names[og]
+                if name is None:
+                    continue
+                img = images.get(name)
+                if img is None:
+                    msg = f"the layout has a slot for image part {name!r}, which was not made"
+                    raise RenderError(msg)
+                if img.sha256 not in shared:
+                    stream = pikepdf.Stream(pdf, img.path.read_bytes())
+                    stream.Type = pikepdf.Name.XObject
+                    stream.Subtype = pikepdf.Name.Image
+                    stream.Width = img.width
+                    stream.Height = img.height
+                    stream.ColorSpace = pikepdf.Name.DeviceRGB
+                    stream.BitsPerComponent = 8
+                    stream.Filter = pikepdf.Name.DCTDecode
+                    # As the layout drew it (CSS image-rendering), like every other key.
+                    stream.Interpolate = bool(x.get("/Interpolate", False))
+                    shared[img.sha256] = pdf.make_indirect(stream)
+                xobjects[key] = shared[img.sha256]

@@ -1,35 +1,60 @@
-"""Post-process the rendered PDF: page labels, no scripts, deterministic save."""
+"""Post-process the rendered PDF: images and included pages into their slots, page labels,
+no scripts, deterministic save."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import pikepdf
 
 from evidencekit.pdf.fonts import decode_name
+from evidencekit.pdf.images import PreparedJpeg, swap_placeholders
+from evidencekit.pdf.overlay import Placement, draw_pages
 
 
 def finish_pdf(pdf_bytes: bytes) -> bytes:
     """Add page labels equal to the printed numbers and save deterministically."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        pdf.Root.PageLabels = pikepdf.Dictionary(
-            Nums=pikepdf.Array([0, pikepdf.Dictionary(S=pikepdf.Name.D)])
-        )
-        # Defence in depth: a dossier never carries scripts or auto-actions.
-        for key in ("/OpenAction", "/AA"):
-            if key in pdf.Root:
-                del pdf.Root[key]
-        names = pdf.Root.get("/Names")
-        if names is not None and "/JavaScript" in names:
-            del names["/JavaScript"]
-        out = io.BytesIO()
-        pdf.save(
-            out,
-            deterministic_id=True,
-            compress_streams=True,
-            object_stream_mode=pikepdf.ObjectStreamMode.generate,
-        )
-        return out.getvalue()
+        _finish(pdf)
+        return _save(pdf)
+
+
+def assemble_pdf(
+    pdf_bytes: bytes, images: dict[str, PreparedJpeg], placements: list[Placement]
+) -> bytes:
+    """The laid-out PDF made whole in one pikepdf session and one save (not one per step):
+    prepared images swapped into their slots, included pages drawn into theirs, page labels,
+    no scripts."""
+    with contextlib.ExitStack() as sources, pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        swap_placeholders(pdf, images)
+        draw_pages(pdf, placements, sources)
+        _finish(pdf)
+        return _save(pdf)  # before the included PDFs close: their pages are copied now
+
+
+def _finish(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.PageLabels = pikepdf.Dictionary(
+        Nums=pikepdf.Array([0, pikepdf.Dictionary(S=pikepdf.Name.D)])
+    )
+    # Defence in depth: a dossier never carries scripts or auto-actions.
+    for key in ("/OpenAction", "/AA"):
+        if key in pdf.Root:
+            del pdf.Root[key]
+    names = pdf.Root.get("/Names")
+    if names is not None and "/JavaScript" in names:
+        del names["/JavaScript"]
+
+
+def _save(pdf: pikepdf.Pdf) -> bytes:
+    out = io.BytesIO()
+    pdf.save(
+        out,
+        deterministic_id=True,
+        compress_streams=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+    )
+    return out.getvalue()
 
 
 def page_count(pdf_bytes: bytes) -> int:

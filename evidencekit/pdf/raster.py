@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pypdfium2
-
 
 def iter_page_images(pdf_bytes: bytes, dpi: int) -> Iterator[Any]:
     """Yield each page as a PIL image at `dpi`, one at a time (memory stays bounded)."""
+    import pypdfium2  # loads PDFium: only when page images are made
+
     doc = pypdfium2.PdfDocument(pdf_bytes)
     try:
         for i in range(len(doc)):
@@ -29,6 +29,8 @@ def decrypted_copy(path: Path) -> tuple[bytes, bool] | None:
     """An unencrypted copy of a PDF that opens without a user password, made by PDFium
     (for files qpdf refuses), and whether the file was encrypted; None when PDFium cannot
     open it either. Kept in memory."""
+    import pypdfium2
+
     try:
         doc = pypdfium2.PdfDocument(path)
     except (pypdfium2.PdfiumError, OSError, ValueError):
