@@ -20,13 +20,14 @@ from evidencekit.assets.exports import normalize_id, read_events
 from evidencekit.assets.proof import (
     SourceTable,
     city_of,
+    conversation,
     open_source,
     parse_amount,
     parse_when,
     read_order_ids,
     trace_facts,
 )
-from evidencekit.assets.transcripts import read_transcript, transcript_warnings
+from evidencekit.assets.transcripts import Message, read_transcript, transcript_warnings
 from evidencekit.checks import order_gaps
 from evidencekit.errors import EvidenceError
 from evidencekit.i18n import t
@@ -276,6 +277,29 @@ def resolve_proof(
         if dfiles:
             add(next(sections), doc, files=tuple(dfiles), pdf_pages=pdf_pages)
 
+    # Every buyer the order export knows: in a shop-wide chat export they are customers,
+    # never the shop.
+    customers: set[str] = set()
+    if "orders" in tables:
+        o_table = tables["orders"][1]
+        col = o_table.roles.get("buyer")
+        if col is not None:
+            customers = {r[col].strip() for r in o_table.export.rows if r[col].strip()}
+    chat_participants: dict[str, Role] = dict(proof.chats.participants) if proof.chats else {}
+    shared_chats: set[str] = set()  # chat exports named without {order} or {buyer}
+    read_chats: dict[str, list[Message]] = {}
+
+    def read_chat(sf: SourceFile) -> list[Message]:
+        """A chat export's messages (read once however many orders share it); [] when it
+        cannot be read (reported where the build reads it)."""
+        if sf.rel not in read_chats:
+            encoding = proof.chats.encoding if proof.chats else None
+            try:
+                read_chats[sf.rel] = read_transcript(sf, ZoneInfo("UTC"), {}, encoding=encoding)
+            except EvidenceError:
+                read_chats[sf.rel] = []
+        return read_chats[sf.rel]
+
     result: list[OrderProof] = []
     new_orders: list[Order] = []
     for oid in all_ids:
@@ -324,8 +348,25 @@ def resolve_proof(
             }[name]
             got: list[SourceFile] = []
             for sub, raw in src.entries:
-                got += _per_order_files(res, ("proof", name, *sub), raw, values, suffixes)
+                these = _per_order_files(res, ("proof", name, *sub), raw, values, suffixes)
+                if name == "chats" and not {"order", "buyer"} & set(_fields(raw)):
+                    shared_chats.update(sf.rel for sf in these)  # one export for every buyer
+                got += these
             found[name] = list({sf.rel: sf for sf in got}.values())
+        # A shared chat export counts for the order only when its buyer talks in it.
+        chat_roles: dict[str, dict[str, Role]] = {}
+        kept_chats: list[SourceFile] = []
+        for sf in found.get("chats", []):
+            if sf.path.suffix.lower() not in TRANSCRIPT_SUFFIXES:
+                kept_chats.append(sf)
+                continue
+            chat_roles[sf.rel], talks = _chat_roles(
+                read_chat(sf), f.buyer, customers, chat_participants, sf.rel in shared_chats
+            )
+            if talks:
+                kept_chats.append(sf)
+        if "chats" in found:
+            found["chats"] = kept_chats
 
         events: list[ShippingEvent] = []
         trace_file: SourceFile | None = None
@@ -381,7 +422,6 @@ def resolve_proof(
             own.append(("traces", ex.anchor))
         transcripts = [c for c in chats if c.path.suffix.lower() in TRANSCRIPT_SUFFIXES]
         shots = [c for c in chats if c not in transcripts]
-        chat_encoding = proof.chats.encoding if proof.chats else None
         # One exhibit per transcript; screenshots go with the first (or stand alone).
         chat_sets: list[tuple[SourceFile | None, list[SourceFile]]] = [
             (sf, shots if k == 0 else []) for k, sf in enumerate(transcripts)
@@ -394,7 +434,7 @@ def resolve_proof(
                 title=t("proof_title_chats", language),
                 files=[c.rel for c in chat_files],
                 transcript=sf.rel if sf else None,
-                participants=_chat_roles(sf, f.buyer, chat_encoding),
+                participants=chat_roles[sf.rel] if sf else {},
                 order=oid,
             )
             if sf is not None:
@@ -411,6 +451,7 @@ def resolve_proof(
                 files=tuple(chat_files),
                 transcript_file=sf,
                 orders=(oid,),
+                peer=f.buyer if sf is not None and sf.rel in shared_chats else "",
             )
             own.append(("chats", ex.anchor))
         if photos:
@@ -493,20 +534,38 @@ Role = Literal["buyer", "seller", "platform", "other"]
 _SYSTEM = re.compile(r"系统|平台|官方|小二|system|platform|notice", re.IGNORECASE)
 
 
-def _chat_roles(sf: SourceFile | None, buyer: str, encoding: str | None) -> dict[str, Role]:
-    """An order's chat is between its buyer and the shop: every other sender is the shop,
-    or the platform for system notices (a role column in the transcript still wins)."""
+def _chat_roles(
+    messages: list[Message],
+    buyer: str,
+    customers: set[str],
+    participants: dict[str, Role],
+    shared: bool,
+) -> tuple[dict[str, Role], bool]:
+    """Who is who in an order's chat, and whether its buyer talks in it. A sender is the
+    role `participants` gives, else a buyer when the order export knows them as one (or
+    when `participants` names the shop's accounts), else the platform for system notices,
+    else the shop (a role column in the transcript still wins). In a `shared` export only
+    the senders of the order's conversation are named."""
     roles: dict[str, Role] = {buyer: "buyer"} if buyer else {}
-    if sf is None:
-        return roles
-    try:
-        messages = read_transcript(sf, ZoneInfo("UTC"), {}, encoding=encoding)
-    except EvidenceError:
-        return roles  # reported where the build reads the transcript
+    roles.update(participants)
+    shop_named = "seller" in participants.values()
     for m in messages:
-        if m.sender:
-            roles.setdefault(m.sender, "platform" if _SYSTEM.search(m.sender) else "seller")
-    return roles
+        if m.sender and m.sender not in roles:
+            if m.sender in customers or shop_named:
+                roles[m.sender] = "buyer"
+            else:
+                roles[m.sender] = "platform" if _SYSTEM.search(m.sender) else "seller"
+    if not shared:
+        return roles, True
+    if not buyer:
+        return {}, False
+    typed = [
+        dataclasses.replace(m, role=m.role if m.role != "other" else roles.get(m.sender, "other"))
+        for m in messages
+    ]
+    talk = conversation(typed, buyer)
+    senders = {m.sender for m in talk}
+    return {k: v for k, v in roles.items() if k in senders}, any(m.sender == buyer for m in talk)
 
 
 def _path_of(sf: SourceFile) -> tuple[str | int, ...]:

@@ -420,6 +420,9 @@ class ProofSource(_Model):
     """Text encoding of a CSV (e.g. gb18030); default: detected."""
     title: Line | None = None
     """The exhibit title (default: one per source kind)."""
+    participants: dict[str, Literal["buyer", "seller", "platform", "other"]] = {}
+    """Chats: who is who, e.g. {客服小美: seller}; in a shop-wide export, naming the shop's
+    accounts makes every other sender a buyer."""
 
     @field_validator("encoding")
     @classmethod
@@ -719,6 +722,8 @@ class Exhibit:
     captured_at: datetime | None = None  # manifest value made aware
     # case.orders ids it belongs to: named by order/orders, else the case's only order
     orders: tuple[str, ...] = ()
+    # a chat export shared by many buyers: only the conversation with this buyer is shown
+    peer: str = ""
     # PDF files: rel -> (selected 0-based pages, password from password_env or "")
     pdf_pages: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)
 

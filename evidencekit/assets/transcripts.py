@@ -20,6 +20,8 @@ TIME_KEYS = ("time", "timestamp", "date", "at", "时间", "发送时间")
 SENDER_KEYS = ("sender", "from", "name", "nick", "user", "发送人", "发送者", "昵称")
 TEXT_KEYS = ("message", "text", "content", "body", "msg", "内容", "消息", "消息内容")
 ROLE_KEYS = ("role", "side", "角色")
+# Whose conversation a message belongs to, in a shop-wide export (the customer's account).
+PEER_KEYS = ("conversation", "peer", "customer", "会话", "对方", "客户", "买家")
 _TXT_HEAD = re.compile(r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}[ T]\d{1,2}:\d{2}(?::\d{2})?)\s+(.+?)\s*$")
 
 
@@ -31,6 +33,7 @@ class Message:
     sender: str
     text: str
     role: str  # buyer | seller | platform | other
+    peer: str = ""  # the conversation's other party, when the export says (PEER_KEYS)
 
 
 def _parse_time(raw: str, tz: ZoneInfo) -> datetime:
@@ -84,6 +87,7 @@ def read_transcript(
     if suffix != ".csv":  # the CSV reader keeps line ends inside quoted messages
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     rows: list[tuple[str, str, str, str | None, str]] = []  # time, sender, text, role, where
+    peers: list[str] = []  # the peer of each row, when the export has a PEER_KEYS column
     if suffix == ".json":
         try:
             data = json.loads(text)
@@ -107,6 +111,7 @@ def read_transcript(
                     Msg("chat.message_n", n=n + 1),
                 )
             )
+            peers.append(_pick(row, PEER_KEYS) or "")
     elif suffix == ".csv":
         try:
             raw, lines = parse_csv(text)
@@ -120,12 +125,14 @@ def read_transcript(
 
         t_i, s_i, m_i = column(TIME_KEYS), column(SENDER_KEYS), column(TEXT_KEYS)
         r_i = column(ROLE_KEYS)
+        p_i = column(PEER_KEYS)
         if t_i is None or s_i is None or m_i is None:
             msg = Msg("chat.csv_columns", names=", ".join(export.header))
             raise EvidenceError(msg, file=sf.rel, location=sf.location)
         for n, r in zip(export.lines, export.rows, strict=True):
             role = r[r_i] if r_i is not None else None
             rows.append((r[t_i], r[s_i], r[m_i], role, Msg("chat.line_n", n=n)))
+            peers.append(r[p_i] if p_i is not None else "")
     else:
         current: list[str] | None = None
         for n, line in enumerate(text.split("\n"), start=1):
@@ -141,7 +148,8 @@ def read_transcript(
                 raise EvidenceError(msg, file=sf.rel, location=sf.location)
     mask = masker or Masker(None)
     out: list[Message] = []
-    for raw_time, sender, body, role, where in rows:
+    peers += [""] * (len(rows) - len(peers))  # plain text has no peer column
+    for (raw_time, sender, body, role, where), peer in zip(rows, peers, strict=True):
         try:
             at = _parse_time(raw_time, tz)
         except ValueError as e:
@@ -159,6 +167,7 @@ def read_transcript(
                 mask.text(sender) if sender not in participants else sender,
                 mask.text(body.strip("\n")),
                 side,
+                peer.strip(),
             )
         )
     if not out:

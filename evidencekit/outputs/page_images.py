@@ -97,6 +97,11 @@ def page_images(
     def keep(name: str, sheet: Any, batch: int, sheet_dpi: int) -> None:
         data, _ = encode_page(sheet, fmt, cap, sheet_dpi)
         readable = sheet_dpi * encoded_size(data)[0] / sheet.width
+        floor = min(dpi, MIN_READABLE_DPI)
+        if cap and floor < sheet_dpi and readable < floor - 0.5:
+            # encode_page steps the resolution down by 15 %: from 150 dpi it goes from 108 to
+            # 92 dpi, past pages (dense text) that fit the cap at 96-108 dpi; try the floor.
+            data, readable = _at_dpi(sheet, fmt, cap, sheet_dpi, floor, (data, readable))
         sheet.close()
         if only_images and readable < min(dpi, MIN_READABLE_DPI) - 0.5:
             msg = Msg(
@@ -136,3 +141,15 @@ def page_images(
         if close:
             close()
     return out
+
+
+def _at_dpi(
+    sheet: Any, fmt: str, cap: int, sheet_dpi: int, floor: int, best: tuple[bytes, float]
+) -> tuple[bytes, float]:
+    """The sheet encoded from `floor` dpi, when that keeps more resolution than `best`."""
+    scale = floor / sheet_dpi
+    small = sheet.resize((max(1, round(sheet.width * scale)), max(1, round(sheet.height * scale))))
+    data, _ = encode_page(small, fmt, cap, floor)
+    readable = floor * encoded_size(data)[0] / small.width
+    small.close()
+    return (data, readable) if readable > best[1] else best

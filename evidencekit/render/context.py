@@ -188,6 +188,63 @@ def measure_layout(
     return PageLayout(one, tuple(firsts), tight, whole=settled or last)
 
 
+INDEX_FONT_PT = 8.0  # .index-table
+INDEX_PAD_PT = 3 * 72 / 25.4 + 0.5  # cell padding (1.5 mm a side) and border
+_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def _pt(text: str, size: float = INDEX_FONT_PT) -> float:
+    """Estimated width of a line of text: CJK 1 em, Latin letters and digits ~0.56 em."""
+    wide = len(_WIDE.findall(text))
+    return size * (wide + 0.56 * (len(text) - wide))
+
+
+def index_widths(exhibits: list[dict[str, Any]], width_pt: float, lang: str) -> list[float]:
+    """Column widths (percent) of the evidence index from its content: the label, kind,
+    capture time and pages on one line; title, source and what it proves share the rest by
+    what they hold, so a column nobody filled in stays narrow. A 300-exhibit index with fixed
+    widths was 24 pages of five-line rows, and the index is laid out in every pass."""
+    head = [t(h, lang) for h in ("no", "exhibit", "kind", "title", "source", "proves")]
+    rows = [
+        (
+            str(k),
+            ex["label"],
+            ex["kind_label"],
+            ex["title"],
+            ex["source"] or "",
+            " ".join(x for x in (ex["proves"], ex["ocr_found"]) if x),
+            ex["captured"] or t("unknown", lang),
+            ex["captured_how"],
+        )
+        for k, ex in enumerate(exhibits, start=1)
+    ]
+
+    def longest(i: int, cap: float = 1e9) -> float:
+        return min(cap, max((_pt(r[i]) for r in rows), default=0.0))
+
+    # Headers wrap after about four characters; body cells set the width.
+    heads = [min(_pt(h, INDEX_FONT_PT * 1.05), INDEX_FONT_PT * 4.2) for h in head]
+    fixed = {
+        0: max(heads[0], longest(0)),
+        1: max(heads[1], longest(1)),
+        2: max(heads[2], longest(2, INDEX_FONT_PT * 4)),
+        6: max(longest(6), longest(7, INDEX_FONT_PT * 10), INDEX_FONT_PT * 4.2),
+        7: _pt("888–888"),
+        8: 12 * 0.6 * 6.5,  # 12 hex digits, 6.5 pt mono
+    }
+    wants = {
+        3: max(heads[3], longest(3, INDEX_FONT_PT * 12)),
+        4: max(heads[4], longest(4, INDEX_FONT_PT * 22)),
+        5: max(heads[5], longest(5, INDEX_FONT_PT * 16)),
+    }
+    fixed = {i: w + 1.5 for i, w in fixed.items()}  # estimates, not measures: no wrap by a hair
+    room = width_pt - INDEX_PAD_PT * 9 - sum(fixed.values())
+    share = max(room, 0.0) / (sum(wants.values()) or 1.0)
+    widths = {**fixed, **{i: w * share for i, w in wants.items()}}
+    total = sum(widths[i] + INDEX_PAD_PT for i in range(9))
+    return [round(100 * (widths[i] + INDEX_PAD_PT) / total, 2) for i in range(9)]
+
+
 def fmt_time(value: datetime | None, tz: ZoneInfo) -> str:
     """A time in the case time zone, to the minute (seconds when present); times are aware."""
     if value is None:
@@ -714,6 +771,7 @@ def build_context(
         "proof": proof,
         "letter": (letter := letter_context(case, build_time, tz)),
         "index_title": t("index_technical" if letter["kind"] == "evidence_list" else "index", lang),
+        "index_widths": index_widths(exhibits, box_w / 25.4 * 72, lang),
         "appendix_tight": layout.tight_appendix,
         "part": laying.kind if laying else ("whole" if layout.whole else "back"),
         "pad": laying.pad if laying else 0,
