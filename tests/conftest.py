@@ -6,7 +6,7 @@ import io
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -180,16 +180,33 @@ def png_bytes(size: tuple[int, int] = (100, 100)) -> bytes:
     return buf.getvalue()
 
 
+class _Examples(Mapping[str, Path]):
+    """Example name -> output folder, each example built on first use only: a test process
+    (one per core) that needs one example does not pay for the others."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self._factory = factory
+        self._built: dict[str, Path] = {}
+        self._names = [m.parent.name for m in EXAMPLES]
+
+    def __getitem__(self, name: str) -> Path:
+        if name not in self._built:
+            manifest = EXAMPLES[self._names.index(name)]  # ValueError: no such example
+            target = self._factory.mktemp(name)
+            env = {"SOURCE_DATE_EPOCH": "1764547200"}
+            proc = run_cli("build", "-q", str(manifest), "-o", str(target), env=env)
+            assert proc.returncode == 0, proc.stderr
+            self._built[name] = target
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 @pytest.fixture(scope="session")
-def built_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Build every example once (with SOURCE_DATE_EPOCH); name -> output folder."""
-    out: dict[str, Path] = {}
-    for manifest in EXAMPLES:
-        name = manifest.parent.name
-        target = tmp_path_factory.mktemp(name)
-        proc = run_cli(
-            "build", "-q", str(manifest), "-o", str(target), env={"SOURCE_DATE_EPOCH": "1764547200"}
-        )
-        assert proc.returncode == 0, proc.stderr
-        out[name] = target
-    return out
+def built_examples(tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, Path]:
+    """Every example built with SOURCE_DATE_EPOCH, on first use; name -> output folder."""
+    return _Examples(tmp_path_factory)
