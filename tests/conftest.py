@@ -166,6 +166,46 @@ def run_cli(
     )
 
 
+def invoke_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command line's own code run inside the test process: what run_cli returns, without
+    a new interpreter importing WeasyPrint again (about 2 s a call). For tests whose subject is
+    not the process itself (signals, exit on kill, a fresh hash seed for byte-identity). An
+    exception escaping the command shows as the traceback a user would see, with exit 1."""
+    import contextlib
+    import signal
+    import traceback
+    import warnings
+
+    from typer.testing import CliRunner
+
+    from evidencekit.cli import app
+
+    term = signal.getsignal(signal.SIGTERM)  # the build installs its own handler
+    try:
+        with (
+            contextlib.chdir(cwd) if cwd else contextlib.nullcontext(),
+            warnings.catch_warnings(),
+        ):
+            # A command's warnings as a fresh interpreter treats them, not as pytest's errors
+            # (e.g. Jinja compiling a template that holds "\.").
+            warnings.resetwarnings()
+            for category in (ResourceWarning, ImportWarning, PendingDeprecationWarning):
+                warnings.simplefilter("ignore", category)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+            result = CliRunner().invoke(app, list(args), env={"LC_ALL": "C.UTF-8", **(env or {})})
+    finally:
+        signal.signal(signal.SIGTERM, term)
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(
+        ["evidencekit", *args], result.exit_code, result.stdout, stderr
+    )
+
+
 def _interactive_signals() -> None:
     """Ctrl-C as a user's terminal delivers it: a shell without job control starts background
     jobs (a test run launched with `&`) with SIGINT ignored, which the command would inherit."""

@@ -153,6 +153,8 @@ def _run(files: list[Path], root: Path, pdfa: bool) -> dict[str, object]:
     started = time.perf_counter()
     ctx = multiprocessing.get_context("spawn")
     batches = [files[i : i + BATCH] for i in range(0, len(files), BATCH)]
+    # the heaviest first, so that the other worker takes the rest meanwhile
+    batches.sort(key=lambda b: -sum(f.stat().st_size for f in b))
     with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
         futures = [pool.submit(_batch, b, root / f"c{i}", pdfa) for i, b in enumerate(batches)]
         results = {name: r for f in futures for name, r in f.result().items()}
