@@ -234,7 +234,7 @@ class _Examples(Mapping[str, Path]):
             manifest = EXAMPLES[self._names.index(name)]  # ValueError: no such example
             target = self._factory.mktemp(name)
             env = {"SOURCE_DATE_EPOCH": "1764547200"}
-            proc = run_cli("build", "-q", str(manifest), "-o", str(target), env=env)
+            proc = invoke_cli("build", "-q", str(manifest), "-o", str(target), env=env)
             assert proc.returncode == 0, proc.stderr
             self._built[name] = target
         return self._built[name]
