@@ -96,7 +96,7 @@ def _expected_orientation(path: Path) -> tuple[int, int] | None:
 
 
 BUILD_BATCH = 8  # images per sample dossier: a build's own pages cost more than an image
-NAMED = re.compile(r"case\.yaml:\d+:\d+: evidence\[(\d+)\]\.files\[0\]: (e\d{3})\.")
+NAMED = re.compile(r"^case\.yaml:\d+:\d+: evidence\[(\d+)\]\.files\[0\]: (e\d{3})\.", re.MULTILINE)
 
 
 def _build_batch(jobs: list[tuple[Path, str]]) -> list[tuple[str, str, str]]:
