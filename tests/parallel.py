@@ -4,7 +4,8 @@ Whole test files are dealt to the groups, the longest first to the group with th
 far, from the durations stored in `tests/test_durations.json`: a file's module-scoped builds then
 run once, not once in each group (pytest-split's per-test split sent the tests of one file to
 both groups, and each paid for the file's shared builds). A file without stored durations counts
-as the average file. Each group is a plain pytest process with its own temporary folder, so no
+as the average file; the files that read the session's example builds (built_examples) go
+to one group together. Each group is a plain pytest process with its own temporary folder, so no
 group shares state with another. pytest-xdist was tried first: its controller hung after the
 last test in two full runs, which a CI run cannot afford. Given test paths of its own, the run
 leaves the split to pytest-split, test by test. `--store` runs the groups and then rewrites the
@@ -52,15 +53,20 @@ def _deal(groups: int) -> list[list[str]]:
     for test_id, seconds in stored.items():
         name = test_id.split("::")[0]
         per_file[name] = per_file.get(name, 0.0) + seconds
-    files = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("test_*.py"))
+    paths = sorted((ROOT / "tests").glob("test_*.py"))
+    files = [p.relative_to(ROOT).as_posix() for p in paths]
     known = [per_file[f] for f in files if f in per_file]
     average = sum(known) / len(known) if known else 1.0
+    # The files that read the session's example builds go together: each example built once.
+    shared = [f for f, p in zip(files, paths, strict=True) if "built_examples" in p.read_text()]
+    units = [shared] + [[f] for f in files if f not in shared] if shared else [[f] for f in files]
+    cost = {tuple(u): sum(per_file.get(f, average) for f in u) for u in units}
     load = [(0.0, g) for g in range(groups)]
     dealt: list[list[str]] = [[] for _ in range(groups)]
-    for name in sorted(files, key=lambda f: (-per_file.get(f, average), f)):
+    for unit in sorted(units, key=lambda u: (-cost[tuple(u)], u)):
         seconds, g = heapq.heappop(load)
-        dealt[g].append(name)
-        heapq.heappush(load, (seconds + per_file.get(name, average), g))
+        dealt[g] += unit
+        heapq.heappush(load, (seconds + cost[tuple(unit)], g))
     return [sorted(d) for d in dealt]
 
 
