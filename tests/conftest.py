@@ -6,7 +6,7 @@ import io
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -166,6 +166,46 @@ def run_cli(
     )
 
 
+def invoke_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command line's own code run inside the test process: what run_cli returns, without
+    a new interpreter importing WeasyPrint again (about 2 s a call). For tests whose subject is
+    not the process itself (signals, exit on kill, a fresh hash seed for byte-identity). An
+    exception escaping the command shows as the traceback a user would see, with exit 1."""
+    import contextlib
+    import signal
+    import traceback
+    import warnings
+
+    from typer.testing import CliRunner
+
+    from evidencekit.cli import app
+
+    term = signal.getsignal(signal.SIGTERM)  # the build installs its own handler
+    try:
+        with (
+            contextlib.chdir(cwd) if cwd else contextlib.nullcontext(),
+            warnings.catch_warnings(),
+        ):
+            # A command's warnings as a fresh interpreter treats them, not as pytest's errors
+            # (e.g. Jinja compiling a template that holds "\.").
+            warnings.resetwarnings()
+            for category in (ResourceWarning, ImportWarning, PendingDeprecationWarning):
+                warnings.simplefilter("ignore", category)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+            result = CliRunner().invoke(app, list(args), env={"LC_ALL": "C.UTF-8", **(env or {})})
+    finally:
+        signal.signal(signal.SIGTERM, term)
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(
+        ["evidencekit", *args], result.exit_code, result.stdout, stderr
+    )
+
+
 def _interactive_signals() -> None:
     """Ctrl-C as a user's terminal delivers it: a shell without job control starts background
     jobs (a test run launched with `&`) with SIGINT ignored, which the command would inherit."""
@@ -180,16 +220,33 @@ def png_bytes(size: tuple[int, int] = (100, 100)) -> bytes:
     return buf.getvalue()
 
 
+class _Examples(Mapping[str, Path]):
+    """Example name -> output folder, each example built on first use only: a test process
+    (one per core) that needs one example does not pay for the others."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self._factory = factory
+        self._built: dict[str, Path] = {}
+        self._names = [m.parent.name for m in EXAMPLES]
+
+    def __getitem__(self, name: str) -> Path:
+        if name not in self._built:
+            manifest = EXAMPLES[self._names.index(name)]  # ValueError: no such example
+            target = self._factory.mktemp(name)
+            env = {"SOURCE_DATE_EPOCH": "1764547200"}
+            proc = invoke_cli("build", "-q", str(manifest), "-o", str(target), env=env)
+            assert proc.returncode == 0, proc.stderr
+            self._built[name] = target
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 @pytest.fixture(scope="session")
-def built_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Build every example once (with SOURCE_DATE_EPOCH); name -> output folder."""
-    out: dict[str, Path] = {}
-    for manifest in EXAMPLES:
-        name = manifest.parent.name
-        target = tmp_path_factory.mktemp(name)
-        proc = run_cli(
-            "build", "-q", str(manifest), "-o", str(target), env={"SOURCE_DATE_EPOCH": "1764547200"}
-        )
-        assert proc.returncode == 0, proc.stderr
-        out[name] = target
-    return out
+def built_examples(tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, Path]:
+    """Every example built with SOURCE_DATE_EPOCH, on first use; name -> output folder."""
+    return _Examples(tmp_path_factory)

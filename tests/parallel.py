@@ -1,11 +1,15 @@
 """Run the test suite as N independent pytest processes, one per core (`make test` uses it).
 
-pytest-split divides the tests into groups of about equal time from the durations stored in
-`tests/test_durations.json`; each group is a plain pytest process with its own temporary folder,
-so no group shares state with another. pytest-xdist was tried first: its controller hung after
-the last test in two full runs, which a CI run cannot afford. Tests added since the durations
-were stored count as the average test. `--store` runs the groups and then rewrites the durations
-file from the times measured in that run.
+Whole test files are dealt to the groups, the longest first to the group with the least time so
+far, from the durations stored in `tests/test_durations.json`: a file's module-scoped builds then
+run once, not once in each group (pytest-split's per-test split sent the tests of one file to
+both groups, and each paid for the file's shared builds). A file without stored durations counts
+as the average file; the files that read the session's example builds (built_examples) go
+to one group together. Each group is a plain pytest process with its own temporary folder, so no
+group shares state with another. pytest-xdist was tried first: its controller hung after the
+last test in two full runs, which a CI run cannot afford. Given test paths of its own, the run
+leaves the split to pytest-split, test by test. `--store` runs the groups and then rewrites the
+durations file from the times measured in that run (pytest-split's --store-durations).
 
 Prints each group's output when it ends, then one line with the counts of all groups, and exits
 with the worst exit status of the groups.
@@ -13,6 +17,7 @@ with the worst exit status of the groups.
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import re
@@ -41,6 +46,30 @@ def _counts(output: str) -> dict[str, int]:
     return found
 
 
+def _deal(groups: int) -> list[list[str]]:
+    """Test files into `groups` lists of about equal stored time, longest file first."""
+    stored = json.loads(DURATIONS.read_text(encoding="utf-8")) if DURATIONS.exists() else {}
+    per_file: dict[str, float] = {}
+    for test_id, seconds in stored.items():
+        name = test_id.split("::")[0]
+        per_file[name] = per_file.get(name, 0.0) + seconds
+    paths = sorted((ROOT / "tests").glob("test_*.py"))
+    files = [p.relative_to(ROOT).as_posix() for p in paths]
+    known = [per_file[f] for f in files if f in per_file]
+    average = sum(known) / len(known) if known else 1.0
+    # The files that read the session's example builds go together: each example built once.
+    shared = [f for f, p in zip(files, paths, strict=True) if "built_examples" in p.read_text()]
+    units = [shared] + [[f] for f in files if f not in shared] if shared else [[f] for f in files]
+    cost = {tuple(u): sum(per_file.get(f, average) for f in u) for u in units}
+    load = [(0.0, g) for g in range(groups)]
+    dealt: list[list[str]] = [[] for _ in range(groups)]
+    for unit in sorted(units, key=lambda u: (-cost[tuple(u)], u)):
+        seconds, g = heapq.heappop(load)
+        dealt[g] += unit
+        heapq.heappush(load, (seconds + cost[tuple(unit)], g))
+    return [sorted(d) for d in dealt]
+
+
 def main(argv: list[str]) -> int:
     store = "--store" in argv
     extra = [a for a in argv if a != "--store"]
@@ -48,21 +77,26 @@ def main(argv: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="evidencekit-tests-"))
     procs = []
     started = time.monotonic()
+    # Paths of its own (e.g. one test file): pytest-split splits those, test by test.
+    own_paths = any(not a.startswith("-") and (ROOT / a.split("::")[0]).exists() for a in extra)
+    dealt = _deal(groups) if groups > 1 and not own_paths else []
     for g in range(1, groups + 1):
         args = [sys.executable, "-m", "pytest", "-q", f"--basetemp={work / f'tmp{g}'}"]
         args += ["-o", f"cache_dir={work / f'cache{g}'}"]
         durations = DURATIONS
         if store:
-            # pytest-split reads the split from, and writes its group's times into, one file.
+            # pytest-split writes its group's times into the file it read the split from.
             durations = work / f"durations{g}.json"
             if DURATIONS.exists():
                 durations.write_bytes(DURATIONS.read_bytes())
-            args += ["--store-durations"]
-        if groups > 1:
+            args += ["--store-durations", f"--durations-path={durations}"]
+        if dealt:
+            if not dealt[g - 1]:
+                continue  # more groups than test files
+            args += dealt[g - 1]
+        elif groups > 1:
             args += [f"--splits={groups}", f"--group={g}", f"--durations-path={durations}"]
             args += ["--splitting-algorithm=least_duration"]
-        elif store:
-            args += [f"--durations-path={durations}"]
         log = (work / f"group{g}.log").open("w", encoding="utf-8")
         procs.append((g, subprocess.Popen([*args, *extra], cwd=ROOT, stdout=log, stderr=log), log))
     print(f"pytest in {groups} groups (logs in {work})", flush=True)

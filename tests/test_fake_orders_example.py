@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pypdf
@@ -15,7 +16,7 @@ import pytest
 
 from evidencekit.manifest import load_case
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT
 
 EXAMPLE = ROOT / "examples/taobao-fake-orders"
 GAP_ORDER = "2719893027164583920"
@@ -40,18 +41,8 @@ WAYBILLS = {r["订单编号"]: r["运单号"] for r in _rows("shipping/waybills.
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("fake-orders")
-    proc = run_cli(
-        "build",
-        "-q",
-        str(EXAMPLE / "case.yaml"),
-        "-o",
-        str(out),
-        env={"SOURCE_DATE_EPOCH": "1764547200"},
-    )
-    assert proc.returncode == 0, proc.stderr
-    return out
+def built(built_examples: Mapping[str, Path]) -> Path:
+    return built_examples["taobao-fake-orders"]  # the session's one build of the example
 
 
 @pytest.fixture(scope="module")

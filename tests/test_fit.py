@@ -16,7 +16,7 @@ from evidencekit.outputs.platform import MANIFEST_FIELDS
 from evidencekit.pipeline import BuildOptions, build
 from evidencekit.profiles import load_profile, profile_names
 
-from .conftest import run_cli, write_case
+from .conftest import invoke_cli, write_case
 
 
 def noisy_photo(path: Path, size: tuple[int, int] = (1600, 1200), seed: int = 1) -> None:
@@ -68,12 +68,12 @@ def make_fit_case(folder: Path, photos: int) -> Path:
 def test_ladder_steps_down_until_it_fits(tmp_path: Path) -> None:
     manifest = make_fit_case(tmp_path / "c", 3)
     profile_file(tmp_path / "c")
-    first = run_cli("build", "-q", str(manifest), "-o", str(tmp_path / "free"))
+    first = invoke_cli("build", "-q", str(manifest), "-o", str(tmp_path / "free"))
     assert first.returncode == 0, first.stderr
     free_size = (tmp_path / "free/FIT-1.pdf").stat().st_size
     # A limit below the first build's size but reachable with lower DPI/quality.
     profile_file(tmp_path / "c", total_bytes=int(free_size * 0.6))
-    proc = run_cli("build", str(manifest), "-o", str(tmp_path / "fit"))
+    proc = invoke_cli("build", str(manifest), "-o", str(tmp_path / "fit"))
     assert proc.returncode == 0, proc.stderr
     assert "fitted to the tight limits" in proc.stderr
     size = (tmp_path / "fit/FIT-1.pdf").stat().st_size
@@ -85,7 +85,7 @@ def test_ladder_steps_down_until_it_fits(tmp_path: Path) -> None:
 def test_cannot_fit_exits_3_with_figures(tmp_path: Path) -> None:
     manifest = make_fit_case(tmp_path / "c", 3)
     profile_file(tmp_path / "c", total_bytes=60_000)
-    proc = run_cli("build", str(manifest), "-o", str(tmp_path / "o"))
+    proc = invoke_cli("build", str(manifest), "-o", str(tmp_path / "o"))
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
     assert re.search(
@@ -108,7 +108,7 @@ def test_cannot_fit_exits_3_with_figures(tmp_path: Path) -> None:
     assert "Exhibit A" in text and "limit 0.06 MB" in text
     # Once the case fits, the draft and its report go.
     profile_file(tmp_path / "c")
-    again = run_cli("build", "-q", str(manifest), "-o", str(tmp_path / "o"))
+    again = invoke_cli("build", "-q", str(manifest), "-o", str(tmp_path / "o"))
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "o/FIT-1.pdf").exists()
     assert not list((tmp_path / "o").glob("FIT-1.*draft*")) + list(
@@ -119,7 +119,7 @@ def test_cannot_fit_exits_3_with_figures(tmp_path: Path) -> None:
 def test_page_cap_is_reported_not_silently_cut(tmp_path: Path) -> None:
     manifest = make_fit_case(tmp_path / "c", 2)
     profile_file(tmp_path / "c", pages_per_file=2)
-    proc = run_cli("build", str(manifest), "-o", str(tmp_path / "o"))
+    proc = invoke_cli("build", str(manifest), "-o", str(tmp_path / "o"))
     assert proc.returncode == 3
     assert re.search(r"tight: pages \d+, limit 2 \(FIT-1\.pdf\)", proc.stderr), proc.stderr
 
@@ -127,7 +127,7 @@ def test_page_cap_is_reported_not_silently_cut(tmp_path: Path) -> None:
 def test_text_field_trimmed_and_written(tmp_path: Path) -> None:
     manifest = make_fit_case(tmp_path / "c", 1)
     profile_file(tmp_path / "c")
-    proc = run_cli("build", "-q", str(manifest), "-o", str(tmp_path / "o"))
+    proc = invoke_cli("build", "-q", str(manifest), "-o", str(tmp_path / "o"))
     assert proc.returncode == 0, proc.stderr
     text = (tmp_path / "o/FIT-1.summary.txt").read_text(encoding="utf-8").rstrip("\n")
     assert 2 <= len(text) <= 300
@@ -140,7 +140,7 @@ def test_text_field_trimmed_and_written(tmp_path: Path) -> None:
 def test_expected_evidence_warning(tmp_path: Path) -> None:
     manifest = make_fit_case(tmp_path / "c", 1)
     profile_file(tmp_path / "c")
-    proc = run_cli("validate", str(manifest))
+    proc = invoke_cli("validate", str(manifest))
     assert proc.returncode == 0
     assert re.search(
         r"warning: case\.yaml:\d+:\d+: case\.dispute\.reason: a 'not_received' "
@@ -167,7 +167,7 @@ def test_stripe_one_file_per_field(tmp_path: Path) -> None:
           - {kind: note, title: Note, description: hello}
         """,
     )
-    proc = run_cli("build", "-q", str(manifest), "-o", str(tmp_path / "o"))
+    proc = invoke_cli("build", "-q", str(manifest), "-o", str(tmp_path / "o"))
     assert proc.returncode == 0, proc.stderr
     profile = load_profile("stripe")
     if profile.output != "categories":
@@ -192,7 +192,7 @@ def test_stripe_one_file_per_field(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", profile_names())
 def test_init_then_build_every_profile(tmp_path: Path, name: str) -> None:
     folder = tmp_path / "case-1"
-    proc = run_cli("init", str(folder), "--profile", name)
+    proc = invoke_cli("init", str(folder), "--profile", name)
     assert proc.returncode == 0, proc.stderr
     assert (folder / "statement.md").exists() and (folder / "product").is_dir()
     case = load_case(folder / "case.yaml")  # validates
@@ -200,14 +200,14 @@ def test_init_then_build_every_profile(tmp_path: Path, name: str) -> None:
     result = build(folder / "case.yaml")  # in-process: the CLI path is tested above
     assert result.pdf_path == (folder / "out/case-1.pdf").resolve() and result.pages >= 4
     # never overwrite an existing case
-    again = run_cli("init", str(folder), "--profile", name)
+    again = invoke_cli("init", str(folder), "--profile", name)
     assert again.returncode == 2 and "never overwrites" in again.stderr
 
 
 def test_volumes_when_the_page_cap_bites(tmp_path: Path) -> None:
     manifest = make_fit_case(tmp_path / "c", 6)
     profile_file(tmp_path / "c", pages_per_file=5)
-    proc = run_cli("build", "-q", str(manifest), "-o", str(tmp_path / "o"))
+    proc = invoke_cli("build", "-q", str(manifest), "-o", str(tmp_path / "o"))
     assert proc.returncode == 0, proc.stderr
     main = pypdf.PdfReader(tmp_path / "o/FIT-1.pdf")
     volumes = sorted((tmp_path / "o").glob("FIT-1.vol*.pdf"))

@@ -13,11 +13,11 @@ from evidencekit.errors import ManifestError
 from evidencekit.manifest import load_case, natural_key
 from evidencekit.pipeline import BuildOptions, build
 
-from .conftest import MINIMAL, make_jpeg, make_png, png_bytes, run_cli, write_case
+from .conftest import MINIMAL, invoke_cli, make_jpeg, make_png, png_bytes, write_case
 
 
 def validate(manifest: Path) -> tuple[int, str]:
-    proc = run_cli("validate", str(manifest))
+    proc = invoke_cli("validate", str(manifest))
     assert "Traceback" not in proc.stderr + proc.stdout
     return proc.returncode, proc.stderr
 
@@ -28,7 +28,7 @@ def assert_located(stderr: str, line: int, path: str, words: str) -> None:
 
 
 def test_valid_minimal(minimal_case: Path) -> None:
-    proc = run_cli("validate", str(minimal_case))
+    proc = invoke_cli("validate", str(minimal_case))
     assert proc.returncode == 0, proc.stderr
     assert "valid" in proc.stdout
 
@@ -228,7 +228,7 @@ def test_load_case_raises_typed_error(tmp_path: Path) -> None:
 def test_schema_printed_and_shipped_with_the_examples() -> None:
     from .conftest import ROOT
 
-    proc = run_cli("schema")
+    proc = invoke_cli("schema")
     assert proc.returncode == 0
     schema = __import__("json").loads(proc.stdout)
     assert schema["title"].startswith("evidencekit manifest")

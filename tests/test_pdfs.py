@@ -17,7 +17,7 @@ from PIL import ImageOps
 
 from evidencekit.pipeline import BuildOptions, BuildResult, build
 
-from .conftest import run_cli, write_case
+from .conftest import invoke_cli, run_cli, write_case
 
 
 def html_pdf(body: str, size: str = "A4") -> bytes:
@@ -105,7 +105,7 @@ def pdf_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def built(pdf_case: Path) -> Path:
     out = pdf_case.parent / "full"
-    proc = run_cli(
+    proc = invoke_cli(
         "build", "-q", str(pdf_case), "-o", str(out), "--embed-originals", "--page-images", env=ENV
     )
     assert proc.returncode == 0, proc.stderr
@@ -180,7 +180,7 @@ def pdfa_built(pdf_case: Path) -> Path:
     for f in (pdf_case.parent / "docs").iterdir():
         (manifest.parent / "docs").mkdir(exist_ok=True)
         (manifest.parent / "docs" / f.name).write_bytes(f.read_bytes())
-    proc = run_cli(
+    proc = invoke_cli(
         "build", "-q", str(manifest), "--pdfa", "--embed-originals", "--page-images", env=ENV
     )
     assert proc.returncode == 0, proc.stderr
@@ -210,7 +210,9 @@ def test_pdfa_validates(pdfa_built: Path, pdf_case: Path, tmp_path: Path) -> Non
     for name in ("PD-1.pdf", "PD-1.evidence.json", "SHA256SUMS", "pages/PD-1-p001.jpg"):
         assert (tmp_path / name).read_bytes() == (pdfa_built / name).read_bytes(), name
     # The form's non-embedded Helvetica gets an embedded substitute: PDF/A holds it too.
-    with_form = run_cli("build", "-q", str(pdf_case), "--pdfa", "-o", str(tmp_path / "x"), env=ENV)
+    with_form = invoke_cli(
+        "build", "-q", str(pdf_case), "--pdfa", "-o", str(tmp_path / "x"), env=ENV
+    )
     assert with_form.returncode == 0, with_form.stderr
     report = pdfa.validate_written(tmp_path / "x" / "PD-1.pdf", "3b")
     assert report.verdict == "pass", [str(f) for f in report.findings]
@@ -269,14 +271,14 @@ def test_deterministic_with_every_option(pdf_case: Path, built: Path, tmp_path: 
 
 
 def test_encrypted_without_password_is_refused(pdf_case: Path) -> None:
-    proc = run_cli("validate", str(pdf_case), env={"EVK_TEST_PW": "nope"})
+    proc = invoke_cli("validate", str(pdf_case), env={"EVK_TEST_PW": "nope"})
     assert proc.returncode == 1
     assert re.search(
         r"case\.yaml:\d+:\d+: evidence\[2\]\.password_env: docs/enc\.pdf: the PDF "
         r"is encrypted and the password is wrong",
         proc.stderr,
     ), proc.stderr
-    unset = run_cli("validate", str(pdf_case), env={"EVK_TEST_PW": "pw123"})
+    unset = invoke_cli("validate", str(pdf_case), env={"EVK_TEST_PW": "pw123"})
     assert unset.returncode == 0, unset.stderr
 
 
@@ -295,7 +297,7 @@ def test_pdf_refusals(tmp_path: Path) -> None:
           - {kind: document, title: D, files: [docs/letter.pdf], password_env: EVK_UNSET_VAR}
         """,
     )
-    proc = run_cli("validate", str(m))
+    proc = invoke_cli("validate", str(m))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     err = proc.stderr
     assert re.search(
@@ -332,7 +334,7 @@ def test_image_only_profile_gets_capped_images(tmp_path: Path) -> None:
           - {kind: document, title: Policy, files: [docs/multi.pdf]}
         """,
     )
-    proc = run_cli("build", "-q", str(m), "-o", str(tmp_path / "o"))
+    proc = invoke_cli("build", "-q", str(m), "-o", str(tmp_path / "o"))
     assert proc.returncode == 0, proc.stderr
     images = sorted((tmp_path / "o/pages").iterdir())
     assert 1 <= len(images) <= 3

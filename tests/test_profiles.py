@@ -12,7 +12,7 @@ from evidencekit.errors import RenderError
 from evidencekit.outputs.platform import check_output_name, output_path
 from evidencekit.profiles import ProfileError, load_profile, profile_names
 
-from .conftest import MINIMAL, run_cli, write_case
+from .conftest import MINIMAL, invoke_cli, write_case
 
 SECRET = "TOPSECRET-42"
 GOOD = "title: Mine\nformats: [pdf]\n"
@@ -24,7 +24,7 @@ def _case(tmp_path: Path, profile: str, files: dict[str, bytes | str | None] | N
 
 
 def _validate(manifest: Path) -> str:
-    proc = run_cli("validate", str(manifest))
+    proc = invoke_cli("validate", str(manifest))
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
     out = proc.stdout + proc.stderr
     assert "Traceback" not in out
@@ -70,7 +70,7 @@ def test_profile_symlink_outside_refused(tmp_path: Path) -> None:
 def test_profile_symlink_inside_case_works(tmp_path: Path) -> None:
     m = _case(tmp_path, "p.yaml", {"profiles/real.yaml": GOOD})
     (tmp_path / "case/p.yaml").symlink_to(tmp_path / "case/profiles/real.yaml")
-    proc = run_cli("validate", str(m))
+    proc = invoke_cli("validate", str(m))
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -96,7 +96,7 @@ def test_profile_names_must_be_plain(tmp_path: Path, data: str) -> None:
     line = len(("title: Evil\nformats: [pdf]\n" + data).splitlines())  # the bad key's line
     assert f"line {line}" in out, out
     # Building writes nothing anywhere.
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode == 1, proc.stderr
     assert not _files_named(tmp_path, "esc")
     assert not (tmp_path / "case/out").exists()
@@ -110,7 +110,7 @@ def test_hostile_profile_cannot_write_outside_output(tmp_path: Path) -> None:
         "limits: {text_chars: {'../../esc_text': 100}}\n"
     )
     m = _case(tmp_path, "evil.yaml", {"evil.yaml": evil})
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert not _files_named(tmp_path, "esc_")
 
@@ -121,7 +121,7 @@ def test_safe_category_profile_builds(tmp_path: Path) -> None:
         "categories: {goods: [product], rest: [note]}\nlimits: {text_chars: {summary: 200}}\n"
     )
     m = _case(tmp_path, "mine.yaml", {"mine.yaml": ok})
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "case/out"
     assert (out / "T-1.goods.pdf").is_file() and (out / "T-1.rest.pdf").is_file()

@@ -18,7 +18,7 @@ from evidencekit.assets.tables import prepare_table, read_csv
 from evidencekit.errors import EvidenceError
 from evidencekit.model import SourceFile, TableSpec
 
-from .conftest import run_cli, write_case
+from .conftest import invoke_cli, write_case
 
 ROWS = [
     ["订单编号", "买家", "金额", "创建时间", "手机"],
@@ -199,7 +199,7 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> Path:
         encoding="utf-8",
     )
     manifest = write_case(d, CASE)
-    proc = run_cli("build", "-q", str(manifest), env={"SOURCE_DATE_EPOCH": "1700000000"})
+    proc = invoke_cli("build", "-q", str(manifest), env={"SOURCE_DATE_EPOCH": "1700000000"})
     assert proc.returncode == 0, proc.stderr
     return d
 
@@ -282,7 +282,7 @@ def test_timeline_sorted_and_linked(records: Path) -> None:
 
 
 def test_validate_warns_about_contradictions(records: Path) -> None:
-    proc = run_cli("validate", str(records / "case.yaml"))
+    proc = invoke_cli("validate", str(records / "case.yaml"))
     assert proc.returncode == 0, proc.stderr
     err = proc.stderr
     # A Chinese case: its warnings are Chinese.
@@ -316,7 +316,7 @@ def test_long_transcript_compact_layout(tmp_path: Path) -> None:
              participants: {tb_buyer: buyer, 客服小美: seller}}
         """,
     )
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode == 0, proc.stderr
     texts = [p.extract_text() or "" for p in pypdf.PdfReader(tmp_path / "out/CB-1.pdf").pages]
     joined = "\n".join(texts)

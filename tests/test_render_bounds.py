@@ -22,7 +22,7 @@ from evidencekit.outputs.page_images import (
 )
 from evidencekit.render import BREAK_EVERY, MAX_TEXT_CHARS, bound_layout
 
-from .conftest import MINIMAL, run_cli, write_case
+from .conftest import MINIMAL, invoke_cli, write_case
 
 
 def _runs_without_break(html: str) -> int:
@@ -93,7 +93,7 @@ def test_huge_unbreakable_fields_build_quickly(tmp_path: Path) -> None:
         },
     )
     started = time.perf_counter()
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     seconds = time.perf_counter() - started
     assert proc.returncode == 0, proc.stderr
     assert seconds < 120, seconds  # minutes per field before; generous for a loaded machine

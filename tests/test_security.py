@@ -12,7 +12,7 @@ import pytest
 from evidencekit.render.markdown import markdown_to_html
 from evidencekit.render.weasy import render_pdf
 
-from .conftest import MINIMAL, make_png, run_cli, write_case
+from .conftest import MINIMAL, invoke_cli, make_png, write_case
 
 HOSTILE = """\
 # Heading
@@ -41,7 +41,7 @@ def test_hostile_statement_renders_as_text(tmp_path: Path) -> None:
     text = MINIMAL.replace("  profile: generic\n", "  profile: generic\n  statement: notes.md\n")
     text += "    description: |\n" + "".join(f"      {line}\n" for line in HOSTILE.splitlines())
     m = write_case(tmp_path / "case", text, {"shot.png": None, "notes.md": HOSTILE})
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode == 0, proc.stderr
     assert "refused" not in proc.stderr  # nothing even tried to load
     pdf = tmp_path / "case/out/T-1.pdf"
@@ -105,7 +105,7 @@ def test_user_template_cannot_read_outside(tmp_path: Path, evil: str) -> None:
     tpl = tmp_path / "case/templates"
     tpl.mkdir()
     (tpl / "appendix.html.j2").write_text(f'<img src="{evil}"><p>custom appendix</p>')
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode == 0, proc.stderr
     assert "refused" in proc.stderr
     text_all = "".join(
@@ -144,7 +144,7 @@ def test_template_cannot_run_code(tmp_path: Path, payload: str) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOPSECRET-42")
     m = _case_with_template(tmp_path, {"cover.html.j2": f"<p>hello</p>\n{payload}\n"})
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode == 1, proc.stderr  # the case's own template: invalid input
     assert "Traceback" not in proc.stderr
     assert "templates/cover.html.j2:2" in proc.stderr, proc.stderr
@@ -154,7 +154,7 @@ def test_template_cannot_run_code(tmp_path: Path, payload: str) -> None:
 
 def test_template_cannot_mutate_context(tmp_path: Path) -> None:
     m = _case_with_template(tmp_path, {"cover.html.j2": "<p>x</p>\n{{ case.parties.append(1) }}\n"})
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
     assert "templates/cover.html.j2:2" in proc.stderr, proc.stderr
 
@@ -168,7 +168,7 @@ def test_template_include_outside_refused(tmp_path: Path, include: str) -> None:
     m = _case_with_template(
         tmp_path, {"appendix.html.j2": f'<p>custom</p>\n{{% include "{include}" %}}\n'}
     )
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert "TOPSECRET" not in proc.stderr and "root:" not in proc.stderr
     assert "templates/appendix.html.j2:2" in proc.stderr, proc.stderr
@@ -181,14 +181,14 @@ def test_template_symlink_outside_refused(tmp_path: Path) -> None:
     secret.write_text("<p>TOPSECRET-42</p>")
     m = _case_with_template(tmp_path, {"appendix.html.j2": '{% include "leak.html" %}\n'})
     (tmp_path / "case/templates/leak.html").symlink_to(secret)
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
     assert "outside the case folder" in proc.stderr, proc.stderr
     assert "TOPSECRET" not in proc.stderr
     # A symlinked override of a packaged template is refused the same way.
     (tmp_path / "case/templates/appendix.html.j2").unlink()
     (tmp_path / "case/templates/appendix.html.j2").symlink_to(secret)
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode != 0 and "outside the case folder" in proc.stderr, proc.stderr
 
 
@@ -197,7 +197,7 @@ def test_template_symlink_inside_case_works(tmp_path: Path) -> None:
     (tmp_path / "case/snippets").mkdir()
     (tmp_path / "case/snippets/part.html").write_text("<p>custom part inside</p>")
     (tmp_path / "case/templates/part.html").symlink_to(tmp_path / "case/snippets/part.html")
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode == 0, proc.stderr
     assert "custom part inside" in _pdf_text(tmp_path / "case/out/T-1.pdf")
 
@@ -214,7 +214,7 @@ def test_template_symlink_inside_case_works(tmp_path: Path) -> None:
 )
 def test_template_errors_name_file_and_line(tmp_path: Path, text: str, words: str) -> None:
     m = _case_with_template(tmp_path, {"cover.html.j2": text})
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     line = text.count("\n", 0, text.rindex("{")) + 1
     assert f"templates/cover.html.j2:{line}" in proc.stderr, proc.stderr
@@ -224,7 +224,7 @@ def test_template_errors_name_file_and_line(tmp_path: Path, text: str, words: st
 def test_template_not_utf8_is_clean_error(tmp_path: Path) -> None:
     m = _case_with_template(tmp_path, {})
     (tmp_path / "case/templates/cover.html.j2").write_bytes(b"<p>\xff\xfe caf\xe9</p>")
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert "cover.html.j2" in proc.stderr and "UTF-8" in proc.stderr, proc.stderr
 
@@ -245,7 +245,7 @@ def test_template_not_utf8_is_clean_error(tmp_path: Path) -> None:
 def test_template_override_fetches_nothing(tmp_path: Path, markup: str) -> None:
     make_png(tmp_path / "secret.png", color="#f00")
     m = _case_with_template(tmp_path, {"appendix.html.j2": f"{markup}<p>custom appendix</p>\n"})
-    proc = run_cli("build", "-q", str(m))
+    proc = invoke_cli("build", "-q", str(m))
     assert proc.returncode == 0, proc.stderr
     assert "refused" in proc.stderr, proc.stderr
     pdf = tmp_path / "case/out/T-1.pdf"

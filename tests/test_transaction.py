@@ -16,7 +16,7 @@ from evidencekit.outputs import transaction
 from evidencekit.outputs.transaction import STAGING_TAG, check_output_dir
 from evidencekit.pipeline import BuildOptions, build
 
-from .conftest import MINIMAL, run_cli, write_case
+from .conftest import MINIMAL, invoke_cli, run_cli, write_case
 
 OLD = {"SOURCE_DATE_EPOCH": "1700000000"}
 NEW = {"SOURCE_DATE_EPOCH": "1700090000"}
@@ -35,7 +35,7 @@ def staging_left(out: Path) -> list[Path]:
 
 
 def verifies(out: Path) -> bool:
-    proc = run_cli("verify", str(out))
+    proc = invoke_cli("verify", str(out))
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc.returncode == 0 and "verified" in proc.stdout
 
@@ -43,7 +43,7 @@ def verifies(out: Path) -> bool:
 @pytest.fixture
 def previous(minimal_case: Path) -> tuple[Path, dict[str, str]]:
     """A case built once: (output folder, hashes of its files)."""
-    proc = run_cli("build", "-q", str(minimal_case), env=OLD)
+    proc = invoke_cli("build", "-q", str(minimal_case), env=OLD)
     assert proc.returncode == 0, proc.stderr
     out = minimal_case.parent / "out"
     return out, snapshot(out)
@@ -75,7 +75,7 @@ def test_killed_build_leaves_a_verifiable_set(
     if sig != "KILL":  # a handled signal removes the staging folder on the way out
         assert not staging_left(out)
     # The next build removes what a SIGKILL left and makes the new set.
-    proc = run_cli("build", "-q", str(minimal_case), env=NEW)
+    proc = invoke_cli("build", "-q", str(minimal_case), env=NEW)
     assert proc.returncode == 0, proc.stderr
     assert not staging_left(out)
     assert verifies(out)
@@ -90,7 +90,7 @@ def test_in_place_kill_rolls_forward(tmp_path: Path) -> None:
     out = case / "out"
     (out / "mine").mkdir(parents=True)
     (out / "mine" / "keep.txt").write_text("the user's own")
-    assert run_cli("build", "-q", str(m), env=OLD).returncode == 0
+    assert invoke_cli("build", "-q", str(m), env=OLD).returncode == 0
     assert verifies(out)
     env = {**NEW, "EVIDENCEKIT_FAULT": "after:moved:first"}
     assert run_cli("build", "-q", str(m), env=env).returncode != 0
@@ -107,7 +107,7 @@ def test_tsa_failure_replaces_nothing(
     minimal_case: Path, previous: tuple[Path, dict[str, str]]
 ) -> None:
     out, before = previous
-    proc = run_cli("build", "-q", str(minimal_case), "--tsa", "http://127.0.0.1:9/tsr", env=NEW)
+    proc = invoke_cli("build", "-q", str(minimal_case), "--tsa", "http://127.0.0.1:9/tsr", env=NEW)
     assert proc.returncode == 1 and "could not be reached" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert snapshot(out) == before
@@ -140,7 +140,7 @@ def test_planted_record_deletes_nothing(tmp_path: Path) -> None:
     (planted / "notes.txt").write_text("evil")
     plan = {"out_dir": "/elsewhere", "move": ["notes.txt"], "remove": ["shot.png"]}
     (planted / ".commit.json").write_text(json.dumps(plan))
-    proc = run_cli("build", "-q", str(m), env=OLD)
+    proc = invoke_cli("build", "-q", str(m), env=OLD)
     assert proc.returncode == 0, proc.stderr
     assert all(v.exists() for v in victims.values())
     assert (out / "notes.txt").read_text() == "mine"
@@ -159,11 +159,11 @@ def test_output_never_overwrites_a_source(tmp_path: Path) -> None:
     original = sha(case / "T-1.pdf")
     text = MINIMAL + "  - {kind: document, title: Policy, files: [T-1.pdf]}\n"
     m = write_case(case, text + 'output: {dir: "."}\n', {"shot.png": None})
-    proc = run_cli("build", "-q", str(m), env=OLD)
+    proc = invoke_cli("build", "-q", str(m), env=OLD)
     assert proc.returncode == 1, proc.stderr
     assert "output.dir" in proc.stderr and "Traceback" not in proc.stderr
     m.write_text(text)
-    proc = run_cli("build", "-q", str(m), "-o", str(case), env=OLD)
+    proc = invoke_cli("build", "-q", str(m), "-o", str(case), env=OLD)
     assert proc.returncode == 2, proc.stderr
     assert "source" in proc.stderr and "T-1.pdf" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -196,7 +196,7 @@ def test_foreign_file_at_an_output_name_is_kept(minimal_case: Path) -> None:
     out = minimal_case.parent / "out"
     out.mkdir()
     (out / "T-1.pdf").write_text("someone else's")
-    proc = run_cli("build", "-q", str(minimal_case), env=OLD)
+    proc = invoke_cli("build", "-q", str(minimal_case), env=OLD)
     assert proc.returncode == 2 and "not an output" in proc.stderr, proc.stderr
     assert (out / "T-1.pdf").read_text() == "someone else's"
 
@@ -229,7 +229,7 @@ def test_own_outputs_under_another_shape_are_recognised(tmp_path: Path) -> None:
 def test_output_folder_is_a_file(minimal_case: Path) -> None:
     target = minimal_case.parent / "file.txt"
     target.write_text("x")
-    proc = run_cli("build", "-q", str(minimal_case), "-o", str(target))
+    proc = invoke_cli("build", "-q", str(minimal_case), "-o", str(target))
     assert proc.returncode == 2 and "is a file" in proc.stderr
     assert "Traceback" not in proc.stderr and target.read_text() == "x"
 
@@ -270,12 +270,12 @@ def test_two_cases_share_a_folder(tmp_path: Path) -> None:
     b = write_case(tmp_path / "b", MINIMAL.replace("T-1", "T-2"), {"shot.png": None})
     shared = tmp_path / "shared"
     for m in (a, b):
-        proc = run_cli("build", "-q", str(m), "-o", str(shared), env=OLD)
+        proc = invoke_cli("build", "-q", str(m), "-o", str(shared), env=OLD)
         assert proc.returncode == 0, proc.stderr
     names = (shared / "SHA256SUMS").read_text()
     assert "T-1.pdf" in names and "T-2.pdf" in names
     (shared / "T-1.pdf").write_bytes(b"%PDF-1.7 tampered")
-    proc = run_cli("verify", str(shared))
+    proc = invoke_cli("verify", str(shared))
     assert proc.returncode == 1 and "T-1.pdf" in proc.stderr
 
 
@@ -286,6 +286,6 @@ def test_users_own_sums_file_is_kept(tmp_path: Path) -> None:
     out.mkdir()
     theirs = f"{sha(m.parent / 'shot.png')} *shot.png\n"
     (out / "SHA256SUMS").write_text(theirs)
-    proc = run_cli("build", "-q", str(m), env=OLD)
+    proc = invoke_cli("build", "-q", str(m), env=OLD)
     assert proc.returncode == 2 and "SHA256SUMS" in proc.stderr, proc.stderr
     assert (out / "SHA256SUMS").read_text() == theirs

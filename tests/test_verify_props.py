@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from evidencekit.outputs.integrity import Row, VerifyError, verify_path
 
-from .conftest import MINIMAL, run_cli, write_case
+from .conftest import MINIMAL, invoke_cli, write_case
 
 ENV = {"SOURCE_DATE_EPOCH": "1700000000"}
 
@@ -29,7 +29,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A case folder with out/ (dossier, sidecars, archive); never altered."""
     root = tmp_path_factory.mktemp("pristine")
     m = write_case(root / "case", MINIMAL, {"shot.png": None})
-    proc = run_cli("build", "-q", str(m), "--archive", env=ENV)
+    proc = invoke_cli("build", "-q", str(m), "--archive", env=ENV)
     assert proc.returncode == 0, proc.stderr
     assert not any(r.failed for r in verify_path(root / "case/out"))
     return root / "case"
@@ -75,7 +75,7 @@ def rezip(
 
 def test_random_sums_fail(case: Path) -> None:
     (case / "out/SHA256SUMS").write_bytes(bytes(range(256)) * 4)
-    proc = run_cli("verify", str(case / "out"))
+    proc = invoke_cli("verify", str(case / "out"))
     assert proc.returncode == 1 and "SHA256SUMS" in proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -128,7 +128,7 @@ def test_every_case_in_a_folder_is_checked(tmp_path: Path) -> None:
     b = write_case(tmp_path / "b", MINIMAL.replace("T-1", "T-2"), {"shot.png": None})
     shared = tmp_path / "shared"
     for m in (a, b):
-        assert run_cli("build", "-q", str(m), "-o", str(shared), env=ENV).returncode == 0
+        assert invoke_cli("build", "-q", str(m), "-o", str(shared), env=ENV).returncode == 0
     rows = verify_path(shared)
     assert not any(r.failed for r in rows)
     embedded = [r.file for r in rows if "embedded copy" in r.file and r.status == "OK"]
@@ -145,7 +145,7 @@ def test_standalone_pdf_altered_after_writing(case: Path, tmp_path: Path) -> Non
     alone = tmp_path / "alone"
     alone.mkdir()
     shutil.copy(case / "out/T-1.pdf", alone / "T-1.pdf")
-    ok = run_cli("verify", str(alone / "T-1.pdf"))
+    ok = invoke_cli("verify", str(alone / "T-1.pdf"))
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "own hash not checked" in ok.stderr
     # An incremental update (what an editor or a signature tool appends).
@@ -154,20 +154,20 @@ def test_standalone_pdf_altered_after_writing(case: Path, tmp_path: Path) -> Non
     buf = io.BytesIO()
     writer.write(buf)
     (alone / "T-1.pdf").write_bytes(buf.getvalue())
-    bad = run_cli("verify", str(alone / "T-1.pdf"))
+    bad = invoke_cli("verify", str(alone / "T-1.pdf"))
     assert bad.returncode == 1 and "revision" in bad.stderr, bad.stdout + bad.stderr
     # Beside its sidecar, any change at all is caught by the recorded hash.
     data = bytearray((case / "out/T-1.pdf").read_bytes())
     data[len(data) // 2] ^= 1
     (case / "out/T-1.pdf").write_bytes(bytes(data))
-    side = run_cli("verify", str(case / "out/T-1.pdf"))
+    side = invoke_cli("verify", str(case / "out/T-1.pdf"))
     assert side.returncode == 1 and "altered: T-1.pdf" in side.stderr
 
 
 def test_standalone_pdf_not_a_pdf(tmp_path: Path) -> None:
     junk = tmp_path / "x.pdf"
     junk.write_bytes(b"%PDF-1.7\n garbage")
-    proc = run_cli("verify", str(junk))
+    proc = invoke_cli("verify", str(junk))
     assert proc.returncode == 1 and "not a readable PDF" in proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -185,16 +185,16 @@ def test_standalone_pdf_not_a_pdf(tmp_path: Path) -> None:
 )
 def test_malformed_record_fails(case: Path, record: str) -> None:
     (case / "out/T-1.evidence.json").write_text(record)
-    proc = run_cli("verify", str(case / "out"))
+    proc = invoke_cli("verify", str(case / "out"))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
 
 
 def test_bad_tsa_ca_file(case: Path) -> None:
     ca = case / "ca.pem"
     ca.write_text("not a certificate")
-    proc = run_cli("verify", str(case / "out"), "--tsa-ca", str(ca))
+    proc = invoke_cli("verify", str(case / "out"), "--tsa-ca", str(ca))
     assert "Traceback" not in proc.stderr
-    missing = run_cli("verify", str(case / "out"), "--tsa-ca", str(case / "none.pem"))
+    missing = invoke_cli("verify", str(case / "out"), "--tsa-ca", str(case / "none.pem"))
     assert missing.returncode == 1 and "no such CA file" in missing.stderr
 
 
