@@ -232,6 +232,19 @@ def test_any_flipped_bit_fails(
     assert failed(folder / "out")
 
 
+@pytest.mark.parametrize("end", ["\x0b", "\x0c", "\x1c", "\r", "\u2028", ""])
+def test_sums_lines_end_in_a_newline_only(
+    pristine: Path, tmp_path_factory: pytest.TempPathFactory, end: str
+) -> None:
+    # A final "\n" flipped to "\x0b" passed once: str.splitlines() splits there too.
+    folder = _copy(pristine, tmp_path_factory.mktemp("end"))
+    sums = folder / "out/SHA256SUMS"
+    text = sums.read_text(encoding="utf-8")
+    assert text.endswith("\n")
+    sums.write_text(text[:-1] + end, encoding="utf-8", newline="")
+    assert failed(folder / "out")
+
+
 @given(
     ops=st.lists(
         st.tuples(st.sampled_from(["drop", "dup", "swap"]), st.integers(0, 20)),

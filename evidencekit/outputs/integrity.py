@@ -335,13 +335,19 @@ def _sums(rows: list[Row], dossier: _Store) -> set[str]:
         rows.append(_bad("SHA256SUMS", Msg("verify.not_utf8")))
         return set()
     listed: set[str] = set()
-    lines = text.splitlines()
+    # Lines end in "\n" only, as written: splitlines() would also split at \v, \f, \x1c-\x1e,
+    # \x85 and \u2028, so a final newline flipped to one of them would pass unnoticed.
+    lines = text.split("\n")
+    ended = lines[-1] == ""
+    if ended:
+        lines.pop()
     if not lines:
         rows.append(_bad("SHA256SUMS", Msg("verify.empty")))
     for n, line in enumerate(lines, start=1):
         expected, sep, name = line.partition("  ")
         where = Msg("verify.sums_line", n=n)
-        if not sep or not _HEX64.match(expected) or not plain_name(name):
+        unended = n == len(lines) and not ended
+        if unended or not sep or not _HEX64.match(expected) or not plain_name(name):
             rows.append(_bad(where, Msg("verify.bad_line")))
             continue
         if name in listed:
