@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -11,12 +12,21 @@ from typing import Any
 import pikepdf
 import pypdf
 import pytest
+from PIL import Image
 
 from evidencekit import pipeline
 from evidencekit.checks import FORECAST_TOLERANCE, forecast
-from evidencekit.fit import ImageBytes, ImageSettings, Tried, choose_step, fit_ladder
+from evidencekit.fit import (
+    ImageBytes,
+    ImageSettings,
+    Tried,
+    choose_step,
+    fit_ladder,
+    predicted_bytes,
+)
 from evidencekit.manifest import load_case
 from evidencekit.outputs.platform import Violation
+from evidencekit.pdf.reencode import jpeg_quality
 from evidencekit.pipeline import BuildOptions, build
 
 from .conftest import run_cli, write_case
@@ -126,14 +136,39 @@ def test_validate_warns_when_stripe_caps_will_bite(tmp_path: Path) -> None:
     ), proc.stderr
 
 
+def test_the_estimate_starts_from_each_images_own_quality() -> None:
+    # A screenshot prepared at q75 loses less at the q70 step than a photo prepared at q80.
+    steps = fit_ladder(None)
+    photo = predicted_bytes([ImageBytes(1000, 100.0, 80)], steps[0], ImageSettings(120, 70))
+    screen = predicted_bytes([ImageBytes(1000, 100.0, 75)], steps[0], ImageSettings(120, 70))
+    unknown = predicted_bytes([ImageBytes(1000, 100.0)], steps[0], ImageSettings(120, 70))
+    assert screen > photo == unknown
+    # No step raises a quality: an image already below the step's keeps its bytes.
+    assert predicted_bytes([ImageBytes(1000, 100.0, 60)], steps[0], ImageSettings(120, 70)) == 1000
+
+
+def test_jpeg_quality_read_from_the_stream() -> None:
+    pdf = pikepdf.new()
+    noise = Image.effect_noise((32, 32), 40).convert("RGB")
+    for q in (45, 75, 80, 92):
+        buf = io.BytesIO()
+        noise.save(buf, "JPEG", quality=q, optimize=True)
+        stream = pikepdf.Stream(pdf, buf.getvalue())
+        stream.Filter = pikepdf.Name.DCTDecode
+        assert jpeg_quality(stream) == q
+    assert jpeg_quality(pikepdf.Stream(pdf, b"not an image")) == 0
+
+
 def test_the_step_is_chosen_from_measured_image_bytes() -> None:
     steps = fit_ladder(None)
     tried = Tried(None, [], {}, [ImageBytes(900_000, 200.0)], 1_000_000)
-    over = [Violation("total_bytes", 1_000_000, 400_000)]
-    # 90 % images drawn at 200 dpi: 150 dpi saves too little, 120 dpi at quality 70 enough.
+    over = [Violation("total_bytes", 1_000_000, 470_000)]
+    # 90 % images drawn at 200 dpi: 150 dpi saves too little, 120 dpi at quality 70 enough
+    # (JPEG bytes shrink slower than the pixel count: 120 dpi alone is not).
     first = choose_step(tried, over, steps, 0)
     assert steps[first] == ImageSettings(120, 70)
-    # That step saved less than estimated (40 %, not 64 %): the estimate is scaled down.
+    assert choose_step(tried, [Violation("total_bytes", 1_000_000, 400_000)], steps, 0) > first
+    # That step saved less than estimated (40 %, not 55 %): the estimate is scaled down.
     still = [Violation("total_bytes", 600_000, 400_000)]
     assert choose_step(tried, still, steps, first, saved=0.4) == len(steps) - 1
     closer = [Violation("total_bytes", 450_000, 400_000)]

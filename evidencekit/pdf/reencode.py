@@ -167,11 +167,38 @@ def drawn_dpi(use: ImageUse) -> float:
     return max(w * 72 / use.width_pt, h * 72 / use.height_pt)
 
 
-def drawn_images(pdf_bytes: bytes) -> list[tuple[int, float]]:
-    """(bytes, drawn dpi) of each of the dossier's own image streams."""
+def drawn_images(pdf_bytes: bytes) -> list[tuple[int, float, int]]:
+    """(bytes, drawn dpi, JPEG quality or 0) of each of the dossier's own image streams."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         uses, _ = survey(pdf)
-        return [(u.size, drawn_dpi(u)) for u in uses.values()]
+        return [(u.size, drawn_dpi(u), jpeg_quality(u.stream)) for u in uses.values()]
+
+
+# libjpeg's luminance table at quality 50 (ITU T.81 K.1), the base of its quality scaling.
+_STD_LUMA_SUM = sum(
+    (16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
+     14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+     18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+     49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99)
+)  # fmt: skip
+
+
+def jpeg_quality(stream: pikepdf.Stream) -> int:
+    """The libjpeg quality a JPEG stream was written at, estimated from its luminance table
+    (screenshots are prepared a few steps below photos); 0 when not a JPEG or not readable."""
+    if stream.get("/Filter") != pikepdf.Name.DCTDecode:
+        return 0
+    try:
+        with Image.open(io.BytesIO(stream.read_raw_bytes())) as im:
+            tables = getattr(im, "quantization", None) or {}
+            luma = tables.get(0)
+    except (OSError, ValueError, SyntaxError):
+        return 0
+    if not luma:
+        return 0
+    scale = 100 * sum(luma) / _STD_LUMA_SUM  # libjpeg: 200 - 2q above q50, 5000 / q below
+    quality = (200 - scale) / 2 if scale <= 100 else 5000 / scale
+    return max(1, min(100, round(quality)))
 
 
 def _target(use: ImageUse, dpi: int) -> tuple[int, int] | None:
