@@ -9,7 +9,6 @@ images become one object.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,20 +55,10 @@ def _placeholder(obj: object) -> str | None:
     return slot_name(obj.read_raw_bytes())
 
 
-def place_images(pdf_bytes: bytes, images: dict[str, PreparedJpeg]) -> bytes:
-    """Swap every placeholder for its prepared JPEG; return the PDF. A placeholder naming no
-    prepared image is an internal error (RenderError): it would print as a grey box."""
-    if not images:
-        return pdf_bytes
-    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        swap_placeholders(pdf, images)
-        out = io.BytesIO()
-        pdf.save(out)  # the placeholders are no longer referenced: not written
-        return out.getvalue()
-
-
 def swap_placeholders(pdf: pikepdf.Pdf, images: dict[str, PreparedJpeg]) -> None:
-    """place_images on an open PDF (saved by the caller, once, with its other changes)."""
+    """Swap every placeholder for its prepared JPEG, on an open PDF (saved by the caller,
+    once, with its other changes). A placeholder naming no prepared image is an internal error
+    (RenderError): it would print as a grey box."""
     if not images:
         return
     shared: dict[str, pikepdf.Object] = {}  # sha256 -> the one image object

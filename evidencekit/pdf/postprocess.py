@@ -13,13 +13,6 @@ from evidencekit.pdf.images import PreparedJpeg, swap_placeholders
 from evidencekit.pdf.overlay import Placement, draw_pages
 
 
-def finish_pdf(pdf_bytes: bytes) -> bytes:
-    """Add page labels equal to the printed numbers and save deterministically."""
-    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        _finish(pdf)
-        return _save(pdf)
-
-
 def assemble_pdf(
     pdf_bytes: bytes, images: dict[str, PreparedJpeg], placements: list[Placement]
 ) -> bytes:
