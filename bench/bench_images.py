@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import evidencekit_cmd, screenshot, size_mb, timed
+from common import evidencekit_cmd, screenshot, size_mb, timed, write_image_manifest
 
 
 def photo(path: Path, seed: int) -> None:
@@ -50,16 +50,7 @@ def make_case(folder: Path) -> Path:
         p = folder / "photos" / f"IMG_{i:04d}.jpg"
         if not p.exists():
             photo(p, i)
-    manifest = folder / "case.yaml"
-    manifest.write_text(
-        "evidencekit: 1\ncase: {id: IMG-1, title: 图片基准, profile: generic, language: zh-CN}\n"
-        "evidence:\n"
-        "  - {kind: chat, title: 聊天截图, files: [chat/*.png]}\n"
-        "  - {kind: chat, title: 长截图, files: [long.png]}\n"
-        "  - {kind: product, title: 实拍照片, files: [photos/*.jpg]}\n",
-        encoding="utf-8",
-    )
-    return manifest
+    return write_image_manifest(folder, "IMG-1")
 
 
 def main() -> None:

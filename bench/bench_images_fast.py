@@ -26,7 +26,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import FONT, evidencekit_cmd, size_mb, timed
+from common import FONT, evidencekit_cmd, size_mb, timed, write_image_manifest
 
 W, H = 1080, 2400
 TARGETS = {"ratio": 1.0, "one": 3.0, "none": 1.0, "rss": 600.0, "pdf": 25.0}
@@ -123,16 +123,7 @@ def make_case(folder: Path, android: bool = False) -> Path:
             p.write_bytes((other / "photos" / p.name).read_bytes())
         else:
             photo(p, i)
-    manifest = folder / "case.yaml"
-    manifest.write_text(
-        "evidencekit: 1\ncase: {id: FAST-1, title: 图片基准, profile: generic, language: zh-CN}\n"
-        "evidence:\n"
-        "  - {kind: chat, title: 聊天截图, files: [chat/*.png]}\n"
-        "  - {kind: chat, title: 长截图, files: [long.png]}\n"
-        "  - {kind: product, title: 实拍照片, files: [photos/*.jpg]}\n",
-        encoding="utf-8",
-    )
-    return manifest
+    return write_image_manifest(folder, "FAST-1")
 
 
 def _folder(android: bool) -> Path:

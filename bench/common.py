@@ -60,3 +60,18 @@ def screenshot(path: Path, n: int, height: int = 2400) -> None:
             fill="black",
         )
     img.save(path)
+
+
+def write_image_manifest(folder: Path, case_id: str) -> Path:
+    """The images benches' case: chat screenshots, one long screenshot, camera photos."""
+    manifest = folder / "case.yaml"
+    manifest.write_text(
+        f"evidencekit: 1\ncase: {{id: {case_id}, title: 图片基准, profile: generic, "
+        "language: zh-CN}\n"
+        "evidence:\n"
+        "  - {kind: chat, title: 聊天截图, files: [chat/*.png]}\n"
+        "  - {kind: chat, title: 长截图, files: [long.png]}\n"
+        "  - {kind: product, title: 实拍照片, files: [photos/*.jpg]}\n",
+        encoding="utf-8",
+    )
+    return manifest
