@@ -310,3 +310,13 @@ def test_examples_build(manifest: Path, built_examples: dict[str, Path]) -> None
         ["sha256sum", "-c", "SHA256SUMS"], cwd=out, capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0
+
+
+def test_index_columns_never_break_a_word(built_examples: dict[str, Path]) -> None:
+    # Column widths from the content once capped the kind column at 4 em: "Transacti|on".
+    out = built_examples["stripe-not-received"]
+    reader = pypdf.PdfReader(next(p for p in out.glob("*.pdf") if p.stem.count(".") == 0))
+    index = next(pg.extract_text() for pg in reader.pages if "Evidence index" in pg.extract_text())
+    words = set(index.split())
+    for word in ("Transaction", "Shipping", "confirmation", "Product"):
+        assert word in words, index

@@ -191,6 +191,7 @@ def measure_layout(
 INDEX_FONT_PT = 8.0  # .index-table
 INDEX_PAD_PT = 3 * 72 / 25.4 + 0.5  # cell padding (1.5 mm a side) and border
 _WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_LATIN_WORD = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 
 
 def _pt(text: str, size: float = INDEX_FONT_PT) -> float:
@@ -222,12 +223,20 @@ def index_widths(exhibits: list[dict[str, Any]], width_pt: float, lang: str) -> 
     def longest(i: int, cap: float = 1e9) -> float:
         return min(cap, max((_pt(r[i]) for r in rows), default=0.0))
 
+    def word(i: int) -> float:
+        """The widest Latin word of a column (Chinese breaks anywhere, a word only at its
+        ends): a column narrower than that breaks it mid-word ("Transacti-on")."""
+        words = (w for r in rows for w in _LATIN_WORD.findall(r[i]))
+        # A tenth over the estimate: capitals and "m" are wider than the average letter. An
+        # address or URL longer than 8 em breaks at its punctuation anyway.
+        return min(INDEX_FONT_PT * 8, max((_pt(w) * 1.1 for w in words), default=0.0))
+
     # Headers wrap after about four characters; body cells set the width.
     heads = [min(_pt(h, INDEX_FONT_PT * 1.05), INDEX_FONT_PT * 4.2) for h in head]
     fixed = {
         0: max(heads[0], longest(0)),
         1: max(heads[1], longest(1)),
-        2: max(heads[2], longest(2, INDEX_FONT_PT * 4)),
+        2: max(heads[2], longest(2, INDEX_FONT_PT * 4), word(2)),
         6: max(longest(6), longest(7, INDEX_FONT_PT * 10), INDEX_FONT_PT * 4.2),
         7: _pt("888–888"),
         8: 12 * 0.6 * 6.5,  # 12 hex digits, 6.5 pt mono
@@ -238,9 +247,11 @@ def index_widths(exhibits: list[dict[str, Any]], width_pt: float, lang: str) -> 
         5: max(heads[5], longest(5, INDEX_FONT_PT * 16)),
     }
     fixed = {i: w + 1.5 for i, w in fixed.items()}  # estimates, not measures: no wrap by a hair
-    room = width_pt - INDEX_PAD_PT * 9 - sum(fixed.values())
-    share = max(room, 0.0) / (sum(wants.values()) or 1.0)
-    widths = {**fixed, **{i: w * share for i, w in wants.items()}}
+    # Each shared column gets its widest word first, then a share of the rest by what it holds.
+    floors = {i: min(max(word(i), heads[i]) + 1.5, wants[i]) for i in wants}
+    room = width_pt - INDEX_PAD_PT * 9 - sum(fixed.values()) - sum(floors.values())
+    share = max(room, 0.0) / (sum(wants[i] - floors[i] for i in wants) or 1.0)
+    widths = {**fixed, **{i: floors[i] + (w - floors[i]) * share for i, w in wants.items()}}
     total = sum(widths[i] + INDEX_PAD_PT for i in range(9))
     return [round(100 * (widths[i] + INDEX_PAD_PT) / total, 2) for i in range(9)]
 
