@@ -889,7 +889,12 @@ class _Resolver:
         self.problem(
             path,
             Msg("path.bad_type", file=rel, suffix=real.suffix or "(none)"),
-            Msg("path.bad_type_hint", names=", ".join(sorted(suffixes))),
+            Msg(
+                "path.export_in_files"  # a CSV/XLSX where images and PDFs go: say where
+                if real.suffix.lower() in TABLE_SUFFIXES and not suffixes & TABLE_SUFFIXES
+                else "path.bad_type_hint",
+                names=", ".join(sorted(suffixes)),
+            ),
         )
 
     def _magic_ok(self, path: Path_, rel: str, real: Path) -> bool:

@@ -500,6 +500,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{file}: unsupported file type {suffix!r}",
     ),
     "path.bad_type_hint": ("此处接受：{names}", "accepted here: {names}"),
+    "path.export_in_files": (
+        "此处接受：{names}；导出的表格写在 `table: {{file: …}}` 下"
+        "（物流轨迹用 `events:`，聊天记录用 `transcript:`）",
+        "accepted here: {names}; an export goes under `table: {{file: …}}` (tracking events: "
+        "`events:`, a chat: `transcript:`)",
+    ),
     "path.file_unreadable": ("{file}：无法读取：{why}", "{file}: cannot read: {why}"),
     "path.not_a_file": (
         "{file}：不是 {type} 文件（内容与文件名不符）",

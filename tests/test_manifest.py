@@ -147,6 +147,18 @@ def test_unsupported_file_type(tmp_path: Path) -> None:
     assert_located(err, 9, "evidence[0].files[0]", "unsupported file type '.docx'")
 
 
+def test_an_export_among_the_files_is_pointed_to_table(tmp_path: Path) -> None:
+    # A user's first try: the order export listed with the screenshots.
+    files = {"orders.csv": b"a,b\n"}
+    m = write_case(tmp_path, MINIMAL.replace("[shot.png]", "[orders.csv]"), files)
+    code, err = validate(m)
+    assert code == 1
+    assert_located(err, 9, "evidence[0].files[0]", "unsupported file type '.csv'")
+    assert "an export goes under `table: {file: …}`" in err, err
+    m = write_case(tmp_path, MINIMAL.replace("[shot.png]", "[notes.docx]"), {"notes.docx": b"PK"})
+    assert "table:" not in validate(m)[1]
+
+
 def test_duplicate_yaml_key(tmp_path: Path) -> None:
     m = write_case(
         tmp_path,
