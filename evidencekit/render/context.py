@@ -248,8 +248,12 @@ def index_widths(exhibits: list[dict[str, Any]], width_pt: float, lang: str) -> 
     }
     fixed = {i: w + 1.5 for i, w in fixed.items()}  # estimates, not measures: no wrap by a hair
     # Each shared column gets its widest word first, then a share of the rest by what it holds.
+    # The fixed columns (times, pages, hashes) come first: floors shrink to what is left.
     floors = {i: min(max(word(i), heads[i]) + 1.5, wants[i]) for i in wants}
-    room = width_pt - INDEX_PAD_PT * 9 - sum(fixed.values()) - sum(floors.values())
+    left = max(width_pt - INDEX_PAD_PT * 9 - sum(fixed.values()), 0.0)
+    if sum(floors.values()) > left:
+        floors = {i: f * left / sum(floors.values()) for i, f in floors.items()}
+    room = left - sum(floors.values())
     share = max(room, 0.0) / (sum(wants[i] - floors[i] for i in wants) or 1.0)
     widths = {**fixed, **{i: floors[i] + (w - floors[i]) * share for i, w in wants.items()}}
     total = sum(widths[i] + INDEX_PAD_PT for i in range(9))
