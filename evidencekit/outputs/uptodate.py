@@ -9,7 +9,8 @@ import os
 from pathlib import Path
 
 from evidencekit import __version__
-from evidencekit.assets.sources import SourceInfo, sha256_file
+from evidencekit.assets.hashcache import StatCache
+from evidencekit.assets.sources import SourceInfo
 from evidencekit.model import Case
 from evidencekit.outputs.transaction import parse_sums, plain_name, recover
 from evidencekit.render import packaged_templates
@@ -44,9 +45,12 @@ def up_to_date(out_dir: Path, json_name: str, key: str) -> tuple[int, int, list[
         sums = parse_sums((out_dir / "SHA256SUMS").read_text(encoding="utf-8"))
         if not sums or json_name not in dict(sums):
             return None
+        cache = StatCache(out_dir)  # outputs unchanged since the last check are not read again
         for name, expected in sums:
-            if not plain_name(name) or sha256_file(out_dir / name) != expected:
+            if not plain_name(name) or cache.sha256(out_dir / name)[0] != expected:
+                cache.save()
                 return None
+        cache.save()
         outputs = record["outputs"]
         return int(outputs[0]["pages"]), int(outputs[0]["size"]), [o["path"] for o in outputs[1:]]
     except (OSError, ValueError, LookupError, TypeError, AttributeError):
