@@ -163,7 +163,7 @@ def fill(register: object, count: int) -> None:
 
 
 def search(target: str, label: str) -> None:
-    from evidencekit.register import open_register
+    from evidencekit.register.cases import open_register
 
     register = open_register(target)
     start = time.perf_counter()

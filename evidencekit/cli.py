@@ -142,6 +142,8 @@ def _use_frame() -> str:
 
 
 def _restore_frame() -> None:
+    if not _frame_saved:
+        return  # English, or no help or error shown: Typer's rich output was not loaded
     from typer import rich_utils
 
     for name, value in _frame_saved.items():
@@ -176,14 +178,14 @@ class _Framed:
         formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=prefix)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        _localize_help(self, _use_frame())  # commands are made afresh for every run
-        super().format_help(ctx, formatter)  # type: ignore[misc]
-
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)  # type: ignore[misc]
+        lang = _use_frame()
+        _localize_help(self, lang)  # commands are made afresh for every run
+        # Here rather than in get_help_option, which every parse calls: finding the frame's
+        # language may read the manifest, work a normal command does not need.
+        option = self.get_help_option(ctx)  # type: ignore[attr-defined]
         if option is not None:
-            option.help = _say(_frame_language(), "typer.help_option")
-        return option
+            option.help = _say(lang, "typer.help_option")
+        super().format_help(ctx, formatter)  # type: ignore[misc]
 
 
 class _Command(_Framed, TyperCommand):
@@ -224,7 +226,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from evidencekit.pipeline import BuildOptions
-    from evidencekit.register import CaseSummary, Register
+    from evidencekit.register.cases import CaseSummary, Register
 
 app = typer.Typer(
     cls=_Commands,
@@ -571,7 +573,8 @@ def _build_batch(
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    from evidencekit.register import open_register, register_off
+    from evidencekit.register.cases import open_register
+    from evidencekit.register.recorded import is_off as register_off
 
     if not register_off(options.register):
         try:  # made once here, so parallel workers never race to create the tables
@@ -1018,7 +1021,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output."
 
 
 def _register(target: str | None, said: str) -> Register:
-    from evidencekit.register import open_register
+    from evidencekit.register.cases import open_register
 
     try:
         return open_register(target)
@@ -1108,7 +1111,7 @@ def cases_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List the registered cases, the nearest deadline first."""
-    from evidencekit.register import STATUSES
+    from evidencekit.register.db import STATUSES
 
     said = env_language()
     for s in status or []:

@@ -165,7 +165,7 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
 
 def _record(result: BuildResult, opts: BuildOptions) -> BuildResult:
     """The case register's entry; a register failure becomes a warning, never a failed build."""
-    from evidencekit.register import record_result  # SQLAlchemy only once a build is done
+    from evidencekit.register.recorded import record_result  # SQLAlchemy only to write
 
     started = time.perf_counter()
     result.warnings.extend(record_result(result, opts.register, opts.keep_archive))

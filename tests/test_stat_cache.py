@@ -1,12 +1,16 @@
 """The stat cache (assets/hashcache.py): unchanged files are not read again, and any change
 (content rewritten under a restored mtime, size, inode) is hashed again; a corrupt or unwritable
-cache never stops a build."""
+cache never stops a build. A nothing-changed build records nothing new in the register without
+loading SQLAlchemy, and still records what the register lacks."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -225,3 +229,92 @@ def test_an_output_changed_under_its_mtime_is_not_up_to_date(
     finally:
         pdf.write_bytes(original)
     assert up_to_date(out, json_name, key) is not None
+
+
+_CLI = """
+import sys
+from evidencekit.cli import app
+try:
+    app(["build", "-q", sys.argv[1], "-o", sys.argv[2]])
+except SystemExit as e:
+    assert not e.code, e.code
+print("loaded:", ",".join(m for m in sys.argv[3:] if m in sys.modules))
+"""
+
+
+def test_nothing_changed_build_loads_no_register_library(
+    built: tuple[Path, Path, BuildResult],
+) -> None:
+    manifest, out, _ = built
+    heavy = ("sqlalchemy", "typer.rich_utils", "weasyprint", "pikepdf", "openpyxl")
+    proc = subprocess.run(
+        [sys.executable, "-c", _CLI, str(manifest), str(out), *heavy],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    assert "up to date" in proc.stdout or "nothing changed" in proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "loaded:"
+
+
+def _register_rows(path: Path, case_id: str) -> tuple[object, list[str]]:
+    con = sqlite3.connect(path)
+    try:
+        row = con.execute("SELECT title, status FROM evk_cases WHERE id = ?", (case_id,)).fetchone()
+        builds = con.execute(
+            "SELECT out_dir FROM evk_builds WHERE case_id = ? ORDER BY id", (case_id,)
+        ).fetchall()
+    finally:
+        con.close()
+    return row, [b[0] for b in builds]
+
+
+def test_the_register_check_reads_what_the_register_holds(
+    built: tuple[Path, Path, BuildResult], case_register: Path
+) -> None:
+    from evidencekit.register.recorded import already_recorded
+
+    _, _, result = built
+    assert already_recorded(result, str(case_register))
+    assert not already_recorded(result, str(case_register.with_name("absent.sqlite")))
+    con = sqlite3.connect(case_register)
+    try:
+        for table, column, where in (
+            ("evk_cases", "title", "id"),
+            ("evk_orders", "amount", "case_id"),
+            ("evk_parties", "name", "case_id"),
+            ("evk_builds", "pdf_sha256", "case_id"),
+        ):
+            (kept,) = con.execute(f"SELECT {column} FROM {table} WHERE {where} = 'SC-1'").fetchone()
+            with con:
+                con.execute(f"UPDATE {table} SET {column} = '1' WHERE {where} = 'SC-1'")
+            assert not already_recorded(result, str(case_register)), table
+            with con:
+                con.execute(f"UPDATE {table} SET {column} = ? WHERE {where} = 'SC-1'", (kept,))
+            assert already_recorded(result, str(case_register))
+    finally:
+        con.close()
+
+
+def test_a_kept_build_is_recorded_where_the_register_lacks_it(
+    built: tuple[Path, Path, BuildResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest, out, _ = built
+    fresh = tmp_path / "fresh.sqlite"
+    monkeypatch.setenv("EVIDENCEKIT_REGISTER", str(fresh))
+    result = build(manifest, BuildOptions(out_dir=out))
+    assert "up to date" in result.stages
+    row, builds = _register_rows(fresh, "SC-1")
+    assert row == ("统计缓存 stat cache", "built") and builds == [str(out)]
+
+
+def test_a_kept_build_after_one_elsewhere_is_recorded_as_the_last(
+    built: tuple[Path, Path, BuildResult], case_register: Path, tmp_path: Path
+) -> None:
+    manifest, out, _ = built
+    elsewhere = tmp_path / "other-out"
+    build(manifest, BuildOptions(out_dir=elsewhere))
+    assert _register_rows(case_register, "SC-1")[1][-1] == str(elsewhere)
+    assert "up to date" in build(manifest, BuildOptions(out_dir=out)).stages
+    assert _register_rows(case_register, "SC-1")[1][-1] == str(out)

@@ -1,26 +1,6 @@
-"""The case register: every build and archive recorded, searchable, with deadlines and outcomes."""
+"""The case register: every build and archive recorded, searchable, with deadlines and outcomes.
 
-from __future__ import annotations
-
-from evidencekit.register.cases import (
-    CaseSummary,
-    Register,
-    StatRow,
-    VerifyResult,
-    open_register,
-    record_result,
-)
-from evidencekit.register.db import OPEN, STATUSES
-from evidencekit.register.db import is_off as register_off
-
-__all__ = [
-    "OPEN",
-    "STATUSES",
-    "CaseSummary",
-    "Register",
-    "StatRow",
-    "VerifyResult",
-    "open_register",
-    "record_result",
-    "register_off",
-]
+`recorded` records a build and needs no SQLAlchemy when the register already holds it; `cases`
+(operations and queries) and `db` (tables, engine) load SQLAlchemy, so they are imported from
+their modules where they are used rather than from this package.
+"""

@@ -31,16 +31,15 @@ from evidencekit.register.db import (
     PartyRow,
     StatusEvent,
     WaybillRow,
-    is_off,
     now,
     session,
     shown,
     storage_dir,
     target_url,
 )
+from evidencekit.register.recorded import case_facts, is_off, read_sums
 
 if TYPE_CHECKING:
-    from evidencekit.model import Case
     from evidencekit.pipeline import BuildResult
 
 MARKS = ("submitted", "won", "lost", "withdrawn")
@@ -108,72 +107,6 @@ class VerifyResult:
     detail: str = ""
 
 
-def _money(value: Decimal | None) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
-
-
-def _case_facts(case: Case) -> dict[str, Any]:
-    """What the register keeps of a case, from the validated model."""
-    info = case.info
-    orders: dict[str, tuple[Decimal | None, str | None]] = {}
-    for o in info.orders:
-        orders[o.id] = (_money(o.amount), o.currency)
-    for p in case.proof:
-        if p.id not in orders:
-            orders[p.id] = (_money(p.amount), None)
-    waybills: dict[str, str | None] = {}
-    for ex in case.exhibits:
-        number = getattr(ex.item, "tracking_number", None)
-        if number:
-            waybills.setdefault(number, getattr(ex.item, "carrier", None))
-    for p in case.proof:
-        if p.waybill:
-            waybills.setdefault(p.waybill, p.carrier or None)
-    currencies = {c for _, c in orders.values() if c}
-    amounts = [a for a, _ in orders.values() if a is not None]
-    dispute = info.dispute
-    words = [
-        info.id,
-        info.title,
-        case.profile.name,
-        case.profile.title,
-        info.submitted_to or "",
-        info.prepared_by or "",
-        *(
-            [dispute.reason or "", dispute.claim or "", dispute.case_number or ""]
-            if dispute
-            else []
-        ),
-        *(f"{p.name} {p.contact or ''}" for p in info.parties),
-        *orders,
-        *(f"{w} {c or ''}" for w, c in waybills.items()),
-        *(p.buyer for p in case.proof),
-        *(ex.item.title for ex in case.exhibits),
-        case.statement_text or "",
-    ]
-    return {
-        "orders": orders,
-        "waybills": waybills,
-        "parties": [(p.role, p.name) for p in info.parties],
-        "amount": sum(amounts, Decimal(0)) if amounts and len(currencies) <= 1 else None,
-        "currency": next(iter(currencies)) if len(currencies) == 1 else None,
-        # Lower-cased once here: a plain LIKE then finds any case, and is several times faster on
-        # PostgreSQL than ILIKE over multi-byte text.
-        "search_text": "\n".join(w for w in words if w).lower(),
-    }
-
-
-def _read_sums(path: Path) -> list[tuple[str, str]]:
-    """(name, sha256) from a SHA256SUMS file."""
-    out = []
-    with contextlib.suppress(OSError):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            digest, _, name = line.partition("  ")
-            if len(digest) == 64 and name:
-                out.append((name.lstrip("*"), digest))
-    return out
-
-
 def _sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -215,7 +148,7 @@ class Register:
     def record_build(self, result: BuildResult) -> None:
         """Record (or update) the case and this build's outputs; status `built` if still open."""
         case = result.case
-        facts = _case_facts(case)
+        facts = case_facts(case)
         at = now()
         info = case.info
         dispute = info.dispute
@@ -262,7 +195,7 @@ class Register:
             raise self._fail(e) from e
 
     def _record_outputs(self, s: Session, result: BuildResult, at: datetime) -> None:
-        pdf_sha = dict(_read_sums(result.sums_path)).get(result.pdf_path.name, "")
+        pdf_sha = dict(read_sums(result.sums_path)).get(result.pdf_path.name, "")
         out_dir = str(result.pdf_path.parent)
         last = s.scalars(
             select(BuildRow)
@@ -283,7 +216,7 @@ class Register:
         )
         s.add(build)
         s.flush()
-        for name, digest in _read_sums(result.sums_path):
+        for name, digest in read_sums(result.sums_path):
             p = result.pdf_path.parent / name
             size = p.stat().st_size if p.is_file() else None
             s.add(OutputRow(build_id=build.id, path=name, sha256=digest, size=size))
@@ -662,19 +595,3 @@ def open_register(target: str | None = None) -> Register:
     url = target_url(target)
     engine_for(url)
     return Register(url)
-
-
-def record_result(result: BuildResult, target: str | None, keep_archive: bool = True) -> list[str]:
-    """Record a finished build (and its archive); a failure here is a warning, never an error."""
-    if is_off(target):
-        return []
-    try:
-        register = open_register(target)
-        register.record_build(result)
-        if result.archive_path is not None and result.archive_path.is_file():
-            register.record_archive(result.case.info.id, result.archive_path, keep_archive)
-    # The build is complete and on disk whatever happens here: any failure (database, disk,
-    # driver) becomes a warning rather than a lost or failed build.
-    except Exception as e:
-        return [Msg("register.not_updated", why=reason(e))]
-    return []

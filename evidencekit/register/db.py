@@ -34,8 +34,8 @@ from sqlalchemy.types import TypeDecorator
 
 from evidencekit.errors import RegisterError
 from evidencekit.messages import Msg
+from evidencekit.register.recorded import SCHEMA_VERSION, default_target
 
-SCHEMA_VERSION = 1
 STATUSES = ("draft", "built", "submitted", "won", "lost", "withdrawn")
 OPEN = ("draft", "built")  # still to be answered: these are what `cases due` lists
 
@@ -172,18 +172,6 @@ class StatusEvent(Base):
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def default_target() -> str:
-    """EVIDENCEKIT_REGISTER, else register.sqlite in the user's data folder."""
-    configured = os.environ.get("EVIDENCEKIT_REGISTER")
-    if configured:
-        return configured
-    return str(Path(platformdirs.user_data_dir("evidencekit")) / "register.sqlite")
-
-
-def is_off(target: str | None) -> bool:
-    return (target or default_target()).strip().lower() == "off"
 
 
 def target_url(target: str | None) -> URL:
