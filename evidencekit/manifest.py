@@ -20,8 +20,6 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from wcmatch import glob as wcglob
 
-from evidencekit.assets.tables import table_warnings
-from evidencekit.assets.transcripts import transcript_warnings
 from evidencekit.checks import missing_expected, reason_class
 from evidencekit.errors import ManifestError, Problem
 from evidencekit.messages import MESSAGES, Msg, fields, join, reason
@@ -1229,8 +1227,6 @@ _DELIVERED = re.compile(r"签收|妥投|已送达|delivered|signed for", re.IGNO
 
 def _check_records(res: _Resolver, info: CaseInfo, exhibits: list[Exhibit], tz: ZoneInfo) -> None:
     """Contradictions a reviewer would catch, as warnings."""
-    from evidencekit.assets.tables import read_rows
-
     delivered = [(ex, e) for ex in exhibits for e in ex.events if _DELIVERED.search(e.status)]
     for k, order in enumerate(info.orders):
         placed = order.placed_at
@@ -1284,6 +1280,8 @@ def _check_records(res: _Resolver, info: CaseInfo, exhibits: list[Exhibit], tz: 
         if key in read:  # per-order exhibits share one export: scan it once
             continue
         read.add(key)
+        from evidencekit.assets.tables import read_rows  # the readers: only with a table
+
         try:
             rows, _ = read_rows(ex.table_file, ex.item.table.sheet, ex.item.table.encoding)
         except Exception as e:  # reported where the table is read
@@ -1626,6 +1624,8 @@ def resolve(
             ):
                 res.problem((*base, "table", "sheet"), Msg("table.sheet_not_xlsx"))
             if table_file:
+                from evidencekit.assets.tables import table_warnings  # the readers: when used
+
                 _notes(res, tpath, table_warnings, table_file, item.table)
         events_file = None
         events: list[ShippingEvent] = []
@@ -1644,6 +1644,8 @@ def resolve(
             tpath = (*base, "transcript") + (() if isinstance(item.transcript, str) else ("file",))
             transcript_file = res.one(tpath, item.transcript_path, TRANSCRIPT_SUFFIXES)
             if transcript_file:
+                from evidencekit.assets.transcripts import transcript_warnings
+
                 _notes(res, tpath, transcript_warnings, transcript_file, item.transcript_encoding)
         if (
             not item.files

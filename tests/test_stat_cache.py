@@ -318,3 +318,27 @@ def test_a_kept_build_after_one_elsewhere_is_recorded_as_the_last(
     assert _register_rows(case_register, "SC-1")[1][-1] == str(elsewhere)
     assert "up to date" in build(manifest, BuildOptions(out_dir=out)).stages
     assert _register_rows(case_register, "SC-1")[1][-1] == str(out)
+
+
+_LOAD = """
+import sys
+from pathlib import Path
+from evidencekit.manifest import load_case
+load_case(Path(sys.argv[1]))
+print("loaded:", ",".join(m for m in sys.argv[2:] if m in sys.modules))
+"""
+
+
+def test_a_case_without_tables_loads_without_the_table_readers(
+    built: tuple[Path, Path, BuildResult],
+) -> None:
+    manifest, _, _ = built
+    readers = ("evidencekit.assets.tables", "evidencekit.assets.transcripts", "openpyxl")
+    proc = subprocess.run(
+        [sys.executable, "-c", _LOAD, str(manifest), *readers],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    assert proc.stdout.strip().splitlines()[-1] == "loaded:"
