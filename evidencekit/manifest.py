@@ -1112,7 +1112,6 @@ def _check_redactions(
     Returns the redactions with `file` normalised exactly as files: entries are (./a.png,
     a\\b.png, a//b.png), one per image: later stages look redactions up by that path.
     """
-    from evidencekit.assets.images import image_size
     from evidencekit.errors import EvidenceError
 
     by_rel = {f.rel: f for f in files}
@@ -1143,6 +1142,8 @@ def _check_redactions(
         if sf.path.suffix.lower() not in IMAGE_SUFFIXES:
             res.problem((*at, "file"), Msg("redact.images_only", file=rel))
             continue
+        from evidencekit.assets.images import image_size  # Pillow: only with a redaction
+
         try:
             w, h = image_size(sf.path, sf.rel)
         except EvidenceError as e:

@@ -29,8 +29,7 @@ from evidencekit.manifest import load_case
 from evidencekit.messages import Msg
 from evidencekit.model import Case
 from evidencekit.ocr import OcrPage, ocr_case
-from evidencekit.outputs import dump_json, sha256_bytes
-from evidencekit.outputs.page_images import PageImageOptions
+from evidencekit.outputs import PageImageOptions, dump_json, sha256_bytes
 from evidencekit.outputs.platform import upload_name
 from evidencekit.outputs.transaction import check_output_dir
 from evidencekit.outputs.uptodate import build_key, up_to_date

@@ -195,6 +195,27 @@ def test_collect_rehashes_a_source_rewritten_under_its_mtime(tmp_path: Path, tru
     assert after.sha256 == _sha(photo) != before.sha256
 
 
+def test_the_pixel_budget_holds_for_images_not_opened_again(
+    tmp_path: Path, trusted: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evidencekit.assets import collect as collect_module
+    from evidencekit.assets import images
+    from evidencekit.errors import EvidenceError
+
+    manifest = write_case(tmp_path / "case", CASE, {"shot.png": None})
+    make_jpeg(manifest.parent / "photo.jpg", (320, 240), exif_time="2025:10:04 10:05:12")
+    case = load_case(manifest)
+    collect(case, ZoneInfo(case.timezone), None)  # both kept
+    assert len(_entries(case.root)) == 2
+    # A budget the two images exceed together (320 × 240 + 400 × 800 pixels).
+    for module in (collect_module, images):
+        monkeypatch.setattr(module, "MAX_CASE_PIXELS", 320 * 240 + 1000)
+    with pytest.raises(EvidenceError) as caught:
+        collect(case, ZoneInfo(case.timezone), None)
+    assert caught.value.file == "shot.png"
+    assert "over the 77,800-pixel limit per case" in str(caught.value)
+
+
 def test_collect_with_an_unwritable_cache_dir(
     tmp_path: Path, trusted: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -246,7 +267,10 @@ def test_nothing_changed_build_loads_no_register_library(
     built: tuple[Path, Path, BuildResult],
 ) -> None:
     manifest, out, _ = built
-    heavy = ("sqlalchemy", "typer.rich_utils", "weasyprint", "pikepdf", "openpyxl")
+    heavy = (
+        *("sqlalchemy", "typer.rich_utils", "weasyprint", "pikepdf", "openpyxl", "PIL"),
+        *("evidencekit.assets.tables", "evidencekit.assets.transcripts"),
+    )
     proc = subprocess.run(
         [sys.executable, "-c", _CLI, str(manifest), str(out), *heavy],
         capture_output=True,

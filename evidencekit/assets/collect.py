@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from evidencekit.assets.hashcache import StatCache
-from evidencekit.assets.sources import SourceInfo, file_mtime
+from evidencekit.assets.sources import MAX_CASE_PIXELS, SourceInfo, file_mtime
 from evidencekit.errors import EvidenceError
 from evidencekit.manifest import IMAGE_SUFFIXES
 from evidencekit.messages import Msg
@@ -66,14 +66,13 @@ def _header(
     cache: StatCache, sf: SourceFile, st: os.stat_result, spent: int, tz: ZoneInfo, timed: bool
 ) -> tuple[int, datetime | None, str]:
     """(pixels so far, capture time, how) from the image's header, or from the stat cache."""
-    # Imported here, not by the module: Pillow is not needed before the first image.
-    from evidencekit.assets.images import MAX_CASE_PIXELS, read_header
-
     zone = tz.key if timed else ""  # the capture time is read (in tz) only when needed
     kept = cache.facts(sf.path, st, "header", zone)  # [pixels, time or None, how]
     if _valid_header(kept) and spent + kept[0] <= MAX_CASE_PIXELS:
         return spent + kept[0], _time_back(kept[1], tz), kept[2]
     # Over the budget, or not kept: the header reader says so (and names the file).
+    from evidencekit.assets.images import read_header  # Pillow: only for files not kept
+
     try:
         total, (when, how) = read_header(sf.path, sf.rel, spent, tz if timed else None)
     except EvidenceError as e:

@@ -31,6 +31,7 @@ from PIL import (
     UnidentifiedImageError,
 )
 
+from evidencekit.assets.sources import MAX_CASE_PIXELS
 from evidencekit.errors import EvidenceError
 from evidencekit.messages import Msg
 
@@ -44,7 +45,6 @@ MAX_JPEG_PIXELS = 400_000_000
 Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
 MAX_FILE_PIXELS = 300_000_000  # all pages of one multi-page TIFF together
 MAX_FRAMES = 200  # pages of a multi-page TIFF
-MAX_CASE_PIXELS = 10_000_000_000  # stored pixels of all images of one case (800 × 12 MP)
 MAX_SLICES = 60  # page parts of one long screenshot (a 1×100 000 strip would make 100 000)
 ENCODER_VERSION = 11  # bump when the output of prepare_image changes (cache key)
 _SRGB = ImageCms.createProfile("sRGB")

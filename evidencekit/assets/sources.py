@@ -9,6 +9,10 @@ from zoneinfo import ZoneInfo
 
 from evidencekit.model import SourceFile, require_aware
 
+# Stored pixels of all images of one case (800 × 12 MP); here rather than with the header reader
+# (assets.images) so collect can check it for images it does not open again (stat cache).
+MAX_CASE_PIXELS = 10_000_000_000
+
 
 @dataclass(frozen=True)
 class SourceInfo:

@@ -8,14 +8,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import platformdirs
 
 from evidencekit.assets.privacy import Masker
 from evidencekit.assets.sources import sha256_file
-from evidencekit.assets.transcripts import Message
 from evidencekit.checks import misfiled_orders
 from evidencekit.errors import EvidenceError
 from evidencekit.i18n import t
@@ -24,6 +23,9 @@ from evidencekit.model import Case, ChatEvidence, ShippingEvidence, SourceFile
 from evidencekit.ocr.chat import ChatMessage, chat_messages
 from evidencekit.ocr.engine import OCR_VERSION, OcrJob, OcrResult, TextLine, run_jobs
 from evidencekit.ocr.scan import Found, Known, Mask, char_weight, find, mask_lines
+
+if TYPE_CHECKING:  # the transcript reader loads the export code: only for chat messages
+    from evidencekit.assets.transcripts import Message
 
 __all__ = [
     "OcrPage",
@@ -182,6 +184,8 @@ def _with_messages(case: Case, pages: dict[str, OcrPage]) -> dict[str, OcrPage]:
 
 def ocr_messages(pages: Iterable[OcrPage], language: str) -> list[Message]:
     """The dated messages read off an exhibit's chat screenshots, for the timeline."""
+    from evidencekit.assets.transcripts import Message
+
     return [
         Message(m.at, t(f"role_{m.role}", language), m.text, m.role)
         for page in pages

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evidencekit.assets.images import ocr_pixels
 from evidencekit.errors import EvidenceError
 from evidencekit.messages import Msg
 
@@ -114,6 +113,8 @@ def read_text(path: Path, rel: str, width: int = OCR_WIDTH) -> OcrResult:
     `width` pixels wide: lines found on a shrunk copy, recognised on crops of the image."""
     import cv2  # comes with rapidocr_onnxruntime
     import numpy as np
+
+    from evidencekit.assets.images import ocr_pixels  # Pillow: only where OCR runs
 
     rgb, full, frames = ocr_pixels(path, rel, width)
     if frames > 1:

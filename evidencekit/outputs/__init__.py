@@ -7,10 +7,21 @@ import json
 import os
 import tempfile
 import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from evidencekit.messages import Msg
+
+
+@dataclass(frozen=True)
+class PageImageOptions:
+    """`--page-images`: every page as an image (here, not in page_images: the command line
+    and the build key need it without loading Pillow and the rasteriser)."""
+
+    wanted: bool = False
+    format: str = "jpeg"  # jpeg | png
+    dpi: int = 150
 
 
 def write_atomic(path: Path, data: bytes) -> None:

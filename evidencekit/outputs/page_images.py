@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from evidencekit.assets.images import encode_page, encoded_size, tile_stream
 from evidencekit.errors import LimitError
 from evidencekit.messages import Msg
 from evidencekit.model import Case
+from evidencekit.outputs import PageImageOptions
 from evidencekit.outputs.platform import suggestions
 from evidencekit.pdf.raster import iter_page_images
 from evidencekit.render import PAPER_MM
-
-
-@dataclass(frozen=True)
-class PageImageOptions:
-    """`--page-images`: every page as an image."""
-
-    wanted: bool = False
-    format: str = "jpeg"  # jpeg | png
-    dpi: int = 150
-
 
 MIN_READABLE_DPI = 96  # below this, 8-9 pt text on a page image is no longer legible
 MAX_SHEET_PIXELS = 40_000_000  # one sheet in memory: 120 MB of RGB at most
