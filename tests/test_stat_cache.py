@@ -182,6 +182,35 @@ def test_collect_gives_the_same_facts_from_the_cache(tmp_path: Path, trusted: No
     assert photo.sha256 == _sha(manifest.parent / "photo.jpg")
 
 
+@pytest.mark.parametrize(
+    "forged",
+    [
+        [76800, ["not a time", True], "exif"],
+        [76800, ["2025-10-04T10:05:12", False], "exif"],  # naive: never written
+        [76800, "2025-10-04T10:05:12+08:00", "exif"],
+        ["many", None, "exif"],
+        [-1, None, "exif"],
+        {"pixels": 1},
+    ],
+)
+def test_kept_header_facts_of_the_wrong_shape_are_read_again(
+    tmp_path: Path, trusted: None, forged: object
+) -> None:
+    manifest = write_case(tmp_path / "case", CASE, {"shot.png": None})
+    make_jpeg(manifest.parent / "photo.jpg", (320, 240), exif_time="2025:10:04 10:05:12")
+    case = load_case(manifest)
+    tz = ZoneInfo(case.timezone)
+    first = collect(case, tz, None)
+    cache = StatCache(case.root)
+    assert cache.file is not None
+    data = json.loads(cache.file.read_text(encoding="utf-8"))
+    entry = data["entries"][str(manifest.parent / "photo.jpg")]
+    assert entry["header"]["value"][0] == 320 * 240
+    entry["header"]["value"] = forged
+    cache.file.write_text(json.dumps(data), encoding="utf-8")
+    assert collect(case, tz, None) == first
+
+
 def test_collect_rehashes_a_source_rewritten_under_its_mtime(tmp_path: Path, trusted: None) -> None:
     manifest = write_case(tmp_path / "case", CASE, {"shot.png": None})
     photo = make_jpeg(manifest.parent / "photo.jpg", (320, 240), exif_time="2025:10:04 10:05:12")

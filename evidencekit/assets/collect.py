@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -69,7 +70,8 @@ def _header(
     zone = tz.key if timed else ""  # the capture time is read (in tz) only when needed
     kept = cache.facts(sf.path, st, "header", zone)  # [pixels, time or None, how]
     if _valid_header(kept) and spent + kept[0] <= MAX_CASE_PIXELS:
-        return spent + kept[0], _time_back(kept[1], tz), kept[2]
+        with contextlib.suppress(ValueError, OverflowError):  # not a time: read the file
+            return spent + kept[0], _time_back(kept[1], tz), kept[2]
     # Over the budget, or not kept: the header reader says so (and names the file).
     from evidencekit.assets.images import read_header  # Pillow: only for files not kept
 
@@ -85,8 +87,8 @@ def _valid_header(kept: object) -> bool:
     return (
         isinstance(kept, list)
         and len(kept) == 3
-        and isinstance(kept[0], int)
-        and (kept[1] is None or _valid_time(kept[1]))
+        and type(kept[0]) is int
+        and kept[0] >= 0
         and isinstance(kept[2], str)
     )
 
@@ -98,10 +100,11 @@ def _export_time(
     kept = cache.facts(sf.path, st, "export", tz.key)  # [time, how], or [] for none
     if kept == []:
         return None  # read before: it states no time
-    if isinstance(kept, list) and len(kept) == 2 and _valid_time(kept[0]):
-        when = _time_back(kept[0], tz)
-        if when is not None and isinstance(kept[1], str):
-            return when, kept[1]
+    if isinstance(kept, list) and len(kept) == 2 and isinstance(kept[1], str):
+        with contextlib.suppress(ValueError, OverflowError):  # not a time: read the file
+            when = _time_back(kept[0], tz)
+            if when is not None:
+                return when, kept[1]
     from evidencekit.assets.captured import export_time  # reads the export: only when not kept
 
     found = export_time(sf.path, tz)
@@ -115,18 +118,19 @@ def _time_kept(when: datetime | None) -> list[object] | None:
     return None if when is None else [when.isoformat(), isinstance(when.tzinfo, ZoneInfo)]
 
 
-def _valid_time(kept: object) -> bool:
-    return kept is None or (
+def _time_back(kept: object, tz: ZoneInfo) -> datetime | None:
+    """The time _time_kept wrote, equal to the one read (its zone included); ValueError for
+    anything else."""
+    if kept is None:
+        return None
+    if not (
         isinstance(kept, list)
         and len(kept) == 2
         and isinstance(kept[0], str)
         and isinstance(kept[1], bool)
-    )
-
-
-def _time_back(kept: list[object] | None, tz: ZoneInfo) -> datetime | None:
-    """The time _time_kept wrote, equal to the one read (its zone included)."""
-    if kept is None:
-        return None
-    when = datetime.fromisoformat(str(kept[0]))
+    ):
+        raise ValueError(kept)
+    when = datetime.fromisoformat(kept[0])
+    if when.utcoffset() is None:
+        raise ValueError(kept)  # only aware times are kept
     return when.astimezone(tz) if kept[1] else when

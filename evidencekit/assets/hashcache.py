@@ -63,7 +63,7 @@ class StatCache:
             return {}
         try:
             data = json.loads(self.file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return {}  # none yet, unreadable or not JSON: start afresh
         if (
             not isinstance(data, dict)

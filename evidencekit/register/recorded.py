@@ -14,7 +14,7 @@ import contextlib
 import os
 import sqlite3
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -143,7 +143,8 @@ def already_recorded(result: BuildResult, target: str | None) -> bool:
         return False
     try:
         return _holds(con, result)
-    except (sqlite3.Error, ValueError, TypeError, InvalidOperation):
+    # Whatever goes wrong in this look, the full way records the build (or says why not).
+    except Exception:
         return False
     finally:
         con.close()
