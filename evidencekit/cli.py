@@ -143,7 +143,7 @@ def _use_frame() -> str:
 
 def _restore_frame() -> None:
     if not _frame_saved:
-        return  # English, or no help or error shown: Typer's rich output was not loaded
+        return  # the frame was not changed: no need to load Typer's rich output
     from typer import rich_utils
 
     for name, value in _frame_saved.items():
