@@ -12,6 +12,7 @@ WeasyPrint, pikepdf or fontTools.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import subprocess
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
     from evidencekit.fit import FitStep, ImageBytes, ImageSettings, Tried
     from evidencekit.outputs.renditions import Outgoing
     from evidencekit.pdf.attach import Attachment
-    from evidencekit.render.context import PreparedExhibit
+    from evidencekit.render.context import Lengths, PreparedExhibit
 
 _CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
@@ -198,7 +199,7 @@ def _build(manifest_path: Path, opts: BuildOptions) -> BuildResult:
     steps = fit_ladder(case.profile.limits.dpi)
     made = _render(
         case, plan.infos, built, steps[0], opts.progress, plan.warnings, plan.pdfa,
-        plan.unmasked and bool(plan.outgoing), plan.ocr,
+        plan.unmasked and bool(plan.outgoing), plan.ocr, _lengths(plan),
     )  # fmt: skip
     clock.lap("render")
     try:
@@ -402,6 +403,7 @@ def _render(
     pdfa: bool = False,
     unmasked: bool = False,
     ocr: dict[str, OcrPage] | None = None,
+    previous: Lengths | None = None,
 ) -> _Made:
     """Prepare assets, render and post-process once."""
     from evidencekit.assets.prepare import prepare
@@ -433,7 +435,7 @@ def _render(
             identifier = sha256_bytes(html.encode())[:32].encode()
             return render_pdf(html, assets, identifier=identifier, pdfa=pdfa, write=False)
 
-        laid = lay_out_dossier(lay_out, prepared, paper, case.root / "templates")
+        laid = lay_out_dossier(lay_out, prepared, paper, case.root / "templates", previous)
         rendered = write_rendered(laid, identifier=laid.identifier, pdfa=pdfa)
         made = pending.finish(prepared)
         exhibit_bytes = {
@@ -460,6 +462,23 @@ def _render(
         if note not in warnings:
             warnings.append(note)
     return _Made(pdf, rendered, prepared, exhibit_bytes, measure_images(pdf))
+
+
+def _lengths(plan: _Plan) -> Lengths | None:
+    """The front matter's and the appendix's page counts in the previous build in the output
+    folder (before its first exhibit, after its last), if any: the layout checks them."""
+    from evidencekit.render.context import Lengths
+
+    try:
+        record = json.loads((plan.out_dir / plan.json_name).read_text(encoding="utf-8"))
+        spans = [(int(ex["pages"][0]), int(ex["pages"][1])) for ex in record["exhibits"]]
+        total = int(record["outputs"][0]["pages"])
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+        return None
+    if not spans:
+        return None
+    front, appendix = min(a for a, _ in spans) - 1, total - max(b for _, b in spans)
+    return Lengths(front, appendix) if front > 0 and appendix > 0 else None
 
 
 def cjk_font_available() -> bool:

@@ -3,6 +3,7 @@ no nearly empty appendix or screenshot pages. Checked by structure and text per 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,8 @@ def test_front_matter_and_exhibits_laid_out_apart(
     # Front matter (its length), the exhibits until the included PDF's first page settles
     # under its header band, the front matter with their page numbers: never both at once.
     assert [(f, e) for f, e, _ in passes] == [(True, False), *[(False, True)] * 2, (True, False)]
-    assert passes[2][2] == passes[-1][2] == len(pages) == 7  # padded to the whole length
+    assert passes[2][2] == len(pages) == 7  # the exhibits padded to the whole length
+    assert passes[-1][2] == passes[0][2] == 3  # the front matter alone, its "of 7" written in
     index = next(p for p in pages if "Evidence index" in p and "SHA-256" in p)
     listing = next(n for n, p in enumerate(pages, 1) if "Listing" in p and "shot.png" in p)
     invoice = next(n for n, p in enumerate(pages, 1) if "INCLUDED PAGE 1" in p)
@@ -94,6 +96,54 @@ def test_front_matter_and_exhibits_laid_out_apart(
     reader = PdfReader(tmp_path / "out" / "T-P.pdf")
     targets = {str(a.get_object().get("/Dest")) for a in reader.pages[1].get("/Annots") or []}
     assert {"ex-A", "ex-B", "ex-B-end"} <= targets  # the index links into the exhibits
+
+
+def test_rebuild_lays_each_part_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With the previous build's front matter and appendix lengths, nothing is laid out with
+    # stand-in numbers: the exhibits (until they settle), the front matter, the appendix.
+    import evidencekit.pipeline as pipeline
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760000000")  # the same build time twice
+    first = _build(tmp_path, "en", pdf_pages=2)
+    passes: list[tuple[bool, bool, bool, int]] = []  # (front, exhibits, appendix, pages)
+
+    def spy(html: str, assets: dict[str, Path], **kw: object) -> object:
+        laid = render_pdf(html, assets, **kw)  # type: ignore[arg-type]
+        kinds = ('id="index"', 'id="ex-', 'id="integrity"')
+        passes.append((*(k in html for k in kinds), laid.pages))  # type: ignore[arg-type]
+        return laid
+
+    monkeypatch.setattr(pipeline, "render_pdf", spy)
+    result = build(
+        tmp_path / "case" / "case.yaml", BuildOptions(out_dir=tmp_path / "out", force=True)
+    )
+    again = [p.extract_text() or "" for p in PdfReader(result.pdf_path).pages]
+    assert [k[:3] for k in passes] == [
+        *[(False, True, False)] * 2,  # the included PDF's first page settles under its band
+        (True, False, False),
+        (False, False, True),
+    ]
+    assert [k[3] for k in passes[-2:]] == [3, 1]  # each alone, numbered as in the whole
+    assert again == first
+    assert all(f"page {n} of 7" in p for n, p in enumerate(again, 1))
+
+
+def test_rebuild_after_the_front_matter_grew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The previous lengths are a guess: a front matter longer and an appendix shorter than
+    # last time are laid out again, with numbers that hold.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760000000")
+    first = _build(tmp_path, "en", pdf_pages=2)
+    m = tmp_path / "case" / "case.yaml"
+    record = tmp_path / "out" / "T-P.evidence.json"
+    data = json.loads(record.read_text(encoding="utf-8"))
+    for ex in data["exhibits"]:  # as if the front matter had been 1 page, the appendix 3
+        ex["pages"] = [ex["pages"][0] - 2, ex["pages"][1] - 2]
+    record.write_text(json.dumps(data), encoding="utf-8")
+    result = build(m, BuildOptions(out_dir=tmp_path / "out", force=True))
+    again = [p.extract_text() or "" for p in PdfReader(result.pdf_path).pages]
+    assert again == first
 
 
 def test_overridden_front_template_lays_out_whole(tmp_path: Path) -> None:

@@ -90,14 +90,16 @@ def _laid(pages: list[Any], refused: list[str]) -> Rendered:
     return Rendered(pdf=b"", pages=len(pages), anchors=anchors, boxes=boxes, refused_urls=refused)
 
 
-def join_rendered(front: Rendered, keep: int, back: Rendered, skip: int) -> Rendered:
-    """One document of the first `keep` pages of `front` and the pages of `back` after `skip`
-    (both laid out with write=False); links between them resolve when it is written."""
-    pages = [*front.document.pages[:keep], *back.document.pages[skip:]]
-    laid = _laid(pages, [*front.refused_urls, *back.refused_urls])
-    laid.document = front.document.copy(pages)  # the front's metadata: the same <head>
-    laid.identifier = hashlib.sha256(front.identifier + back.identifier).hexdigest()[:32].encode()
-    return laid
+def join_rendered(parts: list[tuple[Rendered, int, int | None]]) -> Rendered:
+    """One document of the pages [start:stop] of each part (laid out with write=False), in
+    order; links between them resolve when it is written."""
+    pages = [p for laid, start, stop in parts for p in laid.document.pages[start:stop]]
+    joined = _laid(pages, [url for laid, _, _ in parts for url in laid.refused_urls])
+    first = parts[0][0]
+    joined.document = first.document.copy(pages)  # the first part's metadata: the same <head>
+    ids = b"".join(laid.identifier for laid, _, _ in parts)
+    joined.identifier = hashlib.sha256(ids).hexdigest()[:32].encode()
+    return joined
 
 
 def write_rendered(laid: Rendered, *, identifier: bytes, pdfa: bool = False) -> Rendered:
