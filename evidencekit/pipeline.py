@@ -37,6 +37,7 @@ from evidencekit.outputs.transaction import check_output_dir
 from evidencekit.outputs.uptodate import build_key, up_to_date
 from evidencekit.render.weasy import (  # WeasyPrint itself is imported when called
     Rendered,
+    count_pages,
     harfbuzz_subset_available,
     render_pdf,
     write_rendered,
@@ -423,7 +424,7 @@ def _render(
         )
         stack.enter_context(pending)  # laid out while the images are prepared
 
-        def lay_out(layout: PageLayout, part: Part) -> Rendered:
+        def html_of(layout: PageLayout, part: Part) -> str:
             context = build_context(case, prepared, infos, built, paper, layout, part)
             context["unmasked_note"] = t("unmasked_originals", case.language) if unmasked else ""
             html = render_html(context, case.root / "templates")
@@ -432,10 +433,18 @@ def _render(
                 raise RenderError(msg)
             if progress:
                 progress("render", 0, 1)
+            return html
+
+        def lay_out(layout: PageLayout, part: Part) -> Rendered:
+            html = html_of(layout, part)
             identifier = sha256_bytes(html.encode())[:32].encode()
             return render_pdf(html, assets, identifier=identifier, pdfa=pdfa, write=False)
 
-        laid = lay_out_dossier(lay_out, prepared, paper, case.root / "templates", previous)
+        def count(layout: PageLayout, part: Part) -> int:
+            return count_pages(html_of(layout, part), assets, os.cpu_count() or 1)
+
+        templates = case.root / "templates"
+        laid = lay_out_dossier(lay_out, prepared, paper, templates, previous, count)
         rendered = write_rendered(laid, identifier=laid.identifier, pdfa=pdfa)
         made = pending.finish(prepared)
         exhibit_bytes = {

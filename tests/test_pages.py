@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -230,3 +231,32 @@ def test_long_screenshot_has_no_short_last_slice(tmp_path: Path, height: int) ->
     # And no more parts than needed: one fewer could not cover the image with the overlap.
     covered = (len(heights) - 1) * heights[0] * (1 - 0.04) + heights[0] * 0.04
     assert covered < height / 1080 * out.parts[0].width_mm
+
+
+def test_front_matter_counted_by_sections_in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The stand-in front matter is laid out only for its length: a long one is counted by its
+    # sections (each starts a page) in two processes, to the same number as laid out whole.
+    import evidencekit.render.weasy as weasy
+
+    style = "<style>@page { size: A4 } section.part { break-before: page }</style>"
+    body = "".join(
+        f'<section class="part s{n}"><h1>Part {n}</h1>{"<p>Row of the index.</p>" * rows}</section>'
+        for n, rows in enumerate((3, 120, 40, 1))
+    )
+    html = f"<html><head>{style}</head><body>\n{body}</body></html>"
+    whole = render_pdf(html, {}, identifier=b"1" * 32, write=False).pages
+    counted: list[list[int]] = []
+
+    class Pool(weasy.ProcessPoolExecutor):
+        def map(self, *args: Any, **kw: Any) -> Any:  # type: ignore[override]
+            counted.append(list(super().map(*args, **kw)))
+            return counted[-1]
+
+    monkeypatch.setattr(weasy, "COUNT_IN_WORKERS", 0)
+    monkeypatch.setattr(weasy, "ProcessPoolExecutor", Pool)
+    assert weasy.count_pages(html, {}, workers=2) == whole > 4
+    assert len(counted) == 1 and len(counted[0]) == 2  # two workers, a group of sections each
+    # Text before the first section (not a section of its own): counted whole, here.
+    odd = html.replace("<body>\n", "<body><p>Preface</p>")
+    pages = render_pdf(odd, {}, identifier=b"1" * 32, write=False).pages
+    assert weasy.count_pages(odd, {}, workers=2) == pages == whole + 1

@@ -107,16 +107,18 @@ def lay_out_dossier(
     paper: str,
     user_dir: Path | None,
     previous: Lengths | None = None,
+    count: Callable[[PageLayout, Part], int] | None = None,
 ) -> Rendered:
     """Lay the dossier out (write=False), measuring as it goes (see PageLayout): front matter
     and the rest apart, each laid out about once, their pages joined; whole passes when the
     case has templates of its own (they may not know `part`, `pad` and `pageno`, or refer
-    across the parts), or when the parts do not agree."""
+    across the parts), or when the parts do not agree. `count`: the pages of a part laid out
+    only for its length (by default, `render`'s)."""
     if user_dir is None or not any(user_dir.rglob("*.j2")):
         if previous is not None:
             apart = _lay_out_known(render, prepared, paper, previous)
         else:
-            apart = _lay_out_apart(render, prepared, paper)
+            apart = _lay_out_apart(render, prepared, paper, count)
         if apart is not None:
             return apart
     layout = PageLayout()
@@ -151,13 +153,17 @@ def _refs(prepared: list[PreparedExhibit]) -> list[str]:
 
 
 def _lay_out_apart(
-    render: Callable[[PageLayout, Part], Rendered], prepared: list[PreparedExhibit], paper: str
+    render: Callable[[PageLayout, Part], Rendered],
+    prepared: list[PreparedExhibit],
+    paper: str,
+    count: Callable[[PageLayout, Part], int] | None = None,
 ) -> Rendered | None:
     """Front matter (with stand-in numbers: its length), exhibits and appendix after that many
     blank pages until they settle, front matter with their page numbers; None when the parts
     disagree."""
     refs = _refs(prepared)
-    keep = render(PageLayout(), Part("front", 0, tuple((a, "888") for a in refs))).pages
+    stand_in = Part("front", 0, tuple((a, "888") for a in refs))
+    keep = count(PageLayout(), stand_in) if count else render(PageLayout(), stand_in).pages
     for _ in range(2):  # a second round only when the real numbers changed its length
         settled = _settle_back(render, prepared, paper, PageLayout(), Part("back", keep))
         if settled is None:
