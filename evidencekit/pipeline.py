@@ -12,6 +12,7 @@ WeasyPrint, pikepdf or fontTools.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -490,6 +491,7 @@ def _lengths(plan: _Plan) -> Lengths | None:
     return Lengths(front, appendix) if front > 0 and appendix > 0 else None
 
 
+@functools.cache  # asked once a process, not once a layout pass
 def cjk_font_available() -> bool:
     """Whether fontconfig knows a font covering Chinese."""
     try:
