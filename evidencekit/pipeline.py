@@ -12,6 +12,8 @@ WeasyPrint, pikepdf or fontTools.
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import os
 import re
 import subprocess
@@ -35,6 +37,7 @@ from evidencekit.outputs.transaction import check_output_dir
 from evidencekit.outputs.uptodate import build_key, up_to_date
 from evidencekit.render.weasy import (  # WeasyPrint itself is imported when called
     Rendered,
+    count_pages,
     harfbuzz_subset_available,
     render_pdf,
     write_rendered,
@@ -48,7 +51,7 @@ if TYPE_CHECKING:
     from evidencekit.fit import FitStep, ImageBytes, ImageSettings, Tried
     from evidencekit.outputs.renditions import Outgoing
     from evidencekit.pdf.attach import Attachment
-    from evidencekit.render.context import PreparedExhibit
+    from evidencekit.render.context import Lengths, PreparedExhibit
 
 _CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
@@ -197,7 +200,7 @@ def _build(manifest_path: Path, opts: BuildOptions) -> BuildResult:
     steps = fit_ladder(case.profile.limits.dpi)
     made = _render(
         case, plan.infos, built, steps[0], opts.progress, plan.warnings, plan.pdfa,
-        plan.unmasked and bool(plan.outgoing), plan.ocr,
+        plan.unmasked and bool(plan.outgoing), plan.ocr, _lengths(plan),
     )  # fmt: skip
     clock.lap("render")
     try:
@@ -401,6 +404,7 @@ def _render(
     pdfa: bool = False,
     unmasked: bool = False,
     ocr: dict[str, OcrPage] | None = None,
+    previous: Lengths | None = None,
 ) -> _Made:
     """Prepare assets, render and post-process once."""
     from evidencekit.assets.prepare import prepare
@@ -420,7 +424,7 @@ def _render(
         )
         stack.enter_context(pending)  # laid out while the images are prepared
 
-        def lay_out(layout: PageLayout, part: Part) -> Rendered:
+        def html_of(layout: PageLayout, part: Part) -> str:
             context = build_context(case, prepared, infos, built, paper, layout, part)
             context["unmasked_note"] = t("unmasked_originals", case.language) if unmasked else ""
             html = render_html(context, case.root / "templates")
@@ -429,10 +433,18 @@ def _render(
                 raise RenderError(msg)
             if progress:
                 progress("render", 0, 1)
+            return html
+
+        def lay_out(layout: PageLayout, part: Part) -> Rendered:
+            html = html_of(layout, part)
             identifier = sha256_bytes(html.encode())[:32].encode()
             return render_pdf(html, assets, identifier=identifier, pdfa=pdfa, write=False)
 
-        laid = lay_out_dossier(lay_out, prepared, paper, case.root / "templates")
+        def count(layout: PageLayout, part: Part) -> int:
+            return count_pages(html_of(layout, part), assets, os.cpu_count() or 1)
+
+        templates = case.root / "templates"
+        laid = lay_out_dossier(lay_out, prepared, paper, templates, previous, count)
         rendered = write_rendered(laid, identifier=laid.identifier, pdfa=pdfa)
         made = pending.finish(prepared)
         exhibit_bytes = {
@@ -461,6 +473,24 @@ def _render(
     return _Made(pdf, rendered, prepared, exhibit_bytes, measure_images(pdf))
 
 
+def _lengths(plan: _Plan) -> Lengths | None:
+    """The front matter's and the appendix's page counts in the previous build in the output
+    folder (before its first exhibit, after its last), if any: the layout checks them."""
+    from evidencekit.render.context import Lengths
+
+    try:
+        record = json.loads((plan.out_dir / plan.json_name).read_text(encoding="utf-8"))
+        spans = [(int(ex["pages"][0]), int(ex["pages"][1])) for ex in record["exhibits"]]
+        total = int(record["outputs"][0]["pages"])
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+        return None
+    if not spans:
+        return None
+    front, appendix = min(a for a, _ in spans) - 1, total - max(b for _, b in spans)
+    return Lengths(front, appendix) if front > 0 and appendix > 0 else None
+
+
+@functools.cache  # asked once a process, not once a layout pass
 def cjk_font_available() -> bool:
     """Whether fontconfig knows a font covering Chinese."""
     try:

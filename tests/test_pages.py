@@ -3,7 +3,9 @@ no nearly empty appendix or screenshot pages. Checked by structure and text per 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -85,7 +87,8 @@ def test_front_matter_and_exhibits_laid_out_apart(
     # Front matter (its length), the exhibits until the included PDF's first page settles
     # under its header band, the front matter with their page numbers: never both at once.
     assert [(f, e) for f, e, _ in passes] == [(True, False), *[(False, True)] * 2, (True, False)]
-    assert passes[2][2] == passes[-1][2] == len(pages) == 7  # padded to the whole length
+    assert passes[2][2] == len(pages) == 7  # the exhibits padded to the whole length
+    assert passes[-1][2] == passes[0][2] == 3  # the front matter alone, its "of 7" written in
     index = next(p for p in pages if "Evidence index" in p and "SHA-256" in p)
     listing = next(n for n, p in enumerate(pages, 1) if "Listing" in p and "shot.png" in p)
     invoice = next(n for n, p in enumerate(pages, 1) if "INCLUDED PAGE 1" in p)
@@ -94,6 +97,54 @@ def test_front_matter_and_exhibits_laid_out_apart(
     reader = PdfReader(tmp_path / "out" / "T-P.pdf")
     targets = {str(a.get_object().get("/Dest")) for a in reader.pages[1].get("/Annots") or []}
     assert {"ex-A", "ex-B", "ex-B-end"} <= targets  # the index links into the exhibits
+
+
+def test_rebuild_lays_each_part_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With the previous build's front matter and appendix lengths, nothing is laid out with
+    # stand-in numbers: the exhibits (until they settle), the front matter, the appendix.
+    import evidencekit.pipeline as pipeline
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760000000")  # the same build time twice
+    first = _build(tmp_path, "en", pdf_pages=2)
+    passes: list[tuple[bool, bool, bool, int]] = []  # (front, exhibits, appendix, pages)
+
+    def spy(html: str, assets: dict[str, Path], **kw: object) -> object:
+        laid = render_pdf(html, assets, **kw)  # type: ignore[arg-type]
+        kinds = ('id="index"', 'id="ex-', 'id="integrity"')
+        passes.append((*(k in html for k in kinds), laid.pages))  # type: ignore[arg-type]
+        return laid
+
+    monkeypatch.setattr(pipeline, "render_pdf", spy)
+    result = build(
+        tmp_path / "case" / "case.yaml", BuildOptions(out_dir=tmp_path / "out", force=True)
+    )
+    again = [p.extract_text() or "" for p in PdfReader(result.pdf_path).pages]
+    assert [k[:3] for k in passes] == [
+        *[(False, True, False)] * 2,  # the included PDF's first page settles under its band
+        (True, False, False),
+        (False, False, True),
+    ]
+    assert [k[3] for k in passes[-2:]] == [3, 1]  # each alone, numbered as in the whole
+    assert again == first
+    assert all(f"page {n} of 7" in p for n, p in enumerate(again, 1))
+
+
+def test_rebuild_after_the_front_matter_grew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The previous lengths are a guess: a front matter longer and an appendix shorter than
+    # last time are laid out again, with numbers that hold.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760000000")
+    first = _build(tmp_path, "en", pdf_pages=2)
+    m = tmp_path / "case" / "case.yaml"
+    record = tmp_path / "out" / "T-P.evidence.json"
+    data = json.loads(record.read_text(encoding="utf-8"))
+    for ex in data["exhibits"]:  # as if the front matter had been 1 page, the appendix 3
+        ex["pages"] = [ex["pages"][0] - 2, ex["pages"][1] - 2]
+    record.write_text(json.dumps(data), encoding="utf-8")
+    result = build(m, BuildOptions(out_dir=tmp_path / "out", force=True))
+    again = [p.extract_text() or "" for p in PdfReader(result.pdf_path).pages]
+    assert again == first
 
 
 def test_overridden_front_template_lays_out_whole(tmp_path: Path) -> None:
@@ -180,3 +231,32 @@ def test_long_screenshot_has_no_short_last_slice(tmp_path: Path, height: int) ->
     # And no more parts than needed: one fewer could not cover the image with the overlap.
     covered = (len(heights) - 1) * heights[0] * (1 - 0.04) + heights[0] * 0.04
     assert covered < height / 1080 * out.parts[0].width_mm
+
+
+def test_front_matter_counted_by_sections_in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The stand-in front matter is laid out only for its length: a long one is counted by its
+    # sections (each starts a page) in two processes, to the same number as laid out whole.
+    import evidencekit.render.weasy as weasy
+
+    style = "<style>@page { size: A4 } section.part { break-before: page }</style>"
+    body = "".join(
+        f'<section class="part s{n}"><h1>Part {n}</h1>{"<p>Row of the index.</p>" * rows}</section>'
+        for n, rows in enumerate((3, 120, 40, 1))
+    )
+    html = f"<html><head>{style}</head><body>\n{body}</body></html>"
+    whole = render_pdf(html, {}, identifier=b"1" * 32, write=False).pages
+    counted: list[list[int]] = []
+
+    class Pool(weasy.ProcessPoolExecutor):
+        def map(self, *args: Any, **kw: Any) -> Any:  # type: ignore[override]
+            counted.append(list(super().map(*args, **kw)))
+            return counted[-1]
+
+    monkeypatch.setattr(weasy, "COUNT_IN_WORKERS", 0)
+    monkeypatch.setattr(weasy, "ProcessPoolExecutor", Pool)
+    assert weasy.count_pages(html, {}, workers=2) == whole > 4
+    assert len(counted) == 1 and len(counted[0]) == 2  # two workers, a group of sections each
+    # Text before the first section (not a section of its own): counted whole, here.
+    odd = html.replace("<body>\n", "<body><p>Preface</p>")
+    pages = render_pdf(odd, {}, identifier=b"1" * 32, write=False).pages
+    assert weasy.count_pages(odd, {}, workers=2) == pages == whole + 1

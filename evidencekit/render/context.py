@@ -77,14 +77,28 @@ class PageLayout:
 @dataclass(frozen=True)
 class Part:
     """What one pass lays out: the whole dossier, its front matter (cover, index, proof table,
-    timeline) or its back (exhibits, appendix). `pad` blank pages stand for the other part, so
-    page numbers and "of M" run as in the whole dossier; `pageno` is the page of each exhibit
-    anchor, written into the front matter (no page references left for WeasyPrint to resolve
-    by laying each referring page out three times)."""
+    timeline), its exhibits, its integrity appendix, or its back (exhibits and appendix, for
+    whole passes). `pad` blank pages before the part (after it for the front) and `pad_after`
+    after it stand for the other parts, so page numbers and "of M" run as in the whole dossier;
+    `pageno` is the page of each exhibit anchor, written into the front matter (no page
+    references left for WeasyPrint to resolve by laying each referring page out three times)."""
 
-    kind: str = "whole"  # whole | front | back
+    kind: str = "whole"  # whole | front | back | exhibits | appendix
     pad: int = 0
     pageno: tuple[tuple[str, str], ...] = ()
+    pad_after: int = 0
+    first_page: int = 1  # the number of its first page (instead of `pad` blank pages)
+    total: int = 0  # "of M", when known (instead of blank pages after it)
+
+
+@dataclass(frozen=True)
+class Lengths:
+    """The front matter's and the appendix's page counts in the previous build of the case:
+    with them, neither is laid out with stand-in numbers first (checked; laid out again if
+    they changed)."""
+
+    front: int
+    appendix: int
 
 
 def lay_out_dossier(
@@ -92,13 +106,19 @@ def lay_out_dossier(
     prepared: list[PreparedExhibit],
     paper: str,
     user_dir: Path | None,
+    previous: Lengths | None = None,
+    count: Callable[[PageLayout, Part], int] | None = None,
 ) -> Rendered:
     """Lay the dossier out (write=False), measuring as it goes (see PageLayout): front matter
-    and exhibits apart, each laid out about once, their pages joined; whole passes when the
+    and the rest apart, each laid out about once, their pages joined; whole passes when the
     case has templates of its own (they may not know `part`, `pad` and `pageno`, or refer
-    across the parts), or when the parts do not agree."""
+    across the parts), or when the parts do not agree. `count`: the pages of a part laid out
+    only for its length (by default, `render`'s)."""
     if user_dir is None or not any(user_dir.rglob("*.j2")):
-        apart = _lay_out_apart(render, prepared, paper)
+        if previous is not None:
+            apart = _lay_out_known(render, prepared, paper, previous)
+        else:
+            apart = _lay_out_apart(render, prepared, paper, count)
         if apart is not None:
             return apart
     layout = PageLayout()
@@ -111,34 +131,104 @@ def lay_out_dossier(
     return laid
 
 
-def _lay_out_apart(
-    render: Callable[[PageLayout, Part], Rendered], prepared: list[PreparedExhibit], paper: str
-) -> Rendered | None:
-    """Front matter (with stand-in numbers: its length), exhibits after that many blank pages
-    until they settle, front matter with their page numbers; None when the parts disagree."""
-    refs = [a for pe in prepared for a in (pe.exhibit.anchor, f"{pe.exhibit.anchor}-end")]
-    keep = render(PageLayout(), Part("front", 0, tuple((a, "888") for a in refs))).pages
-    for _ in range(2):  # a second round only when the real numbers changed its length
-        layout = PageLayout()
-        for _ in range(3):
-            back = render(layout, Part("back", keep))
-            measured = measure_layout(prepared, back.anchors, back.boxes, paper, layout)
-            layout = measured
-            if measured.whole:  # settled: `back` was laid out with what it measured
-                break
-        else:
-            return None
-        pageno = tuple((a, str(back.anchors[a])) for a in refs if a in back.anchors)
-        pad = back.pages - keep
-        front = render(layout, Part("front", pad, pageno))
-        if front.pages - pad != keep:
-            keep = front.pages - pad
-            continue
-        laid = join_rendered(front, keep, back, keep)
-        agree = all(laid.anchors.get(a) == int(n) for a, n in pageno)
-        joined = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
-        return laid if agree and joined.one_page == layout.one_page else None
+def _settle_back(
+    render: Callable[[PageLayout, Part], Rendered],
+    prepared: list[PreparedExhibit],
+    paper: str,
+    layout: PageLayout,
+    part: Part,
+) -> tuple[Rendered, PageLayout] | None:
+    """Lay `part` (the back or the exhibits) out until what it measures settles (normally
+    once); None when it does not."""
+    for _ in range(3):
+        back = render(layout, part)
+        layout = measure_layout(prepared, back.anchors, back.boxes, paper, layout)
+        if layout.whole:  # settled: `back` was laid out with what it measured
+            return back, layout
     return None
+
+
+def _refs(prepared: list[PreparedExhibit]) -> list[str]:
+    return [a for pe in prepared for a in (pe.exhibit.anchor, f"{pe.exhibit.anchor}-end")]
+
+
+def _lay_out_apart(
+    render: Callable[[PageLayout, Part], Rendered],
+    prepared: list[PreparedExhibit],
+    paper: str,
+    count: Callable[[PageLayout, Part], int] | None = None,
+) -> Rendered | None:
+    """Front matter (with stand-in numbers: its length), exhibits and appendix after that many
+    blank pages until they settle, front matter with their page numbers; None when the parts
+    disagree."""
+    refs = _refs(prepared)
+    stand_in = Part("front", 0, tuple((a, "888") for a in refs))
+    keep = count(PageLayout(), stand_in) if count else render(PageLayout(), stand_in).pages
+    for _ in range(2):  # a second round only when the real numbers changed its length
+        settled = _settle_back(render, prepared, paper, PageLayout(), Part("back", keep))
+        if settled is None:
+            return None
+        back, layout = settled
+        pageno = tuple((a, str(back.anchors[a])) for a in refs if a in back.anchors)
+        front = render(layout, Part("front", 0, pageno, total=back.pages))
+        if front.pages != keep:
+            keep = front.pages
+            continue
+        return _joined(prepared, paper, layout, pageno, [(front, 0, keep), (back, keep, None)])
+    return None
+
+
+def _lay_out_known(
+    render: Callable[[PageLayout, Part], Rendered],
+    prepared: list[PreparedExhibit],
+    paper: str,
+    previous: Lengths,
+) -> Rendered | None:
+    """With the previous lengths of the front matter and the appendix: the exhibits between
+    that many blank pages, then the front matter and the appendix with the real numbers, each
+    once when the lengths still hold (a round more for each that changed)."""
+    refs = _refs(prepared)
+    keep, tail, tight = previous.front, previous.appendix, False
+    for _ in range(3):
+        layout = PageLayout(tight_appendix=tight)
+        settled = _settle_back(render, prepared, paper, layout, Part("exhibits", keep, (), tail))
+        if settled is None:
+            return None
+        back, layout = settled
+        body = back.pages - keep - tail
+        pageno = tuple((a, str(back.anchors[a])) for a in refs if a in back.anchors)
+        total = back.pages  # if the front matter and the appendix keep their lengths
+        front = render(layout, Part("front", 0, pageno, total=total))
+        after = Part("appendix", first_page=keep + body + 1, total=total)
+        appendix = render(layout, after)
+        if not tight:
+            measured = measure_layout(prepared, appendix.anchors, appendix.boxes, paper, layout)
+            if measured.tight_appendix:
+                tight = True
+                layout = PageLayout(layout.one_page, layout.first_slot_mm, True, True)
+                appendix = render(layout, after)
+        lengths = (front.pages, appendix.pages)
+        if lengths != (keep, tail):
+            keep, tail = lengths
+            continue
+        parts = [(front, 0, keep), (back, keep, keep + body), (appendix, 0, None)]
+        return _joined(prepared, paper, layout, pageno, parts)
+    return None
+
+
+def _joined(
+    prepared: list[PreparedExhibit],
+    paper: str,
+    layout: PageLayout,
+    pageno: tuple[tuple[str, str], ...],
+    parts: list[tuple[Rendered, int, int | None]],
+) -> Rendered | None:
+    """The parts' pages as one document, when its page numbers are those written into the
+    front matter and its one-page exhibits those the parts measured; else None."""
+    laid = join_rendered(parts)
+    agree = all(laid.anchors.get(a) == int(n) for a, n in pageno)
+    joined = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
+    return laid if agree and joined.one_page == layout.one_page else None
 
 
 SLOT_CAPTION_MM = 9.0  # room for the caption line under an included page
@@ -790,6 +880,9 @@ def build_context(
         "appendix_tight": layout.tight_appendix,
         "part": laying.kind if laying else ("whole" if layout.whole else "back"),
         "pad": laying.pad if laying else 0,
+        "pad_after": laying.pad_after if laying else 0,
+        "first_page": laying.first_page if laying else 1,
+        "total": laying.total if laying else 0,
         "pageno": dict(laying.pageno) if laying else {},
         "timeline": [
             {"time": fmt_time(when, tz), "text": text, "anchor": anchor, "label": label}

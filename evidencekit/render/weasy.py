@@ -8,6 +8,9 @@ from __future__ import annotations
 import ctypes.util
 import hashlib
 import logging
+import multiprocessing
+import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +78,38 @@ def render_pdf(
     return write_rendered(laid, identifier=identifier, pdfa=pdfa) if write else laid
 
 
+# Below this much HTML a document is laid out here: starting a process that loads WeasyPrint
+# costs about a second.
+COUNT_IN_WORKERS = 100_000
+_SECTION = re.compile(r'(?=<section class="part )')
+
+
+def count_pages(html: str, assets: dict[str, Path | bytes], workers: int) -> int:
+    """The number of pages of html (laid out only to be counted). Each of its top-level
+    sections starts a page, so a long document is counted by sections in up to `workers`
+    processes; laid out here when it is short or not made of such sections."""
+    head, body = html.split("<body>", 1) if "<body>" in html else ("", "")
+    pieces = _SECTION.split(body.rsplit("</body>", 1)[0])
+    sections = pieces[1:] if pieces and not pieces[0].strip() else []
+    if workers < 2 or len(sections) < 2 or len(html) < COUNT_IN_WORKERS:
+        return _pages_of(html, assets)
+    groups: list[list[str]] = [[] for _ in range(min(workers, len(sections)))]
+    for section in sorted(sections, key=len, reverse=True):  # the longest first, to the lightest
+        min(groups, key=lambda g: sum(map(len, g))).append(section)
+    docs = [f"{head}<body>{''.join(g)}</body></html>" for g in groups]
+    # spawn, not fork: the image jobs' pool may be running threads in this process.
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(max_workers=len(docs), mp_context=context) as pool:
+            return sum(pool.map(_pages_of, docs, [assets] * len(docs)))
+    except Exception:  # a worker that failed: count here, where errors are reported
+        return _pages_of(html, assets)
+
+
+def _pages_of(html: str, assets: dict[str, Path | bytes]) -> int:
+    return render_pdf(html, assets, identifier=b"0" * 32, write=False).pages
+
+
 def _laid(pages: list[Any], refused: list[str]) -> Rendered:
     """Where each anchor landed on laid-out pages."""
     anchors: dict[str, int] = {}
@@ -90,14 +125,16 @@ def _laid(pages: list[Any], refused: list[str]) -> Rendered:
     return Rendered(pdf=b"", pages=len(pages), anchors=anchors, boxes=boxes, refused_urls=refused)
 
 
-def join_rendered(front: Rendered, keep: int, back: Rendered, skip: int) -> Rendered:
-    """One document of the first `keep` pages of `front` and the pages of `back` after `skip`
-    (both laid out with write=False); links between them resolve when it is written."""
-    pages = [*front.document.pages[:keep], *back.document.pages[skip:]]
-    laid = _laid(pages, [*front.refused_urls, *back.refused_urls])
-    laid.document = front.document.copy(pages)  # the front's metadata: the same <head>
-    laid.identifier = hashlib.sha256(front.identifier + back.identifier).hexdigest()[:32].encode()
-    return laid
+def join_rendered(parts: list[tuple[Rendered, int, int | None]]) -> Rendered:
+    """One document of the pages [start:stop] of each part (laid out with write=False), in
+    order; links between them resolve when it is written."""
+    pages = [p for laid, start, stop in parts for p in laid.document.pages[start:stop]]
+    joined = _laid(pages, [url for laid, _, _ in parts for url in laid.refused_urls])
+    first = parts[0][0]
+    joined.document = first.document.copy(pages)  # the first part's metadata: the same <head>
+    ids = b"".join(laid.identifier for laid, _, _ in parts)
+    joined.identifier = hashlib.sha256(ids).hexdigest()[:32].encode()
+    return joined
 
 
 def write_rendered(laid: Rendered, *, identifier: bytes, pdfa: bool = False) -> Rendered:
