@@ -140,6 +140,7 @@ class _Made:
     prepared: list[PreparedExhibit]
     exhibit_bytes: dict[str, int]
     images: list[ImageBytes] = field(default_factory=list)
+    lengths: Lengths | None = None  # of the front matter and the appendix
 
 
 class _Clock:
@@ -371,6 +372,8 @@ def _attempt(plan: _Plan, step: FitStep, made: _Made, clock: _Clock) -> Tried[_D
     if step.note:
         notes.append(step.note)
     record["fit"] = {"steps": step.log, "final": step.settings.describe()}
+    if made.lengths is not None:  # the next build of the case starts from them
+        record["layout"] = made.lengths.record()
     record["warnings"] = notes
     record["options"] = {"pdfa": plan.pdfa, "embed_originals": plan.embed}
     if plan.embed or plan.opts.archive:
@@ -444,7 +447,7 @@ def _render(
             return count_pages(html_of(layout, part), assets, os.cpu_count() or 1)
 
         templates = case.root / "templates"
-        laid = lay_out_dossier(lay_out, prepared, paper, templates, previous, count)
+        laid, lengths = lay_out_dossier(lay_out, prepared, paper, templates, previous, count)
         rendered = write_rendered(laid, identifier=laid.identifier, pdfa=pdfa)
         made = pending.finish(prepared)
         exhibit_bytes = {
@@ -470,24 +473,21 @@ def _render(
         note = Msg("build.refused_url", url=url)
         if note not in warnings:
             warnings.append(note)
-    return _Made(pdf, rendered, prepared, exhibit_bytes, measure_images(pdf))
+    return _Made(pdf, rendered, prepared, exhibit_bytes, measure_images(pdf), lengths)
 
 
 def _lengths(plan: _Plan) -> Lengths | None:
-    """The front matter's and the appendix's page counts in the previous build in the output
-    folder (before its first exhibit, after its last), if any: the layout checks them."""
+    """The front matter's and the appendix's lengths in the previous build in the output folder,
+    if any: the layout checks them."""
     from evidencekit.render.context import Lengths
 
     try:
         record = json.loads((plan.out_dir / plan.json_name).read_text(encoding="utf-8"))
-        spans = [(int(ex["pages"][0]), int(ex["pages"][1])) for ex in record["exhibits"]]
-        total = int(record["outputs"][0]["pages"])
+        was = record["layout"]
+        lengths = Lengths(int(was["front_pages"]), int(was["appendix_pages"]))
     except (OSError, ValueError, LookupError, TypeError, AttributeError):
         return None
-    if not spans:
-        return None
-    front, appendix = min(a for a, _ in spans) - 1, total - max(b for _, b in spans)
-    return Lengths(front, appendix) if front > 0 and appendix > 0 else None
+    return lengths if lengths.front > 0 and lengths.appendix > 0 else None
 
 
 @functools.cache  # asked once a process, not once a layout pass

@@ -84,11 +84,12 @@ def test_front_matter_and_exhibits_laid_out_apart(
 
     monkeypatch.setattr(pipeline, "render_pdf", spy)
     pages = _build(tmp_path, "en", pdf_pages=2)
-    # Front matter (its length), the exhibits until the included PDF's first page settles
-    # under its header band, the front matter with their page numbers: never both at once.
-    assert [(f, e) for f, e, _ in passes] == [(True, False), *[(False, True)] * 2, (True, False)]
-    assert passes[2][2] == len(pages) == 7  # the exhibits padded to the whole length
-    assert passes[-1][2] == passes[0][2] == 3  # the front matter alone, its "of 7" written in
+    # Front matter (its length: counted, see count_pages), the exhibits until the included
+    # PDF's first page settles under its header band, the front matter with their page
+    # numbers: never both at once.
+    assert [(f, e) for f, e, _ in passes] == [*[(False, True)] * 2, (True, False)]
+    assert passes[1][2] == len(pages) == 7  # the exhibits padded to the whole length
+    assert passes[-1][2] == 3  # the front matter alone, its "of 7" written in
     index = next(p for p in pages if "Evidence index" in p and "SHA-256" in p)
     listing = next(n for n, p in enumerate(pages, 1) if "Listing" in p and "shot.png" in p)
     invoice = next(n for n, p in enumerate(pages, 1) if "INCLUDED PAGE 1" in p)
@@ -127,6 +128,19 @@ def test_rebuild_lays_each_part_out_once(tmp_path: Path, monkeypatch: pytest.Mon
     assert [k[3] for k in passes[-2:]] == [3, 1]  # each alone, numbered as in the whole
     assert again == first
     assert all(f"page {n} of 7" in p for n, p in enumerate(again, 1))
+    record = json.loads((tmp_path / "out" / "T-P.evidence.json").read_text(encoding="utf-8"))
+    assert record["layout"] == {"front_pages": 3, "appendix_pages": 1, "appendix_tight": False}
+
+
+def test_rebuild_is_byte_identical_to_a_first_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Laid out in three parts from the previous lengths or in two from scratch: the same bytes.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760000000")
+    _build(tmp_path, "zh-CN", pdf_pages=2)
+    first = (tmp_path / "out" / "T-P.pdf").read_bytes()
+    build(tmp_path / "case" / "case.yaml", BuildOptions(out_dir=tmp_path / "out", force=True))
+    assert (tmp_path / "out" / "T-P.pdf").read_bytes() == first
 
 
 def test_rebuild_after_the_front_matter_grew(

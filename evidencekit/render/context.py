@@ -99,6 +99,15 @@ class Lengths:
 
     front: int
     appendix: int
+    tight: bool = False  # the appendix was set tighter
+
+    def record(self) -> dict[str, object]:
+        """The evidence record's `layout` entry."""
+        return {
+            "front_pages": self.front,
+            "appendix_pages": self.appendix,
+            "appendix_tight": self.tight,
+        }
 
 
 def lay_out_dossier(
@@ -108,7 +117,7 @@ def lay_out_dossier(
     user_dir: Path | None,
     previous: Lengths | None = None,
     count: Callable[[PageLayout, Part], int] | None = None,
-) -> Rendered:
+) -> tuple[Rendered, Lengths | None]:
     """Lay the dossier out (write=False), measuring as it goes (see PageLayout): front matter
     and the rest apart, each laid out about once, their pages joined; whole passes when the
     case has templates of its own (they may not know `part`, `pad` and `pageno`, or refer
@@ -128,7 +137,21 @@ def lay_out_dossier(
         if measured == layout:
             break
         layout = measured
-    return laid
+    return laid, _lengths_of(laid, prepared, layout)
+
+
+def _lengths_of(
+    laid: Rendered, prepared: list[PreparedExhibit], layout: PageLayout
+) -> Lengths | None:
+    """The front matter's and the appendix's lengths in a laid-out dossier (None when its
+    templates left out the anchors they are read from)."""
+    firsts = [
+        laid.anchors[pe.exhibit.anchor] for pe in prepared if pe.exhibit.anchor in laid.anchors
+    ]
+    appendix = laid.anchors.get("integrity")
+    if not firsts or appendix is None:
+        return None
+    return Lengths(min(firsts) - 1, laid.pages - appendix + 1, layout.tight_appendix)
 
 
 def _settle_back(
@@ -157,7 +180,7 @@ def _lay_out_apart(
     prepared: list[PreparedExhibit],
     paper: str,
     count: Callable[[PageLayout, Part], int] | None = None,
-) -> Rendered | None:
+) -> tuple[Rendered, Lengths | None] | None:
     """Front matter (with stand-in numbers: its length), exhibits and appendix after that many
     blank pages until they settle, front matter with their page numbers; None when the parts
     disagree."""
@@ -183,11 +206,12 @@ def _lay_out_known(
     prepared: list[PreparedExhibit],
     paper: str,
     previous: Lengths,
-) -> Rendered | None:
+) -> tuple[Rendered, Lengths | None] | None:
     """With the previous lengths of the front matter and the appendix: the exhibits between
     that many blank pages, then the front matter and the appendix with the real numbers, each
     once when the lengths still hold (a round more for each that changed)."""
     refs = _refs(prepared)
+    # Whether to set the appendix tighter is measured again: as a first build would decide.
     keep, tail, tight = previous.front, previous.appendix, False
     for _ in range(3):
         layout = PageLayout(tight_appendix=tight)
@@ -222,13 +246,15 @@ def _joined(
     layout: PageLayout,
     pageno: tuple[tuple[str, str], ...],
     parts: list[tuple[Rendered, int, int | None]],
-) -> Rendered | None:
+) -> tuple[Rendered, Lengths | None] | None:
     """The parts' pages as one document, when its page numbers are those written into the
     front matter and its one-page exhibits those the parts measured; else None."""
     laid = join_rendered(parts)
     agree = all(laid.anchors.get(a) == int(n) for a, n in pageno)
     joined = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
-    return laid if agree and joined.one_page == layout.one_page else None
+    if not agree or joined.one_page != layout.one_page:
+        return None
+    return laid, _lengths_of(laid, prepared, layout)
 
 
 SLOT_CAPTION_MM = 9.0  # room for the caption line under an included page

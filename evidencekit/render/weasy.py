@@ -6,7 +6,6 @@ The only module that imports WeasyPrint (lazily: it is slow to import).
 from __future__ import annotations
 
 import ctypes.util
-import hashlib
 import logging
 import multiprocessing
 import re
@@ -132,8 +131,9 @@ def join_rendered(parts: list[tuple[Rendered, int, int | None]]) -> Rendered:
     joined = _laid(pages, [url for laid, _, _ in parts for url in laid.refused_urls])
     first = parts[0][0]
     joined.document = first.document.copy(pages)  # the first part's metadata: the same <head>
-    ids = b"".join(laid.identifier for laid, _, _ in parts)
-    joined.identifier = hashlib.sha256(ids).hexdigest()[:32].encode()
+    # The first part's (the front matter's, which names every source by its hash and every
+    # exhibit's pages): the same however the rest was cut into parts.
+    joined.identifier = first.identifier
     return joined
 
 
