@@ -96,8 +96,10 @@ def count_pages(html: str, assets: dict[str, Path | bytes], workers: int) -> int
     for section in sorted(sections, key=len, reverse=True):  # the longest first, to the lightest
         min(groups, key=lambda g: sum(map(len, g))).append(section)
     docs = [f"{head}<body>{''.join(g)}</body></html>" for g in groups]
-    # spawn, not fork: the image jobs' pool may be running threads in this process.
-    context = multiprocessing.get_context("spawn")
+    # fork, as the image jobs' pool: a spawned worker would run the caller's script again when
+    # it lacks a __main__ guard (build() is callable as a library), and would load WeasyPrint
+    # again. The workers only lay out; they touch nothing another thread holds.
+    context = multiprocessing.get_context("fork")
     try:
         with ProcessPoolExecutor(max_workers=len(docs), mp_context=context) as pool:
             return sum(pool.map(_pages_of, docs, [assets] * len(docs)))
