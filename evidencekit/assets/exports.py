@@ -10,12 +10,14 @@ the caller turns into a located EvidenceError.
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import re
 import unicodedata
-from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
@@ -232,6 +234,32 @@ class Export:
     sheet: str | None
     warnings: tuple[str, ...]
 
+    @functools.cached_property
+    def _ids(self) -> dict[int, dict[str, tuple[int, ...]]]:
+        return {}
+
+    def ids(self, col: int) -> dict[str, tuple[int, ...]]:
+        """Row numbers by the id in column `col` (normalize_id; blank cells under ''),
+        indexed once per export: 50 orders' tables filter a 20 000-row export by lookups."""
+        if col not in self._ids:
+            found: dict[str, list[int]] = {}
+            for n, row in enumerate(self.rows):
+                found.setdefault(normalize_id(row[col]), []).append(n)
+            self._ids[col] = {k: tuple(v) for k, v in found.items()}
+        return self._ids[col]
+
+    def matching(self, col: int, values: Sequence[str]) -> list[int]:
+        """Row numbers, in file order, whose cell in `col` holds one of `values` (same_id:
+        verbatim, or once guards and prefixes are gone; a blank value matches verbatim)."""
+        index = self.ids(col)
+        found: set[int] = set()
+        for value in values:
+            if value.strip():
+                found.update(index.get(normalize_id(value), ()))
+            else:
+                found.update(n for n, row in enumerate(self.rows) if row[col] == value)
+        return sorted(found)
+
 
 def clean_cell(cell: str) -> str:
     """A cell as the export meant it: no padding, tabs, control characters or Excel guards."""
@@ -432,37 +460,23 @@ def read_export(
 ) -> Export:
     """Read a CSV/TSV/TXT or XLSX export; `expect` names columns the header must hold.
 
-    The same file is read by validation, the order checks and the build, each expecting other
-    columns: decoding and cleaning do not depend on those, so their result is kept, keyed by
-    content, and so is each caller's split (a frozen Export): 50 orders' exhibits of one
-    20 000-row export split it once, not 50 times.
+    The same file is read by validation, the order checks, collect and the build, each
+    expecting other columns: inside `export_cache()` (one build or validation) it is read and
+    parsed once, and each caller's split (a frozen Export) is made once: 50 orders' exhibits
+    of one 20 000-row export split it once, not 50 times.
     """
-    data = path.read_bytes()
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
-    key = (hashlib.sha256(data).digest(), xlsx, sheet, encoding)
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-    else:
-        _CACHE[key] = _parse(path, data, xlsx, sheet, encoding)
-        while len(_CACHE) > 8:
-            _CACHE.popitem(last=False)
-    parsed = _CACHE[key]
+    cache = _CACHE.get()
+    if cache is None:
+        return _split_parsed(_parse(path, path.read_bytes(), xlsx, sheet, encoding), expect)
+    st = path.stat()  # a file changed under a running build is read again
+    key = (path.resolve(), st.st_size, st.st_mtime_ns, xlsx, sheet, encoding)
+    if key not in cache.parsed:
+        cache.parsed[key] = _parse(path, path.read_bytes(), xlsx, sheet, encoding)
     split_key = (*key, tuple(expect))
-    if split_key in _SPLITS:
-        _SPLITS.move_to_end(split_key)
-    else:
-        _SPLITS[split_key] = _split(
-            parsed.rows,
-            parsed.lines,
-            parsed.encoding,
-            parsed.guessed,
-            parsed.sheet,
-            expect,
-            parsed.warnings,
-        )
-        while len(_SPLITS) > 16:
-            _SPLITS.popitem(last=False)
-    return _SPLITS[split_key]
+    if split_key not in cache.splits:
+        cache.splits[split_key] = _split_parsed(cache.parsed[key], expect)
+    return cache.splits[split_key]
 
 
 @dataclass(frozen=True)
@@ -473,6 +487,18 @@ class _Parsed:
     guessed: bool
     sheet: str | None
     warnings: tuple[str, ...]
+
+
+def _split_parsed(parsed: _Parsed, expect: Sequence[str]) -> Export:
+    return _split(
+        parsed.rows,
+        parsed.lines,
+        parsed.encoding,
+        parsed.guessed,
+        parsed.sheet,
+        expect,
+        parsed.warnings,
+    )
 
 
 def _parse(path: Path, data: bytes, xlsx: bool, sheet: str | None, encoding: str | None) -> _Parsed:
@@ -489,8 +515,30 @@ def _parse(path: Path, data: bytes, xlsx: bool, sheet: str | None, encoding: str
     return _Parsed(rows, kept, decoded.encoding, decoded.guessed, None, ())
 
 
-_CACHE: OrderedDict[tuple[object, ...], _Parsed] = OrderedDict()
-_SPLITS: OrderedDict[tuple[object, ...], Export] = OrderedDict()
+@dataclass
+class _Cache:
+    """Exports parsed (by resolved path, size, mtime and reading options) and split (by the
+    columns expected) while one `export_cache()` is open."""
+
+    parsed: dict[tuple[object, ...], _Parsed] = field(default_factory=dict)
+    splits: dict[tuple[object, ...], Export] = field(default_factory=dict)
+
+
+_CACHE: ContextVar[_Cache | None] = ContextVar("evidencekit_exports", default=None)
+
+
+@contextmanager
+def export_cache() -> Iterator[None]:
+    """Read and parse each export once while open (a build, a validation); nested: the
+    outer one holds. Nothing outlives it: the next build reads its files afresh."""
+    if _CACHE.get() is not None:
+        yield
+        return
+    token = _CACHE.set(_Cache())
+    try:
+        yield
+    finally:
+        _CACHE.reset(token)
 
 
 # ---------------------------------------------------------------- times

@@ -1,8 +1,8 @@
 """Per-order proof, reading side: exports indexed by order id, and the facts a trace holds.
 
-Every export is read once with `read_export` (headers under preambles, cleaned cells) and
-indexed on its order id column; the manifest stage asks it for one order's rows and values.
-Errors are ValueError with a message the caller locates.
+Every export is read with `read_export` (headers under preambles, cleaned cells; parsed once
+per build) and indexed on its order id column; the manifest stage asks it for one order's
+rows and values. Errors are ValueError with a message the caller locates.
 """
 
 from __future__ import annotations
@@ -119,12 +119,8 @@ def open_source(
             i = find_column(header, role)
         if i is not None and i != id_col:
             found[role] = i
-    by_id: dict[str, list[int]] = {}
-    for n, row in enumerate(export.rows):
-        key = normalize_id(row[id_col])
-        if key:
-            by_id.setdefault(key, []).append(n)
-    return SourceTable(export, id_col, found, {k: tuple(v) for k, v in by_id.items()})
+    by_id = {k: v for k, v in export.ids(id_col).items() if k}
+    return SourceTable(export, id_col, found, by_id)
 
 
 def read_order_ids(
