@@ -124,3 +124,47 @@ def test_validation_parses_each_export_once_however_many_traces(
     case = load_case(write_case(tmp_path, text, {**files, **traces}))
     assert len(case.proof) == 12 and all("traces" in p.sources for p in case.proof)
     assert parses["orders.csv"] == 1 and parses["SF1400000000011.csv"] == 1
+
+
+SHOP_CHAT = (
+    "时间,发送人,内容\n"
+    "2025-10-01 09:05,tb_lin_88,这件有现货吗 我电话13800138000\n"
+    "2025-10-01 09:06,小店客服,有的今天发货\n"
+    "2025-10-01 09:30,tb_zhao_521,发票寄到 13900139000 或 13700137000\n"
+    "2025-10-01 09:31,小店客服,好的 已记下 13900139000\n"
+)
+
+
+def test_shop_wide_chat_parsed_once_and_masked_per_exhibit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The shop-wide export was read, parsed and masked whole for every order; each order's
+    # exhibit counted the phone numbers of every other buyer's messages as its own.
+    from zoneinfo import ZoneInfo
+
+    from evidencekit.assets import transcripts
+    from evidencekit.assets.privacy import Masker
+    from evidencekit.model import Privacy, SourceFile
+
+    path = tmp_path / "shop.csv"
+    path.write_text(SHOP_CHAT, encoding="utf-8")
+    sf = SourceFile("shop.csv", path, "case.yaml:9:3: proof.chats.files[0]")
+    reads: list[str] = []
+    rows = transcripts._rows
+    monkeypatch.setattr(transcripts, "_rows", lambda *a: reads.append("x") or rows(*a))
+    tz = ZoneInfo("Asia/Shanghai")
+    roles = {"tb_lin_88": "buyer", "tb_zhao_521": "buyer", "小店客服": "seller"}
+    counts, texts = {}, {}
+    with exports.export_cache():
+        for buyer in ("tb_lin_88", "tb_zhao_521"):
+            masker = Masker(Privacy(mask=["phone"]))
+            messages = transcripts.read_transcript(sf, tz, roles, masker, peer=buyer)
+            counts[buyer], texts[buyer] = dict(masker.counts), [m.text for m in messages]
+    assert reads == ["x"]
+    assert counts == {"tb_lin_88": {"phone": 1}, "tb_zhao_521": {"phone": 3}}
+    assert texts["tb_lin_88"][1] == "有的今天发货" and len(texts["tb_lin_88"]) == 2
+    assert "13900139000" not in "".join(texts["tb_zhao_521"])
+    # Without a peer: the whole export, every number counted.
+    masker = Masker(Privacy(mask=["phone"]))
+    assert len(transcripts.read_transcript(sf, tz, roles, masker)) == 4
+    assert masker.counts == {"phone": 4}

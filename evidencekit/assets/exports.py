@@ -14,12 +14,13 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from typing import TypeVar, cast
 
 from evidencekit.messages import Msg, join
 from evidencekit.model import ShippingEvent
@@ -522,9 +523,24 @@ class _Cache:
 
     parsed: dict[tuple[object, ...], _Parsed] = field(default_factory=dict)
     splits: dict[tuple[object, ...], Export] = field(default_factory=dict)
+    other: dict[tuple[object, ...], object] = field(default_factory=dict)  # build_cached
 
 
 _CACHE: ContextVar[_Cache | None] = ContextVar("evidencekit_exports", default=None)
+_T = TypeVar("_T")
+
+
+def build_cached(path: Path, key: tuple[object, ...], make: Callable[[], _T]) -> _T:
+    """make(), once per file (resolved path, size, mtime) and key while an export_cache() is
+    open, every time without one (what transcripts read, e.g.). Errors are not kept."""
+    cache = _CACHE.get()
+    if cache is None:
+        return make()
+    st = path.stat()
+    full = (path.resolve(), st.st_size, st.st_mtime_ns, *key)
+    if full not in cache.other:
+        cache.other[full] = make()
+    return cast(_T, cache.other[full])
 
 
 @contextmanager

@@ -21,7 +21,6 @@ from evidencekit.assets.exports import (
     parse_time,
     read_export,
 )
-from evidencekit.assets.transcripts import Message
 from evidencekit.messages import Msg
 from evidencekit.model import ShippingEvent
 
@@ -208,24 +207,3 @@ def trace_facts(events: list[ShippingEvent]) -> TraceFacts:
         signer_of(signed.status) if signed else "",
         place,
     )
-
-
-def conversation(messages: list[Message], buyer: str) -> list[Message]:
-    """One buyer's conversation in a chat export shared by many buyers: the buyer's own
-    messages and the shop's replies to them. Where the export names each message's peer
-    (conversation) that decides; else a shop or platform message belongs to the buyer who
-    wrote last before it (buyers' messages have role buyer or other)."""
-    out: list[Message] = []
-    last_customer = ""
-    for m in messages:
-        if m.peer:
-            if m.peer == buyer or m.sender == buyer:
-                out.append(m)
-            continue
-        if m.role in ("buyer", "other"):
-            last_customer = m.sender
-            if m.sender == buyer:
-                out.append(m)
-        elif last_customer == buyer:
-            out.append(m)
-    return out
