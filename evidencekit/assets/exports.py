@@ -267,7 +267,10 @@ def clean_cell(cell: str) -> str:
     if cell.isprintable():  # the common case: no tab, line end or control character
         c = cell.strip(" ")
     else:
-        c = _CONTROL.sub("", cell.replace("\t", " ")).strip(" \r\n\u3000\xa0")
+        c = cell.replace("\t", " ")  # statements pad every cell with a tab
+        if not c.isprintable():
+            c = _CONTROL.sub("", c)
+        c = c.strip(" \r\n\u3000\xa0")
     if not c or c[0] not in "='":
         return c
     # Excel guards keep long numbers from being mangled: ="3456..." or a leading apostrophe.
@@ -402,7 +405,11 @@ def _clean_rows(
     rows: list[list[str]] = []
     kept: list[int] = []
     for r, line in zip(raw, lines, strict=True):
-        cells = [clean_cell(c) for c in r]
+        if "".join(r).isprintable():  # clean_cell's common case for a whole row at once
+            cells = [c.strip(" ") for c in r]
+            cells = [clean_cell(c) if c[:1] in ("=", "'") else c for c in cells]
+        else:
+            cells = [clean_cell(c) for c in r]
         if any(cells):
             rows.append(cells)
             kept.append(line)
@@ -421,7 +428,19 @@ def _split(
     """Header, body and the lines around them, for the columns the caller expects."""
     if not rows:
         raise ValueError(Msg("export.empty"))
-    h = _find_header(rows, expect)
+    return _split_at(rows, lines, _find_header(rows, expect), encoding, guessed, sheet, warnings)
+
+
+def _split_at(
+    rows: list[list[str]],
+    lines: list[int],
+    h: int,
+    encoding: str,
+    guessed: bool,
+    sheet: str | None,
+    warnings: Iterable[str],
+) -> Export:
+    """The table under the header at row `h`."""
     preamble = tuple(",".join(c for c in r if c) for r in rows[:h])
     body: list[list[str]] = []
     body_lines: list[int] = []
@@ -463,8 +482,8 @@ def read_export(
 
     The same file is read by validation, the order checks, collect and the build, each
     expecting other columns: inside `export_cache()` (one build or validation) it is read and
-    parsed once, and each caller's split (a frozen Export) is made once: 50 orders' exhibits
-    of one 20 000-row export split it once, not 50 times.
+    parsed once, and split once per header row those columns find (a frozen Export, shared):
+    50 orders' exhibits of one 20 000-row export split it once, not 50 times.
     """
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
     cache = _CACHE.get()
@@ -474,10 +493,22 @@ def read_export(
     key = (path.resolve(), st.st_size, st.st_mtime_ns, xlsx, sheet, encoding)
     if key not in cache.parsed:
         cache.parsed[key] = _parse(path, path.read_bytes(), xlsx, sheet, encoding)
-    split_key = (*key, tuple(expect))
-    if split_key not in cache.splits:
-        cache.splits[split_key] = _split_parsed(cache.parsed[key], expect)
-    return cache.splits[split_key]
+    parsed = cache.parsed[key]
+    if not parsed.rows:
+        raise ValueError(Msg("export.empty"))
+    # Callers expecting other columns mostly find the same header: one table, one id index.
+    h = _find_header(parsed.rows, expect)
+    if (*key, h) not in cache.splits:
+        cache.splits[(*key, h)] = _split_at(
+            parsed.rows,
+            parsed.lines,
+            h,
+            parsed.encoding,
+            parsed.guessed,
+            parsed.sheet,
+            parsed.warnings,
+        )
+    return cache.splits[(*key, h)]
 
 
 @dataclass(frozen=True)
@@ -519,7 +550,7 @@ def _parse(path: Path, data: bytes, xlsx: bool, sheet: str | None, encoding: str
 @dataclass
 class _Cache:
     """Exports parsed (by resolved path, size, mtime and reading options) and split (by the
-    columns expected) while one `export_cache()` is open."""
+    header row the expected columns find) while one `export_cache()` is open."""
 
     parsed: dict[tuple[object, ...], _Parsed] = field(default_factory=dict)
     splits: dict[tuple[object, ...], Export] = field(default_factory=dict)
