@@ -405,7 +405,11 @@ def _clean_rows(
     rows: list[list[str]] = []
     kept: list[int] = []
     for r, line in zip(raw, lines, strict=True):
-        if "".join(r).isprintable():  # clean_cell's common case for a whole row at once
+        joined = "".join(r)
+        if "\t" in joined and joined.replace("\t", " ").isprintable():  # tab-padded cells
+            r = [c.replace("\t", " ") for c in r]
+            joined = "".join(r)
+        if joined.isprintable():  # clean_cell's common case for a whole row at once
             cells = [c.strip(" ") for c in r]
             cells = [clean_cell(c) if c[:1] in ("=", "'") else c for c in cells]
         else:
