@@ -858,8 +858,8 @@ def _fit_jpeg(
     img: Image.Image, max_bytes: int | None, dpi: int, start: int | None
 ) -> tuple[bytes, int]:
     """The highest quality of JPEG_QUALITIES under max_bytes (else the lowest): `start`
-    first, then the end of the ladder it points to (a page lighter or denser than the one
-    before), then the steps between."""
+    first, then its neighbour and the end of the ladder it points to (a page lighter or
+    denser than the one before), then the steps between."""
 
     def encode(quality: int) -> bytes:
         buf = io.BytesIO()
@@ -873,6 +873,10 @@ def _fit_jpeg(
     if max_bytes is None:
         return data, ladder[i]
     if len(data) <= max_bytes:
+        # One step up (a page like the one before stops there), then the top (a lighter one).
+        if i == 0 or len(better := encode(ladder[i - 1])) > max_bytes:
+            return data, ladder[i]
+        i, data = i - 1, better
         if i > 0 and len(top := encode(ladder[0])) <= max_bytes:
             return top, ladder[0]
         while i > 1 and len(better := encode(ladder[i - 1])) <= max_bytes:
