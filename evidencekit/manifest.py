@@ -1101,7 +1101,10 @@ def load_case(
         update["language"] = language
     if update:
         manifest = manifest.model_copy(update={"case": manifest.case.model_copy(update=update)})
-    return resolve(manifest, manifest_path, marks, text, profile_from)
+    from evidencekit.assets.exports import export_cache
+
+    with export_cache():  # the proof, the checks and the tables read each export once
+        return resolve(manifest, manifest_path, marks, text, profile_from)
 
 
 def _check_redactions(

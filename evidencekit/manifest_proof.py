@@ -20,14 +20,18 @@ from evidencekit.assets.exports import normalize_id, read_events
 from evidencekit.assets.proof import (
     SourceTable,
     city_of,
-    conversation,
     open_source,
     parse_amount,
     parse_when,
     read_order_ids,
     trace_facts,
 )
-from evidencekit.assets.transcripts import Message, read_transcript, transcript_warnings
+from evidencekit.assets.transcripts import (
+    Message,
+    conversation,
+    read_transcript,
+    transcript_warnings,
+)
 from evidencekit.checks import order_gaps
 from evidencekit.errors import EvidenceError
 from evidencekit.i18n import t

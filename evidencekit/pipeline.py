@@ -162,8 +162,12 @@ class _Clock:
 
 def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResult:
     """Validate the manifest, write the dossier and its sidecars, record it in the register."""
+    from evidencekit.assets.exports import export_cache
+
     opts = options or BuildOptions()
-    return _record(_build(manifest_path, opts), opts)
+    with export_cache():  # each export read and parsed once per build, by every stage
+        result = _build(manifest_path, opts)
+    return _record(result, opts)
 
 
 def _record(result: BuildResult, opts: BuildOptions) -> BuildResult:

@@ -13,6 +13,7 @@ import pytest
 
 from evidencekit.assets.exports import (
     clean_cell,
+    export_cache,
     find_column,
     normalize_id,
     parse_time,
@@ -638,13 +639,34 @@ def test_forged_sheet_dimension_does_not_pad_rows(tmp_path: Path) -> None:
 
 def test_export_split_once_per_caller_columns(tmp_path: Path) -> None:
     # 50 orders' exhibits of one 20 000-row export each split all its rows again (5 s of a
-    # proof build): the split is kept too, per expected columns, and changes with the file.
+    # proof build): within a build the split is kept too, per expected columns, and changes
+    # with the file; nothing is kept once the build is over.
     p = tmp_path / "orders.csv"
     p.write_text("#exported\norder,amount\n1,9.50\n2,3.00\n#2 rows\n", encoding="utf-8")
-    first = read_export(p, expect=["order"])
-    assert read_export(p, expect=["order"]) is first
-    assert first.rows == (("1", "9.50"), ("2", "3.00")) and first.trailer == ("#2 rows",)
-    other = read_export(p, expect=["amount"])
-    assert other is not first and other.header == first.header
-    p.write_text("order,amount\n3,1.00\n", encoding="utf-8")
-    assert read_export(p, expect=["order"]).rows == (("3", "1.00"),)
+    with export_cache():
+        first = read_export(p, expect=["order"])
+        with export_cache():  # nested: the outer cache holds
+            assert read_export(p, expect=["order"]) is first
+        assert first.rows == (("1", "9.50"), ("2", "3.00")) and first.trailer == ("#2 rows",)
+        assert read_export(p, expect=["amount"]) is first  # the same header row: one table
+        q = tmp_path / "two-heads.csv"
+        q.write_text("title,note\norder,amount\n1,9.50\n", encoding="utf-8")
+        other = read_export(q, expect=["order"])
+        assert other.header == ("order", "amount") and other.preamble == ("title,note",)
+        assert read_export(q, expect=["title"]).header == ("title", "note")
+        p.write_text("order,amount\n3,1.00\n", encoding="utf-8")
+        assert read_export(p, expect=["order"]).rows == (("3", "1.00"),)
+    again = read_export(p, expect=["order"])
+    assert read_export(p, expect=["order"]) is not again and again.rows == (("3", "1.00"),)
+
+
+def test_rows_are_cleaned_as_each_of_their_cells_would_be() -> None:
+    # Whole printable rows take a shortcut (issue 11: 460 000 cells of a proof build).
+    from evidencekit.assets.exports import _clean_rows
+
+    cells = ['="3456"', "'0012", " a ", "", "=SUM(A1)", '="', "'", "b\t", "\u3000c ", "x\x01y"]
+    rows = [[a, b] for a in cells for b in cells] + [[" ", ""], ['  ="7"  ', " 'x"]]
+    got, kept = _clean_rows(rows, list(range(len(rows))))
+    want = [[clean_cell(c) for c in r] for r in rows]
+    assert got == [w for w in want if any(w)]
+    assert kept == [n for n, w in enumerate(want) if any(w)]

@@ -10,14 +10,17 @@ the caller turns into a located EvidenceError.
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import re
 import unicodedata
-from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from typing import TypeVar, cast
 
 from evidencekit.messages import Msg, join
 from evidencekit.model import ShippingEvent
@@ -232,13 +235,42 @@ class Export:
     sheet: str | None
     warnings: tuple[str, ...]
 
+    @functools.cached_property
+    def _ids(self) -> dict[int, dict[str, tuple[int, ...]]]:
+        return {}
+
+    def ids(self, col: int) -> dict[str, tuple[int, ...]]:
+        """Row numbers by the id in column `col` (normalize_id; blank cells under ''),
+        indexed once per export: 50 orders' tables filter a 20 000-row export by lookups."""
+        if col not in self._ids:
+            found: dict[str, list[int]] = {}
+            for n, row in enumerate(self.rows):
+                found.setdefault(normalize_id(row[col]), []).append(n)
+            self._ids[col] = {k: tuple(v) for k, v in found.items()}
+        return self._ids[col]
+
+    def matching(self, col: int, values: Sequence[str]) -> list[int]:
+        """Row numbers, in file order, whose cell in `col` holds one of `values` (same_id:
+        verbatim, or once guards and prefixes are gone; a blank value matches verbatim)."""
+        index = self.ids(col)
+        found: set[int] = set()
+        for value in values:
+            if value.strip():
+                found.update(index.get(normalize_id(value), ()))
+            else:
+                found.update(n for n, row in enumerate(self.rows) if row[col] == value)
+        return sorted(found)
+
 
 def clean_cell(cell: str) -> str:
     """A cell as the export meant it: no padding, tabs, control characters or Excel guards."""
     if cell.isprintable():  # the common case: no tab, line end or control character
         c = cell.strip(" ")
     else:
-        c = _CONTROL.sub("", cell.replace("\t", " ")).strip(" \r\n\u3000\xa0")
+        c = cell.replace("\t", " ")  # statements pad every cell with a tab
+        if not c.isprintable():
+            c = _CONTROL.sub("", c)
+        c = c.strip(" \r\n\u3000\xa0")
     if not c or c[0] not in "='":
         return c
     # Excel guards keep long numbers from being mangled: ="3456..." or a leading apostrophe.
@@ -373,7 +405,15 @@ def _clean_rows(
     rows: list[list[str]] = []
     kept: list[int] = []
     for r, line in zip(raw, lines, strict=True):
-        cells = [clean_cell(c) for c in r]
+        joined = "".join(r)
+        if "\t" in joined and joined.replace("\t", " ").isprintable():  # tab-padded cells
+            r = [c.replace("\t", " ") for c in r]
+            joined = "".join(r)
+        if joined.isprintable():  # clean_cell's common case for a whole row at once
+            cells = [c.strip(" ") for c in r]
+            cells = [clean_cell(c) if c[:1] in ("=", "'") else c for c in cells]
+        else:
+            cells = [clean_cell(c) for c in r]
         if any(cells):
             rows.append(cells)
             kept.append(line)
@@ -392,7 +432,19 @@ def _split(
     """Header, body and the lines around them, for the columns the caller expects."""
     if not rows:
         raise ValueError(Msg("export.empty"))
-    h = _find_header(rows, expect)
+    return _split_at(rows, lines, _find_header(rows, expect), encoding, guessed, sheet, warnings)
+
+
+def _split_at(
+    rows: list[list[str]],
+    lines: list[int],
+    h: int,
+    encoding: str,
+    guessed: bool,
+    sheet: str | None,
+    warnings: Iterable[str],
+) -> Export:
+    """The table under the header at row `h`."""
     preamble = tuple(",".join(c for c in r if c) for r in rows[:h])
     body: list[list[str]] = []
     body_lines: list[int] = []
@@ -432,37 +484,35 @@ def read_export(
 ) -> Export:
     """Read a CSV/TSV/TXT or XLSX export; `expect` names columns the header must hold.
 
-    The same file is read by validation, the order checks and the build, each expecting other
-    columns: decoding and cleaning do not depend on those, so their result is kept, keyed by
-    content, and so is each caller's split (a frozen Export): 50 orders' exhibits of one
-    20 000-row export split it once, not 50 times.
+    The same file is read by validation, the order checks, collect and the build, each
+    expecting other columns: inside `export_cache()` (one build or validation) it is read and
+    parsed once, and split once per header row those columns find (a frozen Export, shared):
+    50 orders' exhibits of one 20 000-row export split it once, not 50 times.
     """
-    data = path.read_bytes()
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
-    key = (hashlib.sha256(data).digest(), xlsx, sheet, encoding)
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-    else:
-        _CACHE[key] = _parse(path, data, xlsx, sheet, encoding)
-        while len(_CACHE) > 8:
-            _CACHE.popitem(last=False)
-    parsed = _CACHE[key]
-    split_key = (*key, tuple(expect))
-    if split_key in _SPLITS:
-        _SPLITS.move_to_end(split_key)
-    else:
-        _SPLITS[split_key] = _split(
+    cache = _CACHE.get()
+    if cache is None:
+        return _split_parsed(_parse(path, path.read_bytes(), xlsx, sheet, encoding), expect)
+    st = path.stat()  # a file changed under a running build is read again
+    key = (path.resolve(), st.st_size, st.st_mtime_ns, xlsx, sheet, encoding)
+    if key not in cache.parsed:
+        cache.parsed[key] = _parse(path, path.read_bytes(), xlsx, sheet, encoding)
+    parsed = cache.parsed[key]
+    if not parsed.rows:
+        raise ValueError(Msg("export.empty"))
+    # Callers expecting other columns mostly find the same header: one table, one id index.
+    h = _find_header(parsed.rows, expect)
+    if (*key, h) not in cache.splits:
+        cache.splits[(*key, h)] = _split_at(
             parsed.rows,
             parsed.lines,
+            h,
             parsed.encoding,
             parsed.guessed,
             parsed.sheet,
-            expect,
             parsed.warnings,
         )
-        while len(_SPLITS) > 16:
-            _SPLITS.popitem(last=False)
-    return _SPLITS[split_key]
+    return cache.splits[(*key, h)]
 
 
 @dataclass(frozen=True)
@@ -473,6 +523,18 @@ class _Parsed:
     guessed: bool
     sheet: str | None
     warnings: tuple[str, ...]
+
+
+def _split_parsed(parsed: _Parsed, expect: Sequence[str]) -> Export:
+    return _split(
+        parsed.rows,
+        parsed.lines,
+        parsed.encoding,
+        parsed.guessed,
+        parsed.sheet,
+        expect,
+        parsed.warnings,
+    )
 
 
 def _parse(path: Path, data: bytes, xlsx: bool, sheet: str | None, encoding: str | None) -> _Parsed:
@@ -489,8 +551,45 @@ def _parse(path: Path, data: bytes, xlsx: bool, sheet: str | None, encoding: str
     return _Parsed(rows, kept, decoded.encoding, decoded.guessed, None, ())
 
 
-_CACHE: OrderedDict[tuple[object, ...], _Parsed] = OrderedDict()
-_SPLITS: OrderedDict[tuple[object, ...], Export] = OrderedDict()
+@dataclass
+class _Cache:
+    """Exports parsed (by resolved path, size, mtime and reading options) and split (by the
+    header row the expected columns find) while one `export_cache()` is open."""
+
+    parsed: dict[tuple[object, ...], _Parsed] = field(default_factory=dict)
+    splits: dict[tuple[object, ...], Export] = field(default_factory=dict)
+    other: dict[tuple[object, ...], object] = field(default_factory=dict)  # build_cached
+
+
+_CACHE: ContextVar[_Cache | None] = ContextVar("evidencekit_exports", default=None)
+_T = TypeVar("_T")
+
+
+def build_cached(path: Path, key: tuple[object, ...], make: Callable[[], _T]) -> _T:
+    """make(), once per file (resolved path, size, mtime) and key while an export_cache() is
+    open, every time without one (what transcripts read, e.g.). Errors are not kept."""
+    cache = _CACHE.get()
+    if cache is None:
+        return make()
+    st = path.stat()
+    full = (path.resolve(), st.st_size, st.st_mtime_ns, *key)
+    if full not in cache.other:
+        cache.other[full] = make()
+    return cast(_T, cache.other[full])
+
+
+@contextmanager
+def export_cache() -> Iterator[None]:
+    """Read and parse each export once while open (a build, a validation); nested: the
+    outer one holds. Nothing outlives it: the next build reads its files afresh."""
+    if _CACHE.get() is not None:
+        yield
+        return
+    token = _CACHE.set(_Cache())
+    try:
+        yield
+    finally:
+        _CACHE.reset(token)
 
 
 # ---------------------------------------------------------------- times

@@ -811,13 +811,25 @@ def ocr_pixels(path: Path, rel: str, width: int) -> tuple[Image.Image, tuple[int
     return rgb, (full[0], full[1]), frames
 
 
+JPEG_QUALITIES = (85, 75, 65, 55, 45, 40)  # the page-image ladder, best first
+
+
 def encode_page(
-    img: Image.Image, fmt: str, max_bytes: int | None = None, dpi: int = 150
+    img: Image.Image,
+    fmt: str,
+    max_bytes: int | None = None,
+    dpi: int = 150,
+    hints: dict[int, int] | None = None,
 ) -> tuple[bytes, int]:
-    """Encode a page image; with max_bytes, step JPEG quality (85 → 40) and then the
-    resolution down until it fits. Returns (bytes, quality used; 0 for PNG)."""
+    """Encode a page image; with max_bytes, the highest JPEG quality of JPEG_QUALITIES that
+    fits, and then the resolution stepped down by 15 % until it fits. Returns (bytes, quality
+    used; 0 for PNG). `hints` (resolution step -> quality the page before took there) is
+    tried first and updated: pages of one dossier need nearly the same, so two or three
+    encodes find what the ladder from the top finds in up to six per step (JPEG sizes
+    shrink with the quality)."""
     rgb = img.convert("RGB")
     scale = 1.0
+    step = 0
     while True:
         work = (
             rgb
@@ -832,21 +844,52 @@ def encode_page(
             work.save(buf, "PNG", optimize=True, dpi=(dpi * scale, dpi * scale))
             data, quality = buf.getvalue(), 0
         else:
-            for quality in (85, 75, 65, 55, 45, 40):
-                buf = io.BytesIO()
-                work.save(
-                    buf,
-                    "JPEG",
-                    quality=quality,
-                    optimize=True,
-                    dpi=(round(dpi * scale), round(dpi * scale)),
-                )
-                data = buf.getvalue()
-                if max_bytes is None or len(data) <= max_bytes:
-                    break
+            start = (hints or {}).get(step)
+            data, quality = _fit_jpeg(work, max_bytes, round(dpi * scale), start)
+            if hints is not None:
+                hints[step] = quality
         if max_bytes is None or len(data) <= max_bytes or scale < 0.35:
             return data, quality
         scale *= 0.85
+        step += 1
+
+
+def _fit_jpeg(
+    img: Image.Image, max_bytes: int | None, dpi: int, start: int | None
+) -> tuple[bytes, int]:
+    """The highest quality of JPEG_QUALITIES under max_bytes (else the lowest): `start`
+    first, then its neighbour and the end of the ladder it points to (a page lighter or
+    denser than the one before), then the steps between."""
+
+    def encode(quality: int) -> bytes:
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=quality, optimize=True, dpi=(dpi, dpi))
+        return buf.getvalue()
+
+    ladder = JPEG_QUALITIES
+    last = len(ladder) - 1
+    i = ladder.index(start) if max_bytes is not None and start in ladder else 0
+    data = encode(ladder[i])
+    if max_bytes is None:
+        return data, ladder[i]
+    if len(data) <= max_bytes:
+        # One step up (a page like the one before stops there), then the top (a lighter one).
+        if i == 0 or len(better := encode(ladder[i - 1])) > max_bytes:
+            return data, ladder[i]
+        i, data = i - 1, better
+        if i > 0 and len(top := encode(ladder[0])) <= max_bytes:
+            return top, ladder[0]
+        while i > 1 and len(better := encode(ladder[i - 1])) <= max_bytes:
+            i -= 1
+            data = better
+        return data, ladder[i]
+    if i < last and len(low := encode(ladder[last])) > max_bytes:
+        return low, ladder[last]
+    for j in range(i + 1, last):
+        data = encode(ladder[j])
+        if len(data) <= max_bytes:
+            return data, ladder[j]
+    return (low if i < last else data), ladder[last]
 
 
 def tile_stream(pages: Iterable[Image.Image], columns: int, rows: int) -> Image.Image | None:

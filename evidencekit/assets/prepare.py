@@ -16,7 +16,6 @@ from evidencekit.assets.jobs import (
     wrap_image_error,
 )
 from evidencekit.assets.privacy import Masker
-from evidencekit.assets.proof import conversation
 from evidencekit.assets.tables import prepare_table
 from evidencekit.assets.transcripts import read_transcript
 from evidencekit.errors import EvidenceError, ManifestError, Problem
@@ -133,9 +132,8 @@ def prepare(
                     dict(ex.item.participants),
                     masker,
                     encoding=ex.item.transcript_encoding,
+                    peer=ex.peer,  # a shop-wide export: this buyer's conversation only
                 )
-                if ex.peer:  # a shop-wide export: this buyer's conversation only
-                    pe.messages = conversation(pe.messages, ex.peer)
             pe.masked = dict(masker.counts)
     except BaseException:
         pending.__exit__()

@@ -1,8 +1,8 @@
 """Per-order proof, reading side: exports indexed by order id, and the facts a trace holds.
 
-Every export is read once with `read_export` (headers under preambles, cleaned cells) and
-indexed on its order id column; the manifest stage asks it for one order's rows and values.
-Errors are ValueError with a message the caller locates.
+Every export is read with `read_export` (headers under preambles, cleaned cells; parsed once
+per build) and indexed on its order id column; the manifest stage asks it for one order's
+rows and values. Errors are ValueError with a message the caller locates.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from evidencekit.assets.exports import (
     parse_time,
     read_export,
 )
-from evidencekit.assets.transcripts import Message
 from evidencekit.messages import Msg
 from evidencekit.model import ShippingEvent
 
@@ -119,12 +118,8 @@ def open_source(
             i = find_column(header, role)
         if i is not None and i != id_col:
             found[role] = i
-    by_id: dict[str, list[int]] = {}
-    for n, row in enumerate(export.rows):
-        key = normalize_id(row[id_col])
-        if key:
-            by_id.setdefault(key, []).append(n)
-    return SourceTable(export, id_col, found, {k: tuple(v) for k, v in by_id.items()})
+    by_id = {k: v for k, v in export.ids(id_col).items() if k}
+    return SourceTable(export, id_col, found, by_id)
 
 
 def read_order_ids(
@@ -212,24 +207,3 @@ def trace_facts(events: list[ShippingEvent]) -> TraceFacts:
         signer_of(signed.status) if signed else "",
         place,
     )
-
-
-def conversation(messages: list[Message], buyer: str) -> list[Message]:
-    """One buyer's conversation in a chat export shared by many buyers: the buyer's own
-    messages and the shop's replies to them. Where the export names each message's peer
-    (conversation) that decides; else a shop or platform message belongs to the buyer who
-    wrote last before it (buyers' messages have role buyer or other)."""
-    out: list[Message] = []
-    last_customer = ""
-    for m in messages:
-        if m.peer:
-            if m.peer == buyer or m.sender == buyer:
-                out.append(m)
-            continue
-        if m.role in ("buyer", "other"):
-            last_customer = m.sender
-            if m.sender == buyer:
-                out.append(m)
-        elif last_customer == buyer:
-            out.append(m)
-    return out

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import functools
 import io
 import itertools
 import math
@@ -20,14 +19,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from evidencekit.assets.exports import Export, clean_cell, normalize_id, read_export, same_id
+from evidencekit.assets.exports import Export, clean_cell, read_export, same_id
 from evidencekit.assets.privacy import Masker
 from evidencekit.assets.text import Decoded, decode, guess_note
 from evidencekit.errors import EvidenceError
 from evidencekit.messages import Msg, reason
 from evidencekit.model import SourceFile, TableSpec
 
-_normalized = functools.lru_cache(maxsize=1 << 16)(normalize_id)
 ROW_LIMIT = 10_000  # rows shown at most; the dossier says how many it shows of how many
 EXACT_DIGITS = 15  # a spreadsheet number with more digits has been rounded already
 MAX_ROWS = 1_000_000  # rows read from one table; more is not one dispute's export
@@ -398,12 +396,14 @@ def prepare_table(sf: SourceFile, spec: TableSpec, masker: Masker | None = None)
         return [value] if isinstance(value, str) else list(value)
 
     total = len(body)
+    picked: list[int] | None = None
     for name, value in spec.where.items():
-        # same_id() over sets: a per-order table filters a 20 000-row export in one pass.
-        i, keep = col(name), wanted(value)
-        exact = set(keep)
-        loose = {normalize_id(v) for v in keep if v.strip()}
-        body = [r for r in body if r[i] in exact or _normalized(r[i]) in loose]
+        # same_id() by the export's index: 50 orders' tables look their rows up in a
+        # 20 000-row export instead of scanning it 50 times.
+        found = export.matching(col(name), wanted(value))
+        picked = found if picked is None else sorted(set(picked) & set(found))
+    if picked is not None:
+        body = [export.rows[n] for n in picked]
     if spec.sort:
         i = col(spec.sort)
         body.sort(key=lambda r: sort_key(cell(r, i)))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from evidencekit.assets.exports import build_export, header_key, parse_time
+from evidencekit.assets.exports import build_cached, build_export, header_key, parse_time
 from evidencekit.assets.privacy import Masker
 from evidencekit.assets.tables import parse_csv
 from evidencekit.assets.text import Decoded, decode, guess_note
@@ -58,8 +58,10 @@ def _pick(row: dict[str, str], keys: tuple[str, ...]) -> str | None:
 
 
 def _decode(sf: SourceFile, encoding: str | None) -> Decoded:
-    try:
-        return decode(sf.path.read_bytes(), encoding)
+    try:  # a shop-wide export is named for every order: decoded once per build
+        return build_cached(
+            sf.path, ("decoded", encoding), lambda: decode(sf.path.read_bytes(), encoding)
+        )
     except ValueError as e:
         raise EvidenceError(reason(e), file=sf.rel, location=sf.location) from e
     except OSError as e:
@@ -79,8 +81,44 @@ def read_transcript(
     participants: dict[str, str],
     masker: Masker | None = None,
     encoding: str | None = None,
+    peer: str = "",
 ) -> list[Message]:
-    """Messages in file order; times without an offset are read in the case time zone."""
+    """Messages in file order; times without an offset are read in the case time zone. With
+    `peer`, only that customer's conversation in a shop-wide export (see conversation), masked
+    alone: `masker` counts what the exhibit shows. The file is read once per build."""
+    rows = build_cached(sf.path, ("messages", encoding, str(tz)), lambda: _rows(sf, tz, encoding))
+    mask = masker or Masker(None)
+    messages = [
+        Message(at, sender, body, _side(role, participants.get(sender)), peer_of)
+        for at, sender, body, role, peer_of in rows
+    ]
+    if peer:
+        messages = conversation(messages, peer)
+    return [
+        Message(
+            m.at,
+            mask.text(m.sender) if m.sender not in participants else m.sender,
+            mask.text(m.text),
+            m.role,
+            m.peer,
+        )
+        for m in messages
+    ]
+
+
+def _side(role: str | None, given: str | None) -> str:
+    side = (role or given or "other").strip().lower()
+    if side not in ("buyer", "seller", "platform", "other"):
+        side = {"买家": "buyer", "卖家": "seller", "客服": "seller", "平台": "platform"}.get(
+            side, "other"
+        )
+    return side
+
+
+def _rows(
+    sf: SourceFile, tz: ZoneInfo, encoding: str | None
+) -> tuple[tuple[datetime, str, str, str | None, str], ...]:
+    """(time, sender, text, role column, peer) of every message, unmasked."""
     decoded = _decode(sf, encoding)
     suffix = sf.path.suffix.lower()
     text = decoded.text
@@ -146,8 +184,7 @@ def read_transcript(
             elif line.strip():
                 msg = Msg("chat.bad_header", n=n)
                 raise EvidenceError(msg, file=sf.rel, location=sf.location)
-    mask = masker or Masker(None)
-    out: list[Message] = []
+    out: list[tuple[datetime, str, str, str | None, str]] = []
     peers += [""] * (len(rows) - len(peers))  # plain text has no peer column
     for (raw_time, sender, body, role, where), peer in zip(rows, peers, strict=True):
         try:
@@ -155,22 +192,29 @@ def read_transcript(
         except ValueError as e:
             msg = Msg("chat.bad_time", where=where, value=raw_time[:100])
             raise EvidenceError(msg, file=sf.rel, location=sf.location) from e
-        sender = sender.strip()
-        side = (role or participants.get(sender) or "other").strip().lower()
-        if side not in ("buyer", "seller", "platform", "other"):
-            side = {"买家": "buyer", "卖家": "seller", "客服": "seller", "平台": "platform"}.get(
-                side, "other"
-            )
-        out.append(
-            Message(
-                at,
-                mask.text(sender) if sender not in participants else sender,
-                mask.text(body.strip("\n")),
-                side,
-                peer.strip(),
-            )
-        )
+        out.append((at, sender.strip(), body.strip("\n"), role, peer.strip()))
     if not out:
         msg = Msg("chat.empty")
         raise EvidenceError(msg, file=sf.rel, location=sf.location)
+    return tuple(out)
+
+
+def conversation(messages: list[Message], buyer: str) -> list[Message]:
+    """One buyer's conversation in a chat export shared by many buyers: the buyer's own
+    messages and the shop's replies to them. Where the export names each message's peer
+    (conversation) that decides; else a shop or platform message belongs to the buyer who
+    wrote last before it (buyers' messages have role buyer or other)."""
+    out: list[Message] = []
+    last_customer = ""
+    for m in messages:
+        if m.peer:
+            if m.peer == buyer or m.sender == buyer:
+                out.append(m)
+            continue
+        if m.role in ("buyer", "other"):
+            last_customer = m.sender
+            if m.sender == buyer:
+                out.append(m)
+        elif last_customer == buyer:
+            out.append(m)
     return out

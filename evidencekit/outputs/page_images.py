@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+from collections.abc import Generator
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from evidencekit.assets.images import encode_page, encoded_size, tile_stream
@@ -17,6 +20,9 @@ from evidencekit.render import PAPER_MM
 
 MIN_READABLE_DPI = 96  # below this, 8-9 pt text on a page image is no longer legible
 MAX_SHEET_PIXELS = 40_000_000  # one sheet in memory: 120 MB of RGB at most
+# Pages per job. Each job searches its first page's JPEG quality afresh and the next pages
+# from there, so an image never depends on how many processes made them.
+CHUNK = 12
 
 
 def _sheet_plan(case: Case, pages: int, per_sheet: int, dpi: int) -> tuple[int, int, int]:
@@ -55,14 +61,16 @@ def page_images(
     pages: int,
     opts: PageImageOptions,
     folders: dict[int, str] | None = None,
+    workers: int | None = None,
 ) -> dict[str, bytes]:
     """Page images: on request, or always for image-only platforms, then sized to their
     per-image and total byte caps and combined into sheets when the file count is capped.
     `folders` (page -> folder) puts each order's pages under pages/<order-id>/, the rest
     under pages/common/.
 
-    Pages are rendered and placed one at a time: memory holds one sheet and one page.
-    Sheets whose pages would end below MIN_READABLE_DPI are refused (LimitError)."""
+    Pages are rendered and placed one at a time: memory holds one sheet and one page (per
+    worker: `workers` processes, default one per core, encode single pages). Sheets whose
+    pages would end below MIN_READABLE_DPI are refused (LimitError)."""
     profile = case.profile
     cid = case.info.id
     only_images = profile.output == "images"
@@ -84,15 +92,7 @@ def page_images(
     cap = min(caps) if caps else None
     out: dict[str, bytes] = {}
 
-    def keep(name: str, sheet: Any, batch: int, sheet_dpi: int) -> None:
-        data, _ = encode_page(sheet, fmt, cap, sheet_dpi)
-        readable = sheet_dpi * encoded_size(data)[0] / sheet.width
-        floor = min(dpi, MIN_READABLE_DPI)
-        if cap and floor < sheet_dpi and readable < floor - 0.5:
-            # encode_page steps the resolution down by 15 %: from 150 dpi it goes from 108 to
-            # 92 dpi, past pages (dense text) that fit the cap at 96-108 dpi; try the floor.
-            data, readable = _at_dpi(sheet, fmt, cap, sheet_dpi, floor, (data, readable))
-        sheet.close()
+    def keep(name: str, data: bytes, readable: float, batch: int) -> None:
         if only_images and readable < min(dpi, MIN_READABLE_DPI) - 0.5:
             msg = Msg(
                 "limit.sheet_dpi",
@@ -109,12 +109,17 @@ def page_images(
         out[name] = data
 
     if per_sheet == 1:
-        for n, img in enumerate(iter_page_images(pdf, dpi), start=1):
-            folder = f"{folders.get(n, 'common')}/" if folders else ""
-            keep(f"pages/{folder}{cid}-p{n:03d}.{ext}", img, 1, dpi)
+        encoded = _encode_pages(pdf, pages, dpi, fmt, cap, workers)
+        try:
+            for n, (data, readable) in enumerate(encoded, start=1):
+                folder = f"{folders.get(n, 'common')}/" if folders else ""
+                keep(f"pages/{folder}{cid}-p{n:03d}.{ext}", data, readable, 1)
+        finally:
+            encoded.close()  # a page over the limit: the workers stop now
         return out
     cols, _rows, sheet_dpi = _sheet_plan(case, pages, per_sheet, dpi)
     rendered = iter_page_images(pdf, sheet_dpi)
+    hints: dict[str, dict[int, int]] = {}
     try:
         for first in range(1, pages + 1, per_sheet):
             last = min(first + per_sheet - 1, pages)
@@ -125,7 +130,8 @@ def page_images(
             )
             if sheet is None:
                 break
-            keep(f"pages/{cid}-p{first:03d}-{last:03d}.{ext}", sheet, batch, sheet_dpi)
+            data, readable = _fitted(sheet, fmt, cap, sheet_dpi, dpi, hints)
+            keep(f"pages/{cid}-p{first:03d}-{last:03d}.{ext}", data, readable, batch)
     finally:
         close = getattr(rendered, "close", None)  # a generator: release the PDF now
         if close:
@@ -133,13 +139,76 @@ def page_images(
     return out
 
 
+def _encode_pages(
+    pdf: bytes, pages: int, dpi: int, fmt: str, cap: int | None, workers: int | None
+) -> Generator[tuple[bytes, float], None, None]:
+    """Every page encoded under `cap`, in page order: (bytes, readable dpi). Jobs of CHUNK
+    pages run over the cores (rasterising and JPEG encoding are most of an image-only
+    build's time beyond the layout); the images are the same with any number of workers."""
+    chunks = [range(k, min(k + CHUNK, pages)) for k in range(0, pages, CHUNK)]
+    n = min(workers or os.cpu_count() or 1, len(chunks))
+    if n < 2:
+        for chunk in chunks:
+            yield from _encode_chunk(pdf, chunk, dpi, fmt, cap)
+        return
+    with ProcessPoolExecutor(max_workers=n) as pool:
+        futures: list[Future[list[tuple[bytes, float]]]] = [
+            pool.submit(_encode_chunk, pdf, chunk, dpi, fmt, cap) for chunk in chunks
+        ]
+        try:
+            for future in futures:
+                yield from future.result()
+        finally:  # a page over the limit (or an error) stops what has not begun
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _encode_chunk(
+    pdf: bytes, chunk: range, dpi: int, fmt: str, cap: int | None
+) -> list[tuple[bytes, float]]:
+    """The pages of one job, each searched from the qualities the page before it took."""
+    out: list[tuple[bytes, float]] = []
+    hints: dict[str, dict[int, int]] = {}
+    for img in iter_page_images(pdf, dpi, chunk):
+        data, readable = _fitted(img, fmt, cap, dpi, dpi, hints)
+        out.append((data, readable))
+    return out
+
+
+def _fitted(
+    sheet: Any,
+    fmt: str,
+    cap: int | None,
+    sheet_dpi: int,
+    dpi: int,
+    hints: dict[str, dict[int, int]],
+) -> tuple[bytes, float]:
+    """A page or sheet encoded under `cap`: (bytes, readable dpi). `hints`: the qualities the
+    page before took (see encode_page), updated."""
+    data, _ = encode_page(sheet, fmt, cap, sheet_dpi, hints.setdefault("page", {}))
+    readable = sheet_dpi * encoded_size(data)[0] / sheet.width
+    floor = min(dpi, MIN_READABLE_DPI)
+    if cap and floor < sheet_dpi and readable < floor - 0.5:
+        # encode_page steps the resolution down by 15 %: from 150 dpi it goes from 108 to
+        # 92 dpi, past pages (dense text) that fit the cap at 96-108 dpi; try the floor.
+        best = (data, readable)
+        data, readable = _at_dpi(sheet, fmt, cap, sheet_dpi, floor, best, hints)
+    sheet.close()
+    return data, readable
+
+
 def _at_dpi(
-    sheet: Any, fmt: str, cap: int, sheet_dpi: int, floor: int, best: tuple[bytes, float]
+    sheet: Any,
+    fmt: str,
+    cap: int,
+    sheet_dpi: int,
+    floor: int,
+    best: tuple[bytes, float],
+    hints: dict[str, dict[int, int]] | None = None,
 ) -> tuple[bytes, float]:
     """The sheet encoded from `floor` dpi, when that keeps more resolution than `best`."""
     scale = floor / sheet_dpi
     small = sheet.resize((max(1, round(sheet.width * scale)), max(1, round(sheet.height * scale))))
-    data, _ = encode_page(small, fmt, cap, floor)
+    data, _ = encode_page(small, fmt, cap, floor, (hints or {}).setdefault("floor", {}))
     readable = floor * encoded_size(data)[0] / small.width
     small.close()
     return (data, readable) if readable > best[1] else best

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 
-def iter_page_images(pdf_bytes: bytes, dpi: int) -> Iterator[Any]:
-    """Yield each page as a PIL image at `dpi`, one at a time (memory stays bounded)."""
+def iter_page_images(pdf_bytes: bytes, dpi: int, pages: range | None = None) -> Iterator[Any]:
+    """Yield each page (or the 0-based `pages`) as a PIL image at `dpi`, one at a time
+    (memory stays bounded)."""
     import pypdfium2  # loads PDFium: only when page images are made
 
     doc = pypdfium2.PdfDocument(pdf_bytes)
     try:
-        for i in range(len(doc)):
+        for i in pages if pages is not None else range(len(doc)):
             page = doc[i]
             try:
                 bitmap = page.render(scale=dpi / 72)
