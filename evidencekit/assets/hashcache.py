@@ -24,6 +24,7 @@ from typing import Any
 
 from evidencekit import __version__
 from evidencekit.assets.sources import sha256_file
+from evidencekit.caches import cache_dir
 
 FORMAT = "evidencekit-stat-cache-1"
 # A file changed less than this before it was hashed is hashed again next time: a write in the
@@ -32,15 +33,8 @@ RACY_NS = 2_000_000_000
 
 
 def cache_root() -> Path | None:
-    """EVIDENCEKIT_CACHE_DIR (as the image and OCR caches), else the user cache dir; None: off."""
-    configured = os.environ.get("EVIDENCEKIT_CACHE_DIR")
-    if configured == "off":
-        return None
-    if configured:
-        return Path(configured) / "hashes"
-    import platformdirs  # only when no folder is configured
-
-    return Path(platformdirs.user_cache_dir("evidencekit")) / "hashes"
+    """Beside the image and OCR caches (EVIDENCEKIT_CACHE_DIR; 'off': none)."""
+    return cache_dir("hashes")
 
 
 def _stat_key(st: os.stat_result) -> list[int]:

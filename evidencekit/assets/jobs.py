@@ -11,8 +11,6 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from evidencekit.assets.images import (
     SCREEN_QUALITY_STEP,
     PreparedImage,
@@ -22,6 +20,7 @@ from evidencekit.assets.images import (
     save_prepared,
 )
 from evidencekit.assets.sources import sha256_file
+from evidencekit.caches import cache_dir
 from evidencekit.errors import EvidenceError, RenderError
 from evidencekit.fit import ImageSettings
 from evidencekit.model import SourceFile
@@ -102,13 +101,9 @@ def _run_image_job(job: ImageJob) -> PreparedImage:
 
 
 def image_cache_dir(work: Path) -> Path:
-    """Where prepared images are kept between builds (EVIDENCEKIT_CACHE_DIR; 'off': none)."""
-    configured = os.environ.get("EVIDENCEKIT_CACHE_DIR")
-    if configured == "off":
-        return work / "images"
-    if configured:
-        return Path(configured) / "images"
-    return Path(platformdirs.user_cache_dir("evidencekit")) / "images"
+    """Where prepared images are kept between builds (EVIDENCEKIT_CACHE_DIR; 'off': only for
+    this build, in its work folder)."""
+    return cache_dir("images") or work / "images"
 
 
 class ImageJobs:

@@ -3,7 +3,6 @@ privacy masks burned into the pixels, and cross-checks of what the images show."
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -11,10 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import platformdirs
-
 from evidencekit.assets.privacy import Masker
 from evidencekit.assets.sources import sha256_file
+from evidencekit.caches import cache_dir
 from evidencekit.checks import misfiled_orders
 from evidencekit.errors import EvidenceError
 from evidencekit.i18n import t
@@ -42,12 +40,7 @@ __all__ = [
 
 def ocr_cache_dir() -> Path | None:
     """Beside the prepared-image cache (EVIDENCEKIT_CACHE_DIR; 'off': no cache)."""
-    configured = os.environ.get("EVIDENCEKIT_CACHE_DIR")
-    if configured == "off":
-        return None
-    if configured:
-        return Path(configured) / "ocr"
-    return Path(platformdirs.user_cache_dir("evidencekit")) / "ocr"
+    return cache_dir("ocr")
 
 
 def ocr_case(
