@@ -19,7 +19,7 @@ import re
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -451,7 +451,12 @@ def _render(
             return count_pages(html_of(layout, part), assets, os.cpu_count() or 1)
 
         templates = case.root / "templates"
+        appendix_html = sha256_bytes(html_of(PageLayout(), Part("appendix")).encode())
+        if previous is not None and previous.appendix_html != appendix_html:
+            previous = replace(previous, tight=False)  # measured again
         laid, lengths = lay_out_dossier(lay_out, prepared, paper, templates, previous, count)
+        if lengths is not None:
+            lengths = replace(lengths, appendix_html=appendix_html)
         rendered = write_rendered(laid, identifier=laid.identifier, pdfa=pdfa)
         made = pending.finish(prepared)
         exhibit_bytes = {
@@ -488,7 +493,12 @@ def _lengths(plan: _Plan) -> Lengths | None:
     try:
         record = json.loads((plan.out_dir / plan.json_name).read_text(encoding="utf-8"))
         was = record["layout"]
-        lengths = Lengths(int(was["front_pages"]), int(was["appendix_pages"]))
+        lengths = Lengths(
+            int(was["front_pages"]),
+            int(was["appendix_pages"]),
+            was["appendix_tight"] is True,
+            str(was["appendix_html_sha256"]),
+        )
     except (OSError, ValueError, LookupError, TypeError, AttributeError):
         return None
     return lengths if lengths.front > 0 and lengths.appendix > 0 else None

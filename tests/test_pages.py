@@ -129,7 +129,9 @@ def test_rebuild_lays_each_part_out_once(tmp_path: Path, monkeypatch: pytest.Mon
     assert again == first
     assert all(f"page {n} of 7" in p for n, p in enumerate(again, 1))
     record = json.loads((tmp_path / "out" / "T-P.evidence.json").read_text(encoding="utf-8"))
-    assert record["layout"] == {"front_pages": 3, "appendix_pages": 1, "appendix_tight": False}
+    layout = record["layout"]
+    assert layout.pop("appendix_html_sha256")
+    assert layout == {"front_pages": 3, "appendix_pages": 1, "appendix_tight": False}
 
 
 def test_rebuild_is_byte_identical_to_a_first_build(
@@ -230,6 +232,38 @@ def test_appendix_never_ends_on_a_nearly_empty_page(tmp_path: Path) -> None:
     assert sum(rows) == 16
     assert "How to verify" in tail[-1]
     assert len(tail) == 1 or rows[-1] >= 3, rows
+
+
+def test_rebuild_sets_the_same_appendix_tighter_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The appendix's HTML is as last time: set tighter at once, not laid out loose first; the
+    # PDF is the first build's. With other HTML (another build time) it is measured again.
+    import evidencekit.pipeline as pipeline
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760000000")
+    folder = tmp_path / "case"
+    for i in range(16):
+        make_png(folder / f"photo_{i:03d}.png", (120, 90))
+    m = write_case(folder, APPENDIX_CASE)
+    out = tmp_path / "out"
+    first = build(m, BuildOptions(out_dir=out)).pdf_path.read_bytes()
+    record = json.loads((out / "T-A.evidence.json").read_text(encoding="utf-8"))
+    assert record["layout"]["appendix_tight"] is True
+    appendix_passes: list[int] = []
+
+    def spy(html: str, assets: dict[str, Path], **kw: object) -> object:
+        if 'id="integrity"' in html and 'id="ex-' not in html:
+            appendix_passes.append(1)
+        return render_pdf(html, assets, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "render_pdf", spy)
+    assert build(m, BuildOptions(out_dir=out, force=True)).pdf_path.read_bytes() == first
+    assert len(appendix_passes) == 1
+    appendix_passes.clear()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1770000000")
+    build(m, BuildOptions(out_dir=out, force=True))
+    assert len(appendix_passes) == 2  # loose, measured, then tighter
 
 
 @pytest.mark.parametrize("height", [4200, 4700, 5400, 6100, 9000])

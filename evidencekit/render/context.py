@@ -100,6 +100,9 @@ class Lengths:
     front: int
     appendix: int
     tight: bool = False  # the appendix was set tighter
+    # SHA-256 of the appendix's HTML laid out on its own, not tightened: the same HTML is set
+    # tighter or not alike, so a rebuild takes the previous decision only when it matches.
+    appendix_html: str = ""
 
     def record(self) -> dict[str, object]:
         """The evidence record's `layout` entry."""
@@ -107,6 +110,7 @@ class Lengths:
             "front_pages": self.front,
             "appendix_pages": self.appendix,
             "appendix_tight": self.tight,
+            "appendix_html_sha256": self.appendix_html,
         }
 
 
@@ -211,8 +215,9 @@ def _lay_out_known(
     that many blank pages, then the front matter and the appendix with the real numbers, each
     once when the lengths still hold (a round more for each that changed)."""
     refs = _refs(prepared)
-    # Whether to set the appendix tighter is measured again: as a first build would decide.
-    keep, tail, tight = previous.front, previous.appendix, False
+    # Set tighter as last time when its HTML is the same (see Lengths), else measured again: as
+    # a first build would decide.
+    keep, tail, tight = previous.front, previous.appendix, previous.tight
     for _ in range(3):
         layout = PageLayout(tight_appendix=tight)
         settled = _settle_back(render, prepared, paper, layout, Part("exhibits", keep, (), tail))
