@@ -451,7 +451,7 @@ def _render(
             return count_pages(html_of(layout, part), assets, os.cpu_count() or 1)
 
         templates = case.root / "templates"
-        appendix_html = sha256_bytes(html_of(PageLayout(), Part("appendix")).encode())
+        appendix_html = sha256_bytes(_as_laid_out(html_of(PageLayout(), Part("appendix"))))
         if previous is not None and previous.appendix_html != appendix_html:
             previous = replace(previous, tight=False)  # measured again
         laid, lengths = lay_out_dossier(lay_out, prepared, paper, templates, previous, count)
@@ -483,6 +483,25 @@ def _render(
         if note not in warnings:
             warnings.append(note)
     return _Made(pdf, rendered, prepared, exhibit_bytes, measure_images(pdf), lengths)
+
+
+_MARKUP = re.compile(r"(<style\b.*?</style>|<[^>]*>)", re.DOTALL)
+
+
+def _as_laid_out(html: str) -> bytes:
+    """HTML that lays out alike whatever its hashes and digits: each SHA-256 cell's 64 hex
+    digits are set in a monospace font, and every font the packaged styles use has digits of
+    one width (a case with styles of its own is laid out whole, without the previous lengths).
+    So a changed source (new hash, new capture time) leaves the appendix's layout as it was.
+    Only text changes; tags and styles are kept as they are."""
+    parts = _MARKUP.split(html)
+    sha = False  # within a SHA-256 cell (its digits cut by <wbr> into several texts)
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag or a style
+            sha = part == '<td class="sha">' or (sha and part != "</td>")
+        else:
+            parts[i] = "" if sha else re.sub(r"\d", "0", part)
+    return "".join(parts).encode()
 
 
 def _lengths(plan: _Plan) -> Lengths | None:
