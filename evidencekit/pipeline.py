@@ -493,12 +493,14 @@ def _as_laid_out(html: str) -> bytes:
     digits are set in a monospace font, and every font the packaged styles use has digits of
     one width (a case with styles of its own is laid out whole, without the previous lengths).
     So a changed source (new hash, new capture time) leaves the appendix's layout as it was.
-    Only text changes; tags and styles are kept as they are."""
+    Only text changes, and <meta> tags go; other tags and the styles are kept as they are."""
     parts = _MARKUP.split(html)
     sha = False  # within a SHA-256 cell (its digits cut by <wbr> into several texts)
     for i, part in enumerate(parts):
         if i % 2:  # a tag or a style
             sha = part == '<td class="sha">' or (sha and part != "</td>")
+            if part.startswith("<meta "):  # the build time, among others: laid out nowhere
+                parts[i] = ""
         else:
             parts[i] = "" if sha else re.sub(r"\d", "0", part)
     return "".join(parts).encode()
