@@ -19,7 +19,7 @@ import re
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -420,7 +420,13 @@ def _render(
     from evidencekit.pdf.overlay import Placement
     from evidencekit.pdf.postprocess import assemble_pdf
     from evidencekit.render import render_html
-    from evidencekit.render.context import PageLayout, Part, build_context, lay_out_dossier
+    from evidencekit.render.context import (
+        PageLayout,
+        Part,
+        appendix_key,
+        build_context,
+        lay_out_dossier,
+    )
 
     paper = case.profile.paper
     with contextlib.ExitStack() as stack:
@@ -451,12 +457,8 @@ def _render(
             return count_pages(html_of(layout, part), assets, os.cpu_count() or 1)
 
         templates = case.root / "templates"
-        appendix_html = sha256_bytes(_as_laid_out(html_of(PageLayout(), Part("appendix"))))
-        if previous is not None and previous.appendix_html != appendix_html:
-            previous = replace(previous, tight=False)  # measured again
-        laid, lengths = lay_out_dossier(lay_out, prepared, paper, templates, previous, count)
-        if lengths is not None:
-            lengths = replace(lengths, appendix_html=appendix_html)
+        key = appendix_key(html_of(PageLayout(), Part("appendix")))
+        laid, lengths = lay_out_dossier(lay_out, prepared, paper, templates, previous, count, key)
         rendered = write_rendered(laid, identifier=laid.identifier, pdfa=pdfa)
         made = pending.finish(prepared)
         exhibit_bytes = {
@@ -485,27 +487,6 @@ def _render(
     return _Made(pdf, rendered, prepared, exhibit_bytes, measure_images(pdf), lengths)
 
 
-_MARKUP = re.compile(r"(<style\b.*?</style>|<[^>]*>)", re.DOTALL)
-
-
-def _as_laid_out(html: str) -> bytes:
-    """HTML that lays out alike whatever its hashes and digits: each SHA-256 cell's 64 hex
-    digits are set in a monospace font, and every font the packaged styles use has digits of
-    one width (a case with styles of its own is laid out whole, without the previous lengths).
-    So a changed source (new hash, new capture time) leaves the appendix's layout as it was.
-    Only text changes, and <meta> tags go; other tags and the styles are kept as they are."""
-    parts = _MARKUP.split(html)
-    sha = False  # within a SHA-256 cell (its digits cut by <wbr> into several texts)
-    for i, part in enumerate(parts):
-        if i % 2:  # a tag or a style
-            sha = part == '<td class="sha">' or (sha and part != "</td>")
-            if part.startswith("<meta "):  # the build time, among others: laid out nowhere
-                parts[i] = ""
-        else:
-            parts[i] = "" if sha else re.sub(r"\d", "0", part)
-    return "".join(parts).encode()
-
-
 def _lengths(plan: _Plan) -> Lengths | None:
     """The front matter's and the appendix's lengths in the previous build in the output folder,
     if any: the layout checks them."""
@@ -513,16 +494,9 @@ def _lengths(plan: _Plan) -> Lengths | None:
 
     try:
         record = json.loads((plan.out_dir / plan.json_name).read_text(encoding="utf-8"))
-        was = record["layout"]
-        lengths = Lengths(
-            int(was["front_pages"]),
-            int(was["appendix_pages"]),
-            was["appendix_tight"] is True,
-            str(was["appendix_html_sha256"]),
-        )
-    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+    except (OSError, ValueError):
         return None
-    return lengths if lengths.front > 0 and lengths.appendix > 0 else None
+    return Lengths.from_record(record)
 
 
 @functools.cache  # asked once a process, not once a layout pass

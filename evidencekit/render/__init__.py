@@ -149,7 +149,9 @@ def breakable(text: str) -> Markup:
 # cut with a visible note.
 BREAK_EVERY = 48
 MAX_TEXT_CHARS = 10_000
-_SKIP = re.compile(
+# Tags, and the elements whose text is not laid out: splitting HTML by it leaves text at even
+# indices.
+MARKUP = re.compile(
     r"(<style\b.*?</style>|<script\b.*?</script>|<title\b.*?</title>|<[^>]*>)", re.DOTALL | re.I
 )
 _RUN = re.compile(rf"[^\s<>]{{{BREAK_EVERY},}}")
@@ -174,7 +176,7 @@ def _cut(text: str, lang: str) -> str:
 def bound_layout(html: str, lang: str = "en") -> str:
     """Make every text run of rendered HTML cheap to lay out: <wbr> in long runs without
     white space, text nodes over MAX_TEXT_CHARS cut with a visible note."""
-    parts = _SKIP.split(html)
+    parts = MARKUP.split(html)
     for i in range(0, len(parts), 2):  # text between tags (odd indices are tags and styles)
         text = parts[i]
         if len(text) < BREAK_EVERY:

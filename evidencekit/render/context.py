@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from evidencekit.i18n import t
 from evidencekit.model import Case, Exhibit, ShippingEvidence, require_aware
 from evidencekit.ocr import OcrPage, ocr_messages, ocr_summary, text_layer
 from evidencekit.profiles import letter_view
-from evidencekit.render import MARGIN_MM, PAPER_MM, content_box_mm
+from evidencekit.render import MARGIN_MM, MARKUP, PAPER_MM, content_box_mm
 from evidencekit.render.ledger import ChatLine, LedgerPage, chat_pages, ledger_pages
 from evidencekit.render.markdown import markdown_to_html
 from evidencekit.render.proof import proof_context
@@ -104,6 +105,21 @@ class Lengths:
     # tighter or not alike, so a rebuild takes the previous decision only when it matches.
     appendix_html: str = ""
 
+    @classmethod
+    def from_record(cls, record: object) -> Lengths | None:
+        """From an evidence record's `layout` entry; None when it has none that makes sense."""
+        try:
+            was = record["layout"]  # type: ignore[index]
+            lengths = cls(
+                int(was["front_pages"]),
+                int(was["appendix_pages"]),
+                was["appendix_tight"] is True,
+                str(was["appendix_html_sha256"]),
+            )
+        except (ValueError, LookupError, TypeError):
+            return None
+        return lengths if lengths.front > 0 and lengths.appendix > 0 else None
+
     def record(self) -> dict[str, object]:
         """The evidence record's `layout` entry."""
         return {
@@ -121,19 +137,24 @@ def lay_out_dossier(
     user_dir: Path | None,
     previous: Lengths | None = None,
     count: Callable[[PageLayout, Part], int] | None = None,
+    key: str = "",
 ) -> tuple[Rendered, Lengths | None]:
     """Lay the dossier out (write=False), measuring as it goes (see PageLayout): front matter
     and the rest apart, each laid out about once, their pages joined; whole passes when the
     case has templates of its own (they may not know `part`, `pad` and `pageno`, or refer
     across the parts), or when the parts do not agree. `count`: the pages of a part laid out
-    only for its length (by default, `render`'s)."""
+    only for its length (by default, `render`'s). `key`: the appendix's (appendix_key), noted
+    in the lengths returned; the previous decision to set it tighter holds only for the same."""
+    if previous is not None and previous.appendix_html != key:
+        previous = replace(previous, tight=False)  # measured again
     if user_dir is None or not any(user_dir.rglob("*.j2")):
         if previous is not None:
             apart = _lay_out_known(render, prepared, paper, previous)
         else:
             apart = _lay_out_apart(render, prepared, paper, count)
         if apart is not None:
-            return apart
+            laid, lengths = apart
+            return laid, lengths and replace(lengths, appendix_html=key)
     layout = PageLayout()
     for n in range(4):  # exhibits alone until they settle (normally once), then the whole
         laid = render(layout, Part("whole" if layout.whole else "back"))
@@ -141,7 +162,26 @@ def lay_out_dossier(
         if measured == layout:
             break
         layout = measured
-    return laid, _lengths_of(laid, prepared, layout)
+    lengths = _lengths_of(laid, prepared, layout)
+    return laid, lengths and replace(lengths, appendix_html=key)
+
+
+def appendix_key(html: str) -> str:
+    """SHA-256 of the appendix's HTML as it lays out, whatever its hashes and digits: each
+    SHA-256 cell's 64 hex digits are set in a monospace font, and every font the packaged styles
+    use has digits of one width (a case with styles of its own is laid out whole, without the
+    previous lengths). So a changed source (new hash, new capture time) leaves the key as it
+    was. Only text changes, and <meta> tags go; other tags and the styles are kept."""
+    parts = MARKUP.split(html)
+    sha = False  # within a SHA-256 cell (its digits cut by <wbr> into several texts)
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag or a style
+            sha = part == '<td class="sha">' or (sha and part != "</td>")
+            if part.startswith("<meta "):  # the build time, among others: laid out nowhere
+                parts[i] = ""
+        else:
+            parts[i] = "" if sha else re.sub(r"\d", "0", part)
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
 def _lengths_of(
