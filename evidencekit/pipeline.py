@@ -36,11 +36,11 @@ from evidencekit.outputs.platform import upload_name
 from evidencekit.outputs.transaction import check_output_dir
 from evidencekit.outputs.uptodate import build_key, up_to_date
 from evidencekit.render.weasy import (  # WeasyPrint itself is imported when called
+    PartJob,
     Rendered,
     count_pages,
     harfbuzz_subset_available,
-    render_pdf,
-    write_rendered,
+    start_part,
 )
 
 # The stages after the up-to-date check are imported where they run: a build with nothing
@@ -423,6 +423,7 @@ def _render(
     from evidencekit.render.context import (
         PageLayout,
         Part,
+        Render,
         appendix_key,
         build_context,
         lay_out_dossier,
@@ -448,18 +449,23 @@ def _render(
                 progress("render", 0, 1)
             return html
 
-        def lay_out(layout: PageLayout, part: Part) -> Rendered:
-            html = html_of(layout, part)
+        def start(html: str, part: Part) -> PartJob:
             identifier = sha256_bytes(html.encode())[:32].encode()
-            return render_pdf(html, assets, identifier=identifier, pdfa=pdfa, write=False)
+            return start_part(html, assets, identifier=identifier, pdfa=pdfa, keep=part.keep())
 
         def count(layout: PageLayout, part: Part) -> int:
             return count_pages(html_of(layout, part), assets, os.cpu_count() or 1)
 
         templates = case.root / "templates"
         key = appendix_key(html_of(PageLayout(), Part("appendix")))
-        laid, lengths = lay_out_dossier(lay_out, prepared, paper, templates, previous, count, key)
-        rendered = write_rendered(laid, identifier=laid.identifier, pdfa=pdfa)
+        render = Render(html_of, start)
+        try:
+            laid = lay_out_dossier(render, prepared, paper, templates, previous, count, key)
+            parts = laid.pdfs()
+        finally:
+            for job in render.started:  # those laid out and not needed after all
+                job.cancel()
+        rendered, lengths = laid.rendered, laid.lengths
         made = pending.finish(prepared)
         exhibit_bytes = {
             pe.exhibit.label: sum(
@@ -479,7 +485,7 @@ def _render(
             for pe in prepared
             for sl in pe.slots
         ]
-        pdf = assemble_pdf(rendered.pdf, made, placements)
+        pdf = assemble_pdf(parts, made, placements)
     for url in rendered.refused_urls:
         note = Msg("build.refused_url", url=url)
         if note not in warnings:

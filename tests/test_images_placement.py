@@ -229,8 +229,8 @@ def test_placeholder_without_an_image_is_an_error(tmp_path: Path) -> None:
     Image.new("RGB", (60, 90), "red").save(jpeg)
     other = PreparedJpeg(jpeg, 60, 90, hashlib.sha256(jpeg.read_bytes()).hexdigest())
     with pytest.raises(RenderError, match=r"x-1\.jpg"):
-        assemble_pdf(laid.pdf, {"y-1.jpg": other}, [])
-    placed = assemble_pdf(laid.pdf, {"x-1.jpg": other}, [])
+        assemble_pdf([laid.pdf], {"y-1.jpg": other}, [])
+    placed = assemble_pdf([laid.pdf], {"x-1.jpg": other}, [])
     with pikepdf.open(io.BytesIO(placed)) as pdf:
         (image,) = pdf.pages[0].Resources.XObject.values()
         assert bytes(image.read_raw_bytes()) == jpeg.read_bytes()
@@ -253,7 +253,7 @@ def test_placed_image_keeps_how_the_layout_draws_it(
     jpeg = tmp_path / "x.jpg"
     Image.new("RGB", (60, 90), "red").save(jpeg)
     placed = assemble_pdf(
-        laid.pdf, {"x-1.jpg": PreparedJpeg(jpeg, 60, 90, hashlib.sha256(b"x").hexdigest())}, []
+        [laid.pdf], {"x-1.jpg": PreparedJpeg(jpeg, 60, 90, hashlib.sha256(b"x").hexdigest())}, []
     )
     with pikepdf.open(io.BytesIO(placed)) as pdf:
         (image,) = pdf.pages[0].Resources.XObject.values()

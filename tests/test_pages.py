@@ -47,6 +47,25 @@ def _invoice(path: Path, pages: int) -> Path:
     return path
 
 
+KINDS = ('id="index"', 'id="ex-', 'id="integrity"')  # front matter, exhibits, appendix
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[bool, ...], Any]]:
+    """Every part the build starts laying out: (its kinds, its job)."""
+    import evidencekit.pipeline as pipeline
+
+    real = pipeline.start_part
+    started: list[tuple[tuple[bool, ...], Any]] = []
+
+    def spy(html: str, assets: dict[str, Path], **kw: Any) -> Any:
+        job = real(html, assets, **kw)
+        started.append((tuple(k in html for k in KINDS), job))
+        return job
+
+    monkeypatch.setattr(pipeline, "start_part", spy)
+    return started
+
+
 def _build(tmp_path: Path, lang: str, pdf_pages: int = 2) -> list[str]:
     folder = tmp_path / "case"
     folder.mkdir(parents=True)
@@ -73,23 +92,14 @@ def test_front_matter_and_exhibits_laid_out_apart(
 ) -> None:
     # Whole passes laid the 50-order proof dossier out twice over, its index and timeline
     # (pages of page references, each laid out three times by WeasyPrint) in every pass.
-    import evidencekit.pipeline as pipeline
-
-    passes: list[tuple[bool, bool, int]] = []  # (front matter, exhibits, pages) per pass
-
-    def spy(html: str, assets: dict[str, Path], **kw: object) -> object:
-        laid = render_pdf(html, assets, **kw)  # type: ignore[arg-type]
-        passes.append(('id="index"' in html, 'id="ex-' in html, laid.pages))
-        return laid
-
-    monkeypatch.setattr(pipeline, "render_pdf", spy)
+    passes = _spy(monkeypatch)
     pages = _build(tmp_path, "en", pdf_pages=2)
     # Front matter (its length: counted, see count_pages), the exhibits until the included
     # PDF's first page settles under its header band, the front matter with their page
     # numbers: never both at once.
-    assert [(f, e) for f, e, _ in passes] == [*[(False, True)] * 2, (True, False)]
-    assert passes[1][2] == len(pages) == 7  # the exhibits padded to the whole length
-    assert passes[-1][2] == 3  # the front matter alone, its "of 7" written in
+    assert [kinds[:2] for kinds, _ in passes] == [*[(False, True)] * 2, (True, False)]
+    assert passes[1][1].laid().pages == len(pages) == 7  # the exhibits padded to the length
+    assert passes[-1][1].laid().pages == 3  # the front matter alone, its "of 7" written in
     index = next(p for p in pages if "Evidence index" in p and "SHA-256" in p)
     listing = next(n for n, p in enumerate(pages, 1) if "Listing" in p and "shot.png" in p)
     invoice = next(n for n, p in enumerate(pages, 1) if "INCLUDED PAGE 1" in p)
@@ -103,29 +113,22 @@ def test_front_matter_and_exhibits_laid_out_apart(
 def test_rebuild_lays_each_part_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # With the previous build's front matter and appendix lengths, nothing is laid out with
     # stand-in numbers: the exhibits (until they settle), the front matter, the appendix.
-    import evidencekit.pipeline as pipeline
-
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760000000")  # the same build time twice
     first = _build(tmp_path, "en", pdf_pages=2)
-    passes: list[tuple[bool, bool, bool, int]] = []  # (front, exhibits, appendix, pages)
-
-    def spy(html: str, assets: dict[str, Path], **kw: object) -> object:
-        laid = render_pdf(html, assets, **kw)  # type: ignore[arg-type]
-        kinds = ('id="index"', 'id="ex-', 'id="integrity"')
-        passes.append((*(k in html for k in kinds), laid.pages))  # type: ignore[arg-type]
-        return laid
-
-    monkeypatch.setattr(pipeline, "render_pdf", spy)
+    passes = _spy(monkeypatch)
     result = build(
         tmp_path / "case" / "case.yaml", BuildOptions(out_dir=tmp_path / "out", force=True)
     )
     again = [p.extract_text() or "" for p in PdfReader(result.pdf_path).pages]
-    assert [k[:3] for k in passes] == [
-        *[(False, True, False)] * 2,  # the included PDF's first page settles under its band
+    # With last build's exhibit pages, the front matter and the appendix are laid out at the
+    # same time as the exhibits (the included PDF's first page settles under its band in a
+    # second pass), and kept: their numbers held.
+    assert [kinds for kinds, _ in passes] == [
         (True, False, False),
         (False, False, True),
+        *[(False, True, False)] * 2,
     ]
-    assert [k[3] for k in passes[-2:]] == [3, 1]  # each alone, numbered as in the whole
+    assert [job.laid().pages for _, job in passes[:2]] == [3, 1]  # numbered as in the whole
     assert again == first
     assert all(f"page {n} of 7" in p for n, p in enumerate(again, 1))
     record = json.loads((tmp_path / "out" / "T-P.evidence.json").read_text(encoding="utf-8"))
@@ -240,8 +243,6 @@ def test_rebuild_sets_the_same_appendix_tighter_at_once(
     # The appendix lays out as last time (other hashes and digits only): set tighter at once,
     # not laid out loose first, and the PDF is what a first build of the same files makes.
     # Another row: measured again.
-    import evidencekit.pipeline as pipeline
-
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760000000")
     folder = tmp_path / "case"
     for i in range(16):
@@ -251,29 +252,27 @@ def test_rebuild_sets_the_same_appendix_tighter_at_once(
     build(m, BuildOptions(out_dir=out))
     record = json.loads((out / "T-A.evidence.json").read_text(encoding="utf-8"))
     assert record["layout"]["appendix_tight"] is True
-    appendix_passes: list[int] = []
+    passes = _spy(monkeypatch)
 
-    def spy(html: str, assets: dict[str, Path], **kw: object) -> object:
-        if 'id="integrity"' in html and 'id="ex-' not in html:
-            appendix_passes.append(1)
-        return render_pdf(html, assets, **kw)  # type: ignore[arg-type]
+    def appendix_passes() -> int:
+        n = sum(1 for (_, exhibits, appendix), _ in passes if appendix and not exhibits)
+        passes.clear()
+        return n
 
-    monkeypatch.setattr(pipeline, "render_pdf", spy)
     make_png(folder / "photo_003.png", (120, 91))  # another image: another hash and size
     again = build(m, BuildOptions(out_dir=out)).pdf_path.read_bytes()
-    assert len(appendix_passes) == 1
-    monkeypatch.setattr(pipeline, "render_pdf", render_pdf)
+    assert appendix_passes() == 1
     first_build = build(m, BuildOptions(out_dir=tmp_path / "cold")).pdf_path.read_bytes()
     assert again == first_build
-    monkeypatch.setattr(pipeline, "render_pdf", spy)
-    appendix_passes.clear()
+    passes.clear()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1770000000")  # another build time, in <meta> too
     build(m, BuildOptions(out_dir=out, force=True))
-    assert len(appendix_passes) == 1
-    appendix_passes.clear()
+    assert appendix_passes() == 1
     make_png(folder / "photo_016.png", (120, 90))
     build(m, BuildOptions(out_dir=out))
-    assert len(appendix_passes) == 2  # loose, measured, then tighter
+    # Beside the exhibits with last build's numbers (a page more now: not kept), loose,
+    # measured, then tighter.
+    assert appendix_passes() == 3
 
 
 @pytest.mark.parametrize("height", [4200, 4700, 5400, 6100, 9000])

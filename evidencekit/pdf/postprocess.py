@@ -10,16 +10,19 @@ import pikepdf
 
 from evidencekit.pdf.fonts import decode_name
 from evidencekit.pdf.images import PreparedJpeg, swap_placeholders
+from evidencekit.pdf.join import join_parts
 from evidencekit.pdf.overlay import Placement, draw_pages
 
 
 def assemble_pdf(
-    pdf_bytes: bytes, images: dict[str, PreparedJpeg], placements: list[Placement]
+    parts: list[bytes], images: dict[str, PreparedJpeg], placements: list[Placement]
 ) -> bytes:
-    """The laid-out PDF made whole in one pikepdf session and one save (not one per step):
-    prepared images swapped into their slots, included pages drawn into theirs, page labels,
-    no scripts."""
-    with contextlib.ExitStack() as sources, pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+    """The laid-out parts made one PDF in one pikepdf session and one save (not one per step):
+    joined (pdf.join), prepared images swapped into their slots, included pages drawn into
+    theirs, page labels, no scripts."""
+    with contextlib.ExitStack() as sources, pikepdf.open(io.BytesIO(parts[0])) as pdf:
+        others = [sources.enter_context(pikepdf.open(io.BytesIO(part))) for part in parts[1:]]
+        join_parts(pdf, others)
         swap_placeholders(pdf, images)
         draw_pages(pdf, placements, sources)
         _finish(pdf)

@@ -28,7 +28,7 @@ from evidencekit.render.ledger import ChatLine, LedgerPage, chat_pages, ledger_p
 from evidencekit.render.markdown import markdown_to_html
 from evidencekit.render.proof import proof_context
 from evidencekit.render.tables import TableLayout, drop_empty, layout_table
-from evidencekit.render.weasy import ASSET_BASE, Rendered, join_rendered
+from evidencekit.render.weasy import ASSET_BASE, Keep, PartJob, Rendered, joined_layout
 
 
 @dataclass
@@ -91,6 +91,12 @@ class Part:
     first_page: int = 1  # the number of its first page (instead of `pad` blank pages)
     total: int = 0  # "of M", when known (instead of blank pages after it)
 
+    def keep(self) -> Keep:
+        """Its pages in the dossier: the back is written as the exhibits and the appendix, the
+        two files a rebuild writes (render/weasy.py: write_part), so both join alike."""
+        cuts = ("integrity",) if self.kind == "back" else ()
+        return Keep(self.pad, self.pad_after, cuts, self.first_page - 1)
+
 
 @dataclass(frozen=True)
 class Lengths:
@@ -104,6 +110,10 @@ class Lengths:
     # SHA-256 of the appendix's HTML laid out on its own, not tightened: the same HTML is set
     # tighter or not alike, so a rebuild takes the previous decision only when it matches.
     appendix_html: str = ""
+    # Each exhibit's (label, first page, last page) and the page count: the front matter and
+    # the appendix are laid out with them while the exhibits are (checked against theirs).
+    exhibits: tuple[tuple[str, int, int], ...] = ()
+    total: int = 0
 
     @classmethod
     def from_record(cls, record: object) -> Lengths | None:
@@ -118,7 +128,17 @@ class Lengths:
             )
         except (ValueError, LookupError, TypeError):
             return None
-        return lengths if lengths.front > 0 and lengths.appendix > 0 else None
+        if lengths.front <= 0 or lengths.appendix <= 0:
+            return None
+        try:
+            exhibits = tuple(
+                (str(ex["label"]), int(ex["pages"][0]), int(ex["pages"][1]))
+                for ex in record["exhibits"]  # type: ignore[index]
+            )
+            total = int(record["outputs"][0]["pages"])  # type: ignore[index]
+        except (ValueError, LookupError, TypeError):
+            return lengths
+        return replace(lengths, exhibits=exhibits, total=total)
 
     def record(self) -> dict[str, object]:
         """The evidence record's `layout` entry."""
@@ -130,21 +150,51 @@ class Lengths:
         }
 
 
+@dataclass
+class Render:
+    """How the flows below lay a part out: its HTML, and a job that lays it out (and writes it)
+    from that HTML. `started`: every job, so the caller can stop those not used."""
+
+    html: Callable[[PageLayout, Part], str]
+    start: Callable[[str, Part], PartJob]
+    started: list[PartJob] = field(default_factory=list)
+
+    def __call__(self, layout: PageLayout, part: Part) -> PartJob:
+        job = self.start(self.html(layout, part), part)
+        self.started.append(job)
+        return job
+
+
+@dataclass
+class LaidOut:
+    """The dossier laid out: where its anchors are (its pages numbered as a whole), the parts
+    whose PDFs join into it, in order, and its lengths for the next build."""
+
+    rendered: Rendered
+    parts: list[PartJob]
+    lengths: Lengths | None
+
+    def pdfs(self) -> list[bytes]:
+        return [pdf for part in self.parts for pdf in part.pdfs()]
+
+
 def lay_out_dossier(
-    render: Callable[[PageLayout, Part], Rendered],
+    render: Render,
     prepared: list[PreparedExhibit],
     paper: str,
     user_dir: Path | None,
     previous: Lengths | None = None,
     count: Callable[[PageLayout, Part], int] | None = None,
     key: str = "",
-) -> tuple[Rendered, Lengths | None]:
-    """Lay the dossier out (write=False), measuring as it goes (see PageLayout): front matter
-    and the rest apart, each laid out about once, their pages joined; whole passes when the
-    case has templates of its own (they may not know `part`, `pad` and `pageno`, or refer
-    across the parts), or when the parts do not agree. `count`: the pages of a part laid out
-    only for its length (by default, `render`'s). `key`: the appendix's (appendix_key), noted
-    in the lengths returned; the previous decision to set it tighter holds only for the same."""
+) -> LaidOut:
+    """Lay the dossier out, measuring as it goes (see PageLayout): front matter and the rest
+    apart, each laid out about once (in processes of their own, render/weasy.py: ForkedPart,
+    and written while the next is laid out), their PDFs joined later (pdf/join.py); whole passes
+    when the case has templates of its own (they may not know `part`, `pad` and `pageno`, or
+    refer across the parts), or when the parts do not agree. `count`: the pages of a part laid
+    out only for its length (by default, `render`'s). `key`: the appendix's (appendix_key),
+    noted in the lengths returned; the previous decision to set it tighter holds only for the
+    same."""
     if previous is not None and previous.appendix_html != key:
         previous = replace(previous, tight=False)  # measured again
     if user_dir is None or not any(user_dir.rglob("*.j2")):
@@ -153,17 +203,20 @@ def lay_out_dossier(
         else:
             apart = _lay_out_apart(render, prepared, paper, count)
         if apart is not None:
-            laid, lengths = apart
-            return laid, lengths and replace(lengths, appendix_html=key)
+            apart.lengths = apart.lengths and replace(apart.lengths, appendix_html=key)
+            return apart
     layout = PageLayout()
     for n in range(4):  # exhibits alone until they settle (normally once), then the whole
-        laid = render(layout, Part("whole" if layout.whole else "back"))
+        job = render(layout, Part("whole" if layout.whole else "back"))
+        laid = job.laid()
         measured = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout, n >= 2)
         if measured == layout:
             break
+        job.cancel()
         layout = measured
     lengths = _lengths_of(laid, prepared, layout)
-    return laid, lengths and replace(lengths, appendix_html=key)
+    lengths = lengths and replace(lengths, appendix_html=key)
+    return LaidOut(joined_layout([(laid, job.keep)]), [job], lengths)
 
 
 def appendix_key(html: str) -> str:
@@ -199,19 +252,21 @@ def _lengths_of(
 
 
 def _settle_back(
-    render: Callable[[PageLayout, Part], Rendered],
+    render: Render,
     prepared: list[PreparedExhibit],
     paper: str,
     layout: PageLayout,
     part: Part,
-) -> tuple[Rendered, PageLayout] | None:
+) -> tuple[PartJob, PageLayout] | None:
     """Lay `part` (the back or the exhibits) out until what it measures settles (normally
     once); None when it does not."""
     for _ in range(3):
-        back = render(layout, part)
+        job = render(layout, part)
+        back = job.laid()
         layout = measure_layout(prepared, back.anchors, back.boxes, paper, layout)
         if layout.whole:  # settled: `back` was laid out with what it measured
-            return back, layout
+            return job, layout
+        job.cancel()
     return None
 
 
@@ -220,14 +275,14 @@ def _refs(prepared: list[PreparedExhibit]) -> list[str]:
 
 
 def _lay_out_apart(
-    render: Callable[[PageLayout, Part], Rendered],
+    render: Render,
     prepared: list[PreparedExhibit],
     paper: str,
     count: Callable[[PageLayout, Part], int] | None = None,
-) -> tuple[Rendered, Lengths | None] | None:
+) -> LaidOut | None:
     """Front matter (with stand-in numbers: its length), exhibits and appendix after that many
-    blank pages until they settle, front matter with their page numbers; None when the parts
-    disagree."""
+    blank pages until they settle, front matter with their page numbers (laid out while the
+    back is written); None when the parts disagree."""
     refs = _refs(prepared)
     stand_in = Part("front", 0, tuple((a, "888") for a in refs))
     keep = count(PageLayout(), stand_in) if count else render(PageLayout(), stand_in).pages
@@ -236,53 +291,114 @@ def _lay_out_apart(
         if settled is None:
             return None
         back, layout = settled
-        pageno = tuple((a, str(back.anchors[a])) for a in refs if a in back.anchors)
+        anchors = back.laid().anchors
+        pageno = tuple((a, str(anchors[a])) for a in refs if a in anchors)
         front = render(layout, Part("front", 0, pageno, total=back.pages))
         if front.pages != keep:
             keep = front.pages
+            back.cancel()
+            front.cancel()
             continue
-        return _joined(prepared, paper, layout, pageno, [(front, 0, keep), (back, keep, None)])
+        return _joined(prepared, paper, layout, pageno, [front, back])
     return None
 
 
+def _guess(
+    prepared: list[PreparedExhibit], previous: Lengths, keep: int, tail: int
+) -> tuple[tuple[tuple[str, str], ...], int] | None:
+    """The exhibits' pages and the page count as in the previous build, when it had the same
+    exhibits and lengths: the front matter and the appendix are laid out with them while the
+    exhibits are."""
+    was = {label: (first, last) for label, first, last in previous.exhibits}
+    if len(was) != len(prepared) or any(pe.exhibit.label not in was for pe in prepared):
+        return None
+    if previous.front != keep or previous.appendix != tail or previous.total <= keep + tail:
+        return None
+    pageno = []
+    for pe in prepared:
+        first, last = was[pe.exhibit.label]
+        pageno += [(pe.exhibit.anchor, str(first)), (f"{pe.exhibit.anchor}-end", str(last))]
+    return tuple(pageno), previous.total
+
+
 def _lay_out_known(
-    render: Callable[[PageLayout, Part], Rendered],
+    render: Render,
     prepared: list[PreparedExhibit],
     paper: str,
     previous: Lengths,
-) -> tuple[Rendered, Lengths | None] | None:
+) -> LaidOut | None:
     """With the previous lengths of the front matter and the appendix: the exhibits between
-    that many blank pages, then the front matter and the appendix with the real numbers, each
-    once when the lengths still hold (a round more for each that changed)."""
+    that many blank pages, the front matter and the appendix with the real numbers (with last
+    build's numbers, laid out at the same time as the exhibits, when it had the same exhibits:
+    checked), each once when the lengths still hold (a round more for each that changed)."""
     refs = _refs(prepared)
     # Set tighter as last time when its HTML is the same (see Lengths), else measured again: as
     # a first build would decide.
     keep, tail, tight = previous.front, previous.appendix, previous.tight
+    guess = _guess(prepared, previous, keep, tail)
     for _ in range(3):
         layout = PageLayout(tight_appendix=tight)
-        settled = _settle_back(render, prepared, paper, layout, Part("exhibits", keep, (), tail))
+        exhibits = Part("exhibits", keep, (), tail)
+        early: dict[str, tuple[Part, PartJob]] = {}
+        if guess is not None:  # laid out beside the exhibits; kept if the numbers hold
+            pageno, total = guess
+            one = frozenset(pe.exhibit.anchor for pe in prepared) & _one_page(pageno)
+            was = PageLayout(one, tight_appendix=tight, whole=True)
+            for part in (
+                Part("front", 0, pageno, total=total),
+                Part("appendix", first_page=total - tail + 1, total=total),
+            ):
+                early[part.kind] = (part, render(was, part))
+        settled = _settle_back(render, prepared, paper, layout, exhibits)
         if settled is None:
             return None
         back, layout = settled
+        anchors = back.laid().anchors
         body = back.pages - keep - tail
-        pageno = tuple((a, str(back.anchors[a])) for a in refs if a in back.anchors)
+        pageno = tuple((a, str(anchors[a])) for a in refs if a in anchors)
         total = back.pages  # if the front matter and the appendix keep their lengths
-        front = render(layout, Part("front", 0, pageno, total=total))
+        front = _reuse(early.get("front"), Part("front", 0, pageno, total=total), layout, render)
         after = Part("appendix", first_page=keep + body + 1, total=total)
-        appendix = render(layout, after)
+        appendix = _reuse(early.get("appendix"), after, layout, render)
         if not tight:
-            measured = measure_layout(prepared, appendix.anchors, appendix.boxes, paper, layout)
+            laid = appendix.laid()
+            measured = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
             if measured.tight_appendix:
                 tight = True
                 layout = PageLayout(layout.one_page, layout.first_slot_mm, True, True)
+                appendix.cancel()
                 appendix = render(layout, after)
         lengths = (front.pages, appendix.pages)
         if lengths != (keep, tail):
             keep, tail = lengths
+            guess = None
+            for job in (front, back, appendix):
+                job.cancel()
             continue
-        parts = [(front, 0, keep), (back, keep, keep + body), (appendix, 0, None)]
-        return _joined(prepared, paper, layout, pageno, parts)
+        return _joined(prepared, paper, layout, pageno, [front, back, appendix])
     return None
+
+
+def _one_page(pageno: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    """The anchors of exhibits that begin and end on one page."""
+    pages = dict(pageno)
+    return frozenset(a for a, n in pageno if pages.get(f"{a}-end") == n)
+
+
+def _reuse(
+    early: tuple[Part, PartJob] | None, part: Part, layout: PageLayout, render: Render
+) -> PartJob:
+    """The part laid out early when its HTML is what `part` has now (the same numbers and
+    what the exhibits measured), else `part` laid out now."""
+    html = render.html(layout, part)
+    if early is not None:
+        job = early[1]
+        if job.html == html:
+            return job
+        job.cancel()
+    job = render.start(html, part)
+    render.started.append(job)
+    return job
 
 
 def _joined(
@@ -290,16 +406,18 @@ def _joined(
     paper: str,
     layout: PageLayout,
     pageno: tuple[tuple[str, str], ...],
-    parts: list[tuple[Rendered, int, int | None]],
-) -> tuple[Rendered, Lengths | None] | None:
-    """The parts' pages as one document, when its page numbers are those written into the
+    parts: list[PartJob],
+) -> LaidOut | None:
+    """The parts' pages as one dossier, when its page numbers are those written into the
     front matter and its one-page exhibits those the parts measured; else None."""
-    laid = join_rendered(parts)
+    laid = joined_layout([(job.laid(), job.keep) for job in parts])
     agree = all(laid.anchors.get(a) == int(n) for a, n in pageno)
     joined = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
     if not agree or joined.one_page != layout.one_page:
+        for job in parts:
+            job.cancel()
         return None
-    return laid, _lengths_of(laid, prepared, layout)
+    return LaidOut(laid, parts, _lengths_of(laid, prepared, layout))
 
 
 SLOT_CAPTION_MM = 9.0  # room for the caption line under an included page

@@ -8,7 +8,10 @@ from __future__ import annotations
 import ctypes.util
 import logging
 import multiprocessing
+import pickle
 import re
+import shutil
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,17 +129,197 @@ def _laid(pages: list[Any], refused: list[str]) -> Rendered:
     return Rendered(pdf=b"", pages=len(pages), anchors=anchors, boxes=boxes, refused_urls=refused)
 
 
-def join_rendered(parts: list[tuple[Rendered, int, int | None]]) -> Rendered:
-    """One document of the pages [start:stop] of each part (laid out with write=False), in
-    order; links between them resolve when it is written."""
-    pages = [p for laid, start, stop in parts for p in laid.document.pages[start:stop]]
-    joined = _laid(pages, [url for laid, _, _ in parts for url in laid.refused_urls])
-    first = parts[0][0]
-    joined.document = first.document.copy(pages)  # the first part's metadata: the same <head>
-    # The first part's (the front matter's, which names every source by its hash and every
-    # exhibit's pages): the same however the rest was cut into parts.
-    joined.identifier = first.identifier
-    return joined
+@dataclass(frozen=True)
+class Keep:
+    """Which pages of a laid-out part go into the dossier: all but `pad` blank pages before and
+    `pad_after` after, written as one PDF each from the page of every anchor in `cuts` on (the
+    back's appendix: the same files a rebuild writes from the exhibits and the appendix laid out
+    apart). `offset`: the dossier's page number of the part's first page, less one."""
+
+    pad: int = 0
+    pad_after: int = 0
+    cuts: tuple[str, ...] = ()
+    offset: int = 0
+
+
+class PartJob:
+    """One part laid out, then written (the pages `keep` holds, one PDF per cut) when its PDFs
+    are asked for. In-process; see `ForkedPart` for one laid out and written in a process of
+    its own while the caller goes on."""
+
+    def __init__(self, html: str, assets: dict[str, Path | bytes], identifier: bytes,
+                 pdfa: bool, keep: Keep) -> None:  # fmt: skip
+        self.html, self.assets, self.identifier, self.pdfa, self.keep = (
+            html, assets, identifier, pdfa, keep
+        )  # fmt: skip
+        self._laid: Rendered | None = None
+        self._pdfs: list[bytes] | None = None
+
+    def laid(self) -> Rendered:
+        """Page count, anchors and boxes (the part's own page numbers)."""
+        if self._laid is None:
+            self._laid = render_pdf(
+                self.html, self.assets, identifier=self.identifier, pdfa=self.pdfa, write=False
+            )
+        return self._laid
+
+    def pdfs(self) -> list[bytes]:
+        """The kept pages as PDFs: links to anchors they lack wait for `pdf.join`."""
+        if self._pdfs is None:
+            laid = self.laid()
+            document, laid.document = laid.document, None
+            self._pdfs = write_part(document, self.keep, self.identifier, self.pdfa)
+        return self._pdfs
+
+    def cancel(self) -> None:
+        """Not needed after all."""
+        self._laid = None
+
+    @property
+    def pages(self) -> int:
+        return self.laid().pages
+
+
+class ForkedPart(PartJob):
+    """A part laid out and written in a forked process: its layout comes back as soon as it is
+    laid out, its PDFs when written, so the next part is laid out meanwhile. Forked, not
+    spawned, as the image jobs and `count_pages`: WeasyPrint is loaded already and a script
+    without a __main__ guard is not run again. The results go through files (a pipe holds
+    64 KiB: a process waiting to hand over its layout would not be writing); only "done" goes
+    through the pipe. A process that fails is followed by the same work here, where errors are
+    reported."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._dir = Path(tempfile.mkdtemp(prefix="evidencekit-part-"))
+        self._failed = False
+        context = multiprocessing.get_context("fork")
+        self._conn, child = context.Pipe(duplex=False)
+        self._proc = context.Process(target=self._run, args=(child,), daemon=True)
+        self._proc.start()
+        child.close()
+
+    def _run(self, conn: Any) -> None:
+        try:
+            laid = render_pdf(
+                self.html, self.assets, identifier=self.identifier, pdfa=self.pdfa, write=False
+            )
+            document, laid.document = laid.document, None
+            (self._dir / "laid").write_bytes(pickle.dumps(laid))
+            conn.send("laid")
+            pdfs = write_part(document, self.keep, self.identifier, self.pdfa)
+            (self._dir / "pdfs").write_bytes(pickle.dumps(pdfs))
+            conn.send("pdfs")
+        except BaseException:  # reported by the parent's own attempt
+            conn.send("failed")
+        finally:
+            conn.close()
+
+    def _receive(self, what: str) -> Any:
+        """The child's `what`, or None when it failed (or was stopped)."""
+        if not self._failed:
+            try:
+                said = self._conn.recv()
+            except (EOFError, OSError):
+                said = "failed"
+            if said == what:
+                return pickle.loads((self._dir / what).read_bytes())  # our own child's
+            self._failed = True
+            self.cancel()
+        return None
+
+    def laid(self) -> Rendered:
+        if self._laid is None:
+            got = self._receive("laid")
+            self._laid = got if got is not None else super().laid()
+        return self._laid
+
+    def pdfs(self) -> list[bytes]:
+        if self._pdfs is None:
+            self.laid()
+            got = self._receive("pdfs")
+            if got is None:  # laid out again here, to be written here
+                self._laid = None
+                return super().pdfs()
+            self._pdfs = got
+            self._finish()
+        return self._pdfs
+
+    def cancel(self) -> None:
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._finish()
+
+    def _finish(self) -> None:
+        self._proc.join()
+        self._conn.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def start_part(
+    html: str,
+    assets: dict[str, Path | bytes],
+    *,
+    identifier: bytes,
+    pdfa: bool = False,
+    keep: Keep | None = None,
+    forked: bool = True,
+) -> PartJob:
+    """Lay a part out (and write it when asked): in a process of its own when `forked`."""
+    import weasyprint  # noqa: F401 - loaded once here, not in every forked process
+
+    kind = ForkedPart if forked else PartJob
+    return kind(html, assets, identifier, pdfa, keep or Keep())
+
+
+GOTO = "evk-goto:"
+
+
+def write_part(document: Any, keep: Keep, identifier: bytes, pdfa: bool) -> list[bytes]:
+    """The kept pages of a laid-out document, one PDF per cut. A link to an anchor on a page
+    that is not in the same PDF is written as a `evk-goto:<anchor>` URI: WeasyPrint would drop
+    it; `pdf.join` makes it a link to the named destination again."""
+    pages = document.pages[keep.pad : len(document.pages) - keep.pad_after]
+    starts = [0]
+    for cut in keep.cuts:
+        at = next((i for i, page in enumerate(pages) if cut in page.anchors), None)
+        if at is not None and at > starts[-1]:
+            starts.append(at)
+    pdfs = []
+    for start, stop in zip(starts, [*starts[1:], len(pages)], strict=True):
+        chunk = pages[start:stop]
+        here = {name for page in chunk for name in page.anchors}
+        for page in chunk:
+            page.links = [
+                ("external", GOTO + target, *rest)
+                if kind == "internal" and target not in here
+                else (kind, target, *rest)
+                for kind, target, *rest in page.links
+            ]
+        pdf = document.copy(chunk).write_pdf(
+            pdf_identifier=identifier, pdf_variant="pdf/a-3b" if pdfa else None
+        )
+        pdfs.append(pdf)
+    return pdfs
+
+
+def joined_layout(parts: list[tuple[Rendered, Keep]]) -> Rendered:
+    """Where each anchor of the kept pages lands in the dossier the parts make, in order (the
+    first of a name wins, as in one document)."""
+    anchors: dict[str, int] = {}
+    boxes: dict[str, tuple[int, float, float, float, float]] = {}
+    pages = 0
+    refused: list[str] = []
+    for laid, keep in parts:
+        first, last = keep.pad + 1, laid.pages - keep.pad_after
+        for name, page in laid.anchors.items():
+            if first <= page <= last and name not in anchors:
+                anchors[name] = keep.offset + page
+                box = laid.boxes[name]
+                boxes[name] = (keep.offset + page, *box[1:])
+        pages += last - first + 1
+        refused += laid.refused_urls
+    return Rendered(pdf=b"", pages=pages, anchors=anchors, boxes=boxes, refused_urls=refused)
 
 
 def write_rendered(laid: Rendered, *, identifier: bytes, pdfa: bool = False) -> Rendered:
