@@ -89,6 +89,8 @@ NASTY = [
 def mutated_pdf(draw: st.DrawFn) -> bytes:
     data = bytearray(draw(st.sampled_from(SEEDS)))
     for _ in range(draw(st.integers(1, 4))):
+        if not data:  # cut away by an earlier step
+            break
         at = draw(st.integers(0, len(data) - 1))
         kind = draw(st.sampled_from(["token", "bytes", "delete", "truncate"]))
         if kind == "token":
