@@ -94,12 +94,16 @@ def test_front_matter_and_exhibits_laid_out_apart(
     # (pages of page references, each laid out three times by WeasyPrint) in every pass.
     passes = _spy(monkeypatch)
     pages = _build(tmp_path, "en", pdf_pages=2)
-    # Front matter (its length: counted, see count_pages), the exhibits until the included
-    # PDF's first page settles under its header band, the front matter with their page
-    # numbers: never both at once.
-    assert [kinds[:2] for kinds, _ in passes] == [*[(False, True)] * 2, (True, False)]
-    assert passes[1][1].laid().pages == len(pages) == 7  # the exhibits padded to the length
-    assert passes[-1][1].laid().pages == 3  # the front matter alone, its "of 7" written in
+    # The exhibits and the appendix (while the front matter is counted, see count_pages) until
+    # the included PDF's first page settles under its header band, the front matter with
+    # their page numbers (never both at once), then the page numbers of the whole.
+    assert [kinds for kinds, _ in passes] == [
+        *[(False, True, True)] * 2,
+        (True, False, False),
+        (False, False, False),
+    ]
+    # Each part alone, without page numbers; the numbers laid out for all 7 pages at once.
+    assert [job.laid().pages for _, job in passes[1:]] == [4, 3, 7] and len(pages) == 7
     index = next(p for p in pages if "Evidence index" in p and "SHA-256" in p)
     listing = next(n for n, p in enumerate(pages, 1) if "Listing" in p and "shot.png" in p)
     invoice = next(n for n, p in enumerate(pages, 1) if "INCLUDED PAGE 1" in p)
@@ -122,13 +126,15 @@ def test_rebuild_lays_each_part_out_once(tmp_path: Path, monkeypatch: pytest.Mon
     again = [p.extract_text() or "" for p in PdfReader(result.pdf_path).pages]
     # With last build's exhibit pages, the front matter and the appendix are laid out at the
     # same time as the exhibits (the included PDF's first page settles under its band in a
-    # second pass), and kept: their numbers held.
+    # second pass), and kept: their numbers held. Then the page numbers of the whole.
     assert [kinds for kinds, _ in passes] == [
         (True, False, False),
         (False, False, True),
         *[(False, True, False)] * 2,
+        (False, False, False),
     ]
-    assert [job.laid().pages for _, job in passes[:2]] == [3, 1]  # numbered as in the whole
+    pages = [job.laid().pages for _, job in passes]
+    assert pages[:2] == [3, 1] and pages[3:] == [3, 7]  # front, appendix; exhibits; numbers
     assert again == first
     assert all(f"page {n} of 7" in p for n, p in enumerate(again, 1))
     record = json.loads((tmp_path / "out" / "T-P.evidence.json").read_text(encoding="utf-8"))
@@ -160,6 +166,7 @@ def test_rebuild_after_the_front_matter_grew(
     data = json.loads(record.read_text(encoding="utf-8"))
     for ex in data["exhibits"]:  # as if the front matter had been 1 page, the appendix 3
         ex["pages"] = [ex["pages"][0] - 2, ex["pages"][1] - 2]
+    data["layout"].update(front_pages=1, appendix_pages=3)
     record.write_text(json.dumps(data), encoding="utf-8")
     result = build(m, BuildOptions(out_dir=tmp_path / "out", force=True))
     again = [p.extract_text() or "" for p in PdfReader(result.pdf_path).pages]
@@ -269,10 +276,11 @@ def test_rebuild_sets_the_same_appendix_tighter_at_once(
     build(m, BuildOptions(out_dir=out, force=True))
     assert appendix_passes() == 1
     make_png(folder / "photo_016.png", (120, 90))
-    build(m, BuildOptions(out_dir=out))
-    # Beside the exhibits with last build's numbers (a page more now: not kept), loose,
-    # measured, then tighter.
-    assert appendix_passes() == 3
+    again = build(m, BuildOptions(out_dir=out)).pdf_path.read_bytes()
+    # Measured again (laid out loose, not set tighter at once), as a first build decides.
+    assert appendix_passes() == 1
+    cold = build(m, BuildOptions(out_dir=tmp_path / "cold2")).pdf_path.read_bytes()
+    assert again == cold
 
 
 @pytest.mark.parametrize("height", [4200, 4700, 5400, 6100, 9000])

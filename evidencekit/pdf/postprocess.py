@@ -15,18 +15,39 @@ from evidencekit.pdf.overlay import Placement, draw_pages
 
 
 def assemble_pdf(
-    parts: list[bytes], images: dict[str, PreparedJpeg], placements: list[Placement]
+    parts: list[bytes],
+    images: dict[str, PreparedJpeg],
+    placements: list[Placement],
+    numbers: bytes | None = None,
 ) -> bytes:
     """The laid-out parts made one PDF in one pikepdf session and one save (not one per step):
     joined (pdf.join), prepared images swapped into their slots, included pages drawn into
-    theirs, page labels, no scripts."""
+    theirs, `numbers` stamped on (a PDF of as many pages, each showing only its page number:
+    numbers.html.j2), page labels, no scripts."""
     with contextlib.ExitStack() as sources, pikepdf.open(io.BytesIO(parts[0])) as pdf:
         others = [sources.enter_context(pikepdf.open(io.BytesIO(part))) for part in parts[1:]]
         join_parts(pdf, others)
         swap_placeholders(pdf, images)
         draw_pages(pdf, placements, sources)
+        if numbers is not None:
+            _stamp(pdf, sources.enter_context(pikepdf.open(io.BytesIO(numbers))))
         _finish(pdf)
         return _save(pdf)  # before the included PDFs close: their pages are copied now
+
+
+def _stamp(pdf: pikepdf.Pdf, sheet: pikepdf.Pdf) -> None:
+    """Each page of `sheet` drawn over the page of `pdf` it numbers, as a form named after the
+    page: WeasyPrint's pages share one resource dictionary, and pikepdf's add_overlay names
+    forms at random (the same dossier would not be the same bytes)."""
+    for n, (page, numbers) in enumerate(zip(pdf.pages, sheet.pages, strict=True), start=1):
+        name = f"/EvkPageNumber{n}"
+        if "/Resources" not in page.obj:
+            page.obj.Resources = pikepdf.Dictionary()
+        if "/XObject" not in page.obj.Resources:
+            page.obj.Resources.XObject = pikepdf.Dictionary()
+        page.obj.Resources.XObject[name] = pdf.copy_foreign(numbers.as_form_xobject())
+        page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+        page.contents_add(pdf.make_stream(f"Q\nq {name} Do Q\n".encode()))
 
 
 def _finish(pdf: pikepdf.Pdf) -> None:

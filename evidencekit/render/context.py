@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -28,7 +29,17 @@ from evidencekit.render.ledger import ChatLine, LedgerPage, chat_pages, ledger_p
 from evidencekit.render.markdown import markdown_to_html
 from evidencekit.render.proof import proof_context
 from evidencekit.render.tables import TableLayout, drop_empty, layout_table
-from evidencekit.render.weasy import ASSET_BASE, Keep, PartJob, Rendered, joined_layout
+from evidencekit.render.weasy import (
+    ASSET_BASE,
+    COUNT_IN_WORKERS,
+    Job,
+    JobGroup,
+    Keep,
+    PartJob,
+    Rendered,
+    joined_layout,
+    split_sections,
+)
 
 
 @dataclass
@@ -78,24 +89,19 @@ class PageLayout:
 @dataclass(frozen=True)
 class Part:
     """What one pass lays out: the whole dossier, its front matter (cover, index, proof table,
-    timeline), its exhibits, its integrity appendix, or its back (exhibits and appendix, for
-    whole passes). `pad` blank pages before the part (after it for the front) and `pad_after`
-    after it stand for the other parts, so page numbers and "of M" run as in the whole dossier;
-    `pageno` is the page of each exhibit anchor, written into the front matter (no page
-    references left for WeasyPrint to resolve by laying each referring page out three times)."""
+    timeline), its exhibits, its integrity appendix, or its back (exhibits and appendix). A part
+    is laid out on its own, without page numbers (they are stamped on the joined pages, see
+    numbers.html.j2), so none waits for another's length; `pageno` is the page of each exhibit
+    anchor, written into the front matter (no page references left for WeasyPrint to resolve by
+    laying each referring page out three times)."""
 
     kind: str = "whole"  # whole | front | back | exhibits | appendix
-    pad: int = 0
     pageno: tuple[tuple[str, str], ...] = ()
-    pad_after: int = 0
-    first_page: int = 1  # the number of its first page (instead of `pad` blank pages)
-    total: int = 0  # "of M", when known (instead of blank pages after it)
 
     def keep(self) -> Keep:
-        """Its pages in the dossier: the back is written as the exhibits and the appendix, the
-        two files a rebuild writes (render/weasy.py: write_part), so both join alike."""
-        cuts = ("integrity",) if self.kind == "back" else ()
-        return Keep(self.pad, self.pad_after, cuts, self.first_page - 1)
+        """How it is written: the back as the exhibits and the appendix, the two files a
+        rebuild writes (render/weasy.py: write_part), so both join alike."""
+        return Keep(("integrity",) if self.kind == "back" else ())
 
 
 @dataclass(frozen=True)
@@ -159,10 +165,20 @@ class Render:
     start: Callable[[str, Part], PartJob]
     started: list[PartJob] = field(default_factory=list)
 
-    def __call__(self, layout: PageLayout, part: Part) -> PartJob:
-        job = self.start(self.html(layout, part), part)
-        self.started.append(job)
-        return job
+    def __call__(self, layout: PageLayout, part: Part) -> Job:
+        return self.started_from(self.html(layout, part), part)
+
+    def started_from(self, html: str, part: Part) -> Job:
+        """The job of `part` from its HTML: the front matter by its sections in two processes
+        when it is long (they start pages; the cover's reference to the proof table stays with
+        it), its page numbers stamped on later (numbers.html.j2), so neither waits for the
+        other's length."""
+        pieces = [html]
+        if part.kind == "front" and len(html) >= COUNT_IN_WORKERS:
+            pieces = split_sections(html, os.cpu_count() or 1, after="proof")
+        jobs = [self.start(piece, part) for piece in pieces]
+        self.started.extend(jobs)
+        return jobs[0] if len(jobs) == 1 else JobGroup(html, jobs)
 
 
 @dataclass
@@ -171,8 +187,9 @@ class LaidOut:
     whose PDFs join into it, in order, and its lengths for the next build."""
 
     rendered: Rendered
-    parts: list[PartJob]
+    parts: list[Job]
     lengths: Lengths | None
+    numbered: bool = False  # its pages carry their numbers (laid out whole)
 
     def pdfs(self) -> list[bytes]:
         return [pdf for part in self.parts for pdf in part.pdfs()]
@@ -216,7 +233,7 @@ def lay_out_dossier(
         layout = measured
     lengths = _lengths_of(laid, prepared, layout)
     lengths = lengths and replace(lengths, appendix_html=key)
-    return LaidOut(joined_layout([(laid, job.keep)]), [job], lengths)
+    return LaidOut(joined_layout([laid]), [job], lengths, numbered=True)
 
 
 def appendix_key(html: str) -> str:
@@ -257,11 +274,12 @@ def _settle_back(
     paper: str,
     layout: PageLayout,
     part: Part,
-) -> tuple[PartJob, PageLayout] | None:
+    first: Job | None = None,
+) -> tuple[Job, PageLayout] | None:
     """Lay `part` (the back or the exhibits) out until what it measures settles (normally
-    once); None when it does not."""
+    once; `first`: its first pass, started already); None when it does not."""
     for _ in range(3):
-        job = render(layout, part)
+        job, first = first or render(layout, part), None
         back = job.laid()
         layout = measure_layout(prepared, back.anchors, back.boxes, paper, layout)
         if layout.whole:  # settled: `back` was laid out with what it measured
@@ -280,45 +298,47 @@ def _lay_out_apart(
     paper: str,
     count: Callable[[PageLayout, Part], int] | None = None,
 ) -> LaidOut | None:
-    """Front matter (with stand-in numbers: its length), exhibits and appendix after that many
-    blank pages until they settle, front matter with their page numbers (laid out while the
-    back is written); None when the parts disagree."""
+    """The exhibits and the appendix until they settle, while the front matter is counted with
+    stand-in numbers (its length: where the exhibits' pages start); then the front matter with
+    their page numbers, while the back is written. None when the parts disagree."""
     refs = _refs(prepared)
-    stand_in = Part("front", 0, tuple((a, "888") for a in refs))
-    keep = count(PageLayout(), stand_in) if count else render(PageLayout(), stand_in).pages
+    back = render(PageLayout(), Part("back"))  # laid out in a process of its own meanwhile
+    stand_in = Part("front", tuple((a, "888") for a in refs))
+    keep = count(PageLayout(), stand_in) if count else _pages(render(PageLayout(), stand_in))
+    settled = _settle_back(render, prepared, paper, PageLayout(), Part("back"), back)
+    if settled is None:
+        return None
+    back, layout = settled
+    local = back.laid().anchors
     for _ in range(2):  # a second round only when the real numbers changed its length
-        settled = _settle_back(render, prepared, paper, PageLayout(), Part("back", keep))
-        if settled is None:
-            return None
-        back, layout = settled
-        anchors = back.laid().anchors
-        pageno = tuple((a, str(anchors[a])) for a in refs if a in anchors)
-        front = render(layout, Part("front", 0, pageno, total=back.pages))
-        if front.pages != keep:
-            keep = front.pages
-            back.cancel()
-            front.cancel()
-            continue
-        return _joined(prepared, paper, layout, pageno, [front, back])
+        pageno = tuple((a, str(keep + local[a])) for a in refs if a in local)
+        front = render(layout, Part("front", pageno))
+        if front.pages == keep:
+            return _joined(prepared, paper, layout, pageno, [front, back])
+        keep = front.pages
+        front.cancel()
     return None
 
 
+def _pages(job: Job) -> int:
+    pages = job.pages
+    job.cancel()
+    return pages
+
+
 def _guess(
-    prepared: list[PreparedExhibit], previous: Lengths, keep: int, tail: int
-) -> tuple[tuple[tuple[str, str], ...], int] | None:
-    """The exhibits' pages and the page count as in the previous build, when it had the same
-    exhibits and lengths: the front matter and the appendix are laid out with them while the
-    exhibits are."""
+    prepared: list[PreparedExhibit], previous: Lengths
+) -> tuple[tuple[str, str], ...] | None:
+    """The exhibits' pages as in the previous build, when it had the same exhibits: the front
+    matter is laid out with them while the exhibits are (kept if they still hold)."""
     was = {label: (first, last) for label, first, last in previous.exhibits}
     if len(was) != len(prepared) or any(pe.exhibit.label not in was for pe in prepared):
-        return None
-    if previous.front != keep or previous.appendix != tail or previous.total <= keep + tail:
         return None
     pageno = []
     for pe in prepared:
         first, last = was[pe.exhibit.label]
         pageno += [(pe.exhibit.anchor, str(first)), (f"{pe.exhibit.anchor}-end", str(last))]
-    return tuple(pageno), previous.total
+    return tuple(pageno)
 
 
 def _lay_out_known(
@@ -327,55 +347,42 @@ def _lay_out_known(
     paper: str,
     previous: Lengths,
 ) -> LaidOut | None:
-    """With the previous lengths of the front matter and the appendix: the exhibits between
-    that many blank pages, the front matter and the appendix with the real numbers (with last
-    build's numbers, laid out at the same time as the exhibits, when it had the same exhibits:
-    checked), each once when the lengths still hold (a round more for each that changed)."""
+    """With the previous build's lengths: the front matter (with last build's exhibit pages,
+    when it had the same exhibits), the exhibits and the appendix at once, each in a process
+    of its own; the front matter again only when the exhibits' pages or its own length moved,
+    the appendix again only when it must be set tighter."""
     refs = _refs(prepared)
+    keep = previous.front
     # Set tighter as last time when its HTML is the same (see Lengths), else measured again: as
     # a first build would decide.
-    keep, tail, tight = previous.front, previous.appendix, previous.tight
-    guess = _guess(prepared, previous, keep, tail)
-    for _ in range(3):
-        layout = PageLayout(tight_appendix=tight)
-        exhibits = Part("exhibits", keep, (), tail)
-        early: dict[str, tuple[Part, PartJob]] = {}
-        if guess is not None:  # laid out beside the exhibits; kept if the numbers hold
-            pageno, total = guess
-            one = frozenset(pe.exhibit.anchor for pe in prepared) & _one_page(pageno)
-            was = PageLayout(one, tight_appendix=tight, whole=True)
-            for part in (
-                Part("front", 0, pageno, total=total),
-                Part("appendix", first_page=total - tail + 1, total=total),
-            ):
-                early[part.kind] = (part, render(was, part))
-        settled = _settle_back(render, prepared, paper, layout, exhibits)
-        if settled is None:
-            return None
-        back, layout = settled
-        anchors = back.laid().anchors
-        body = back.pages - keep - tail
-        pageno = tuple((a, str(anchors[a])) for a in refs if a in anchors)
-        total = back.pages  # if the front matter and the appendix keep their lengths
-        front = _reuse(early.get("front"), Part("front", 0, pageno, total=total), layout, render)
-        after = Part("appendix", first_page=keep + body + 1, total=total)
-        appendix = _reuse(early.get("appendix"), after, layout, render)
-        if not tight:
-            laid = appendix.laid()
-            measured = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
-            if measured.tight_appendix:
-                tight = True
-                layout = PageLayout(layout.one_page, layout.first_slot_mm, True, True)
-                appendix.cancel()
-                appendix = render(layout, after)
-        lengths = (front.pages, appendix.pages)
-        if lengths != (keep, tail):
-            keep, tail = lengths
-            guess = None
-            for job in (front, back, appendix):
-                job.cancel()
-            continue
-        return _joined(prepared, paper, layout, pageno, [front, back, appendix])
+    tight = previous.tight
+    guess = _guess(prepared, previous)
+    early = None
+    if guess is not None:
+        one = frozenset(pe.exhibit.anchor for pe in prepared) & _one_page(guess)
+        early = render(PageLayout(one, tight_appendix=tight, whole=True), Part("front", guess))
+    layout = PageLayout(tight_appendix=tight)
+    appendix = render(layout, Part("appendix"))
+    settled = _settle_back(render, prepared, paper, layout, Part("exhibits"))
+    if settled is None:
+        return None
+    back, layout = settled
+    if not tight:
+        laid = appendix.laid()
+        measured = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
+        if measured.tight_appendix:
+            layout = PageLayout(layout.one_page, layout.first_slot_mm, True, True)
+            appendix.cancel()
+            appendix = render(layout, Part("appendix"))
+    local = back.laid().anchors
+    for _ in range(2):  # a second round only when the front matter's length moved
+        pageno = tuple((a, str(keep + local[a])) for a in refs if a in local)
+        front = _reuse(early, Part("front", pageno), layout, render)
+        if front.pages == keep:
+            return _joined(prepared, paper, layout, pageno, [front, back, appendix])
+        keep = front.pages
+        front.cancel()
+        early = None
     return None
 
 
@@ -385,20 +392,15 @@ def _one_page(pageno: tuple[tuple[str, str], ...]) -> frozenset[str]:
     return frozenset(a for a, n in pageno if pages.get(f"{a}-end") == n)
 
 
-def _reuse(
-    early: tuple[Part, PartJob] | None, part: Part, layout: PageLayout, render: Render
-) -> PartJob:
+def _reuse(early: Job | None, part: Part, layout: PageLayout, render: Render) -> Job:
     """The part laid out early when its HTML is what `part` has now (the same numbers and
     what the exhibits measured), else `part` laid out now."""
     html = render.html(layout, part)
     if early is not None:
-        job = early[1]
-        if job.html == html:
-            return job
-        job.cancel()
-    job = render.start(html, part)
-    render.started.append(job)
-    return job
+        if early.html == html:
+            return early
+        early.cancel()
+    return render.started_from(html, part)
 
 
 def _joined(
@@ -406,11 +408,11 @@ def _joined(
     paper: str,
     layout: PageLayout,
     pageno: tuple[tuple[str, str], ...],
-    parts: list[PartJob],
+    parts: list[Job],
 ) -> LaidOut | None:
     """The parts' pages as one dossier, when its page numbers are those written into the
     front matter and its one-page exhibits those the parts measured; else None."""
-    laid = joined_layout([(job.laid(), job.keep) for job in parts])
+    laid = joined_layout([job.laid() for job in parts])
     agree = all(laid.anchors.get(a) == int(n) for a, n in pageno)
     joined = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
     if not agree or joined.one_page != layout.one_page:
@@ -766,6 +768,19 @@ def _in_file_order(
     return out
 
 
+def numbers_context(case: Case, paper: str, pages: int = 0) -> dict[str, Any]:
+    """What the page box and its numbers need (numbers.html.j2: `pages` blank pages)."""
+    return {
+        "lang": case.language,
+        "paper": paper,
+        "margin": MARGIN_MM,
+        "bates_prefix": case.bates_prefix,
+        "bates_digits": 6,
+        "page_of": t("page_of", case.language, n="\0", m="\0").split("\0"),
+        "pages": pages,
+    }
+
+
 def build_context(
     case: Case,
     prepared: list[PreparedExhibit],
@@ -1030,7 +1045,6 @@ def build_context(
             }
         )
 
-    page_of = t("page_of", lang, n="\0", m="\0").split("\0")
     pshort = _split(t("page_short", lang, n="\0"))
     subject = " · ".join(
         x
@@ -1043,14 +1057,9 @@ def build_context(
     )
     keywords = ", ".join([info.id, case.profile.name, *(o.id for o in info.orders)])
     return {
-        "lang": lang,
+        **numbers_context(case, paper),
         "case": info,
         "profile": case.profile,
-        "paper": paper,
-        "margin": MARGIN_MM,
-        "bates_prefix": case.bates_prefix,
-        "bates_digits": 6,
-        "page_of": page_of,
         "pshort": pshort,
         "footer_right": f"evidencekit {__version__}",
         "orders": orders,
@@ -1068,10 +1077,6 @@ def build_context(
         "index_widths": index_widths(exhibits, box_w / 25.4 * 72, lang),
         "appendix_tight": layout.tight_appendix,
         "part": laying.kind if laying else ("whole" if layout.whole else "back"),
-        "pad": laying.pad if laying else 0,
-        "pad_after": laying.pad_after if laying else 0,
-        "first_page": laying.first_page if laying else 1,
-        "total": laying.total if laying else 0,
         "pageno": dict(laying.pageno) if laying else {},
         "timeline": [
             {"time": fmt_time(when, tz), "text": text, "anchor": anchor, "label": label}

@@ -15,7 +15,7 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 ASSET_SCHEME = "evk"
 ASSET_BASE = f"{ASSET_SCHEME}://build/"
@@ -131,15 +131,23 @@ def _laid(pages: list[Any], refused: list[str]) -> Rendered:
 
 @dataclass(frozen=True)
 class Keep:
-    """Which pages of a laid-out part go into the dossier: all but `pad` blank pages before and
-    `pad_after` after, written as one PDF each from the page of every anchor in `cuts` on (the
-    back's appendix: the same files a rebuild writes from the exhibits and the appendix laid out
-    apart). `offset`: the dossier's page number of the part's first page, less one."""
+    """How a laid-out part is written: one PDF, or one from the page of every anchor in `cuts`
+    on (the back's appendix: the same files a rebuild writes from the exhibits and the
+    appendix laid out apart)."""
 
-    pad: int = 0
-    pad_after: int = 0
     cuts: tuple[str, ...] = ()
-    offset: int = 0
+
+
+class Job(Protocol):
+    """A part being laid out (PartJob, ForkedPart, JobGroup)."""
+
+    html: str
+
+    def laid(self) -> Rendered: ...
+    def pdfs(self) -> list[bytes]: ...
+    def cancel(self) -> None: ...
+    @property
+    def pages(self) -> int: ...
 
 
 class PartJob:
@@ -272,6 +280,45 @@ def start_part(
     return kind(html, assets, identifier, pdfa, keep or Keep())
 
 
+class JobGroup:
+    """A part laid out in pieces (render/context.py: the front matter by its sections), each a
+    job of its own; laid out, written and stopped as one."""
+
+    def __init__(self, html: str, jobs: list[PartJob]) -> None:
+        self.html, self.jobs = html, jobs
+
+    def laid(self) -> Rendered:
+        return joined_layout([job.laid() for job in self.jobs])
+
+    def pdfs(self) -> list[bytes]:
+        return [pdf for job in self.jobs for pdf in job.pdfs()]
+
+    def cancel(self) -> None:
+        for job in self.jobs:
+            job.cancel()
+
+    @property
+    def pages(self) -> int:
+        return sum(job.pages for job in self.jobs)
+
+
+def split_sections(html: str, groups: int, after: str = "") -> list[str]:
+    """html cut into up to `groups` documents of whole top-level sections (each starts a page),
+    in order and of about equal length; never before the section with id `after` has come (a
+    page reference to it resolves in its own document). [html] when it is not made so."""
+    head, body = html.split("<body>", 1) if "<body>" in html else ("", "")
+    pieces = _SECTION.split(body.rsplit("</body>", 1)[0])
+    if groups < 2 or len(pieces) < 3 or pieces[0].strip():
+        return [html]
+    sections = pieces[1:]
+    start = next((i + 1 for i, s in enumerate(sections) if f'id="{after}"' in s), 1) if after else 1
+    sizes = [len(s) for s in sections]
+    if start >= len(sections):
+        return [html]
+    cut = min(range(start, len(sections)), key=lambda i: abs(sum(sizes[:i]) - sum(sizes[i:])))
+    return [f"{head}<body>{''.join(g)}</body></html>" for g in (sections[:cut], sections[cut:])]
+
+
 GOTO = "evk-goto:"
 
 
@@ -279,7 +326,7 @@ def write_part(document: Any, keep: Keep, identifier: bytes, pdfa: bool) -> list
     """The kept pages of a laid-out document, one PDF per cut. A link to an anchor on a page
     that is not in the same PDF is written as a `evk-goto:<anchor>` URI: WeasyPrint would drop
     it; `pdf.join` makes it a link to the named destination again."""
-    pages = document.pages[keep.pad : len(document.pages) - keep.pad_after]
+    pages = document.pages
     starts = [0]
     for cut in keep.cuts:
         at = next((i for i, page in enumerate(pages) if cut in page.anchors), None)
@@ -303,23 +350,21 @@ def write_part(document: Any, keep: Keep, identifier: bytes, pdfa: bool) -> list
     return pdfs
 
 
-def joined_layout(parts: list[tuple[Rendered, Keep]]) -> Rendered:
-    """Where each anchor of the kept pages lands in the dossier the parts make, in order (the
-    first of a name wins, as in one document)."""
+def joined_layout(parts: list[Rendered]) -> Rendered:
+    """Where each anchor of the parts lands in the dossier they make, in order (the first of a
+    name wins, as in one document)."""
     anchors: dict[str, int] = {}
     boxes: dict[str, tuple[int, float, float, float, float]] = {}
-    pages = 0
+    offset = 0
     refused: list[str] = []
-    for laid, keep in parts:
-        first, last = keep.pad + 1, laid.pages - keep.pad_after
+    for laid in parts:
         for name, page in laid.anchors.items():
-            if first <= page <= last and name not in anchors:
-                anchors[name] = keep.offset + page
-                box = laid.boxes[name]
-                boxes[name] = (keep.offset + page, *box[1:])
-        pages += last - first + 1
+            if name not in anchors:
+                anchors[name] = offset + page
+                boxes[name] = (offset + page, *laid.boxes[name][1:])
+        offset += laid.pages
         refused += laid.refused_urls
-    return Rendered(pdf=b"", pages=pages, anchors=anchors, boxes=boxes, refused_urls=refused)
+    return Rendered(pdf=b"", pages=offset, anchors=anchors, boxes=boxes, refused_urls=refused)
 
 
 def write_rendered(laid: Rendered, *, identifier: bytes, pdfa: bool = False) -> Rendered:
