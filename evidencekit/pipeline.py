@@ -427,7 +427,6 @@ def _render(
         appendix_key,
         build_context,
         lay_out_dossier,
-        numbers_context,
     )
 
     paper = case.profile.paper
@@ -462,13 +461,7 @@ def _render(
         render = Render(html_of, start)
         try:
             laid = lay_out_dossier(render, prepared, paper, templates, previous, count, key)
-            numbers = None
-            if not laid.numbered:  # laid out while the parts are written
-                sheet = numbers_context(case, paper, laid.rendered.pages)
-                numbers = start(render_html(sheet, templates, "numbers.html.j2"), Part("numbers"))
-                render.started.append(numbers)
             parts = laid.pdfs()
-            stamps = numbers.pdfs()[0] if numbers else None
         finally:
             for job in render.started:  # those laid out and not needed after all
                 job.cancel()
@@ -492,7 +485,7 @@ def _render(
             for pe in prepared
             for sl in pe.slots
         ]
-        pdf = assemble_pdf(parts, made, placements, stamps)
+        pdf = assemble_pdf(parts, made, placements, laid.numbers)
     for url in rendered.refused_urls:
         note = Msg("build.refused_url", url=url)
         if note not in warnings:

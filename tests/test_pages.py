@@ -95,15 +95,12 @@ def test_front_matter_and_exhibits_laid_out_apart(
     passes = _spy(monkeypatch)
     pages = _build(tmp_path, "en", pdf_pages=2)
     # The exhibits and the appendix (while the front matter is counted, see count_pages) until
-    # the included PDF's first page settles under its header band, the front matter with
-    # their page numbers (never both at once), then the page numbers of the whole.
-    assert [kinds for kinds, _ in passes] == [
-        *[(False, True, True)] * 2,
-        (True, False, False),
-        (False, False, False),
-    ]
-    # Each part alone, without page numbers; the numbers laid out for all 7 pages at once.
-    assert [job.laid().pages for _, job in passes[1:]] == [4, 3, 7] and len(pages) == 7
+    # the included PDF's first page settles under its header band, then the front matter with
+    # their page numbers: never both at once.
+    assert [kinds for kinds, _ in passes] == [*[(False, True, True)] * 2, (True, False, False)]
+    # Each part alone, without page numbers: the front matter lays out the numbers of all 7
+    # pages after its own 3 (stamped on when the parts are joined).
+    assert [job.laid().pages for _, job in passes[1:]] == [4, 3 + 7] and len(pages) == 7
     index = next(p for p in pages if "Evidence index" in p and "SHA-256" in p)
     listing = next(n for n, p in enumerate(pages, 1) if "Listing" in p and "shot.png" in p)
     invoice = next(n for n, p in enumerate(pages, 1) if "INCLUDED PAGE 1" in p)
@@ -124,17 +121,11 @@ def test_rebuild_lays_each_part_out_once(tmp_path: Path, monkeypatch: pytest.Mon
         tmp_path / "case" / "case.yaml", BuildOptions(out_dir=tmp_path / "out", force=True)
     )
     again = [p.extract_text() or "" for p in PdfReader(result.pdf_path).pages]
-    # With last build's exhibit pages, the front matter and the appendix are laid out at the
-    # same time as the exhibits (the included PDF's first page settles under its band in a
-    # second pass), and kept: their numbers held. Then the page numbers of the whole.
-    assert [kinds for kinds, _ in passes] == [
-        (True, False, False),
-        (False, False, True),
-        *[(False, True, False)] * 2,
-        (False, False, False),
-    ]
-    pages = [job.laid().pages for _, job in passes]
-    assert pages[:2] == [3, 1] and pages[3:] == [3, 7]  # front, appendix; exhibits; numbers
+    # With last build's exhibit pages and page count, the front matter is laid out at the same
+    # time as the exhibits and the appendix (the included PDF's first page settles under its
+    # band in a second pass), and kept: their numbers held.
+    assert [kinds for kinds, _ in passes] == [(True, False, False), *[(False, True, True)] * 2]
+    assert [job.laid().pages for _, job in passes] == [3 + 7, 5, 4]
     assert again == first
     assert all(f"page {n} of 7" in p for n, p in enumerate(again, 1))
     record = json.loads((tmp_path / "out" / "T-P.evidence.json").read_text(encoding="utf-8"))
@@ -261,8 +252,8 @@ def test_rebuild_sets_the_same_appendix_tighter_at_once(
     assert record["layout"]["appendix_tight"] is True
     passes = _spy(monkeypatch)
 
-    def appendix_passes() -> int:
-        n = sum(1 for (_, exhibits, appendix), _ in passes if appendix and not exhibits)
+    def appendix_passes() -> int:  # the appendix is laid out with the exhibits
+        n = sum(1 for (_, exhibits, appendix), _ in passes if appendix and exhibits)
         passes.clear()
         return n
 

@@ -18,34 +18,44 @@ def assemble_pdf(
     parts: list[bytes],
     images: dict[str, PreparedJpeg],
     placements: list[Placement],
-    numbers: bytes | None = None,
+    numbers: tuple[int, int] | None = None,
 ) -> bytes:
     """The laid-out parts made one PDF in one pikepdf session and one save (not one per step):
     joined (pdf.join), prepared images swapped into their slots, included pages drawn into
-    theirs, `numbers` stamped on (a PDF of as many pages, each showing only its page number:
+    theirs, page numbers stamped on (`numbers`: where the pages showing only them are,
     numbers.html.j2), page labels, no scripts."""
     with contextlib.ExitStack() as sources, pikepdf.open(io.BytesIO(parts[0])) as pdf:
         others = [sources.enter_context(pikepdf.open(io.BytesIO(part))) for part in parts[1:]]
         join_parts(pdf, others)
+        stamps = _take_numbers(pdf, *numbers) if numbers is not None else []
         swap_placeholders(pdf, images)
         draw_pages(pdf, placements, sources)
-        if numbers is not None:
-            _stamp(pdf, sources.enter_context(pikepdf.open(io.BytesIO(numbers))))
+        _stamp(pdf, stamps)
         _finish(pdf)
         return _save(pdf)  # before the included PDFs close: their pages are copied now
 
 
-def _stamp(pdf: pikepdf.Pdf, sheet: pikepdf.Pdf) -> None:
-    """Each page of `sheet` drawn over the page of `pdf` it numbers, as a form named after the
-    page: WeasyPrint's pages share one resource dictionary, and pikepdf's add_overlay names
-    forms at random (the same dossier would not be the same bytes)."""
-    for n, (page, numbers) in enumerate(zip(pdf.pages, sheet.pages, strict=True), start=1):
+def _take_numbers(pdf: pikepdf.Pdf, first: int, count: int) -> list[pikepdf.Object]:
+    """The `count` pages from `first` on, each showing only a page number, taken out of the
+    page tree as forms."""
+    forms = [pdf.pages[first + i].as_form_xobject() for i in range(count)]
+    del pdf.pages[first : first + count]
+    return forms
+
+
+def _stamp(pdf: pikepdf.Pdf, forms: list[pikepdf.Object]) -> None:
+    """Each page number drawn over its page, as a form named after the page: WeasyPrint's
+    pages share one resource dictionary, and pikepdf's add_overlay names forms at random (the
+    same dossier would not be the same bytes)."""
+    if not forms:
+        return
+    for n, (page, form) in enumerate(zip(pdf.pages, forms, strict=True), start=1):
         name = f"/EvkPageNumber{n}"
         if "/Resources" not in page.obj:
             page.obj.Resources = pikepdf.Dictionary()
         if "/XObject" not in page.obj.Resources:
             page.obj.Resources.XObject = pikepdf.Dictionary()
-        page.obj.Resources.XObject[name] = pdf.copy_foreign(numbers.as_form_xobject())
+        page.obj.Resources.XObject[name] = form
         page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
         page.contents_add(pdf.make_stream(f"Q\nq {name} Do Q\n".encode()))
 

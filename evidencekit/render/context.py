@@ -97,11 +97,11 @@ class Part:
 
     kind: str = "whole"  # whole | front | back | exhibits | appendix
     pageno: tuple[tuple[str, str], ...] = ()
+    total: int = 0  # the dossier's pages: the front matter then lays out their numbers
 
     def keep(self) -> Keep:
-        """How it is written: the back as the exhibits and the appendix, the two files a
-        rebuild writes (render/weasy.py: write_part), so both join alike."""
-        return Keep(("integrity",) if self.kind == "back" else ())
+        """Its last `total` pages are the page numbers, not pages of the dossier."""
+        return Keep(self.total)
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,9 @@ class Render:
         pieces = [html]
         if part.kind == "front" and len(html) >= COUNT_IN_WORKERS:
             pieces = split_sections(html, os.cpu_count() or 1, after="proof")
-        jobs = [self.start(piece, part) for piece in pieces]
+        # The page numbers (not a part section) stay with the last piece.
+        jobs = [self.start(piece, part if i == len(pieces) - 1 else replace(part, total=0))
+                for i, piece in enumerate(pieces)]  # fmt: skip
         self.started.extend(jobs)
         return jobs[0] if len(jobs) == 1 else JobGroup(html, jobs)
 
@@ -189,7 +191,9 @@ class LaidOut:
     rendered: Rendered
     parts: list[Job]
     lengths: Lengths | None
-    numbered: bool = False  # its pages carry their numbers (laid out whole)
+    # (first, count): the joined pages from `first` (0-based) on that are the page numbers of
+    # the others, laid out with the front matter (numbers.html.j2); None: numbered whole.
+    numbers: tuple[int, int] | None = None
 
     def pdfs(self) -> list[bytes]:
         return [pdf for part in self.parts for pdf in part.pdfs()]
@@ -233,7 +237,7 @@ def lay_out_dossier(
         layout = measured
     lengths = _lengths_of(laid, prepared, layout)
     lengths = lengths and replace(lengths, appendix_html=key)
-    return LaidOut(joined_layout([laid]), [job], lengths, numbered=True)
+    return LaidOut(joined_layout([laid]), [job], lengths)
 
 
 def appendix_key(html: str) -> str:
@@ -300,7 +304,8 @@ def _lay_out_apart(
 ) -> LaidOut | None:
     """The exhibits and the appendix until they settle, while the front matter is counted with
     stand-in numbers (its length: where the exhibits' pages start); then the front matter with
-    their page numbers, while the back is written. None when the parts disagree."""
+    their page numbers, and the page numbers of all, while the back is written. None when the
+    parts disagree."""
     refs = _refs(prepared)
     back = render(PageLayout(), Part("back"))  # laid out in a process of its own meanwhile
     stand_in = Part("front", tuple((a, "888") for a in refs))
@@ -312,7 +317,7 @@ def _lay_out_apart(
     local = back.laid().anchors
     for _ in range(2):  # a second round only when the real numbers changed its length
         pageno = tuple((a, str(keep + local[a])) for a in refs if a in local)
-        front = render(layout, Part("front", pageno))
+        front = render(layout, Part("front", pageno, keep + back.pages))
         if front.pages == keep:
             return _joined(prepared, paper, layout, pageno, [front, back])
         keep = front.pages
@@ -326,11 +331,9 @@ def _pages(job: Job) -> int:
     return pages
 
 
-def _guess(
-    prepared: list[PreparedExhibit], previous: Lengths
-) -> tuple[tuple[str, str], ...] | None:
-    """The exhibits' pages as in the previous build, when it had the same exhibits: the front
-    matter is laid out with them while the exhibits are (kept if they still hold)."""
+def _guess(prepared: list[PreparedExhibit], previous: Lengths) -> Part | None:
+    """The front matter as in the previous build, when it had the same exhibits: laid out
+    while the exhibits are (kept if their pages still hold)."""
     was = {label: (first, last) for label, first, last in previous.exhibits}
     if len(was) != len(prepared) or any(pe.exhibit.label not in was for pe in prepared):
         return None
@@ -338,7 +341,7 @@ def _guess(
     for pe in prepared:
         first, last = was[pe.exhibit.label]
         pageno += [(pe.exhibit.anchor, str(first)), (f"{pe.exhibit.anchor}-end", str(last))]
-    return tuple(pageno)
+    return Part("front", tuple(pageno), previous.total) if previous.total else None
 
 
 def _lay_out_known(
@@ -347,39 +350,30 @@ def _lay_out_known(
     paper: str,
     previous: Lengths,
 ) -> LaidOut | None:
-    """With the previous build's lengths: the front matter (with last build's exhibit pages,
-    when it had the same exhibits), the exhibits and the appendix at once, each in a process
-    of its own; the front matter again only when the exhibits' pages or its own length moved,
-    the appendix again only when it must be set tighter."""
+    """With the previous build's lengths: the front matter (with last build's exhibit pages
+    and page count, when it had the same exhibits) and the back at once, each in a process of
+    its own; the front matter again only when those moved."""
     refs = _refs(prepared)
     keep = previous.front
     # Set tighter as last time when its HTML is the same (see Lengths), else measured again: as
     # a first build would decide.
-    tight = previous.tight
+    layout = PageLayout(tight_appendix=previous.tight)
     guess = _guess(prepared, previous)
     early = None
     if guess is not None:
-        one = frozenset(pe.exhibit.anchor for pe in prepared) & _one_page(guess)
-        early = render(PageLayout(one, tight_appendix=tight, whole=True), Part("front", guess))
-    layout = PageLayout(tight_appendix=tight)
-    appendix = render(layout, Part("appendix"))
-    settled = _settle_back(render, prepared, paper, layout, Part("exhibits"))
+        one = frozenset(pe.exhibit.anchor for pe in prepared) & _one_page(guess.pageno)
+        was = PageLayout(one, tight_appendix=previous.tight, whole=True)
+        early = render(was, guess)
+    settled = _settle_back(render, prepared, paper, layout, Part("back"))
     if settled is None:
         return None
     back, layout = settled
-    if not tight:
-        laid = appendix.laid()
-        measured = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
-        if measured.tight_appendix:
-            layout = PageLayout(layout.one_page, layout.first_slot_mm, True, True)
-            appendix.cancel()
-            appendix = render(layout, Part("appendix"))
     local = back.laid().anchors
     for _ in range(2):  # a second round only when the front matter's length moved
         pageno = tuple((a, str(keep + local[a])) for a in refs if a in local)
-        front = _reuse(early, Part("front", pageno), layout, render)
+        front = _reuse(early, Part("front", pageno, keep + back.pages), layout, render)
         if front.pages == keep:
-            return _joined(prepared, paper, layout, pageno, [front, back, appendix])
+            return _joined(prepared, paper, layout, pageno, [front, back])
         keep = front.pages
         front.cancel()
         early = None
@@ -412,14 +406,15 @@ def _joined(
 ) -> LaidOut | None:
     """The parts' pages as one dossier, when its page numbers are those written into the
     front matter and its one-page exhibits those the parts measured; else None."""
-    laid = joined_layout([job.laid() for job in parts])
+    laid = joined_layout([job.kept() for job in parts])
     agree = all(laid.anchors.get(a) == int(n) for a, n in pageno)
     joined = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
     if not agree or joined.one_page != layout.one_page:
         for job in parts:
             job.cancel()
         return None
-    return LaidOut(laid, parts, _lengths_of(laid, prepared, layout))
+    numbers = (parts[0].pages, laid.pages)
+    return LaidOut(laid, parts, _lengths_of(laid, prepared, layout), numbers)
 
 
 SLOT_CAPTION_MM = 9.0  # room for the caption line under an included page
@@ -768,8 +763,8 @@ def _in_file_order(
     return out
 
 
-def numbers_context(case: Case, paper: str, pages: int = 0) -> dict[str, Any]:
-    """What the page box and its numbers need (numbers.html.j2: `pages` blank pages)."""
+def page_box_context(case: Case, paper: str) -> dict[str, Any]:
+    """What the page box and its numbers need."""
     return {
         "lang": case.language,
         "paper": paper,
@@ -777,8 +772,17 @@ def numbers_context(case: Case, paper: str, pages: int = 0) -> dict[str, Any]:
         "bates_prefix": case.bates_prefix,
         "bates_digits": 6,
         "page_of": t("page_of", case.language, n="\0", m="\0").split("\0"),
-        "pages": pages,
     }
+
+
+def page_numbers(case: Case, lang: str, total: int) -> list[tuple[str, str]]:
+    """Each page's Bates number and "page N of M", as the page box of a dossier laid out whole
+    shows them (numbers.css.j2)."""
+    of = t("page_of", lang, n="\0", m="\0").split("\0")
+    return [
+        (f"{case.bates_prefix}-{n:06d}", f"{of[0]}{n}{of[1]}{total}{of[2]}")
+        for n in range(1, total + 1)
+    ]
 
 
 def build_context(
@@ -1057,7 +1061,7 @@ def build_context(
     )
     keywords = ", ".join([info.id, case.profile.name, *(o.id for o in info.orders)])
     return {
-        **numbers_context(case, paper),
+        **page_box_context(case, paper),
         "case": info,
         "profile": case.profile,
         "pshort": pshort,
@@ -1078,6 +1082,7 @@ def build_context(
         "appendix_tight": layout.tight_appendix,
         "part": laying.kind if laying else ("whole" if layout.whole else "back"),
         "pageno": dict(laying.pageno) if laying else {},
+        "numbers": page_numbers(case, lang, laying.total if laying else 0),
         "timeline": [
             {"time": fmt_time(when, tz), "text": text, "anchor": anchor, "label": label}
             for when, _, text, anchor, label in timeline

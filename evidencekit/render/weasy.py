@@ -13,7 +13,7 @@ import re
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -131,11 +131,10 @@ def _laid(pages: list[Any], refused: list[str]) -> Rendered:
 
 @dataclass(frozen=True)
 class Keep:
-    """How a laid-out part is written: one PDF, or one from the page of every anchor in `cuts`
-    on (the back's appendix: the same files a rebuild writes from the exhibits and the
-    appendix laid out apart)."""
+    """What of a laid-out part is the dossier's: all but its last `tail` pages (the front
+    matter's page numbers, render/context.py: Part)."""
 
-    cuts: tuple[str, ...] = ()
+    tail: int = 0
 
 
 class Job(Protocol):
@@ -144,6 +143,7 @@ class Job(Protocol):
     html: str
 
     def laid(self) -> Rendered: ...
+    def kept(self) -> Rendered: ...
     def pdfs(self) -> list[bytes]: ...
     def cancel(self) -> None: ...
     @property
@@ -176,8 +176,13 @@ class PartJob:
         if self._pdfs is None:
             laid = self.laid()
             document, laid.document = laid.document, None
-            self._pdfs = write_part(document, self.keep, self.identifier, self.pdfa)
+            self._pdfs = write_part(document, self.identifier, self.pdfa)
         return self._pdfs
+
+    def kept(self) -> Rendered:
+        """Its layout without the `keep.tail` pages that are not the dossier's."""
+        laid = self.laid()
+        return replace(laid, pages=laid.pages - self.keep.tail, document=None)
 
     def cancel(self) -> None:
         """Not needed after all."""
@@ -185,7 +190,8 @@ class PartJob:
 
     @property
     def pages(self) -> int:
-        return self.laid().pages
+        """The dossier's pages it holds."""
+        return self.kept().pages
 
 
 class ForkedPart(PartJob):
@@ -215,7 +221,7 @@ class ForkedPart(PartJob):
             document, laid.document = laid.document, None
             (self._dir / "laid").write_bytes(pickle.dumps(laid))
             conn.send("laid")
-            pdfs = write_part(document, self.keep, self.identifier, self.pdfa)
+            pdfs = write_part(document, self.identifier, self.pdfa)
             (self._dir / "pdfs").write_bytes(pickle.dumps(pdfs))
             conn.send("pdfs")
         except BaseException:  # reported by the parent's own attempt
@@ -290,6 +296,9 @@ class JobGroup:
     def laid(self) -> Rendered:
         return joined_layout([job.laid() for job in self.jobs])
 
+    def kept(self) -> Rendered:
+        return joined_layout([job.kept() for job in self.jobs])
+
     def pdfs(self) -> list[bytes]:
         return [pdf for job in self.jobs for pdf in job.pdfs()]
 
@@ -322,32 +331,20 @@ def split_sections(html: str, groups: int, after: str = "") -> list[str]:
 GOTO = "evk-goto:"
 
 
-def write_part(document: Any, keep: Keep, identifier: bytes, pdfa: bool) -> list[bytes]:
-    """The kept pages of a laid-out document, one PDF per cut. A link to an anchor on a page
-    that is not in the same PDF is written as a `evk-goto:<anchor>` URI: WeasyPrint would drop
-    it; `pdf.join` makes it a link to the named destination again."""
-    pages = document.pages
-    starts = [0]
-    for cut in keep.cuts:
-        at = next((i for i, page in enumerate(pages) if cut in page.anchors), None)
-        if at is not None and at > starts[-1]:
-            starts.append(at)
-    pdfs = []
-    for start, stop in zip(starts, [*starts[1:], len(pages)], strict=True):
-        chunk = pages[start:stop]
-        here = {name for page in chunk for name in page.anchors}
-        for page in chunk:
-            page.links = [
-                ("external", GOTO + target, *rest)
-                if kind == "internal" and target not in here
-                else (kind, target, *rest)
-                for kind, target, *rest in page.links
-            ]
-        pdf = document.copy(chunk).write_pdf(
-            pdf_identifier=identifier, pdf_variant="pdf/a-3b" if pdfa else None
-        )
-        pdfs.append(pdf)
-    return pdfs
+def write_part(document: Any, identifier: bytes, pdfa: bool) -> list[bytes]:
+    """A laid-out part as a PDF. A link to an anchor the part lacks is written as an
+    `evk-goto:<anchor>` URI (WeasyPrint would drop it); `pdf.join` makes it a link to the named
+    destination again."""
+    here = {name for page in document.pages for name in page.anchors}
+    for page in document.pages:
+        page.links = [
+            ("external", GOTO + target, *rest)
+            if kind == "internal" and target not in here
+            else (kind, target, *rest)
+            for kind, target, *rest in page.links
+        ]
+    variant = "pdf/a-3b" if pdfa else None
+    return [document.write_pdf(pdf_identifier=identifier, pdf_variant=variant)]
 
 
 def joined_layout(parts: list[Rendered]) -> Rendered:
