@@ -1,0 +1,123 @@
+"""Parts laid out and written apart (render/weasy.py), joined into one PDF (pdf/join.py) with
+their links, named destinations and outline, and page numbers stamped on."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+import evidencekit.render.weasy as weasy
+from evidencekit.pdf.postprocess import assemble_pdf
+
+STYLE = "<style>@page { size: A5; margin: 15mm } h1 { bookmark-level: 1 }</style>"
+
+
+def _html(body: str) -> str:
+    return f"<html><head>{STYLE}</head><body>{body}</body></html>"
+
+
+FRONT = _html(
+    '<section id="index"><h1>Index</h1><p><a href="#ex-B">to B</a> <a href="#index">self</a>'
+    '</p><p style="break-before: page"><a href="#ex-A">to A</a></p></section>'
+)
+BACK = _html(
+    '<section id="ex-A"><h1>Exhibit A</h1><p><a href="#index">back to index</a></p></section>'
+    '<section id="ex-B" style="break-before: page"><h1>Exhibit B</h1></section>'
+)
+
+
+def _targets(pdf: bytes) -> list[list[tuple[int, str]]]:
+    """Per page: (target page, name) of each link."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        page_of = {p.objgen: i + 1 for i, p in enumerate(doc.pages)}
+        names = pikepdf.NameTree(doc.Root.Names.Dests)
+        out = []
+        for page in doc.pages:
+            links = []
+            for annot in page.get("/Annots", []):
+                assert "/A" not in annot  # no evk-goto: URI left
+                name = str(annot.Dest)
+                links.append((page_of[names[name][0].objgen], name))
+            out.append(sorted(links))
+        return out
+
+
+@pytest.mark.parametrize("forked", [True, False])
+def test_parts_join_with_links_between_them(forked: bool) -> None:
+    jobs = [
+        weasy.start_part(html, {}, identifier=b"1" * 32, forked=forked) for html in (FRONT, BACK)
+    ]
+    assert [job.pages for job in jobs] == [2, 2]
+    laid = weasy.joined_layout([job.kept() for job in jobs])
+    assert laid.anchors == {"index": 1, "ex-A": 3, "ex-B": 4}
+    pdf = assemble_pdf([p for job in jobs for p in job.pdfs()], {}, [])
+    assert _targets(pdf) == [
+        [(1, "index"), (4, "ex-B")],
+        [(3, "ex-A")],
+        [(1, "index")],
+        [],
+    ]
+    reader = PdfReader(io.BytesIO(pdf))
+    marks = [(o.title, reader.get_destination_page_number(o) + 1) for o in reader.outline]  # type: ignore[union-attr]
+    assert marks == [("Index", 1), ("Exhibit A", 3), ("Exhibit B", 4)]
+
+
+def test_failed_process_is_laid_out_again_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A part whose process fails (here: WeasyPrint raising in the child only) is laid out and
+    # written by the parent, where an error would be reported.
+    parent = os.getpid()
+    real = weasy.render_pdf
+
+    def only_here(*args: object, **kw: object) -> weasy.Rendered:
+        if os.getpid() != parent:
+            raise MemoryError
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(weasy, "render_pdf", only_here)
+    job = weasy.start_part(BACK, {}, identifier=b"1" * 32)
+    assert job.laid().anchors == {"ex-A": 1, "ex-B": 2}
+    (pdf,) = job.pdfs()
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 2
+
+
+def test_numbers_are_stamped_and_taken_out() -> None:
+    # The front matter's last pages show only the page numbers: they leave the page tree and
+    # are drawn over the pages they number, the same bytes every time.
+    numbers = "".join(
+        f'<div style="break-before: page; string-set: n attr(data-n)" data-n="p {n} of 3"></div>'
+        for n in range(1, 4)
+    )
+    style = "<style>@page { size: A5; @bottom-center { content: string(n) } }</style>"
+    front = f"<html><head>{style}</head><body><p>front</p>{numbers}</body></html>"
+    jobs = [
+        weasy.start_part(html, {}, identifier=b"1" * 32, keep=weasy.Keep(tail))
+        for html, tail in ((front, 3), (BACK, 0))
+    ]
+    assert [job.pages for job in jobs] == [1, 2]
+    parts = [p for job in jobs for p in job.pdfs()]
+    pdf = assemble_pdf(parts, {}, [], (1, 3))
+    assert pdf == assemble_pdf(parts, {}, [], (1, 3))
+    texts = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(texts) == 3
+    assert all(f"p {n} of 3" in text for n, text in enumerate(texts, 1))
+    assert "front" in texts[0] and "Exhibit B" in texts[2]
+
+
+def test_split_sections_keeps_the_proof_table_with_the_cover() -> None:
+    sections = [
+        '<section class="part cover" id="cover">' + "c" * 10 + "</section>",
+        '<section class="part index" id="index">' + "i" * 5000 + "</section>",
+        '<section class="part proof" id="proof">' + "p" * 3000 + "</section>",
+        '<section class="part timeline" id="timeline">' + "t" * 2000 + "</section>",
+    ]
+    html = "<html><head></head><body>" + "".join(sections) + "</body></html>"
+    # About equal halves would cut before the proof table; the cut comes after it.
+    pieces = weasy.split_sections(html, 2, after="proof")
+    assert [p.count('class="part ') for p in pieces] == [3, 1]
+    assert weasy.split_sections(html, 2) != pieces
+    assert "".join(p.split("<body>")[1] for p in pieces).count("</section>") == 4
+    assert weasy.split_sections("<p>no sections</p>", 2) == ["<p>no sections</p>"]
