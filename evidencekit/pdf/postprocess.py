@@ -50,7 +50,7 @@ def _stamp(pdf: pikepdf.Pdf, forms: list[pikepdf.Object]) -> None:
     if not forms:
         return
     for n, (page, form) in enumerate(zip(pdf.pages, forms, strict=True), start=1):
-        name = f"/EvkPageNumber{n}"
+        name = f"/EvkNumber{n}"  # not /EvkPage…: pdf.overlay names included pages so
         if "/Resources" not in page.obj:
             page.obj.Resources = pikepdf.Dictionary()
         if "/XObject" not in page.obj.Resources:
