@@ -211,7 +211,7 @@ def lay_out_dossier(
     """Lay the dossier out, measuring as it goes (see PageLayout): front matter and the rest
     apart, each laid out about once (in processes of their own, render/weasy.py: ForkedPart,
     and written while the next is laid out), their PDFs joined later (pdf/join.py); whole passes
-    when the case has templates of its own (they may not know `part`, `pad` and `pageno`, or
+    when the case has templates of its own (they may not know `part`, `pageno` and `numbers`, or
     refer across the parts), or when the parts do not agree. `count`: the pages of a part laid
     out only for its length (by default, `render`'s). `key`: the appendix's (appendix_key),
     noted in the lengths returned; the previous decision to set it tighter holds only for the
