@@ -169,6 +169,17 @@ def test_index_page_numbers_match_exhibit_starts(rich_build: Path) -> None:
     assert starts <= link_targets(pdf, 2)
 
 
+def test_appendix_digests_read_back_whole(rich_build: Path) -> None:
+    # SHA-256 cells break their digits over lines: joined, the page text holds every digest.
+    ev = evidence(rich_build)
+    texts = pages_text(rich_build / "TB-20251005-0457.pdf")
+    start = next(n for n, text in enumerate(texts) if "完整性附录" in text.split("\n", 1)[0])
+    appendix = "".join("".join(texts[start:]).split())
+    assert ev["sources"]
+    for source in ev["sources"]:
+        assert source["sha256"] in appendix, source["path"]
+
+
 def test_furniture_on_every_page(rich_build: Path) -> None:
     texts = pages_text(rich_build / "TB-20251005-0457.pdf")
     total = len(texts)

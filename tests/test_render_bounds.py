@@ -20,7 +20,7 @@ from evidencekit.outputs.page_images import (
     PageImageOptions,
     page_images,
 )
-from evidencekit.render import BREAK_EVERY, MAX_TEXT_CHARS, bound_layout
+from evidencekit.render import BREAK_EVERY, MAX_TEXT_CHARS, bound_layout, breakable
 
 from .conftest import MINIMAL, invoke_cli, write_case
 
@@ -55,6 +55,34 @@ def test_entities_tags_and_styles_untouched() -> None:
     assert "&amp;" in out and not re.search(r"&(?!amp;)", out.replace("<wbr>", ""))
     assert out.replace("<wbr>", "") == html
     assert bound_layout("<p>short words stay</p>") == "<p>short words stay</p>"
+
+
+def test_breakable_runs_keep_their_breaks_without_elements() -> None:
+    # A SHA-256 cell: zero-width spaces every 16 digits (breakable), and where a <wbr> went
+    # (every BREAK_EVERY characters of the run) a zero-width space too: the lines break as
+    # they did, without an element and a pseudo-element per break.
+    digest = "93afb6f9429735234d310b8cca180da276ead21b03cc7b6db93537960435d6fe"
+    out = bound_layout(f'<td class="sha">{breakable(digest)}</td>')
+    assert "<wbr>" not in out
+    cell = out.removeprefix('<td class="sha">').removesuffix("</td>")
+    assert cell.replace("\u200b", "") == digest
+    places = [n for n, c in enumerate(cell.replace("\u200b", "|")) if c == "|"]
+    assert [p - k for k, p in enumerate(places)] == [16, 32, 46, 48]  # digits before each
+    # Runs with no zero-width space still get <wbr> (separate text boxes, see bound_layout).
+    assert "<wbr>" in bound_layout("<p>" + "a" * 100 + "</p>")
+
+
+def test_white_space_between_table_tags_dropped() -> None:
+    html = (
+        "<table>\n<colgroup><col>\n</colgroup>\n<thead><tr><th>a</th>\n</tr></thead>\n<tbody>\n"
+        "<tr>\n<td> x </td>\n<td>\n</td>\n<td>\u00a0</td><td><b>a</b> <b>b</b></td>\n</tr>\n"
+        "</tbody>\n</table>\n<p> y </p>"
+    )
+    assert bound_layout(html) == (
+        "<table><colgroup><col></colgroup><thead><tr><th>a</th></tr></thead><tbody>"
+        "<tr><td> x </td><td>\n</td><td>\u00a0</td><td><b>a</b> <b>b</b></td></tr>"
+        "</tbody></table>\n<p> y </p>"
+    )  # within a cell (white space, a no-break space) and outside tables: as it was
 
 
 LONG = 200_000  # the longest Markdown the manifest accepts

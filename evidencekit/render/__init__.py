@@ -146,7 +146,9 @@ def breakable(text: str) -> Markup:
 # (WeasyPrint hands Pango the whole rest of the run for every line, and for every break when it
 # measures table cells): 20 000 characters took minutes. Long runs are cut into separate text
 # boxes by <wbr> every BREAK_EVERY characters (a break opportunity too), and absurd text is
-# cut with a visible note.
+# cut with a visible note. A run already cut by zero-width spaces (`breakable`: paths, SHA-256
+# digits) gets zero-width spaces at the same places instead: the same break opportunities
+# without an element (and a pseudo-element) each to lay out.
 BREAK_EVERY = 48
 MAX_TEXT_CHARS = 10_000
 # Tags, and the elements whose text is not laid out: splitting HTML by it leaves text at even
@@ -155,6 +157,15 @@ MARKUP = re.compile(
     r"(<style\b.*?</style>|<script\b.*?</script>|<title\b.*?</title>|<[^>]*>)", re.DOTALL | re.I
 )
 _RUN = re.compile(rf"[^\s<>]{{{BREAK_EVERY},}}")
+# White space between rows and cells (after the first tag, before the second) is never laid out
+# (HTML's table model), yet parsed into a text node and boxed before being dropped: a few
+# percent of the work in a table of short rows. White space within a cell is left alone.
+_GAP_AFTER = re.compile(
+    r"</t[dh]>|</?(?:tr|thead|tbody|tfoot|colgroup)\b|<col\b|<table\b|</caption>", re.I
+)
+_GAP_BEFORE = re.compile(
+    r"<t[dh]\b|</?(?:tr|thead|tbody|tfoot|colgroup)\b|<col\b|</table>|<caption\b", re.I
+)
 _CHUNK = re.compile(rf"(?:&#?[A-Za-z0-9]{{1,16}};|[^&]|&){{1,{BREAK_EVERY}}}")
 _MORE = {
     "zh-CN": "…（另有 {n} 个字符未显示，见源文件）",
@@ -173,17 +184,30 @@ def _cut(text: str, lang: str) -> str:
     return f'{cut}<span class="cut-note">{note}</span>'
 
 
+def _break_run(m: re.Match[str]) -> str:
+    run = m.group()
+    return ("\u200b" if "\u200b" in run else "<wbr>").join(_CHUNK.findall(run))
+
+
 def bound_layout(html: str, lang: str = "en") -> str:
     """Make every text run of rendered HTML cheap to lay out: <wbr> in long runs without
-    white space, text nodes over MAX_TEXT_CHARS cut with a visible note."""
+    white space, text nodes over MAX_TEXT_CHARS cut with a visible note, no white space
+    between table tags."""
     parts = MARKUP.split(html)
     for i in range(0, len(parts), 2):  # text between tags (odd indices are tags and styles)
         text = parts[i]
         if len(text) < BREAK_EVERY:
+            if (
+                0 < i < len(parts) - 1
+                and not text.strip(" \t\n\r\f")  # HTML's white space: not a no-break space
+                and _GAP_AFTER.match(parts[i - 1])
+                and _GAP_BEFORE.match(parts[i + 1])
+            ):
+                parts[i] = ""
             continue
         if len(text) > MAX_TEXT_CHARS:
             text = _cut(text, lang)
-        parts[i] = _RUN.sub(lambda m: "<wbr>".join(_CHUNK.findall(m.group())), text)
+        parts[i] = _RUN.sub(_break_run, text)
     return "".join(parts)
 
 

@@ -673,6 +673,9 @@ def chat_view(messages: list[Message], tz: ZoneInfo, lang: str) -> list[dict[str
                 "role": t(f"role_{m.role}", lang),
                 "side": side,
                 "html": Markup("<br>").join(escape(m.text).split("\n")),
+                # For a pre-line element: its line breaks without a <br> each to lay out (a
+                # lone CR, which HTML reads as a line break, stays the space it showed as).
+                "lines": escape(m.text.replace("\r\n", "\n").replace("\r", " ")),
                 "text": m.text,
             }
         )
