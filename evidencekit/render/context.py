@@ -247,7 +247,7 @@ def appendix_key(html: str) -> str:
     previous lengths). So a changed source (new hash, new capture time) leaves the key as it
     was. Only text changes, and <meta> tags go; other tags and the styles are kept."""
     parts = MARKUP.split(html)
-    sha = False  # within a SHA-256 cell (its digits cut by <wbr> into several texts)
+    sha = False  # within a SHA-256 cell (its digits may be cut into several texts by tags)
     for i, part in enumerate(parts):
         if i % 2:  # a tag or a style
             sha = part == '<td class="sha">' or (sha and part != "</td>")
