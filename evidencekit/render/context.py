@@ -106,9 +106,9 @@ class Part:
 
 @dataclass(frozen=True)
 class Lengths:
-    """The front matter's and the appendix's page counts in the previous build of the case:
-    with them, neither is laid out with stand-in numbers first (checked; laid out again if
-    they changed)."""
+    """The previous build of the case, as its evidence record tells it: the front matter's
+    length (a rebuild does not count it with stand-in numbers; checked, laid out again if it
+    changed), the appendix's, and whether the appendix was set tighter."""
 
     front: int
     appendix: int
@@ -116,8 +116,8 @@ class Lengths:
     # SHA-256 of the appendix's HTML laid out on its own, not tightened: the same HTML is set
     # tighter or not alike, so a rebuild takes the previous decision only when it matches.
     appendix_html: str = ""
-    # Each exhibit's (label, first page, last page) and the page count: the front matter and
-    # the appendix are laid out with them while the exhibits are (checked against theirs).
+    # Each exhibit's (label, first page, last page) and the page count: the front matter is
+    # laid out with them while the back is (kept only when the back's own agree).
     exhibits: tuple[tuple[str, int, int], ...] = ()
     total: int = 0
 

@@ -38,7 +38,6 @@ class Rendered:
     refused_urls: list[str] = field(default_factory=list)
     fonts: list[str] = field(default_factory=list)
     document: Any = None  # the laid-out document while not yet written (write=False)
-    identifier: bytes = b""  # the PDF identifier it is to be written with
 
 
 def render_pdf(
@@ -76,7 +75,6 @@ def render_pdf(
     doc = weasyprint.HTML(string=html, base_url=ASSET_BASE, url_fetcher=BuildFetcher()).render()
     laid = _laid(doc.pages, refused)
     laid.document = doc
-    laid.identifier = identifier
     return write_rendered(laid, identifier=identifier, pdfa=pdfa) if write else laid
 
 
@@ -86,19 +84,29 @@ COUNT_IN_WORKERS = 100_000
 _SECTION = re.compile(r'(?=<section class="part )')
 
 
+def _sections(html: str) -> tuple[str, list[str]]:
+    """The document's head and its top-level part sections (each starts a page); no sections
+    when anything stands outside them."""
+    head, body = html.split("<body>", 1) if "<body>" in html else ("", "")
+    pieces = _SECTION.split(body.rsplit("</body>", 1)[0])
+    return head, pieces[1:] if len(pieces) > 1 and not pieces[0].strip() else []
+
+
+def _document(head: str, sections: list[str]) -> str:
+    return f"{head}<body>{''.join(sections)}</body></html>"
+
+
 def count_pages(html: str, assets: dict[str, Path | bytes], workers: int) -> int:
     """The number of pages of html (laid out only to be counted). Each of its top-level
     sections starts a page, so a long document is counted by sections in up to `workers`
     processes; laid out here when it is short or not made of such sections."""
-    head, body = html.split("<body>", 1) if "<body>" in html else ("", "")
-    pieces = _SECTION.split(body.rsplit("</body>", 1)[0])
-    sections = pieces[1:] if pieces and not pieces[0].strip() else []
+    head, sections = _sections(html)
     if workers < 2 or len(sections) < 2 or len(html) < COUNT_IN_WORKERS:
         return _pages_of(html, assets)
     groups: list[list[str]] = [[] for _ in range(min(workers, len(sections)))]
     for section in sorted(sections, key=len, reverse=True):  # the longest first, to the lightest
         min(groups, key=lambda g: sum(map(len, g))).append(section)
-    docs = [f"{head}<body>{''.join(g)}</body></html>" for g in groups]
+    docs = [_document(head, g) for g in groups]
     # fork, as the image jobs' pool: a spawned worker would run the caller's script again when
     # it lacks a __main__ guard (build() is callable as a library), and would load WeasyPrint
     # again. The workers only lay out; they touch nothing another thread holds.
@@ -151,9 +159,9 @@ class Job(Protocol):
 
 
 class PartJob:
-    """One part laid out, then written (the pages `keep` holds, one PDF per cut) when its PDFs
-    are asked for. In-process; see `ForkedPart` for one laid out and written in a process of
-    its own while the caller goes on."""
+    """One part laid out, then written when its PDF is asked for (all its pages; `keep` says
+    which are the dossier's). In-process; see `ForkedPart` for one laid out and written in a
+    process of its own while the caller goes on."""
 
     def __init__(self, html: str, assets: dict[str, Path | bytes], identifier: bytes,
                  pdfa: bool, keep: Keep) -> None:  # fmt: skip
@@ -176,7 +184,7 @@ class PartJob:
         if self._pdfs is None:
             laid = self.laid()
             document, laid.document = laid.document, None
-            self._pdfs = write_part(document, self.identifier, self.pdfa)
+            self._pdfs = [write_part(document, self.identifier, self.pdfa)]
         return self._pdfs
 
     def kept(self) -> Rendered:
@@ -221,7 +229,7 @@ class ForkedPart(PartJob):
             document, laid.document = laid.document, None
             (self._dir / "laid").write_bytes(pickle.dumps(laid))
             conn.send("laid")
-            pdfs = write_part(document, self.identifier, self.pdfa)
+            pdfs = [write_part(document, self.identifier, self.pdfa)]
             (self._dir / "pdfs").write_bytes(pickle.dumps(pdfs))
             conn.send("pdfs")
         except BaseException:  # reported by the parent's own attempt
@@ -315,23 +323,21 @@ def split_sections(html: str, groups: int, after: str = "") -> list[str]:
     """html cut into up to `groups` documents of whole top-level sections (each starts a page),
     in order and of about equal length; never before the section with id `after` has come (a
     page reference to it resolves in its own document). [html] when it is not made so."""
-    head, body = html.split("<body>", 1) if "<body>" in html else ("", "")
-    pieces = _SECTION.split(body.rsplit("</body>", 1)[0])
-    if groups < 2 or len(pieces) < 3 or pieces[0].strip():
+    head, sections = _sections(html)
+    if groups < 2 or len(sections) < 2:
         return [html]
-    sections = pieces[1:]
     start = next((i + 1 for i, s in enumerate(sections) if f'id="{after}"' in s), 1) if after else 1
     sizes = [len(s) for s in sections]
     if start >= len(sections):
         return [html]
     cut = min(range(start, len(sections)), key=lambda i: abs(sum(sizes[:i]) - sum(sizes[i:])))
-    return [f"{head}<body>{''.join(g)}</body></html>" for g in (sections[:cut], sections[cut:])]
+    return [_document(head, sections[:cut]), _document(head, sections[cut:])]
 
 
 GOTO = "evk-goto:"
 
 
-def write_part(document: Any, identifier: bytes, pdfa: bool) -> list[bytes]:
+def write_part(document: Any, identifier: bytes, pdfa: bool) -> bytes:
     """A laid-out part as a PDF. A link to an anchor the part lacks is written as an
     `evk-goto:<anchor>` URI (WeasyPrint would drop it); `pdf.join` makes it a link to the named
     destination again."""
@@ -343,8 +349,7 @@ def write_part(document: Any, identifier: bytes, pdfa: bool) -> list[bytes]:
             else (kind, target, *rest)
             for kind, target, *rest in page.links
         ]
-    variant = "pdf/a-3b" if pdfa else None
-    return [document.write_pdf(pdf_identifier=identifier, pdf_variant=variant)]
+    return _write_pdf(document, identifier, pdfa)
 
 
 def joined_layout(parts: list[Rendered]) -> Rendered:
@@ -367,7 +372,11 @@ def joined_layout(parts: list[Rendered]) -> Rendered:
 def write_rendered(laid: Rendered, *, identifier: bytes, pdfa: bool = False) -> Rendered:
     """Write the PDF of a document laid out with write=False."""
     doc, laid.document = laid.document, None
-    pdf = doc.write_pdf(pdf_identifier=identifier, pdf_variant="pdf/a-3b" if pdfa else None)
-    assert pdf is not None
-    laid.pdf = pdf
+    laid.pdf = _write_pdf(doc, identifier, pdfa)
     return laid
+
+
+def _write_pdf(document: Any, identifier: bytes, pdfa: bool) -> bytes:
+    pdf = document.write_pdf(pdf_identifier=identifier, pdf_variant="pdf/a-3b" if pdfa else None)
+    assert pdf is not None
+    return bytes(pdf)
