@@ -301,15 +301,16 @@ def test_front_matter_counted_by_sections_in_workers(monkeypatch: pytest.MonkeyP
     )
     html = f"<html><head>{style}</head><body>\n{body}</body></html>"
     whole = render_pdf(html, {}, identifier=b"1" * 32, write=False).pages
-    counted: list[list[int]] = []
+    counted: list[list[Any]] = [[]]
+    real = weasy.start_part
 
-    class Pool(weasy.ProcessPoolExecutor):
-        def map(self, *args: Any, **kw: Any) -> Any:  # type: ignore[override]
-            counted.append(list(super().map(*args, **kw)))
-            return counted[-1]
+    def start_part(*args: Any, **kw: Any) -> Any:
+        counted[-1].append(job := real(*args, **kw))
+        assert isinstance(job, weasy.ForkedPart)  # in a process of its own
+        return job
 
     monkeypatch.setattr(weasy, "COUNT_IN_WORKERS", 0)
-    monkeypatch.setattr(weasy, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(weasy, "start_part", start_part)
     assert weasy.count_pages(html, {}, workers=2) == whole > 4
     assert len(counted) == 1 and len(counted[0]) == 2  # two workers, a group of sections each
     # Text before the first section (not a section of its own): counted whole, here.

@@ -12,7 +12,6 @@ import pickle
 import re
 import shutil
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -106,16 +105,14 @@ def count_pages(html: str, assets: dict[str, Path | bytes], workers: int) -> int
     groups: list[list[str]] = [[] for _ in range(min(workers, len(sections)))]
     for section in sorted(sections, key=len, reverse=True):  # the longest first, to the lightest
         min(groups, key=lambda g: sum(map(len, g))).append(section)
-    docs = [_document(head, g) for g in groups]
-    # fork, as the image jobs' pool: a spawned worker would run the caller's script again when
-    # it lacks a __main__ guard (build() is callable as a library), and would load WeasyPrint
-    # again. The workers only lay out; they touch nothing another thread holds.
-    context = multiprocessing.get_context("fork")
+    # Each group in a process of its own (ForkedPart: forked, and a group whose process fails
+    # is counted here, where errors are reported); stopped once laid out, never written.
+    jobs = [start_part(_document(head, g), assets, identifier=b"0" * 32) for g in groups]
     try:
-        with ProcessPoolExecutor(max_workers=len(docs), mp_context=context) as pool:
-            return sum(pool.map(_pages_of, docs, [assets] * len(docs)))
-    except Exception:  # a worker that failed: count here, where errors are reported
-        return _pages_of(html, assets)
+        return sum(job.pages for job in jobs)
+    finally:
+        for job in jobs:
+            job.cancel()
 
 
 def _pages_of(html: str, assets: dict[str, Path | bytes]) -> int:
