@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -13,6 +15,7 @@ from pypdf import PdfReader
 import evidencekit.render.weasy as weasy
 from evidencekit.pdf.postprocess import assemble_pdf
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 STYLE = "<style>@page { size: A5; margin: 15mm } h1 { bookmark-level: 1 }</style>"
 
 
@@ -121,3 +124,93 @@ def test_split_sections_keeps_the_proof_table_with_the_cover() -> None:
     assert weasy.split_sections(html, 2) != pieces
     assert "".join(p.split("<body>")[1] for p in pieces).count("</section>") == 4
     assert weasy.split_sections("<p>no sections</p>", 2) == ["<p>no sections</p>"]
+
+
+def test_split_sections_never_cuts_before_a_flow_section() -> None:
+    sections = [
+        '<section class="part exhibit" id="ex-A-1">' + "a" * 100 + "</section>",
+        '<section class="part exhibit flow" id="ex-A-2">' + "a" * 3000 + "</section>",
+        '<section class="part exhibit flow" id="ex-A-3">' + "a" * 100 + "</section>",
+        '<section class="part exhibit" id="ex-B-1">' + "b" * 500 + "</section>",
+        '<section class="part appendix" id="integrity">' + "z" * 100 + "</section>",
+    ]
+    html = "<html><head></head><body>" + "".join(sections) + "</body></html>"
+    # About equal halves would cut inside order A (before ex-A-3); the cut comes before ex-B-1.
+    assert 'id="ex-A-3"' in weasy.split_sections(html, 2)[1]
+    first, second = weasy.split_sections(html, 2, flow="flow")
+    assert first.count("<section ") == 3
+    assert second.split("<body>")[1].startswith('<section class="part exhibit" id="ex-B-1">')
+    only_flow = html.replace('class="part exhibit"', 'class="part exhibit flow"', 2)
+    only_flow = only_flow.replace('class="part appendix"', 'class="part appendix flow"')
+    assert weasy.split_sections(only_flow, 2, flow="flow") == [only_flow]
+
+
+def _outline(pdf: Path) -> list[tuple[int, str, int]]:
+    """(level, title, page) of every outline item, in order."""
+    with pikepdf.open(pdf) as doc, doc.open_outline() as outline:
+        page_of = {p.objgen: i + 1 for i, p in enumerate(doc.pages)}
+        names = pikepdf.NameTree(doc.Root.Names.Dests)
+        out: list[tuple[int, str, int]] = []
+
+        def walk(items: list[pikepdf.OutlineItem], level: int) -> None:
+            for item in items:
+                dest = item.destination
+                target = names[str(dest)] if isinstance(dest, pikepdf.String) else dest
+                out.append((level, item.title, page_of[target[0].objgen]))
+                walk(item.children, level + 1)
+
+        walk(outline.root, 1)
+        assert int(doc.Root.Outlines.Count) == len(out)  # every item open, counted once
+        return out
+
+
+def _links(pdf: Path) -> list[tuple[int, str]]:
+    with pikepdf.open(pdf) as doc:
+        return [
+            (i, str(annot.get("/Dest", annot.get("/A", {}).get("/URI", ""))))
+            for i, page in enumerate(doc.pages, 1)
+            for annot in page.get("/Annots", [])
+        ]
+
+
+def test_a_long_back_in_two_pieces_joins_into_the_same_dossier(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The exhibits of the per-order example laid out in two processes (cut where an order
+    starts a page): the same pages, text, links and outline as laid out in one; the order items
+    of the second piece under the one "Exhibits" item."""
+    import shutil
+
+    import evidencekit.pipeline as pipeline
+    import evidencekit.render.context as context
+    from evidencekit.pipeline import BuildOptions, build
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
+    case = tmp_path / "case"
+    shutil.copytree(EXAMPLES / "taobao-fake-orders", case, ignore=shutil.ignore_patterns("out"))
+    started: list[str] = []
+    real = pipeline.start_part
+
+    def spy(html: str, assets: dict[str, Path], **kw: Any) -> Any:
+        started.append(html)
+        return real(html, assets, **kw)
+
+    monkeypatch.setattr(pipeline, "start_part", spy)
+    built = {}
+    for name, limit in (("one", 10**9), ("two", 0)):
+        monkeypatch.setattr(context, "BACK_IN_PIECES", limit)
+        started.clear()
+        opts = BuildOptions(out_dir=tmp_path / name, profile="generic")
+        built[name] = build(case / "case.yaml", opts).pdf_path
+        # Each back laid out (once or more) holds the appendix, or a piece does not.
+        backs = {'id="integrity"' in h for h in started if '<section class="part exhibit' in h}
+        assert backs == ({True} if name == "one" else {True, False})
+    one, two = built["one"], built["two"]
+    texts = [[p.extract_text() for p in PdfReader(f).pages] for f in (one, two)]
+    assert texts[0] == texts[1]
+    assert _links(one) == _links(two)
+    outline = _outline(two)
+    assert outline == _outline(one)
+    exhibits = [item for item in outline if item[0] == 1 and item[1] == "证据材料"]
+    assert len(exhibits) == 1
+    assert sum(1 for level, title, _ in outline if level == 2 and title.startswith("订单")) >= 4

@@ -16,8 +16,9 @@ from evidencekit.render.weasy import GOTO
 
 def join_parts(pdf: pikepdf.Pdf, others: list[pikepdf.Pdf]) -> None:
     """Append the pages of `others` to `pdf`, in order, with their named destinations and
-    outline entries; then turn every `evk-goto:` link into a link to its named destination
-    (removed when no part has it). `others` stay open until `pdf` is saved."""
+    outline entries (a part whose first top-level item has the title of the last one before
+    goes on with it, see _merge); then turn every `evk-goto:` link into a link to its named
+    destination (removed when no part has it). `others` stay open until `pdf` is saved."""
     dests = _dests(pdf)
     outlines = _top_outline(pdf)
     count = int(pdf.Root.Outlines.get("/Count", 0)) if "/Outlines" in pdf.Root else 0
@@ -28,8 +29,11 @@ def join_parts(pdf: pikepdf.Pdf, others: list[pikepdf.Pdf]) -> None:
                 dests[name] = pdf.copy_foreign(other.make_indirect(dest))
         if "/Outlines" in other.Root:
             copied = pdf.copy_foreign(other.Root.Outlines)
-            outlines += _items(copied)
+            items = _items(copied)
             count += int(copied.get("/Count", 0))
+            if outlines and items and outlines[-1].get("/Title") == items[0].get("/Title"):
+                count += _merge(outlines[-1], items.pop(0))
+            outlines += items
     if dests:
         tree = pikepdf.NameTree.new(pdf)
         for name in sorted(dests):
@@ -57,6 +61,27 @@ def _items(root: pikepdf.Object) -> list[pikepdf.Dictionary]:
         items.append(item)
         item = item.get("/Next")
     return items
+
+
+def _merge(item: pikepdf.Dictionary, more: pikepdf.Dictionary) -> int:
+    """The children of `more` appended to those of `item`: a part that goes on with the
+    previous one's last top-level item (the exhibits of a back laid out in two pieces) opens
+    it again under the same title. Returns the change in the outline's visible count."""
+    kids = _items(more)
+    shown = int(more.get("/Count", 0))  # > 0: open, its visible descendants; < 0: closed
+    was = int(item.get("/Count", 0))
+    if kids:
+        for kid in kids:
+            kid.Parent = item
+        if isinstance(item.get("/Last"), pikepdf.Dictionary):
+            item.Last.Next, kids[0].Prev = kids[0], item.Last
+        else:
+            item.First = kids[0]
+        item.Last = kids[-1]
+    both = abs(was) + abs(shown)
+    if both:
+        item.Count = -both if was < 0 else both
+    return -1 - max(shown, 0) + (abs(shown) if was >= 0 else 0)
 
 
 def _top_outline(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:

@@ -316,19 +316,27 @@ class JobGroup:
         return sum(job.pages for job in self.jobs)
 
 
-def split_sections(html: str, groups: int, after: str = "") -> list[str]:
-    """html cut into up to `groups` documents of whole top-level sections (each starts a page),
-    in order and of about equal length; never before the section with id `after` has come (a
-    page reference to it resolves in its own document). [html] when it is not made so."""
+def split_sections(html: str, groups: int, after: str = "", flow: str = "") -> list[str]:
+    """html cut into up to `groups` documents of whole top-level sections, in order and of
+    about equal length; never before the section with id `after` has come (a page reference to
+    it resolves in its own document), nor before a section of class `flow` (it goes on on the
+    page before; the others start a page). [html] when it is not made so."""
     head, sections = _sections(html)
     if groups < 2 or len(sections) < 2:
         return [html]
     start = next((i + 1 for i, s in enumerate(sections) if f'id="{after}"' in s), 1) if after else 1
     sizes = [len(s) for s in sections]
-    if start >= len(sections):
+    cuts = [i for i in range(start, len(sections)) if not (flow and _has_class(sections[i], flow))]
+    if not cuts:
         return [html]
-    cut = min(range(start, len(sections)), key=lambda i: abs(sum(sizes[:i]) - sum(sizes[i:])))
+    cut = min(cuts, key=lambda i: abs(sum(sizes[:i]) - sum(sizes[i:])))
     return [_document(head, sections[:cut]), _document(head, sections[cut:])]
+
+
+def _has_class(section: str, name: str) -> bool:
+    """Whether a section's opening tag has class `name`."""
+    m = re.match(r'<section class="([^"]*)"', section)
+    return m is not None and name in m.group(1).split()
 
 
 GOTO = "evk-goto:"
