@@ -211,6 +211,72 @@ def test_a_long_back_in_two_pieces_joins_into_the_same_dossier(
     assert _links(one) == _links(two)
     outline = _outline(two)
     assert outline == _outline(one)
+    # One font program for each font, though the parts embedded one each (pdf/sharefonts.py).
+    assert all(len(objs) == 1 for objs in _programs(two.read_bytes()).values())
     exhibits = [item for item in outline if item[0] == 1 and item[1] == "证据材料"]
     assert len(exhibits) == 1
     assert sum(1 for level, title, _ in outline if level == 2 and title.startswith("订单")) >= 4
+
+
+CJK = "<style>@page { size: A6; margin: 10mm } body { font-family: 'Noto Sans CJK SC' }</style>"
+
+
+def _programs(pdf: bytes) -> dict[str, set[tuple[int, int]]]:
+    """The font program objects of each font name."""
+    from evidencekit.pdf.sharefonts import _type0_fonts
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        out: dict[str, set[tuple[int, int]]] = {}
+        for font, descriptor, key in _type0_fonts(doc):
+            out.setdefault(str(font.BaseFont), set()).add(descriptor[key].objgen)
+        return out
+
+
+def _pixels(pdf: bytes) -> list[bytes]:
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(pdf)
+    try:
+        return [doc[i].render(scale=1).to_pil().tobytes() for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+def _parts_in_chinese() -> list[bytes]:
+    bodies = ("<h1>证据目录</h1><p>订单记录、付款记录、发货记录</p>",
+              "<h1>物流轨迹</h1><p>快件已签收，签收人：本人。聊天记录 12345</p>")  # fmt: skip
+    jobs = [
+        weasy.start_part(f"<html><head>{CJK}</head><body>{b}</body></html>", {},
+                         identifier=b"1" * 32, forked=False)
+        for b in bodies
+    ]  # fmt: skip
+    return [p for job in jobs for p in job.pdfs()]
+
+
+def test_parts_share_one_program_of_each_font() -> None:
+    """Each part embeds its own subset of Noto Sans CJK; the joined dossier has one, with the
+    glyphs of both, and looks and reads the same."""
+    import evidencekit.pdf.postprocess as postprocess
+
+    parts = _parts_in_chinese()
+    shared = assemble_pdf(parts, {}, [])
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(postprocess, "share_fonts", lambda pdf: None)
+        apart = assemble_pdf(parts, {}, [])
+    assert any(len(objs) == 2 for objs in _programs(apart).values())
+    assert all(len(objs) == 1 for objs in _programs(shared).values())
+    assert len(shared) < len(apart)
+    assert _pixels(shared) == _pixels(apart)
+    texts = [[p.extract_text() for p in PdfReader(io.BytesIO(f)).pages] for f in (shared, apart)]
+    assert texts[0] == texts[1] and "签收人" in texts[0][1]
+
+
+def test_fonts_stay_apart_when_the_installed_font_is_not_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import evidencekit.pdf.sharefonts as sharefonts
+
+    monkeypatch.setattr(sharefonts, "_installed", lambda name: None)
+    pdf = assemble_pdf(_parts_in_chinese(), {}, [])
+    assert any(len(objs) == 2 for objs in _programs(pdf).values())
+    assert "物流轨迹" in PdfReader(io.BytesIO(pdf)).pages[1].extract_text()

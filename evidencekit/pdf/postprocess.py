@@ -12,6 +12,7 @@ from evidencekit.pdf.fonts import decode_name
 from evidencekit.pdf.images import PreparedJpeg, swap_placeholders
 from evidencekit.pdf.join import join_parts
 from evidencekit.pdf.overlay import Placement, draw_pages
+from evidencekit.pdf.sharefonts import share_fonts
 
 
 def assemble_pdf(
@@ -21,12 +22,15 @@ def assemble_pdf(
     numbers: tuple[int, int] | None = None,
 ) -> bytes:
     """The laid-out parts made one PDF in one pikepdf session and one save (not one per step):
-    joined (pdf.join), prepared images swapped into their slots, included pages drawn into
-    theirs, page numbers stamped on (`numbers`: where the pages showing only them are,
-    numbers.html.j2), page labels, no scripts."""
+    joined (pdf.join) with one program for each font they share (pdf.sharefonts), prepared
+    images swapped into their slots, included pages drawn into theirs, page numbers stamped on
+    (`numbers`: where the pages showing only them are, numbers.html.j2), page labels, no
+    scripts."""
     with contextlib.ExitStack() as sources, pikepdf.open(io.BytesIO(parts[0])) as pdf:
         others = [sources.enter_context(pikepdf.open(io.BytesIO(part))) for part in parts[1:]]
         join_parts(pdf, others)
+        if others:  # before included PDFs bring fonts of their own
+            share_fonts(pdf)
         stamps = _take_numbers(pdf, *numbers) if numbers is not None else []
         swap_placeholders(pdf, images)
         draw_pages(pdf, placements, sources)

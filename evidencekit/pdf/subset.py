@@ -85,7 +85,9 @@ def _subset_program(program: bytes, gids: set[int]) -> bytes | None:
 
 
 def subset_fonts(pdf: pikepdf.Pdf) -> None:
-    """Shrink each of the document's WeasyPrint fonts to the glyphs its pages show."""
+    """Shrink each of the document's WeasyPrint fonts to the glyphs its pages show. A program
+    shared by several fonts (pdf/sharefonts.py) keeps the glyphs of all of them, and is left
+    whole when one of them shows glyphs that cannot be told."""
     used: dict[tuple[int, int], set[int]] = {}
     unsure: set[tuple[int, int]] = set()
     for page in pdf.pages:
@@ -93,23 +95,22 @@ def subset_fonts(pdf: pikepdf.Pdf) -> None:
         for annot in page.obj.get("/Annots", pikepdf.Array()):
             if isinstance(annot, pikepdf.Dictionary) and "/AP" in annot:
                 return  # appearance streams may show text too: leave every font whole
-    for objgen, gids in used.items():
+    programs: dict[tuple[int, int], tuple[pikepdf.Stream, set[int]]] = {}
+    fonts: list[tuple[pikepdf.Dictionary, set[int], tuple[int, int]]] = []
+    whole: set[tuple[int, int]] = set()  # programs of fonts whose glyphs cannot be told
+    for objgen in used.keys() | unsure:
+        found = _cid_font(pdf.get_object(objgen))
+        if found is None:
+            continue
+        cid, program = found
         if objgen in unsure:
+            whole.add(program.objgen)
             continue
-        font = pdf.get_object(objgen)
-        if font.get("/Subtype") != pikepdf.Name.Type0 or font.get("/Encoding") != "/Identity-H":
-            continue
-        descendants = font.get("/DescendantFonts")
-        if not isinstance(descendants, pikepdf.Array) or len(descendants) != 1:
-            continue
-        cid = descendants[0]
-        if cid.get("/Subtype") != pikepdf.Name.CIDFontType2:
-            continue
-        if cid.get("/CIDToGIDMap", pikepdf.Name.Identity) != pikepdf.Name.Identity:
-            continue
-        desc = cid.get("/FontDescriptor")
-        program = desc.get("/FontFile2") if isinstance(desc, pikepdf.Dictionary) else None
-        if not isinstance(program, pikepdf.Stream):
+        programs.setdefault(program.objgen, (program, set()))[1].update(used[objgen])
+        fonts.append((cid, used[objgen], program.objgen))
+    shrunk: set[tuple[int, int]] = set()
+    for key, (program, gids) in sorted(programs.items()):
+        if key in whole:
             continue
         try:
             data = program.read_bytes()
@@ -120,30 +121,54 @@ def subset_fonts(pdf: pikepdf.Pdf) -> None:
             continue
         program.write(zlib.compress(smaller, 9), filter=pikepdf.Name.FlateDecode)
         program.Length1 = len(smaller)
+        shrunk.add(key)
+    for cid, gids, key in fonts:
         widths = cid.get("/W")
-        if isinstance(widths, pikepdf.Array):
+        if key in shrunk and isinstance(widths, pikepdf.Array):
             cid.W = _widths(widths, gids)
 
 
-def _widths(w: pikepdf.Array, keep: set[int]) -> pikepdf.Array:
-    """The /W array with only the kept CIDs (each as `c [w]`, runs merged)."""
+def _cid_font(font: pikepdf.Object) -> tuple[pikepdf.Dictionary, pikepdf.Stream] | None:
+    """(descendant font, TrueType program) of a font as WeasyPrint writes it: Type0,
+    Identity-H, one CIDFontType2 descendant with identity CIDToGIDMap; None for others."""
+    if font.get("/Subtype") != pikepdf.Name.Type0 or font.get("/Encoding") != "/Identity-H":
+        return None
+    descendants = font.get("/DescendantFonts")
+    if not isinstance(descendants, pikepdf.Array) or len(descendants) != 1:
+        return None
+    cid = descendants[0]
+    if not isinstance(cid, pikepdf.Dictionary) or cid.get("/Subtype") != pikepdf.Name.CIDFontType2:
+        return None
+    if cid.get("/CIDToGIDMap", pikepdf.Name.Identity) != pikepdf.Name.Identity:
+        return None
+    desc = cid.get("/FontDescriptor")
+    program = desc.get("/FontFile2") if isinstance(desc, pikepdf.Dictionary) else None
+    return (cid, program) if isinstance(program, pikepdf.Stream) else None
+
+
+def widths_of(w: object) -> dict[int, object]:
+    """CID -> width of a /W array (both forms: `c [w1 w2 …]` and `c_first c_last w`)."""
     found: dict[int, object] = {}
+    items = list(w) if isinstance(w, pikepdf.Array) else []
     i = 0
-    items = list(w)
-    while i < len(items):
-        first = int(items[i])
-        nxt = items[i + 1] if i + 1 < len(items) else None
+    while i + 1 < len(items):
+        first, nxt = int(items[i]), items[i + 1]
         if isinstance(nxt, pikepdf.Array):
             for k, width in enumerate(nxt):
                 found[first + k] = width
             i += 2
         elif i + 2 < len(items):
-            for c in range(first, int(items[i + 1]) + 1):
-                if c in keep:
-                    found[c] = items[i + 2]
+            for c in range(first, int(nxt) + 1):
+                found[c] = items[i + 2]
             i += 3
         else:
             break
+    return found
+
+
+def _widths(w: pikepdf.Array, keep: set[int]) -> pikepdf.Array:
+    """The /W array with only the kept CIDs (each as `c [w]`, runs merged)."""
+    found = widths_of(w)
     out = pikepdf.Array()
     run: list[object] = []
     start = -2
