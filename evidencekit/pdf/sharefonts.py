@@ -20,9 +20,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +47,8 @@ hb_face_t *hb_face_create(hb_blob_t *blob, unsigned int index);
 void hb_face_destroy(hb_face_t *face);
 hb_blob_t *hb_face_reference_blob(hb_face_t *face);
 hb_tag_t hb_tag_from_string(const char *str, int len);
+void hb_set_add_sorted_array(hb_set_t *set, const hb_codepoint_t *sorted_codepoints,
+                             unsigned int num_codepoints);
 void hb_set_add(hb_set_t *set, hb_codepoint_t codepoint);
 hb_subset_input_t *hb_subset_input_create_or_fail(void);
 void hb_subset_input_destroy(hb_subset_input_t *input);
@@ -102,9 +107,8 @@ def _subset(path: Path, index: int, gids: set[int], notdef: bool) -> bytes | Non
             if spec == ffi.NULL:
                 return None
             try:
-                glyphs = sub.hb_subset_input_glyph_set(spec)
-                for gid in keep:
-                    lib.hb_set_add(glyphs, gid)
+                ids = ffi.new("hb_codepoint_t[]", list(keep))  # one call: few GIL switches
+                lib.hb_set_add_sorted_array(sub.hb_subset_input_glyph_set(spec), ids, len(ids))
                 dropped = sub.hb_subset_input_set(spec, _DROP_TABLE_TAG)
                 for tag in drop:
                     lib.hb_set_add(dropped, lib.hb_tag_from_string(tag, len(tag)))
@@ -188,18 +192,24 @@ def _type0_fonts(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Dictionary, pikepdf.Dic
 def share_fonts(pdf: pikepdf.Pdf) -> None:
     """Give the fonts of the same name (parts' subsets of one font) one program with the glyphs
     of all: identical programs are shared as they are; different subsets are replaced by one
-    made from the installed font (see the module's docstring)."""
+    made from the installed font (see the module's docstring), the fonts cut in threads
+    (HarfBuzz runs without the GIL; pikepdf is used here only)."""
     groups: dict[str, list[tuple[pikepdf.Dictionary, pikepdf.Dictionary, str]]] = {}
     for font, descriptor, key in _type0_fonts(pdf):
         groups.setdefault(str(font.get("/BaseFont")), []).append((font, descriptor, key))
+    shared_by = []
     for members in groups.values():
         programs = {d[k].objgen: d[k] for _, d, k in members}
-        if len(programs) < 2 or len({k for _, _, k in members}) != 1:
-            continue
-        key = members[0][2]
-        merged = _merged(members, list(programs.values()))
+        if len(programs) >= 2 and len({k for _, _, k in members}) == 1:
+            plan = _plan(members, list(programs.values()))
+            if plan is not None:
+                shared_by.append((members, plan))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        made = list(pool.map(_make, [plan for _, plan in shared_by]))
+    for (members, _), merged in zip(shared_by, made, strict=True):
         if merged is None:
             continue
+        key = members[0][2]
         shared = pdf.make_stream(merged)
         if key == "/FontFile3":
             shared.Subtype = pikepdf.Name.OpenType
@@ -211,15 +221,26 @@ def share_fonts(pdf: pikepdf.Pdf) -> None:
                 descriptor.CIDSet = pdf.make_stream(_cid_set(members))
 
 
-def _merged(
+@dataclass(frozen=True)
+class _Plan:
+    """How to make a group's one program: `same` when every part embedded these bytes; else
+    the installed font cut to `gids`, once `check` (one part's glyphs) gives back `expect`."""
+
+    same: bytes | None = None
+    font: tuple[Path, int] | None = None
+    check: frozenset[int] = frozenset()
+    expect: bytes = b""
+    gids: frozenset[int] = frozenset()
+    notdef: bool = False
+
+
+def _plan(
     members: list[tuple[pikepdf.Dictionary, pikepdf.Dictionary, str]],
     programs: list[pikepdf.Object],
-) -> bytes | None:
-    """One program for the group: the shared bytes when all parts embedded the same, else the
-    installed font cut to all their glyphs; None when that cannot be made faithfully."""
+) -> _Plan | None:
     datas = [p.read_bytes() for p in programs]
     if len({hashlib.sha256(d).digest() for d in datas}) == 1:
-        return datas[0]
+        return _Plan(same=datas[0])
     ps_name = _ps_name(datas[0])
     found = _installed(ps_name) if ps_name else None
     if found is None:
@@ -232,11 +253,19 @@ def _merged(
         by_program.setdefault(descriptor[key].objgen, set()).update(
             _gids(font.DescendantFonts[0].get("/W"))
         )
-    # The same file cut to one part's glyphs must give back that part's program.
-    first = programs[0]
-    if _subset(*found, by_program.get(first.objgen, set()), notdef) != datas[0]:
+    check = frozenset(by_program.get(programs[0].objgen, set()))
+    gids = frozenset(set().union(*by_program.values()))
+    return _Plan(None, found, check, datas[0], gids, notdef)
+
+
+def _make(plan: _Plan) -> bytes | None:
+    """The group's one program; None when the installed font does not give back what a part
+    embedded (another file of the same name, another HarfBuzz)."""
+    if plan.same is not None:
+        return plan.same
+    if plan.font is None or _subset(*plan.font, set(plan.check), plan.notdef) != plan.expect:
         return None
-    return _subset(*found, set().union(*by_program.values()), notdef)
+    return _subset(*plan.font, set(plan.gids), plan.notdef)
 
 
 def _cid_set(members: list[tuple[pikepdf.Dictionary, pikepdf.Dictionary, str]]) -> bytes:
