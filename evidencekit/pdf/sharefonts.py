@@ -204,6 +204,9 @@ def share_fonts(pdf: pikepdf.Pdf) -> None:
             plan = _plan(members, list(programs.values()))
             if plan is not None:
                 shared_by.append((members, plan))
+    if not shared_by:
+        return
+    _harfbuzz()  # loaded here once, not by two threads at a time
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         made = list(pool.map(_make, [plan for _, plan in shared_by]))
     for (members, _), merged in zip(shared_by, made, strict=True):
