@@ -174,14 +174,12 @@ class Render:
         it), its page numbers stamped on later (numbers.html.j2), so neither waits for the
         other's length. So is a long back, cut only where an exhibit starts a page (a `flow`
         exhibit goes on on its order's page); the piece after the cut opens the outline's
-        "Exhibits" item again, and pdf/join.py merges the two."""
+        "Exhibits" item again (dossier.css.j2), and pdf/join.py merges the two."""
         pieces = [html]
         if part.kind == "front" and len(html) >= COUNT_IN_WORKERS:
             pieces = split_sections(html, os.cpu_count() or 1, after="proof")
         elif part.kind == "back" and len(html) >= BACK_IN_PIECES:
-            pieces = [
-                _exhibits_go_on(p) for p in split_sections(html, os.cpu_count() or 1, flow="flow")
-            ]
+            pieces = split_sections(html, os.cpu_count() or 1, flow="flow")
         # The page numbers (not a part section) stay with the last piece.
         jobs = [self.start(piece, part if i == len(pieces) - 1 else replace(part, total=0))
                 for i, piece in enumerate(pieces)]  # fmt: skip
@@ -189,27 +187,11 @@ class Render:
         return jobs[0] if len(jobs) == 1 else JobGroup(html, jobs)
 
 
-# A back this long (HTML) is laid out in two pieces. Each piece carries its own font subsets
-# (about 0.3 MB more for a Chinese dossier), worth it only where layout takes long: the proof
-# of many orders (bench/bench_proof.py: 320 kB), not a case of screenshots
-# (bench/bench_images_fast.py: 123 kB).
+# A back this long (HTML) is laid out in two pieces: worth a process more where layout takes
+# long, as the proof of many orders (bench/bench_proof.py: 320 kB). A case of screenshots
+# (bench/bench_images_fast.py: 123 kB, four exhibits) does not cut into even pieces. The pieces
+# share their fonts once joined (pdf/sharefonts.py).
 BACK_IN_PIECES = 200_000
-EXHIBIT_MARK = '<div class="exhibit-mark"></div>'
-
-
-def _exhibits_go_on(piece: str) -> str:
-    """A back piece that begins with an exhibit without the outline's "Exhibits" mark (the
-    piece after a cut) gets one, so its exhibits are not top-level items (pdf/join.py merges
-    it into the item before)."""
-    at = piece.find('<section class="part exhibit')
-    if (
-        at < 0
-        or EXHIBIT_MARK in piece
-        or '<section class="part' in piece[piece.find("<body>") : at]
-    ):
-        return piece
-    end = piece.index(">", at) + 1
-    return piece[:end] + EXHIBIT_MARK + piece[end:]
 
 
 @dataclass
