@@ -103,12 +103,13 @@ def substitute_for(base_font: str) -> str | None:
     return f"{_FAMILIES[family]}-{_STYLES[(bold, italic)]}"
 
 
-def _fc_files(ps_name: str) -> list[Path]:
+def fc_faces(ps_name: str) -> list[tuple[Path, int]]:
+    """The installed files (and face index in each) of a PostScript font name: fontconfig."""
     if shutil.which("fc-list") is None:
         return []
     try:
         out = subprocess.run(
-            ["fc-list", "-f", "%{file}\n", f":postscriptname={ps_name}"],
+            ["fc-list", "-f", "%{file}\t%{index}\n", f":postscriptname={ps_name}"],
             capture_output=True,
             text=True,
             timeout=30,
@@ -116,7 +117,12 @@ def _fc_files(ps_name: str) -> list[Path]:
         ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return []
-    return [Path(line) for line in out.splitlines() if line.strip()]
+    faces = [line.rsplit("\t", 1) for line in out.splitlines() if "\t" in line]
+    return [(Path(file), int(index)) for file, index in faces if file and index.isdigit()]
+
+
+def _fc_files(ps_name: str) -> list[Path]:
+    return [path for path, _ in fc_faces(ps_name)]
 
 
 def _font_file(ps_name: str, suffix: str) -> Path:

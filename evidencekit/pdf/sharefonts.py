@@ -22,8 +22,6 @@ import hashlib
 import io
 import os
 import re
-import shutil
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +29,8 @@ from typing import Any
 
 import pikepdf
 
-from evidencekit.pdf.subset import widths_of
+from evidencekit.pdf.fonts import fc_faces
+from evidencekit.pdf.subset import glyph_id_font, widths_of
 
 _CDEF = """
 typedef struct hb_blob_t hb_blob_t;
@@ -64,7 +63,6 @@ _DROP_TABLE_TAG = 3
 # The tables WeasyPrint drops (weasyprint/pdf/fonts.py: Font._harfbuzz_subset).
 _DROPPED = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH",
             b"PCLT", b"SVG ")  # fmt: skip
-_PROGRAMS = ("/FontFile2", "/FontFile3")
 
 
 @functools.cache
@@ -135,21 +133,11 @@ def _subset(path: Path, index: int, gids: set[int], notdef: bool) -> bytes | Non
 
 @functools.cache
 def _installed(ps_name: str) -> tuple[Path, int] | None:
-    """The installed file and face index of a PostScript font name (fontconfig)."""
-    if shutil.which("fc-list") is None or not re.fullmatch(r"[\w.+-]{1,127}", ps_name):
+    """The installed file and face index of a PostScript font name (the first in path order,
+    so the same on every build)."""
+    if not re.fullmatch(r"[\w.+-]{1,127}", ps_name):  # a name read from a font: no pattern
         return None
-    try:
-        out = subprocess.run(
-            ["fc-list", "-f", "%{file}\t%{index}\n", f":postscriptname={ps_name}"],
-            capture_output=True, text=True, timeout=30, check=False,
-        ).stdout  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    for line in sorted(out.splitlines()):
-        file, _, index = line.partition("\t")
-        if file and index.isdigit():
-            return Path(file), int(index)
-    return None
+    return min(fc_faces(ps_name), default=None)
 
 
 def _ps_name(program: bytes) -> str | None:
@@ -168,24 +156,13 @@ def _gids(widths: object) -> set[int]:
 
 
 def _type0_fonts(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Dictionary, pikepdf.Dictionary, str]]:
-    """(font, its font descriptor, the descriptor's key of its program) of each Type0 font
-    WeasyPrint writes: one descendant, Identity CIDToGIDMap, an embedded program."""
+    """(font, its font descriptor, the descriptor's key of its program) of each font whose CIDs
+    are glyph ids (pdf.subset: glyph_id_font)."""
     out = []
     for obj in pdf.objects:
-        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Subtype") != pikepdf.Name.Type0:
-            continue
-        kids = obj.get("/DescendantFonts")
-        if not isinstance(kids, pikepdf.Array) or len(kids) != 1:
-            continue
-        cid = kids[0]
-        descriptor = cid.get("/FontDescriptor")
-        if cid.get("/CIDToGIDMap") != pikepdf.Name.Identity:
-            continue
-        if not isinstance(descriptor, pikepdf.Dictionary):
-            continue
-        keys = [k for k in _PROGRAMS if isinstance(descriptor.get(k), pikepdf.Stream)]
-        if len(keys) == 1:
-            out.append((obj, descriptor, keys[0]))
+        found = glyph_id_font(obj)
+        if found is not None and isinstance(obj, pikepdf.Dictionary):
+            out.append((obj, found[1], found[2]))
     return out
 
 

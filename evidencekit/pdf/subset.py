@@ -129,21 +129,42 @@ def subset_fonts(pdf: pikepdf.Pdf) -> None:
 
 
 def _cid_font(font: pikepdf.Object) -> tuple[pikepdf.Dictionary, pikepdf.Stream] | None:
-    """(descendant font, TrueType program) of a font as WeasyPrint writes it: Type0,
-    Identity-H, one CIDFontType2 descendant with identity CIDToGIDMap; None for others."""
-    if font.get("/Subtype") != pikepdf.Name.Type0 or font.get("/Encoding") != "/Identity-H":
+    """(descendant font, TrueType program) of an Identity-H font as WeasyPrint writes it."""
+    found = glyph_id_font(font)
+    if found is None or font.get("/Encoding") != "/Identity-H":
+        return None
+    cid, descriptor, key = found
+    if cid.get("/Subtype") != pikepdf.Name.CIDFontType2 or key != "/FontFile2":
+        return None
+    program = descriptor[key]
+    return (cid, program) if isinstance(program, pikepdf.Stream) else None
+
+
+def glyph_id_font(
+    font: pikepdf.Object,
+) -> tuple[pikepdf.Dictionary, pikepdf.Dictionary, str] | None:
+    """(descendant font, its font descriptor, the descriptor's key of its embedded program) of a
+    Type0 font whose CIDs are glyph ids, as WeasyPrint writes them: one descendant, an identity
+    CIDToGIDMap (the default for a TrueType one), one TrueType or OpenType program. None for
+    others."""
+    if not isinstance(font, pikepdf.Dictionary) or font.get("/Subtype") != pikepdf.Name.Type0:
         return None
     descendants = font.get("/DescendantFonts")
     if not isinstance(descendants, pikepdf.Array) or len(descendants) != 1:
         return None
     cid = descendants[0]
-    if not isinstance(cid, pikepdf.Dictionary) or cid.get("/Subtype") != pikepdf.Name.CIDFontType2:
+    if not isinstance(cid, pikepdf.Dictionary):
         return None
-    if cid.get("/CIDToGIDMap", pikepdf.Name.Identity) != pikepdf.Name.Identity:
+    default = pikepdf.Name.Identity if cid.get("/Subtype") == pikepdf.Name.CIDFontType2 else None
+    if cid.get("/CIDToGIDMap", default) != pikepdf.Name.Identity:
         return None
-    desc = cid.get("/FontDescriptor")
-    program = desc.get("/FontFile2") if isinstance(desc, pikepdf.Dictionary) else None
-    return (cid, program) if isinstance(program, pikepdf.Stream) else None
+    descriptor = cid.get("/FontDescriptor")
+    if not isinstance(descriptor, pikepdf.Dictionary):
+        return None
+    keys = [
+        k for k in ("/FontFile2", "/FontFile3") if isinstance(descriptor.get(k), pikepdf.Stream)
+    ]
+    return (cid, descriptor, keys[0]) if len(keys) == 1 else None
 
 
 def widths_of(w: object) -> dict[int, object]:
