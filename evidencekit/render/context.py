@@ -785,14 +785,19 @@ def page_box_context(case: Case, paper: str) -> dict[str, Any]:
         "margin": MARGIN_MM,
         "bates_prefix": case.bates_prefix,
         "bates_digits": 6,
-        "page_of": t("page_of", case.language, n="\0", m="\0").split("\0"),
+        "page_of": _page_of(case.language),
     }
+
+
+def _page_of(lang: str) -> list[str]:
+    """The words of "page N of M" around its two numbers: [before N, between, after M]."""
+    return t("page_of", lang, n="\0", m="\0").split("\0")
 
 
 def page_numbers(case: Case, lang: str, total: int) -> list[tuple[str, str]]:
     """Each page's Bates number and "page N of M", as the page box of a dossier laid out whole
     shows them (numbers.css.j2)."""
-    of = t("page_of", lang, n="\0", m="\0").split("\0")
+    of = _page_of(lang)
     return [
         (f"{case.bates_prefix}-{n:06d}", f"{of[0]}{n}{of[1]}{total}{of[2]}")
         for n in range(1, total + 1)
