@@ -177,7 +177,10 @@ def share_fonts(pdf: pikepdf.Pdf) -> None:
     shared_by = []
     for members in groups.values():
         programs = {d[k].objgen: d[k] for _, d, k in members}
-        if len(programs) >= 2 and len({k for _, _, k in members}) == 1:
+        # A /CIDSet (PDF/A-1; WeasyPrint writes one for PDF 1.4 only) would list the glyphs of
+        # one part: such fonts keep their own programs.
+        alike = len({k for _, _, k in members}) == 1
+        if len(programs) >= 2 and alike and not any("/CIDSet" in d for _, d, _ in members):
             plan = _plan(members, list(programs.values()))
             if plan is not None:
                 shared_by.append((members, plan))
@@ -197,8 +200,6 @@ def share_fonts(pdf: pikepdf.Pdf) -> None:
             shared.Length1 = len(merged)
         for _, descriptor, _ in members:
             descriptor[key] = shared
-            if "/CIDSet" in descriptor:  # PDF/A-1: which CIDs the program holds
-                descriptor.CIDSet = pdf.make_stream(_cid_set(members))
 
 
 @dataclass(frozen=True)
@@ -246,11 +247,3 @@ def _make(plan: _Plan) -> bytes | None:
     if plan.font is None or _subset(*plan.font, set(plan.check), plan.notdef) != plan.expect:
         return None
     return _subset(*plan.font, set(plan.gids), plan.notdef)
-
-
-def _cid_set(members: list[tuple[pikepdf.Dictionary, pikepdf.Dictionary, str]]) -> bytes:
-    gids = set().union(*(_gids(font.DescendantFonts[0].get("/W")) for font, _, _ in members))
-    bits = bytearray((max(gids, default=0) + 8) // 8)
-    for gid in gids:
-        bits[gid // 8] |= 0x80 >> (gid % 8)
-    return bytes(bits)
