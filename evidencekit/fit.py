@@ -73,6 +73,15 @@ class Tried(Generic[T]):
     exhibit_bytes: dict[str, int]
     images: list[ImageBytes] | None = None
     pdf_size: int = 0
+    # The images measured only when a step is to be chosen (most builds fit at once): the
+    # finished PDF's content streams are parsed for them.
+    measure: Callable[[], list[ImageBytes]] | None = None
+
+    def drawn(self) -> list[ImageBytes] | None:
+        """The image streams, measured now if they were left for later."""
+        if self.images is None and self.measure is not None:
+            self.images = self.measure()
+        return self.images
 
 
 def measure_images(pdf: bytes) -> list[ImageBytes]:
@@ -132,7 +141,7 @@ def choose_step(
     within its limit (with a 3 % margin); the next step when nothing was measured. `saved`
     is the part of the first step's upload size that step `n` really saved: it corrects the
     estimate once a step has been tried."""
-    images, size = tried.images, tried.pdf_size
+    images, size = tried.drawn(), tried.pdf_size
     if not images or not size:
         return n + 1
     full = predicted_bytes(images, steps[0], steps[0])

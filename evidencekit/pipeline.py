@@ -139,8 +139,14 @@ class _Made:
     rendered: Rendered
     prepared: list[PreparedExhibit]
     exhibit_bytes: dict[str, int]
-    images: list[ImageBytes] = field(default_factory=list)
     lengths: Lengths | None = None  # of the front matter and the appendix
+
+    @functools.cached_property
+    def images(self) -> list[ImageBytes]:
+        """Its image streams (measured once, and only for a fit that needs a next step)."""
+        from evidencekit.fit import measure_images
+
+        return measure_images(self.pdf)
 
 
 class _Clock:
@@ -398,7 +404,8 @@ def _attempt(plan: _Plan, step: FitStep, made: _Made, clock: _Clock) -> Tried[_D
     extra = platform_files(case, pdf, record, plan.opts.page_images)
     uploads = upload_set(profile, plan.pdf_name, pdf, rendered.pages, extra)
     dossier = _Dossier(pdf, rendered.pages, record, extra, notes)
-    return Tried(dossier, uploads, made.exhibit_bytes, made.images, len(made.pdf))
+    measure = functools.partial(getattr, made, "images")
+    return Tried(dossier, uploads, made.exhibit_bytes, None, len(made.pdf), measure)
 
 
 def _render(
@@ -415,11 +422,10 @@ def _render(
 ) -> _Made:
     """Prepare assets, render and post-process once."""
     from evidencekit.assets.prepare import prepare
-    from evidencekit.fit import measure_images
     from evidencekit.i18n import t
     from evidencekit.pdf.overlay import Placement
     from evidencekit.pdf.postprocess import assemble_pdf
-    from evidencekit.render import render_html
+    from evidencekit.render import make_env, render_html
     from evidencekit.render.context import (
         PageLayout,
         Part,
@@ -428,6 +434,7 @@ def _render(
         build_context,
         lay_out_dossier,
     )
+    from evidencekit.render.tables import TableLayout
 
     paper = case.profile.paper
     with contextlib.ExitStack() as stack:
@@ -438,10 +445,13 @@ def _render(
         )
         stack.enter_context(pending)  # laid out while the images are prepared
 
+        tables: dict[int, TableLayout] = {}  # set out once for all parts and passes
+        env = make_env(case.root / "templates")  # its templates compiled once
+
         def html_of(layout: PageLayout, part: Part) -> str:
-            context = build_context(case, prepared, infos, built, paper, layout, part)
+            context = build_context(case, prepared, infos, built, paper, layout, part, tables)
             context["unmasked_note"] = t("unmasked_originals", case.language) if unmasked else ""
-            html = render_html(context, case.root / "templates")
+            html = render_html(context, case.root / "templates", env=env)
             if _CJK.search(html) and not cjk_font_available():
                 msg = Msg("build.no_cjk_font")
                 raise RenderError(msg)
@@ -490,7 +500,7 @@ def _render(
         note = Msg("build.refused_url", url=url)
         if note not in warnings:
             warnings.append(note)
-    return _Made(pdf, rendered, prepared, exhibit_bytes, measure_images(pdf), lengths)
+    return _Made(pdf, rendered, prepared, exhibit_bytes, lengths)
 
 
 def _lengths(plan: _Plan) -> Lengths | None:

@@ -251,11 +251,15 @@ def _where(e: BaseException, user_dir: Path | None) -> str:
 
 
 def render_html(
-    context: dict[str, Any], user_dir: Path | None, name: str = "dossier.html.j2"
+    context: dict[str, Any],
+    user_dir: Path | None,
+    name: str = "dossier.html.j2",
+    env: jinja2.Environment | None = None,
 ) -> str:
     """Render a template (the dossier by default); a missing template lists every path searched,
-    any other template error names the template file and line."""
-    env = make_env(user_dir)
+    any other template error names the template file and line. `env`: make_env(user_dir) made
+    once for several renderings (it keeps the templates it compiled)."""
+    env = env or make_env(user_dir)
     lang = context["lang"]
 
     def label(key: str, **kw: object) -> str:

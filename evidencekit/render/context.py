@@ -812,9 +812,12 @@ def build_context(
     paper: str,
     layout: PageLayout | None = None,
     laying: Part | None = None,
+    tables: dict[int, TableLayout] | None = None,
 ) -> dict[str, Any]:
     """The full template context; `layout` is what an earlier layout pass measured, `laying`
-    what this pass lays out (by default: what `layout` says)."""
+    what this pass lays out (by default: what `layout` says). `tables`: the exhibits' tables
+    as an earlier pass of the same build set them out (by id of the exhibit), filled here: the
+    context is made for each part and pass, and a table is measured cell by cell."""
     lang = case.language
     tz = ZoneInfo(case.timezone)
     info = case.info
@@ -881,9 +884,13 @@ def build_context(
             heads, body, dropped = drop_empty(tb.headers, tb.rows)
             if dropped:
                 table_note += " · " + t("cols_dropped", lang, names=", ".join(dropped))
-            table_view = layout_table(
-                tb.headers, tb.rows, tb.highlighted, tb.keys, box_w / 25.4 * 72, 7.5
-            )
+            table_view = tables.get(id(pe)) if tables is not None else None
+            if table_view is None:
+                table_view = layout_table(
+                    tb.headers, tb.rows, tb.highlighted, tb.keys, box_w / 25.4 * 72, 7.5
+                )
+                if tables is not None:
+                    tables[id(pe)] = table_view
             if len(table_view.parts) > 1:
                 table_note += " · " + t("cols_split", lang, n=len(heads), m=len(table_view.parts))
             # Too wide or too long: the ledger (monospace, cut into column parts by
