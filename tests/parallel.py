@@ -21,6 +21,7 @@ import heapq
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -134,6 +135,10 @@ def main(argv: list[str]) -> int:
     line = f"{total.get('passed', 0)} passed, {total.get('failed', 0)} failed"
     print(f"\n{groups} groups in {time.monotonic() - started:.0f} s wall")
     print(f"total: {line}{', ' + rest if rest else ''}")
+    if worst:  # the failing tests' folders, to look into
+        print(f"kept: {work}")
+    else:  # a passing run's folders (about 250 MB) are not left in the temporary folder
+        shutil.rmtree(work, ignore_errors=True)
     return worst
 
 
