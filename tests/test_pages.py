@@ -97,10 +97,13 @@ def test_front_matter_and_exhibits_laid_out_apart(
     # The exhibits and the appendix (while the front matter is counted, see count_pages) until
     # the included PDF's first page settles under its header band, then the front matter with
     # their page numbers: never both at once.
-    assert [kinds for kinds, _ in passes] == [*[(False, True, True)] * 2, (True, False, False)]
+    # The appendix is a piece of its own, laid out once: the exhibits' second pass left its HTML
+    # as it was.
+    exhibits, appendix, front = (False, True, False), (False, False, True), (True, False, False)
+    assert [kinds for kinds, _ in passes] == [exhibits, appendix, exhibits, front]
     # Each part alone, without page numbers: the front matter lays out the numbers of all 7
     # pages after its own 3 (stamped on when the parts are joined).
-    assert [job.laid().pages for _, job in passes[1:]] == [4, 3 + 7] and len(pages) == 7
+    assert [job.laid().pages for _, job in passes[1:]] == [1, 3, 3 + 7] and len(pages) == 7
     index = next(p for p in pages if "Evidence index" in p and "SHA-256" in p)
     listing = next(n for n, p in enumerate(pages, 1) if "Listing" in p and "shot.png" in p)
     invoice = next(n for n, p in enumerate(pages, 1) if "INCLUDED PAGE 1" in p)
@@ -123,9 +126,10 @@ def test_rebuild_lays_each_part_out_once(tmp_path: Path, monkeypatch: pytest.Mon
     again = [p.extract_text() or "" for p in PdfReader(result.pdf_path).pages]
     # With last build's exhibit pages and page count, the front matter is laid out at the same
     # time as the exhibits and the appendix (the included PDF's first page settles under its
-    # band in a second pass), and kept: their numbers held.
-    assert [kinds for kinds, _ in passes] == [(True, False, False), *[(False, True, True)] * 2]
-    assert [job.laid().pages for _, job in passes] == [3 + 7, 5, 4]
+    # band in a second pass, the appendix's HTML unchanged), and kept: their numbers held.
+    exhibits, appendix, front = (False, True, False), (False, False, True), (True, False, False)
+    assert [kinds for kinds, _ in passes] == [front, exhibits, appendix, exhibits]
+    assert [job.laid().pages for _, job in passes] == [3 + 7, 4, 1, 3]
     assert again == first
     assert all(f"page {n} of 7" in p for n, p in enumerate(again, 1))
     record = json.loads((tmp_path / "out" / "T-P.evidence.json").read_text(encoding="utf-8"))
@@ -247,13 +251,18 @@ def test_rebuild_sets_the_same_appendix_tighter_at_once(
         make_png(folder / f"photo_{i:03d}.png", (120, 90))
     m = write_case(folder, APPENDIX_CASE)
     out = tmp_path / "out"
+    passes = _spy(monkeypatch)
     build(m, BuildOptions(out_dir=out))
     record = json.loads((out / "T-A.evidence.json").read_text(encoding="utf-8"))
     assert record["layout"]["appendix_tight"] is True
-    passes = _spy(monkeypatch)
+    # The first build lays the appendix out loose, then tighter; the exhibits once: the
+    # appendix is laid out again on its own.
+    assert sum(1 for (_, exhibits, _), _ in passes if exhibits) == 1
+    assert sum(1 for (_, _, appendix), _ in passes if appendix) == 2
+    passes.clear()
 
-    def appendix_passes() -> int:  # the appendix is laid out with the exhibits
-        n = sum(1 for (_, exhibits, appendix), _ in passes if appendix and exhibits)
+    def appendix_passes() -> int:  # the appendix, a piece of its own
+        n = sum(1 for (_, _, appendix), _ in passes if appendix)
         passes.clear()
         return n
 

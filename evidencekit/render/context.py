@@ -38,6 +38,7 @@ from evidencekit.render.weasy import (
     PartJob,
     Rendered,
     joined_layout,
+    split_before,
     split_sections,
 )
 
@@ -165,26 +166,43 @@ class Render:
     start: Callable[[str, Part], PartJob]
     started: list[PartJob] = field(default_factory=list)
 
-    def __call__(self, layout: PageLayout, part: Part) -> Job:
-        return self.started_from(self.html(layout, part), part)
+    def __call__(self, layout: PageLayout, part: Part, reuse: Job | None = None) -> Job:
+        return self.started_from(self.html(layout, part), part, reuse)
 
-    def started_from(self, html: str, part: Part) -> Job:
+    def started_from(self, html: str, part: Part, reuse: Job | None = None) -> Job:
         """The job of `part` from its HTML: the front matter by its sections in two processes
         when it is long (they start pages; the cover's reference to the proof table stays with
         it), its page numbers stamped on later (numbers.html.j2), so neither waits for the
-        other's length. So is a long back, cut only where an exhibit starts a page (a `flow`
-        exhibit goes on on its order's page); the piece after the cut opens the outline's
-        "Exhibits" item again (dossier.css.j2), and pdf/join.py merges the two."""
+        other's length. The back's integrity appendix is a piece of its own (set tighter, it
+        is laid out again alone), and a long back's exhibits are cut in two, only where an
+        exhibit starts a page (a `flow` exhibit goes on on its order's page); the piece after
+        the cut opens the outline's "Exhibits" item again (dossier.css.j2), and pdf/join.py
+        merges the two. The pieces of `reuse` (the same part's previous pass) that have the
+        same HTML go on; its others are stopped."""
         pieces = [html]
         if part.kind == "front" and len(html) >= COUNT_IN_WORKERS:
             pieces = split_sections(html, os.cpu_count() or 1, after="proof")
-        elif part.kind == "back" and len(html) >= BACK_IN_PIECES:
-            pieces = split_sections(html, os.cpu_count() or 1, flow="flow")
-        # The page numbers (not a part section) stay with the last piece.
-        jobs = [self.start(piece, part if i == len(pieces) - 1 else replace(part, total=0))
-                for i, piece in enumerate(pieces)]  # fmt: skip
-        self.started.extend(jobs)
+        elif part.kind == "back":
+            exhibits, *appendix = split_before(html, "appendix")
+            pieces = [exhibits]
+            if len(exhibits) >= BACK_IN_PIECES:
+                pieces = split_sections(exhibits, os.cpu_count() or 1, flow="flow")
+            pieces += appendix
+        going = {job.html: job for job in _pieces(reuse)} if reuse is not None else {}
+        jobs = []
+        for i, piece in enumerate(pieces):
+            job = going.pop(piece, None)
+            if job is None:  # the page numbers (not a part section) stay with the last piece
+                job = self.start(piece, part if i == len(pieces) - 1 else replace(part, total=0))
+                self.started.append(job)
+            jobs.append(job)
+        for job in going.values():
+            job.cancel()
         return jobs[0] if len(jobs) == 1 else JobGroup(html, jobs)
+
+
+def _pieces(job: Job) -> list[PartJob]:
+    return job.jobs if isinstance(job, JobGroup) else [job]  # type: ignore[list-item]
 
 
 # A back this long (HTML) is laid out in two pieces: worth a process more where layout takes
@@ -292,14 +310,18 @@ def _settle_back(
     first: Job | None = None,
 ) -> tuple[Job, PageLayout] | None:
     """Lay `part` (the back or the exhibits) out until what it measures settles (normally
-    once; `first`: its first pass, started already); None when it does not."""
-    for _ in range(3):
-        job, first = first or render(layout, part), None
+    once; `first`: its first pass, started already); None when it does not. A pass lays out
+    again only the pieces whose HTML changed (Render.started_from)."""
+    job = first or render(layout, part)
+    for n in range(3):
         back = job.laid()
         layout = measure_layout(prepared, back.anchors, back.boxes, paper, layout)
         if layout.whole:  # settled: `back` was laid out with what it measured
             return job, layout
-        job.cancel()
+        if n == 2:
+            break
+        job = render(layout, part, job)
+    job.cancel()
     return None
 
 

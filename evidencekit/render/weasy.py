@@ -333,6 +333,16 @@ def split_sections(html: str, groups: int, after: str = "", flow: str = "") -> l
     return [_document(head, sections[:cut]), _document(head, sections[cut:])]
 
 
+def split_before(html: str, name: str) -> list[str]:
+    """html cut in two documents before its first top-level section of class `name`, when
+    other sections come before it; [html] otherwise."""
+    head, sections = _sections(html)
+    cut = next((i for i, s in enumerate(sections) if _has_class(s, name)), 0)
+    if not cut:
+        return [html]
+    return [_document(head, sections[:cut]), _document(head, sections[cut:])]
+
+
 def _has_class(section: str, name: str) -> bool:
     """Whether a section's opening tag has class `name`."""
     m = re.match(r'<section class="([^"]*)"', section)
