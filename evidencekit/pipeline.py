@@ -38,7 +38,6 @@ from evidencekit.outputs.uptodate import build_key, up_to_date
 from evidencekit.render.weasy import (  # WeasyPrint itself is imported when called
     PartJob,
     Rendered,
-    count_pages,
     harfbuzz_subset_available,
     start_part,
 )
@@ -463,14 +462,11 @@ def _render(
             identifier = sha256_bytes(html.encode())[:32].encode()
             return start_part(html, assets, identifier=identifier, pdfa=pdfa, keep=part.keep())
 
-        def count(layout: PageLayout, part: Part) -> int:
-            return count_pages(html_of(layout, part), assets, os.cpu_count() or 1)
-
         templates = case.root / "templates"
         key = appendix_key(html_of(PageLayout(), Part("appendix")))
         render = Render(html_of, start)
         try:
-            laid = lay_out_dossier(render, prepared, paper, templates, previous, count, key)
+            laid = lay_out_dossier(render, prepared, paper, templates, previous, key)
             parts = laid.pdfs()
         finally:
             for job in render.started:  # those laid out and not needed after all

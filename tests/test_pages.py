@@ -94,16 +94,18 @@ def test_front_matter_and_exhibits_laid_out_apart(
     # (pages of page references, each laid out three times by WeasyPrint) in every pass.
     passes = _spy(monkeypatch)
     pages = _build(tmp_path, "en", pdf_pages=2)
-    # The exhibits and the appendix (while the front matter is counted, see count_pages) until
-    # the included PDF's first page settles under its header band, then the front matter with
-    # their page numbers: never both at once.
+    # The exhibits and the appendix until the included PDF's first page settles under its
+    # header band, then the front matter once (its page references written in when its own
+    # length is known, render/weasy.py: fill_numbers), then the page numbers of all: never two
+    # of them at once, and the front matter never counted first.
     # The appendix is a piece of its own, laid out once: the exhibits' second pass left its HTML
     # as it was.
     exhibits, appendix, front = (False, True, False), (False, False, True), (True, False, False)
-    assert [kinds for kinds, _ in passes] == [exhibits, appendix, exhibits, front]
-    # Each part alone, without page numbers: the front matter lays out the numbers of all 7
-    # pages after its own 3 (stamped on when the parts are joined).
-    assert [job.laid().pages for _, job in passes[1:]] == [1, 3, 3 + 7] and len(pages) == 7
+    numbers = (False, False, False)
+    assert [kinds for kinds, _ in passes] == [exhibits, appendix, exhibits, front, numbers]
+    # Each part alone, without page numbers: the page numbers of all 7 pages are laid out last,
+    # on 7 pages of their own (stamped on when the parts are joined).
+    assert [job.laid().pages for _, job in passes[1:]] == [1, 3, 3, 7] and len(pages) == 7
     index = next(p for p in pages if "Evidence index" in p and "SHA-256" in p)
     listing = next(n for n, p in enumerate(pages, 1) if "Listing" in p and "shot.png" in p)
     invoice = next(n for n, p in enumerate(pages, 1) if "INCLUDED PAGE 1" in p)
@@ -128,8 +130,9 @@ def test_rebuild_lays_each_part_out_once(tmp_path: Path, monkeypatch: pytest.Mon
     # time as the exhibits and the appendix (the included PDF's first page settles under its
     # band in a second pass, the appendix's HTML unchanged), and kept: their numbers held.
     exhibits, appendix, front = (False, True, False), (False, False, True), (True, False, False)
-    assert [kinds for kinds, _ in passes] == [front, exhibits, appendix, exhibits]
-    assert [job.laid().pages for _, job in passes] == [3 + 7, 4, 1, 3]
+    numbers = (False, False, False)
+    assert [kinds for kinds, _ in passes] == [front, exhibits, appendix, exhibits, numbers]
+    assert [job.laid().pages for _, job in passes] == [3, 4, 1, 3, 7]
     assert again == first
     assert all(f"page {n} of 7" in p for n, p in enumerate(again, 1))
     record = json.loads((tmp_path / "out" / "T-P.evidence.json").read_text(encoding="utf-8"))
@@ -296,33 +299,3 @@ def test_long_screenshot_has_no_short_last_slice(tmp_path: Path, height: int) ->
     # And no more parts than needed: one fewer could not cover the image with the overlap.
     covered = (len(heights) - 1) * heights[0] * (1 - 0.04) + heights[0] * 0.04
     assert covered < height / 1080 * out.parts[0].width_mm
-
-
-def test_front_matter_counted_by_sections_in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The stand-in front matter is laid out only for its length: a long one is counted by its
-    # sections (each starts a page) in two processes, to the same number as laid out whole.
-    import evidencekit.render.weasy as weasy
-
-    style = "<style>@page { size: A4 } section.part { break-before: page }</style>"
-    body = "".join(
-        f'<section class="part s{n}"><h1>Part {n}</h1>{"<p>Row of the index.</p>" * rows}</section>'
-        for n, rows in enumerate((3, 120, 40, 1))
-    )
-    html = f"<html><head>{style}</head><body>\n{body}</body></html>"
-    whole = render_pdf(html, {}, identifier=b"1" * 32, write=False).pages
-    counted: list[list[Any]] = [[]]
-    real = weasy.start_part
-
-    def start_part(*args: Any, **kw: Any) -> Any:
-        counted[-1].append(job := real(*args, **kw))
-        assert isinstance(job, weasy.ForkedPart)  # in a process of its own
-        return job
-
-    monkeypatch.setattr(weasy, "COUNT_IN_WORKERS", 0)
-    monkeypatch.setattr(weasy, "start_part", start_part)
-    assert weasy.count_pages(html, {}, workers=2) == whole > 4
-    assert len(counted) == 1 and len(counted[0]) == 2  # two workers, a group of sections each
-    # Text before the first section (not a section of its own): counted whole, here.
-    odd = html.replace("<body>\n", "<body><p>Preface</p>")
-    pages = render_pdf(odd, {}, identifier=b"1" * 32, write=False).pages
-    assert weasy.count_pages(odd, {}, workers=2) == pages == whole + 1

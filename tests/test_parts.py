@@ -89,22 +89,24 @@ def test_failed_process_is_laid_out_again_here(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_numbers_are_stamped_and_taken_out() -> None:
-    # The front matter's last pages show only the page numbers: they leave the page tree and
-    # are drawn over the pages they number, the same bytes every time.
+    # The page numbers are a part of their own after the others, a page for each page of the
+    # dossier showing only its numbers: they leave the page tree and are drawn over the pages
+    # they number, the same bytes every time.
     numbers = "".join(
         f'<div style="break-before: page; string-set: n attr(data-n)" data-n="p {n} of 3"></div>'
         for n in range(1, 4)
     )
     style = "<style>@page { size: A5; @bottom-center { content: string(n) } }</style>"
-    front = f"<html><head>{style}</head><body><p>front</p>{numbers}</body></html>"
+    front = f"<html><head>{style}</head><body><p>front</p></body></html>"
+    tail = f"<html><head>{style}</head><body>{numbers}</body></html>"
     jobs = [
         weasy.start_part(html, {}, identifier=b"1" * 32, keep=weasy.Keep(tail))
-        for html, tail in ((front, 3), (BACK, 0))
+        for html, tail in ((front, 0), (BACK, 0), (tail, 3))
     ]
-    assert [job.pages for job in jobs] == [1, 2]
+    assert [job.pages for job in jobs] == [1, 2, 0]
     parts = [p for job in jobs for p in job.pdfs()]
-    pdf = assemble_pdf(parts, {}, [], (1, 3))
-    assert pdf == assemble_pdf(parts, {}, [], (1, 3))
+    pdf = assemble_pdf(parts, {}, [], 3)
+    assert pdf == assemble_pdf(parts, {}, [], 3)
     texts = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
     assert len(texts) == 3
     assert all(f"p {n} of 3" in text for n, text in enumerate(texts, 1))
@@ -286,3 +288,72 @@ def test_fonts_stay_apart_when_the_installed_font_is_not_found(
     pdf = assemble_pdf(_parts_in_chinese(), {}, [])
     assert any(len(objs) == 2 for objs in _programs(pdf).values())
     assert "物流轨迹" in PdfReader(io.BytesIO(pdf)).pages[1].extract_text()
+
+
+def _pixels(pdf: bytes) -> list[bytes]:
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(pdf)
+    return [page.render(scale=2).to_pil().convert("L").tobytes() for page in doc]
+
+
+FILLED = """<html><head><style>@page {{ size: A6; margin: 10mm }}
+table {{ table-layout: fixed; width: 100% }} td {{ border: 0.5pt solid #999; white-space: nowrap }}
+.c {{ text-align: center }}
+.r {{ text-align: right }}</style></head><body>
+<h1 id="x">Target</h1>
+<table>
+<tr><td>第 <a href="#x">{a}</a> 页</td><td class="c">{b}–{c} more text after</td></tr>
+<tr><td class="r"><a href="#x">证据A-5, 第 {a} 页</a></td><td>{c}</td></tr>
+</table>{more}
+</body></html>"""
+WRAPPED = """<p>Exhibit C, <a href="#x">p. {b}</a> and a line that goes on and on until it wraps
+onto the next line where <a href="#x">p. {c}</a> stands.</p>"""
+
+
+@pytest.mark.parametrize("forked", [False, True])
+def test_numbers_written_over_stand_ins_read_as_laid_out(forked: bool) -> None:
+    # A front matter laid out before its length is known: page references are stand-ins of as
+    # many digits as a number may need, written over once known (render/weasy.py:
+    # fill_numbers); the page then reads and looks as if laid out with the numbers, in a line
+    # set left, centred or right, and its links cover the numbers.
+    def span(ref: str, text: str) -> str:
+        return f'<span class="pn" data-ref="{ref}">{text}</span>'
+
+    numbers = {"a": "7", "b": "42", "c": "108"}
+    stand_in = FILLED.format(**{k: span(k, "8888") for k in numbers}, more="")
+    direct = FILLED.format(**{k: span(k, v) for k, v in numbers.items()}, more="")
+    job = weasy.start_part(
+        stand_in, {}, identifier=b"1" * 32, keep=weasy.Keep(numbers=True), forked=forked
+    )
+    job.fill(numbers)
+    filled = job.pdfs()[0]
+    laid = weasy.start_part(direct, {}, identifier=b"1" * 32, forked=False).pdfs()[0]
+    assert PdfReader(io.BytesIO(filled)).pages[0].extract_text() == (
+        PdfReader(io.BytesIO(laid)).pages[0].extract_text()
+    )
+    assert _pixels(filled) == _pixels(laid)
+
+    def links(pdf: bytes) -> list[list[float]]:
+        page = PdfReader(io.BytesIO(pdf)).pages[0]
+        return [[round(float(v), 2) for v in a.get_object()["/Rect"]] for a in page["/Annots"]]
+
+    assert links(filled) == links(laid)
+    # In running text the lines break where the stand-ins broke them; the numbers are in.
+    wrapped = WRAPPED.format(b=span("b", "8888"), c=span("c", "8888"))
+    job = weasy.start_part(
+        FILLED.format(a="", b="", c="", more=wrapped), {}, identifier=b"1" * 32,
+        keep=weasy.Keep(numbers=True), forked=forked,
+    )  # fmt: skip
+    job.fill(numbers)
+    text = PdfReader(io.BytesIO(job.pdfs()[0])).pages[0].extract_text()
+    assert "p. 42" in text and "p. 108" in text and "8888" not in text
+
+
+def test_stand_ins_are_written_only_once_filled() -> None:
+    job = weasy.start_part(
+        FILLED.format(a="", b="", c="", more=""), {}, identifier=b"1" * 32,
+        keep=weasy.Keep(numbers=True), forked=False,
+    )  # fmt: skip
+    with pytest.raises(RuntimeError):
+        job.pdfs()

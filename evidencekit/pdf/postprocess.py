@@ -19,19 +19,20 @@ def assemble_pdf(
     parts: list[bytes],
     images: dict[str, PreparedJpeg],
     placements: list[Placement],
-    numbers: tuple[int, int] | None = None,
+    numbers: int | None = None,
 ) -> bytes:
     """The laid-out parts made one PDF in one pikepdf session and one save (not one per step):
     joined (pdf.join) with one program for each font they share (pdf.sharefonts), prepared
     images swapped into their slots, included pages drawn into theirs, page numbers stamped on
-    (`numbers`: where the pages showing only them are, numbers.html.j2), page labels, no
+    (`numbers`: the dossier's page count, as many pages after them showing only their numbers,
+    numbers.html.j2), page labels, no
     scripts."""
     with contextlib.ExitStack() as sources, pikepdf.open(io.BytesIO(parts[0])) as pdf:
         others = [sources.enter_context(pikepdf.open(io.BytesIO(part))) for part in parts[1:]]
         join_parts(pdf, others)
         if others:  # before included PDFs bring fonts of their own
             share_fonts(pdf)
-        stamps = _take_numbers(pdf, *numbers) if numbers is not None else []
+        stamps = _take_numbers(pdf, numbers, numbers) if numbers is not None else []
         swap_placeholders(pdf, images)
         draw_pages(pdf, placements, sources)
         _stamp(pdf, stamps)

@@ -32,6 +32,7 @@ from evidencekit.render.tables import TableLayout, drop_empty, layout_table
 from evidencekit.render.weasy import (
     ASSET_BASE,
     COUNT_IN_WORKERS,
+    PAGE_REF,
     Job,
     JobGroup,
     Keep,
@@ -96,20 +97,23 @@ class Part:
     anchor, written into the front matter (no page references left for WeasyPrint to resolve by
     laying each referring page out three times)."""
 
-    kind: str = "whole"  # whole | front | back | exhibits | appendix
+    kind: str = "whole"  # whole | front | back | exhibits | appendix | numbers
     pageno: tuple[tuple[str, str], ...] = ()
-    total: int = 0  # the dossier's pages: the front matter then lays out their numbers
+    total: int = 0  # the dossier's pages: a part of kind `numbers` lays out their numbers
+    # `pageno` holds stand-ins, each laid out as a text box of its own (class `pn`) to write
+    # the number over (render/weasy.py: fill_numbers).
+    stand_in: bool = False
 
     def keep(self) -> Keep:
-        """Its last `total` pages are the page numbers, not pages of the dossier."""
-        return Keep(self.total)
+        """Its last `total` pages are the page numbers, not pages of the dossier; with
+        stand-ins, it is written once the numbers are written in."""
+        return Keep(self.total, self.stand_in)
 
 
 @dataclass(frozen=True)
 class Lengths:
     """The previous build of the case, as its evidence record tells it: the front matter's
-    length (a rebuild does not count it with stand-in numbers; checked, laid out again if it
-    changed), the appendix's, and whether the appendix was set tighter."""
+    length, the appendix's, and whether the appendix was set tighter."""
 
     front: int
     appendix: int
@@ -118,7 +122,8 @@ class Lengths:
     # tighter or not alike, so a rebuild takes the previous decision only when it matches.
     appendix_html: str = ""
     # Each exhibit's (label, first page, last page) and the page count: the front matter is
-    # laid out with them while the back is (kept only when the back's own agree).
+    # laid out with the exhibits that fit on one page then, and stand-ins as long as the
+    # numbers then needed, while the back is (kept when the back gives the same).
     exhibits: tuple[tuple[str, int, int], ...] = ()
     total: int = 0
 
@@ -220,9 +225,9 @@ class LaidOut:
     rendered: Rendered
     parts: list[Job]
     lengths: Lengths | None
-    # (first, count): the joined pages from `first` (0-based) on that are the page numbers of
-    # the others, laid out with the front matter (numbers.html.j2); None: numbered whole.
-    numbers: tuple[int, int] | None = None
+    # The dossier's page count: as many pages after its own that are its page numbers, laid
+    # out apart (numbers.html.j2); None: numbered whole.
+    numbers: int | None = None
 
     def pdfs(self) -> list[bytes]:
         return [pdf for part in self.parts for pdf in part.pdfs()]
@@ -234,15 +239,13 @@ def lay_out_dossier(
     paper: str,
     user_dir: Path | None,
     previous: Lengths | None = None,
-    count: Callable[[PageLayout, Part], int] | None = None,
     key: str = "",
 ) -> LaidOut:
     """Lay the dossier out, measuring as it goes (see PageLayout): front matter and the rest
     apart, each laid out about once (in processes of their own, render/weasy.py: ForkedPart,
     and written while the next is laid out), their PDFs joined later (pdf/join.py); whole passes
     when the case has templates of its own (they may not know `part`, `pageno` and `numbers`, or
-    refer across the parts), or when the parts do not agree. `count`: the pages of a part laid
-    out only for its length (by default, `render`'s). `key`: the appendix's (appendix_key),
+    refer across the parts), or when the parts do not agree. `key`: the appendix's (appendix_key),
     noted in the lengths returned; the previous decision to set it tighter holds only for the
     same."""
     if previous is not None and previous.appendix_html != key:
@@ -251,7 +254,7 @@ def lay_out_dossier(
         if previous is not None:
             apart = _lay_out_known(render, prepared, paper, previous)
         else:
-            apart = _lay_out_apart(render, prepared, paper, count)
+            apart = _lay_out_apart(render, prepared, paper)
         if apart is not None:
             apart.lengths = apart.lengths and replace(apart.lengths, appendix_html=key)
             return apart
@@ -329,52 +332,67 @@ def _refs(prepared: list[PreparedExhibit]) -> list[str]:
     return [a for pe in prepared for a in (pe.exhibit.anchor, f"{pe.exhibit.anchor}-end")]
 
 
-def _lay_out_apart(
-    render: Render,
-    prepared: list[PreparedExhibit],
-    paper: str,
-    count: Callable[[PageLayout, Part], int] | None = None,
-) -> LaidOut | None:
-    """The exhibits and the appendix until they settle, while the front matter is counted with
-    stand-in numbers (its length: where the exhibits' pages start); then the front matter with
-    their page numbers, and the page numbers of all, while the back is written. None when the
-    parts disagree."""
-    refs = _refs(prepared)
-    back = render(PageLayout(), Part("back"))  # laid out in a process of its own meanwhile
-    stand_in = Part("front", tuple((a, "888") for a in refs))
-    keep = count(PageLayout(), stand_in) if count else _pages(render(PageLayout(), stand_in))
-    settled = _settle_back(render, prepared, paper, PageLayout(), Part("back"), back)
+def _lay_out_apart(render: Render, prepared: list[PreparedExhibit], paper: str) -> LaidOut | None:
+    """The exhibits and the appendix until they settle; then the front matter once, its page
+    references written in when its own length is known (_numbered), while the back is written.
+    None when the parts disagree."""
+    settled = _settle_back(render, prepared, paper, PageLayout(), Part("back"))
     if settled is None:
         return None
     back, layout = settled
+    return _numbered(render, prepared, paper, layout, back)
+
+
+def _digits(back_pages: int) -> int:
+    """Digits enough for every page number, for a front matter shorter than nine times the
+    back (else laid out again with more, see _numbered)."""
+    return len(str(back_pages)) + 1
+
+
+def _stand_ins(refs: list[str], digits: int) -> Part:
+    """The front matter with a stand-in of `digits` digits for each page reference."""
+    return Part("front", tuple((a, "8" * digits) for a in refs), stand_in=True)
+
+
+def _numbered(
+    render: Render,
+    prepared: list[PreparedExhibit],
+    paper: str,
+    layout: PageLayout,
+    back: Job,
+    early: Job | None = None,
+) -> LaidOut | None:
+    """The front matter laid out once, without waiting for its own length: each page
+    reference is a stand-in of as many digits as any page number may have, and the numbers
+    are written over them once its length gives them (render/weasy.py: fill_numbers); then
+    the page numbers of all (numbers.html.j2), laid out apart once the page count is known.
+    `early`: the front matter laid out with the previous build's lengths, kept when its HTML
+    is the same."""
     local = back.laid().anchors
-    for _ in range(2):  # a second round only when the real numbers changed its length
-        pageno = tuple((a, str(keep + local[a])) for a in refs if a in local)
-        front = render(layout, Part("front", pageno, keep + back.pages))
-        if front.pages == keep:
-            return _joined(prepared, paper, layout, pageno, [front, back])
-        keep = front.pages
+    refs = [a for a in _refs(prepared) if a in local]
+    digits = _digits(back.pages)
+    for _ in range(2):  # a second round only for a front matter as long as nine backs
+        front = _reuse(early, _stand_ins(refs, digits), layout, render)
+        total = front.pages + back.pages
+        if len(str(total)) <= digits:
+            pageno = tuple((a, str(front.pages + local[a])) for a in refs)
+            front.fill(dict(pageno))
+            numbers = render(layout, Part("numbers", total=total))
+            return _joined(prepared, paper, layout, pageno, [front, back], numbers)
         front.cancel()
+        digits, early = len(str(total)), None
     return None
 
 
-def _pages(job: Job) -> int:
-    pages = job.pages
-    job.cancel()
-    return pages
-
-
-def _guess(prepared: list[PreparedExhibit], previous: Lengths) -> Part | None:
-    """The front matter as in the previous build, when it had the same exhibits: laid out
-    while the exhibits are (kept if their pages still hold)."""
+def _guess(prepared: list[PreparedExhibit], previous: Lengths) -> tuple[frozenset[str], int]:
+    """The exhibits that fit on one page in the previous build, when it had the same ones, and
+    its back's length: the front matter is laid out with them while the back is (kept when
+    the back's own agree)."""
     was = {label: (first, last) for label, first, last in previous.exhibits}
     if len(was) != len(prepared) or any(pe.exhibit.label not in was for pe in prepared):
-        return None
-    pageno = []
-    for pe in prepared:
-        first, last = was[pe.exhibit.label]
-        pageno += [(pe.exhibit.anchor, str(first)), (f"{pe.exhibit.anchor}-end", str(last))]
-    return Part("front", tuple(pageno), previous.total) if previous.total else None
+        return frozenset(), 0
+    one = frozenset(pe.exhibit.anchor for pe in prepared if len(set(was[pe.exhibit.label])) == 1)
+    return one, previous.total - previous.front
 
 
 def _lay_out_known(
@@ -383,44 +401,28 @@ def _lay_out_known(
     paper: str,
     previous: Lengths,
 ) -> LaidOut | None:
-    """With the previous build's lengths: the front matter (with last build's exhibit pages
-    and page count, when it had the same exhibits) and the back at once, each in a process of
-    its own; the front matter again only when those moved."""
-    refs = _refs(prepared)
-    keep = previous.front
+    """With the previous build's lengths: the front matter (with last build's one-page
+    exhibits, and stand-ins of as many digits as its page count needed) and the back at once,
+    each in a process of its own; the front matter again only when those changed."""
     # Set tighter as last time when its HTML is the same (see Lengths), else measured again: as
     # a first build would decide.
     layout = PageLayout(tight_appendix=previous.tight)
-    guess = _guess(prepared, previous)
+    one, back_pages = _guess(prepared, previous)
     early = None
-    if guess is not None:
-        one = frozenset(pe.exhibit.anchor for pe in prepared) & _one_page(guess.pageno)
+    if back_pages > 0:
         was = PageLayout(one, tight_appendix=previous.tight, whole=True)
-        early = render(was, guess)
+        early = render(was, _stand_ins(_refs(prepared), _digits(back_pages)))
     settled = _settle_back(render, prepared, paper, layout, Part("back"))
     if settled is None:
+        if early is not None:
+            early.cancel()
         return None
     back, layout = settled
-    local = back.laid().anchors
-    for _ in range(2):  # a second round only when the front matter's length moved
-        pageno = tuple((a, str(keep + local[a])) for a in refs if a in local)
-        front = _reuse(early, Part("front", pageno, keep + back.pages), layout, render)
-        if front.pages == keep:
-            return _joined(prepared, paper, layout, pageno, [front, back])
-        keep = front.pages
-        front.cancel()
-        early = None
-    return None
-
-
-def _one_page(pageno: tuple[tuple[str, str], ...]) -> frozenset[str]:
-    """The anchors of exhibits that begin and end on one page."""
-    pages = dict(pageno)
-    return frozenset(a for a, n in pageno if pages.get(f"{a}-end") == n)
+    return _numbered(render, prepared, paper, layout, back, early)
 
 
 def _reuse(early: Job | None, part: Part, layout: PageLayout, render: Render) -> Job:
-    """The part laid out early when its HTML is what `part` has now (the same numbers and
+    """The part laid out early when its HTML is what `part` has now (the same stand-ins and
     what the exhibits measured), else `part` laid out now."""
     html = render.html(layout, part)
     if early is not None:
@@ -436,18 +438,19 @@ def _joined(
     layout: PageLayout,
     pageno: tuple[tuple[str, str], ...],
     parts: list[Job],
+    numbers: Job,
 ) -> LaidOut | None:
     """The parts' pages as one dossier, when its page numbers are those written into the
-    front matter and its one-page exhibits those the parts measured; else None."""
+    front matter and its one-page exhibits those the parts measured; else None. `numbers`:
+    the page numbers of all, after them."""
     laid = joined_layout([job.kept() for job in parts])
     agree = all(laid.anchors.get(a) == int(n) for a, n in pageno)
     joined = measure_layout(prepared, laid.anchors, laid.boxes, paper, layout)
     if not agree or joined.one_page != layout.one_page:
-        for job in parts:
+        for job in [*parts, numbers]:
             job.cancel()
         return None
-    numbers = (parts[0].pages, laid.pages)
-    return LaidOut(laid, parts, _lengths_of(laid, prepared, layout), numbers)
+    return LaidOut(laid, [*parts, numbers], _lengths_of(laid, prepared, layout), laid.pages)
 
 
 SLOT_CAPTION_MM = 9.0  # room for the caption line under an included page
@@ -816,6 +819,17 @@ def _page_of(lang: str) -> list[str]:
     return t("page_of", lang, n="\0", m="\0").split("\0")
 
 
+def page_refs(part: Part) -> dict[str, str | Markup]:
+    """The page number of each anchor the part refers to; a stand-in is a text box of its own
+    (render/weasy.py: fill_numbers), found by its anchor."""
+    if not part.stand_in:
+        return dict(part.pageno)
+    return {
+        a: Markup('<span class="{}" data-ref="{}">{}</span>').format(PAGE_REF, a, n)
+        for a, n in part.pageno
+    }
+
+
 def page_numbers(case: Case, lang: str, total: int) -> list[tuple[str, str]]:
     """Each page's Bates number and "page N of M", as the page box of a dossier laid out whole
     shows them (numbers.css.j2)."""
@@ -1129,7 +1143,7 @@ def build_context(
         "index_widths": index_widths(exhibits, box_w / 25.4 * 72, lang),
         "appendix_tight": layout.tight_appendix,
         "part": laying.kind if laying else ("whole" if layout.whole else "back"),
-        "pageno": dict(laying.pageno) if laying else {},
+        "pageno": page_refs(laying) if laying else {},
         "numbers": page_numbers(case, lang, laying.total if laying else 0),
         "timeline": [
             {"time": fmt_time(when, tz), "text": text, "anchor": anchor, "label": label}

@@ -5,7 +5,9 @@ The only module that imports WeasyPrint (lazily: it is slow to import).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes.util
+import itertools
 import logging
 import multiprocessing
 import pickle
@@ -77,8 +79,8 @@ def render_pdf(
     return write_rendered(laid, identifier=identifier, pdfa=pdfa) if write else laid
 
 
-# Below this much HTML a document is laid out here: starting a process that loads WeasyPrint
-# costs about a second.
+# From this much HTML on, the front matter is laid out by its sections in two processes
+# (render/context.py: Render.started_from).
 COUNT_IN_WORKERS = 100_000
 _SECTION = re.compile(r'(?=<section class="part )')
 
@@ -93,30 +95,6 @@ def _sections(html: str) -> tuple[str, list[str]]:
 
 def _document(head: str, sections: list[str]) -> str:
     return f"{head}<body>{''.join(sections)}</body></html>"
-
-
-def count_pages(html: str, assets: dict[str, Path | bytes], workers: int) -> int:
-    """The number of pages of html (laid out only to be counted). Each of its top-level
-    sections starts a page, so a long document is counted by sections in up to `workers`
-    processes; laid out here when it is short or not made of such sections."""
-    head, sections = _sections(html)
-    if workers < 2 or len(sections) < 2 or len(html) < COUNT_IN_WORKERS:
-        return _pages_of(html, assets)
-    groups: list[list[str]] = [[] for _ in range(min(workers, len(sections)))]
-    for section in sorted(sections, key=len, reverse=True):  # the longest first, to the lightest
-        min(groups, key=lambda g: sum(map(len, g))).append(section)
-    # Each group in a process of its own (ForkedPart: forked, and a group whose process fails
-    # is counted here, where errors are reported); stopped once laid out, never written.
-    jobs = [start_part(_document(head, g), assets, identifier=b"0" * 32) for g in groups]
-    try:
-        return sum(job.pages for job in jobs)
-    finally:
-        for job in jobs:
-            job.cancel()
-
-
-def _pages_of(html: str, assets: dict[str, Path | bytes]) -> int:
-    return render_pdf(html, assets, identifier=b"0" * 32, write=False).pages
 
 
 def _laid(pages: list[Any], refused: list[str]) -> Rendered:
@@ -140,6 +118,9 @@ class Keep:
     matter's page numbers, render/context.py: Part)."""
 
     tail: int = 0
+    # Its page references were laid out as stand-ins of as many digits as the numbers may
+    # need (render/context.py: _numbered): it is written once they are written in (`fill`).
+    numbers: bool = False
 
 
 class Job(Protocol):
@@ -149,6 +130,7 @@ class Job(Protocol):
 
     def laid(self) -> Rendered: ...
     def kept(self) -> Rendered: ...
+    def fill(self, numbers: dict[str, str]) -> None: ...
     def pdfs(self) -> list[bytes]: ...
     def cancel(self) -> None: ...
     @property
@@ -167,6 +149,7 @@ class PartJob:
         )  # fmt: skip
         self._laid: Rendered | None = None
         self._pdfs: list[bytes] | None = None
+        self._numbers: dict[str, str] | None = None
 
     def laid(self) -> Rendered:
         """Page count, anchors and boxes (the part's own page numbers)."""
@@ -176,13 +159,25 @@ class PartJob:
             )
         return self._laid
 
+    def fill(self, numbers: dict[str, str]) -> None:
+        """The page number of each stand-in's anchor, written in before the part is written."""
+        self._numbers = numbers
+
     def pdfs(self) -> list[bytes]:
         """The kept pages as PDFs: links to anchors they lack wait for `pdf.join`."""
         if self._pdfs is None:
             laid = self.laid()
             document, laid.document = laid.document, None
+            if self.keep.numbers:
+                fill_numbers(document, self._filled())
             self._pdfs = [write_part(document, self.identifier, self.pdfa)]
         return self._pdfs
+
+    def _filled(self) -> dict[str, str]:
+        if self._numbers is None:
+            msg = "a part laid out with stand-in page numbers is written only once they are known"
+            raise RuntimeError(msg)
+        return self._numbers
 
     def kept(self) -> Rendered:
         """Its layout without the `keep.tail` pages that are not the dossier's."""
@@ -202,11 +197,11 @@ class PartJob:
 class ForkedPart(PartJob):
     """A part laid out and written in a forked process: its layout comes back as soon as it is
     laid out, its PDFs when written, so the next part is laid out meanwhile. Forked, not
-    spawned, as the image jobs and `count_pages`: WeasyPrint is loaded already and a script
+    spawned, as the image jobs: WeasyPrint is loaded already and a script
     without a __main__ guard is not run again. The results go through files (a pipe holds
     64 KiB: a process waiting to hand over its layout would not be writing); only "done" goes
-    through the pipe. A process that fails is followed by the same work here, where errors are
-    reported."""
+    through the pipe (and, to a part laid out with stand-ins, its page numbers: Keep.numbers).
+    A process that fails is followed by the same work here, where errors are reported."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -214,11 +209,14 @@ class ForkedPart(PartJob):
         self._failed = False
         context = multiprocessing.get_context("fork")
         self._conn, child = context.Pipe(duplex=False)
-        self._proc = context.Process(target=self._run, args=(child,), daemon=True)
+        # The page numbers the child waits for before writing (Keep.numbers).
+        orders, self._orders = context.Pipe(duplex=False)
+        self._proc = context.Process(target=self._run, args=(child, orders), daemon=True)
         self._proc.start()
         child.close()
+        orders.close()
 
-    def _run(self, conn: Any) -> None:
+    def _run(self, conn: Any, orders: Any) -> None:
         try:
             laid = render_pdf(
                 self.html, self.assets, identifier=self.identifier, pdfa=self.pdfa, write=False
@@ -226,6 +224,8 @@ class ForkedPart(PartJob):
             document, laid.document = laid.document, None
             (self._dir / "laid").write_bytes(pickle.dumps(laid))
             conn.send("laid")
+            if self.keep.numbers:
+                fill_numbers(document, orders.recv())
             pdfs = [write_part(document, self.identifier, self.pdfa)]
             (self._dir / "pdfs").write_bytes(pickle.dumps(pdfs))
             conn.send("pdfs")
@@ -253,9 +253,17 @@ class ForkedPart(PartJob):
             self._laid = got if got is not None else super().laid()
         return self._laid
 
+    def fill(self, numbers: dict[str, str]) -> None:
+        super().fill(numbers)
+        if self.keep.numbers and not self._failed:
+            with contextlib.suppress(OSError):  # a child that is gone: written here instead
+                self._orders.send(numbers)
+
     def pdfs(self) -> list[bytes]:
         if self._pdfs is None:
             self.laid()
+            if self.keep.numbers:
+                self._filled()  # the child waits for them
             got = self._receive("pdfs")
             if got is None:  # laid out again here, to be written here
                 self._laid = None
@@ -272,6 +280,7 @@ class ForkedPart(PartJob):
     def _finish(self) -> None:
         self._proc.join()
         self._conn.close()
+        self._orders.close()
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
@@ -303,6 +312,10 @@ class JobGroup:
 
     def kept(self) -> Rendered:
         return joined_layout([job.kept() for job in self.jobs])
+
+    def fill(self, numbers: dict[str, str]) -> None:
+        for job in self.jobs:
+            job.fill(numbers)
 
     def pdfs(self) -> list[bytes]:
         return [pdf for job in self.jobs for pdf in job.pdfs()]
@@ -365,6 +378,108 @@ def write_part(document: Any, identifier: bytes, pdfa: bool) -> bytes:
             for kind, target, *rest in page.links
         ]
     return _write_pdf(document, identifier, pdfa)
+
+
+PAGE_REF = "pn"  # the class of a page reference's stand-in (render/context.py: page_refs)
+
+
+def fill_numbers(document: Any, numbers: dict[str, str]) -> None:
+    """Write each page reference's number over its stand-in in a laid-out document.
+
+    The front matter is laid out before its own length is known, with stand-ins of as many
+    digits as any number may need (render/context.py: _numbered); its length then gives the
+    numbers. Each stand-in is a text box of its own (class `pn`, `data-ref` its anchor): its
+    text is shaped again as WeasyPrint shapes it when drawing (Layout.reactivate), the boxes
+    after it on its line move by the difference (or the line is aligned again, when centred or
+    set right), and the page's links are gathered again. A number never has more digits than its
+    stand-in, so no line grows."""
+    from weasyprint.anchors import gather_anchors
+
+    for page in document.pages:
+        if _fill_box(page._page_box, numbers):
+            page.links = []
+            gather_anchors(page._page_box, {}, page.links, [], {None: []})
+
+
+def _fill_box(box: Any, numbers: dict[str, str]) -> bool:
+    from weasyprint.formatting_structure import boxes
+
+    children = getattr(box, "children", None) or []
+    lines = [child for child in children if isinstance(child, boxes.LineBox)]
+    filled = False
+    for child in children:
+        if isinstance(child, boxes.LineBox):
+            filled = _fill_line(child, numbers, box.width, child is lines[-1]) or filled
+        else:
+            filled = _fill_box(child, numbers) or filled
+    return filled
+
+
+def _fill_line(line: Any, numbers: dict[str, str], available: float, last: bool) -> bool:
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.text.line_break import line_size
+
+    filled = False
+    for chain in _chains(line):
+        box = chain[-1]
+        element = box.element
+        if not isinstance(box, boxes.TextBox) or element is None:
+            continue
+        if element.get("class") != PAGE_REF or element.get("data-ref") not in numbers:
+            continue
+        text = numbers[element.get("data-ref")]
+        layout = box.pango_layout
+        layout.text = text
+        layout.reactivate(box.style)
+        first, _ = layout.get_first_line()
+        width, _ = line_size(first, box.style)
+        layout.deactivate()
+        dx = width - box.width
+        box.text, box.width = text, width
+        for parent, child in itertools.pairwise(chain):
+            if parent is not line:
+                parent.width += dx
+            siblings = parent.children
+            for after in siblings[siblings.index(child) + 1 :]:
+                after.translate(dx)
+        was = _offset(line, available, last)
+        line.width += dx
+        shift = _offset(line, available, last) - was
+        for child in line.children:
+            child.translate(shift)
+        filled = True
+    return filled
+
+
+def _chains(line: Any) -> list[list[Any]]:
+    """Each leaf box of a line, with the boxes from the line down to it."""
+    chains: list[list[Any]] = []
+    stack: list[list[Any]] = [[line]]
+    while stack:
+        chain = stack.pop()
+        children = getattr(chain[-1], "children", None)
+        if children:
+            stack += [[*chain, child] for child in reversed(children)]
+        elif len(chain) > 1:
+            chains.append(chain)
+    return chains
+
+
+def _offset(line: Any, available: float, last: bool) -> float:
+    """Where WeasyPrint set the line's boxes for its `text-align` (layout/inline.py:
+    text_align; left to right)."""
+    style = line.style
+    if line.width >= available or style["direction"] == "rtl":
+        return 0.0
+    align = style["text_align_all"]
+    if last and style["text_align_last"] != "auto":
+        align = style["text_align_last"]
+    if align in ("left", "right"):
+        align = "start" if align == "left" else "end"
+    if align not in ("center", "end"):
+        return 0.0
+    offset = float(available - line.width)
+    return offset / 2 if align == "center" else offset
 
 
 def joined_layout(parts: list[Rendered]) -> Rendered:
