@@ -141,6 +141,24 @@ def test_rebuild_lays_each_part_out_once(tmp_path: Path, monkeypatch: pytest.Mon
     assert layout == {"front_pages": 3, "appendix_pages": 1, "appendix_tight": False}
 
 
+def test_front_matter_laid_out_again_when_its_stand_ins_are_too_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stand-ins of one digit for a dossier of more than nine pages (as a front matter longer
+    # than nine backs would need): laid out again with two, and every number right.
+    import evidencekit.render.context as context
+
+    monkeypatch.setattr(context, "_digits", lambda back_pages: 1)
+    passes = _spy(monkeypatch)
+    pages = _build(tmp_path, "en", pdf_pages=6)
+    assert sum(1 for (front, _, _), _ in passes if front) == 2
+    assert len(pages) > 9
+    assert all(f"page {n} of {len(pages)}" in p for n, p in enumerate(pages, 1))
+    index = next(p for p in pages if "Evidence index" in p and "SHA-256" in p)
+    invoice = next(n for n, p in enumerate(pages, 1) if "INCLUDED PAGE 1" in p)
+    assert f"{invoice}–{invoice + 5}" in index
+
+
 def test_rebuild_is_byte_identical_to_a_first_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
