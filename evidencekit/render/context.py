@@ -31,7 +31,6 @@ from evidencekit.render.proof import proof_context
 from evidencekit.render.tables import TableLayout, drop_empty, layout_table
 from evidencekit.render.weasy import (
     ASSET_BASE,
-    COUNT_IN_WORKERS,
     PAGE_REF,
     Job,
     JobGroup,
@@ -93,21 +92,20 @@ class Part:
     """What one pass lays out: the whole dossier, its front matter (cover, index, proof table,
     timeline), its exhibits, its integrity appendix, or its back (exhibits and appendix). A part
     is laid out on its own, without page numbers (they are stamped on the joined pages, see
-    numbers.html.j2), so none waits for another's length; `pageno` is the page of each exhibit
-    anchor, written into the front matter (no page references left for WeasyPrint to resolve by
-    laying each referring page out three times)."""
+    numbers.html.j2), so none waits for another's length. `pageno`: a stand-in for the page of
+    each exhibit anchor the front matter refers to, laid out as a text box of its own (class
+    `pn`) and written over once the front matter's length gives the numbers (render/weasy.py:
+    fill_numbers); no page references left for WeasyPrint to resolve by laying each referring
+    page out three times."""
 
     kind: str = "whole"  # whole | front | back | exhibits | appendix | numbers
     pageno: tuple[tuple[str, str], ...] = ()
     total: int = 0  # the dossier's pages: a part of kind `numbers` lays out their numbers
-    # `pageno` holds stand-ins, each laid out as a text box of its own (class `pn`) to write
-    # the number over (render/weasy.py: fill_numbers).
-    stand_in: bool = False
 
     def keep(self) -> Keep:
         """Its last `total` pages are the page numbers, not pages of the dossier; with
         stand-ins, it is written once the numbers are written in."""
-        return Keep(self.total, self.stand_in)
+        return Keep(self.total, numbers=bool(self.pageno))
 
 
 @dataclass(frozen=True)
@@ -185,7 +183,7 @@ class Render:
         merges the two. The pieces of `reuse` (the same part's previous pass) that have the
         same HTML go on; its others are stopped."""
         pieces = [html]
-        if part.kind == "front" and len(html) >= COUNT_IN_WORKERS:
+        if part.kind == "front" and len(html) >= FRONT_IN_PIECES:
             pieces = split_sections(html, os.cpu_count() or 1, after="proof")
         elif part.kind == "back":
             exhibits, *appendix = split_before(html, "appendix")
@@ -195,10 +193,10 @@ class Render:
             pieces += appendix
         going = {job.html: job for job in _pieces(reuse)} if reuse is not None else {}
         jobs = []
-        for i, piece in enumerate(pieces):
+        for piece in pieces:
             job = going.pop(piece, None)
-            if job is None:  # the page numbers (not a part section) stay with the last piece
-                job = self.start(piece, part if i == len(pieces) - 1 else replace(part, total=0))
+            if job is None:
+                job = self.start(piece, part)
                 self.started.append(job)
             jobs.append(job)
         for job in going.values():
@@ -210,6 +208,8 @@ def _pieces(job: Job) -> list[PartJob]:
     return job.jobs if isinstance(job, JobGroup) else [job]  # type: ignore[list-item]
 
 
+# A front matter this long (HTML) is laid out by its sections in two processes.
+FRONT_IN_PIECES = 100_000
 # A back this long (HTML) is laid out in two pieces: worth a process more where layout takes
 # long, as the proof of many orders (bench/bench_proof.py: 320 kB). A case of screenshots
 # (bench/bench_images_fast.py: 123 kB, four exhibits) does not cut into even pieces. The pieces
@@ -351,7 +351,7 @@ def _digits(back_pages: int) -> int:
 
 def _stand_ins(refs: list[str], digits: int) -> Part:
     """The front matter with a stand-in of `digits` digits for each page reference."""
-    return Part("front", tuple((a, "8" * digits) for a in refs), stand_in=True)
+    return Part("front", tuple((a, "8" * digits) for a in refs))
 
 
 def _numbered(
@@ -819,11 +819,9 @@ def _page_of(lang: str) -> list[str]:
     return t("page_of", lang, n="\0", m="\0").split("\0")
 
 
-def page_refs(part: Part) -> dict[str, str | Markup]:
-    """The page number of each anchor the part refers to; a stand-in is a text box of its own
+def page_refs(part: Part) -> dict[str, Markup]:
+    """The stand-in for the page of each anchor the part refers to: a text box of its own
     (render/weasy.py: fill_numbers), found by its anchor."""
-    if not part.stand_in:
-        return dict(part.pageno)
     return {
         a: Markup('<span class="{}" data-ref="{}">{}</span>').format(PAGE_REF, a, n)
         for a, n in part.pageno

@@ -79,9 +79,6 @@ def render_pdf(
     return write_rendered(laid, identifier=identifier, pdfa=pdfa) if write else laid
 
 
-# From this much HTML on, the front matter is laid out by its sections in two processes
-# (render/context.py: Render.started_from).
-COUNT_IN_WORKERS = 100_000
 _SECTION = re.compile(r'(?=<section class="part )')
 
 
@@ -114,8 +111,8 @@ def _laid(pages: list[Any], refused: list[str]) -> Rendered:
 
 @dataclass(frozen=True)
 class Keep:
-    """What of a laid-out part is the dossier's: all but its last `tail` pages (the front
-    matter's page numbers, render/context.py: Part)."""
+    """What of a laid-out part is the dossier's: all but its last `tail` pages (the pages
+    showing only the page numbers, render/context.py: Part)."""
 
     tail: int = 0
     # Its page references were laid out as stand-ins of as many digits as the numbers may
