@@ -24,15 +24,14 @@ def assemble_pdf(
     """The laid-out parts made one PDF in one pikepdf session and one save (not one per step):
     joined (pdf.join) with one program for each font they share (pdf.sharefonts), prepared
     images swapped into their slots, included pages drawn into theirs, page numbers stamped on
-    (`numbers`: the dossier's page count, as many pages after them showing only their numbers,
-    numbers.html.j2), page labels, no
-    scripts."""
+    (`numbers`: the dossier's page count; the pages after them show only their numbers,
+    numbers.html.j2), page labels, no scripts."""
     with contextlib.ExitStack() as sources, pikepdf.open(io.BytesIO(parts[0])) as pdf:
         others = [sources.enter_context(pikepdf.open(io.BytesIO(part))) for part in parts[1:]]
         join_parts(pdf, others)
         if others:  # before included PDFs bring fonts of their own
             share_fonts(pdf)
-        stamps = _take_numbers(pdf, numbers, numbers) if numbers is not None else []
+        stamps = _take_numbers(pdf, numbers) if numbers is not None else []
         swap_placeholders(pdf, images)
         draw_pages(pdf, placements, sources)
         _stamp(pdf, stamps)
@@ -40,11 +39,11 @@ def assemble_pdf(
         return _save(pdf)  # before the included PDFs close: their pages are copied now
 
 
-def _take_numbers(pdf: pikepdf.Pdf, first: int, count: int) -> list[pikepdf.Object]:
-    """The `count` pages from `first` on, each showing only a page number, taken out of the
-    page tree as forms."""
-    forms = [pdf.pages[first + i].as_form_xobject() for i in range(count)]
-    del pdf.pages[first : first + count]
+def _take_numbers(pdf: pikepdf.Pdf, pages: int) -> list[pikepdf.Object]:
+    """The pages after the dossier's `pages`, each showing only a page number, taken out of
+    the page tree as forms."""
+    forms = [page.as_form_xobject() for page in pdf.pages[pages:]]
+    del pdf.pages[pages:]
     return forms
 
 
