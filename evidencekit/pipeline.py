@@ -403,8 +403,9 @@ def _attempt(plan: _Plan, step: FitStep, made: _Made, clock: _Clock) -> Tried[_D
     extra = platform_files(case, pdf, record, plan.opts.page_images)
     uploads = upload_set(profile, plan.pdf_name, pdf, rendered.pages, extra)
     dossier = _Dossier(pdf, rendered.pages, record, extra, notes)
-    measure = functools.partial(getattr, made, "images")
-    return Tried(dossier, uploads, made.exhibit_bytes, None, len(made.pdf), measure)
+    return Tried(
+        dossier, uploads, made.exhibit_bytes, pdf_size=len(made.pdf), measure=lambda: made.images
+    )
 
 
 def _render(
