@@ -258,3 +258,36 @@ def test_placed_image_keeps_how_the_layout_draws_it(
     with pikepdf.open(io.BytesIO(placed)) as pdf:
         (image,) = pdf.pages[0].Resources.XObject.values()
         assert bool(image.get("/Interpolate", False)) is interpolate
+
+
+def test_screenshots_sit_two_to_a_row(built: dict[str, Any]) -> None:
+    """Portrait screenshots two to a row, each row a block of its own (render/context.py:
+    _paired): a.png left, b.png right at the same height; the third starts the next row on the
+    left. The long screenshot's parts, full width, follow below."""
+    drawn = _by_sha(built)
+    first = {rel: drawn[parts[0]["sha256"]] for rel, parts in built["parts"].items()}
+    (a_page, _, a, _), (same_page, _, same, _) = first["shots/a.png"]  # same pixels: two drawings
+    b_page, _, b, _ = first["shots/b.png"][0]
+    assert a_page == b_page
+    assert b.f == pytest.approx(a.f + a.d - b.d, abs=0.05)  # tops aligned
+    assert b.e > a.e + a.a  # b to the right of a
+    assert (same_page, same.e) != (a_page, a.e) or same.f < a.f  # not drawn over a
+    assert same.e == pytest.approx(a.e, abs=0.05)  # the next row starts on the left
+
+
+def test_pairs_group_half_images_in_twos() -> None:
+    from evidencekit.render.context import _paired
+
+    def half(n: int) -> dict[str, object]:
+        return {"type": "image", "half": True, "n": n}
+
+    whole = {"type": "image", "half": False, "n": 9}
+    slot = {"type": "slot", "id": "s"}
+    blocks = _paired([half(1), half(2), half(3), whole, half(4), slot, half(5), half(6)])
+    assert [b["type"] for b in blocks] == ["pair", "pair", "image", "pair", "slot", "pair"]
+    assert [[f["n"] for f in b["figures"]] for b in blocks if b["type"] == "pair"] == [  # type: ignore[attr-defined]
+        [1, 2],
+        [3],
+        [4],
+        [5, 6],
+    ]
