@@ -226,6 +226,34 @@ def test_a_long_back_in_two_pieces_joins_into_the_same_dossier(
     assert sum(1 for level, title, _ in outline if level == 2 and title.startswith("订单")) >= 4
 
 
+def test_trimmed_user_agent_sheet_draws_the_same_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WeasyPrint's own stylesheet without the notes' and non-list markers' rules, which styled
+    two pseudo-elements of every element (render/weasy.py: ua_stylesheet): the example's pages,
+    with its statement's lists and their markers, are the same pixels as with the whole sheet."""
+    import shutil
+
+    import weasyprint
+
+    from evidencekit.pipeline import BuildOptions, build
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
+    case = tmp_path / "case"
+    shutil.copytree(
+        EXAMPLES / "taobao-not-as-described", case, ignore=shutil.ignore_patterns("out")
+    )
+    built = {}
+    for name, html_class in (("trimmed", weasy._html_class()), ("whole", weasyprint.HTML)):
+        monkeypatch.setattr(weasy, "_html_class", lambda c=html_class: c)
+        built[name] = build(case / "case.yaml", BuildOptions(out_dir=tmp_path / name)).pdf_path
+    trimmed, whole = (built[k].read_bytes() for k in ("trimmed", "whole"))
+    assert _pixels(trimmed) == _pixels(whole)
+    sheet = weasy.ua_stylesheet()
+    assert "li::marker" in sheet
+    assert not re.search(r"^::", sheet, re.M)  # no rule for every element's pseudo-elements
+
+
 CJK = "<style>@page { size: A6; margin: 10mm } body { font-family: 'Noto Sans CJK SC' }</style>"
 
 
