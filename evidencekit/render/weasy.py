@@ -321,8 +321,7 @@ def start_part(
     forked: bool = True,
 ) -> PartJob:
     """Lay a part out (and write it when asked): in a process of its own when `forked`."""
-    import weasyprint  # noqa: F401 - loaded once here, not in every forked process
-
+    _html_class()  # WeasyPrint and its stylesheet loaded once here, not in every forked process
     kind = ForkedPart if forked else PartJob
     return kind(html, assets, identifier, pdfa, keep or Keep())
 
