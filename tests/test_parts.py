@@ -254,6 +254,47 @@ def test_trimmed_user_agent_sheet_draws_the_same_pages(
     assert not re.search(r"^::", sheet, re.M)  # no rule for every element's pseudo-elements
 
 
+def test_page_numbers_part_draws_what_the_page_box_draws(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page numbers laid out as a part of their own, in the flow of pages whose area is the
+    bottom margin's band (dossier.css.j2: @page numbers), look as the page box's own margin
+    boxes draw them in a dossier laid out whole (a case with templates of its own)."""
+    import shutil
+
+    import pypdfium2
+
+    from evidencekit.pipeline import BuildOptions, build
+    from evidencekit.render import packaged_templates
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
+    apart = tmp_path / "apart"
+    shutil.copytree(
+        EXAMPLES / "taobao-not-as-described", apart, ignore=shutil.ignore_patterns("out")
+    )
+    whole = tmp_path / "whole"
+    shutil.copytree(apart, whole)
+    (whole / "templates").mkdir()  # templates of its own: laid out whole, numbered by @page
+    shutil.copy(packaged_templates() / "cover.html.j2", whole / "templates")
+    bands = []
+    for folder in (apart, whole):
+        pdf = build(folder / "case.yaml", BuildOptions(out_dir=folder / "out")).pdf_path
+        doc = pypdfium2.PdfDocument(pdf)
+        try:
+            pages = [doc[i].render(scale=2).to_pil().convert("L") for i in range(len(doc))]
+        finally:
+            doc.close()
+        # The bottom margin (20 of 297 mm) without its right corner (the version, drawn apart).
+        bands.append(
+            [
+                p.crop((0, p.height * 277 // 297, p.width * 2 // 3, p.height)).tobytes()
+                for p in pages
+            ]
+        )
+    assert len(bands[0]) == len(bands[1]) > 10
+    assert bands[0] == bands[1]
+
+
 CJK = "<style>@page { size: A6; margin: 10mm } body { font-family: 'Noto Sans CJK SC' }</style>"
 
 

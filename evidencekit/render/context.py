@@ -824,6 +824,8 @@ def page_box_context(case: Case, paper: str) -> dict[str, Any]:
         "lang": case.language,
         "paper": paper,
         "margin": MARGIN_MM,
+        # Where the page numbers' line starts (numbers.css.j2: 3 mm into the bottom margin).
+        "numbers_top": PAPER_MM.get(paper, PAPER_MM["A4"])[1] - MARGIN_MM["bottom"] + 3,
         "bates_prefix": case.bates_prefix,
         "bates_digits": 6,
         "page_of": _page_of(case.language),
