@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from wcmatch import glob as wcglob
 
-from evidencekit.assets.exports import normalize_id, read_events
+from evidencekit.assets.exports import normalize_id, parse_ahead, read_events
 from evidencekit.assets.proof import (
     SourceTable,
     city_of,
@@ -150,7 +150,8 @@ def resolve_proof(
                         Msg("proof.placeholders_none" if none else "proof.placeholders"),
                     )
 
-    tables: dict[str, tuple[SourceFile, SourceTable, ProofSource]] = {}
+    # The exports first, then read: the large ones in processes of their own meanwhile.
+    named: list[tuple[str, ProofSource, tuple[object, ...], SourceFile]] = []
     for name in TABLES:
         src = getattr(proof, name)
         if src is None or not src.entries:
@@ -162,8 +163,11 @@ def resolve_proof(
         if _fields(raw):
             continue
         sf = res.one(at, raw, TABLE_SUFFIXES)
-        if sf is None:
-            continue
+        if sf is not None:
+            named.append((name, src, at, sf))
+    parse_ahead((sf.path, src.sheet, src.encoding) for _, src, _, sf in named)
+    tables: dict[str, tuple[SourceFile, SourceTable, ProofSource]] = {}
+    for name, src, at, sf in named:
         columns = {str(k): v for k, v in src.columns.items()}
         if name == "shipments" and src.waybill:
             columns["waybill"] = src.waybill

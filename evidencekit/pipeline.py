@@ -39,6 +39,7 @@ from evidencekit.render.weasy import (  # WeasyPrint itself is imported when cal
     PartJob,
     Rendered,
     harfbuzz_subset_available,
+    load_renderer,
     start_part,
 )
 
@@ -170,7 +171,9 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
     from evidencekit.assets.exports import export_cache
 
     opts = options or BuildOptions()
-    with export_cache():  # each export read and parsed once per build, by every stage
+    # Each export read and parsed once per build, by every stage; the renderer loaded while
+    # large exports are parsed in processes of their own.
+    with export_cache(idle=load_renderer):
         result = _build(manifest_path, opts)
     return _record(result, opts)
 

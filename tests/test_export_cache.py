@@ -168,3 +168,89 @@ def test_shop_wide_chat_parsed_once_and_masked_per_exhibit(
     masker = Masker(Privacy(mask=["phone"]))
     assert len(transcripts.read_transcript(sf, tz, roles, masker)) == 4
     assert masker.counts == {"phone": 4}
+
+
+STATEMENT = (
+    "#支付宝交易记录明细查询\n账号:[20880000000000000156]\n起始日期:[2025-09-01 00:00:00]\n"
+    "交易号,商家订单号,交易创建时间,付款时间,金额（元）,交易状态\n"
+    + "".join(
+        f'2025{k:020d}\t,="{4012345678900000000 + k}",2025-09-01 10:{k % 60:02d}:00,'
+        f"2025-09-01 10:{k % 60:02d}:30,  {k % 500}.00 ,交易成功\n"
+        for k in range(400)
+    )
+    + "#-----------------------------------------交易记录明细列表结束\n#共400笔记录\n"
+)
+
+
+def test_an_export_parsed_ahead_is_the_export_read_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A large export is parsed in a forked process while the build goes on (the renderer
+    # loads meanwhile, once): what comes back is what the build would have read itself.
+    monkeypatch.setattr(exports, "AHEAD_BYTES", 0)  # this one is small
+    path = tmp_path / "alipay.csv"
+    path.write_bytes(STATEMENT.encode("gb18030"))
+    expect = ["商家订单号"]
+    direct = exports.read_export(path, expect=expect)
+    idle: list[int] = []
+    with exports.export_cache(idle=lambda: idle.append(1)):
+        exports.parse_ahead([(path, None, None)])
+        cache = exports._CACHE.get()
+        assert cache is not None and len(cache.ahead) == 1
+        ahead = exports.read_export(path, expect=expect)
+        assert not cache.ahead and exports.read_export(path, expect=expect) is ahead
+    assert ahead == direct and len(ahead.rows) == 400 and ahead.guessed
+    assert idle == [1]
+
+
+def test_an_export_that_fails_ahead_fails_here_with_its_own_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(exports, "AHEAD_BYTES", 0)
+    path = tmp_path / "bad.csv"
+    path.write_bytes(bytes(range(128, 256)) * 64)  # no encoding reads it
+    with pytest.raises(ValueError) as direct:
+        exports.read_export(path)
+    with exports.export_cache():
+        exports.parse_ahead([(path, None, None)])
+        with pytest.raises(ValueError) as ahead:
+            exports.read_export(path)
+    assert str(ahead.value) == str(direct.value)
+
+
+def test_small_exports_are_read_here_and_unread_ones_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "alipay.csv"
+    path.write_bytes(STATEMENT.encode("gb18030"))
+    with exports.export_cache():
+        exports.parse_ahead([(path, None, None), (tmp_path / "missing.csv", None, None)])
+        cache = exports._CACHE.get()
+        assert cache is not None and not cache.ahead  # below AHEAD_BYTES; missing: read later
+    monkeypatch.setattr(exports, "AHEAD_BYTES", 0)
+    with exports.export_cache():
+        exports.parse_ahead([(path, None, None)])
+        cache = exports._CACHE.get()
+        assert cache is not None
+        (ahead,) = cache.ahead.values()
+    assert not ahead._process.is_alive()  # never read: stopped with the cache
+
+
+def test_a_proof_build_with_its_exports_parsed_ahead_reads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
+    manifest = _write(tmp_path / "case", "CACHE-4")
+    build(manifest, BuildOptions(out_dir=tmp_path / "here"))
+    started: list[Path] = []
+    real = exports._Ahead.__init__
+
+    def spy(self: exports._Ahead, path: Path, *args: str | None) -> None:
+        started.append(path)
+        real(self, path, *args)
+
+    monkeypatch.setattr(exports._Ahead, "__init__", spy)
+    monkeypatch.setattr(exports, "AHEAD_BYTES", 0)
+    build(manifest, BuildOptions(out_dir=tmp_path / "ahead"))
+    assert [p.name for p in started] == ["orders.csv"]  # one file for two sources
+    assert _texts(tmp_path / "ahead") == _texts(tmp_path / "here")

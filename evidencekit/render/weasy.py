@@ -55,6 +55,12 @@ def ua_stylesheet() -> str:
     return re.sub(r"^::(?:footnote|note)-[a-z]+ \{[^}\n]*\}\n", "", ua, flags=re.M)
 
 
+def load_renderer() -> None:
+    """Load WeasyPrint and its stylesheet in this process (about 0.7 s), e.g. while exports
+    are parsed elsewhere (assets/exports.py: export_cache)."""
+    _html_class()
+
+
 @functools.cache
 def _html_class() -> Any:
     """weasyprint.HTML with the stylesheet above (made once, before the parts are forked)."""
