@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import difflib
 import glob
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -1291,8 +1292,7 @@ def _check_records(res: _Resolver, info: CaseInfo, exhibits: list[Exhibit], tz: 
         except Exception as e:  # reported where the table is read
             res.problem(("evidence", ex.index, "table", "file"), str(e).split(": ", 1)[-1])
             continue
-        for row in rows:
-            seen.update(c.strip() for c in row)
+        seen.update(map(str.strip, itertools.chain.from_iterable(rows)))
     for k, order in enumerate(info.orders):
         if order.id not in seen:
             res.problem(
