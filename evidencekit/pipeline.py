@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import json
 import os
 import re
@@ -38,9 +39,11 @@ from evidencekit.outputs.uptodate import build_key, up_to_date
 from evidencekit.render.weasy import (  # WeasyPrint itself is imported when called
     PartJob,
     Rendered,
+    forget_waiting,
     harfbuzz_subset_available,
     load_renderer,
     start_part,
+    while_waiting,
 )
 
 # The stages after the up-to-date check are imported where they run: a build with nothing
@@ -467,12 +470,20 @@ def _render(
             return start_part(html, assets, identifier=identifier, pdfa=pdfa, keep=part.keep())
 
         templates = case.root / "templates"
-        key = appendix_key(html_of(PageLayout(), Part("appendix")))
+
+        @functools.cache
+        def key() -> str:
+            return appendix_key(html_of(PageLayout(), Part("appendix")))
+
+        # Made while the parts are laid out, when this process would wait for them.
+        while_waiting(key)
+        while_waiting(functools.partial(importlib.import_module, "evidencekit.register.cases"))
         render = Render(html_of, start)
         try:
             laid = lay_out_dossier(render, prepared, paper, templates, previous, key)
             parts = laid.pdfs()
         finally:
+            forget_waiting()
             for job in render.started:  # those laid out and not needed after all
                 job.cancel()
         rendered, lengths = laid.rendered, laid.lengths

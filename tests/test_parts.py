@@ -426,3 +426,34 @@ def test_stand_ins_are_written_only_once_filled() -> None:
     )  # fmt: skip
     with pytest.raises(RuntimeError):
         job.pdfs()
+
+
+def test_work_given_for_the_wait_is_done_once_while_a_part_is_laid_out() -> None:
+    # The main process would wait idle for its parts: what comes after the layout is made
+    # meanwhile (pipeline.py: the appendix's key, the register's modules); a task that fails
+    # is left for its caller to meet again.
+    done: list[str] = []
+
+    def fails() -> None:
+        done.append("fails")
+        raise ValueError("met again by its caller")
+
+    weasy.while_waiting(lambda: done.append("first"))
+    weasy.while_waiting(fails)
+    weasy.while_waiting(lambda: done.append("after"))
+    job = weasy.start_part(BACK, {}, identifier=b"2" * 32, forked=True)
+    try:
+        assert job.laid().pages == 2
+        assert done == ["first", "fails", "after"]
+        job.pdfs()
+        assert done == ["first", "fails", "after"]  # once
+    finally:
+        job.cancel()
+    weasy.while_waiting(lambda: done.append("never"))
+    weasy.forget_waiting()  # the build is over
+    second = weasy.start_part(BACK, {}, identifier=b"2" * 32, forked=True)
+    try:
+        second.laid()
+    finally:
+        second.cancel()
+    assert "never" not in done

@@ -239,16 +239,16 @@ def lay_out_dossier(
     paper: str,
     user_dir: Path | None,
     previous: Lengths | None = None,
-    key: str = "",
+    key: Callable[[], str] = str,
 ) -> LaidOut:
     """Lay the dossier out, measuring as it goes (see PageLayout): front matter and the rest
     apart, each laid out about once (in processes of their own, render/weasy.py: ForkedPart,
     and written while the next is laid out), their PDFs joined later (pdf/join.py); whole passes
     when the case has templates of its own (they may not know `part`, `pageno` and `numbers`, or
-    refer across the parts), or when the parts do not agree. `key`: the appendix's (appendix_key),
-    noted in the lengths returned; the previous decision to set it tighter holds only for the
-    same."""
-    if previous is not None and previous.appendix_html != key:
+    refer across the parts), or when the parts do not agree. `key()`: the appendix's
+    (appendix_key; made when first needed), noted in the lengths returned; the previous
+    decision to set it tighter holds only for the same."""
+    if previous is not None and previous.appendix_html != key():
         previous = replace(previous, tight=False)  # measured again
     if user_dir is None or not any(user_dir.rglob("*.j2")):
         if previous is not None:
@@ -256,7 +256,7 @@ def lay_out_dossier(
         else:
             apart = _lay_out_apart(render, prepared, paper)
         if apart is not None:
-            apart.lengths = apart.lengths and replace(apart.lengths, appendix_html=key)
+            apart.lengths = apart.lengths and replace(apart.lengths, appendix_html=key())
             return apart
     layout = PageLayout()
     for n in range(4):  # exhibits alone until they settle (normally once), then the whole
@@ -268,7 +268,7 @@ def lay_out_dossier(
         job.cancel()
         layout = measured
     lengths = _lengths_of(laid, prepared, layout)
-    lengths = lengths and replace(lengths, appendix_html=key)
+    lengths = lengths and replace(lengths, appendix_html=key())
     return LaidOut(joined_layout([laid]), [job], lengths)
 
 
