@@ -777,14 +777,18 @@ def order_exhibits(case: Case, prepared: list[PreparedExhibit]) -> dict[str, Exh
     tx = [pe for pe in prepared if pe.exhibit.kind == "transaction"]
     out: dict[str, Exhibit] = {}
     for o in case.info.orders:
-        named = [pe.exhibit for pe in tx if o.id in pe.exhibit.orders]
-        shown = [
-            pe.exhibit
-            for pe in tx
-            if pe.table and any(c.strip() == o.id for r in pe.table.rows for c in r)
-        ]
-        if named or shown:
-            out[o.id] = (named or shown)[0]
+        named = next((pe.exhibit for pe in tx if o.id in pe.exhibit.orders), None)
+        if named is None:  # rows are looked through only then (50 orders, 100 tables)
+            named = next(
+                (
+                    pe.exhibit
+                    for pe in tx
+                    if pe.table and any(c.strip() == o.id for r in pe.table.rows for c in r)
+                ),
+                None,
+            )
+        if named is not None:
+            out[o.id] = named
     return out
 
 
@@ -870,6 +874,9 @@ def build_context(
     what this pass lays out (by default: what `layout` says). `tables`: the exhibits' tables
     as an earlier pass of the same build set them out (by id of the exhibit), filled here: the
     context is made for each part and pass, and a table is measured cell by cell."""
+    if laying is not None and laying.kind == "numbers":  # the page numbers: none of the rest
+        return {**_document_context(case, build_time, paper), "part": "numbers",
+                "numbers": page_numbers(case, case.language, laying.total)}  # fmt: skip
     lang = case.language
     tz = ZoneInfo(case.timezone)
     info = case.info
@@ -1128,22 +1135,10 @@ def build_context(
         )
 
     pshort = _split(t("page_short", lang, n="\0"))
-    subject = " · ".join(
-        x
-        for x in (
-            info.dispute.reason if info.dispute else None,
-            info.submitted_to,
-            ", ".join(o.id for o in info.orders),
-        )
-        if x
-    )
-    keywords = ", ".join([info.id, case.profile.name, *(o.id for o in info.orders)])
     return {
-        **page_box_context(case, paper),
-        "case": info,
+        **_document_context(case, build_time, paper),
         "profile": case.profile,
         "pshort": pshort,
-        "footer_right": f"evidencekit {__version__}",
         "orders": orders,
         "dispute": dispute,
         "statement_html": markdown_to_html(case.statement_text) if case.statement_text else "",
@@ -1167,9 +1162,28 @@ def build_context(
         ],
         "timezone": case.timezone,
         "sources": sources,
-        "version": __version__,
         "build_time": fmt_build_time(build_time, tz, case.timezone),
+    }
+
+
+def _document_context(case: Case, build_time: datetime, paper: str) -> dict[str, Any]:
+    """What every part's document head and page box need."""
+    info = case.info
+    subject = " · ".join(
+        x
+        for x in (
+            info.dispute.reason if info.dispute else None,
+            info.submitted_to,
+            ", ".join(o.id for o in info.orders),
+        )
+        if x
+    )
+    return {
+        **page_box_context(case, paper),
+        "case": info,
+        "footer_right": f"evidencekit {__version__}",
+        "version": __version__,
         "build_time_iso": build_time.isoformat(),
         "subject": subject,
-        "keywords": keywords,
+        "keywords": ", ".join([info.id, case.profile.name, *(o.id for o in info.orders)]),
     }
