@@ -113,19 +113,27 @@ def test_numbers_are_stamped_and_taken_out() -> None:
     assert "front" in texts[0] and "Exhibit B" in texts[2]
 
 
-def test_split_sections_keeps_the_proof_table_with_the_cover() -> None:
+def test_split_sections_in_pieces_as_even_as_can_be() -> None:
+    # The front matter's sizes in the 50-order proof (kB): a cover, an index, a proof table
+    # and a timeline.
     sections = [
-        '<section class="part cover" id="cover">' + "c" * 10 + "</section>",
-        '<section class="part index" id="index">' + "i" * 5000 + "</section>",
-        '<section class="part proof" id="proof">' + "p" * 3000 + "</section>",
-        '<section class="part timeline" id="timeline">' + "t" * 2000 + "</section>",
+        '<section class="part cover" id="cover">' + "c" * 1_000 + "</section>",
+        '<section class="part index" id="index">' + "i" * 105_000 + "</section>",
+        '<section class="part proof" id="proof">' + "p" * 34_000 + "</section>",
+        '<section class="part timeline" id="timeline">' + "t" * 140_000 + "</section>",
     ]
     html = "<html><head></head><body>" + "".join(sections) + "</body></html>"
-    # About equal halves would cut before the proof table; the cut comes after it.
-    pieces = weasy.split_sections(html, 2, after="proof")
-    assert [p.count('class="part ') for p in pieces] == [3, 1]
-    assert weasy.split_sections(html, 2) != pieces
-    assert "".join(p.split("<body>")[1] for p in pieces).count("</section>") == 4
+
+    def shape(pieces: list[str]) -> list[int]:
+        assert "".join(p.split("<body>")[1] for p in pieces).count("</section>") == 4
+        return [p.count('class="part ') for p in pieces]
+
+    assert shape(weasy.split_sections(html, 2)) == [3, 1]  # 140 and 140 kB
+    # The longest as short as can be (the timeline), then the others as even; a cover alone
+    # is not worth a process of its own.
+    assert shape(weasy.split_sections(html, 3)) == [2, 1, 1]
+    assert shape(weasy.split_sections(html, 9)) == [2, 1, 1]
+    assert weasy.split_sections(html, 1) == [html]
     assert weasy.split_sections("<p>no sections</p>", 2) == ["<p>no sections</p>"]
 
 

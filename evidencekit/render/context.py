@@ -173,18 +173,21 @@ class Render:
         return self.started_from(self.html(layout, part), part, reuse)
 
     def started_from(self, html: str, part: Part, reuse: Job | None = None) -> Job:
-        """The job of `part` from its HTML: the front matter by its sections in two processes
-        when it is long (they start pages; the cover's reference to the proof table stays with
-        it), its page numbers stamped on later (numbers.html.j2), so neither waits for the
-        other's length. The back's integrity appendix is a piece of its own (set tighter, it
-        is laid out again alone), and a long back's exhibits are cut in two, only where an
-        exhibit starts a page (a `flow` exhibit goes on on its order's page); the piece after
-        the cut opens the outline's "Exhibits" item again (dossier.css.j2), and pdf/join.py
-        merges the two. The pieces of `reuse` (the same part's previous pass) that have the
-        same HTML go on; its others are stopped."""
+        """The job of `part` from its HTML: the front matter by its sections in a process more
+        than there are processors when it is long (they start pages; its references to its
+        own pages are stand-ins too, FRONT_REFS), its page numbers stamped on later
+        (numbers.html.j2), so no piece waits for another's length. The back's integrity
+        appendix is a piece of its own (set tighter, it is laid out again alone), and a long
+        back's exhibits are cut in two, only where an exhibit starts a page (a `flow` exhibit
+        goes on on its order's page); the piece after the cut opens the outline's "Exhibits"
+        item again (dossier.css.j2), and pdf/join.py merges the two. The pieces of `reuse`
+        (the same part's previous pass) that have the same HTML go on; its others are
+        stopped."""
         pieces = [html]
         if part.kind == "front" and len(html) >= FRONT_IN_PIECES:
-            pieces = split_sections(html, os.cpu_count() or 1, after="proof")
+            # One piece more than processors: its sections' layout costs differ per byte (an
+            # index row more than a timeline row); the longest does not run on alone.
+            pieces = split_sections(html, (os.cpu_count() or 1) + 1)
         elif part.kind == "back":
             exhibits, *appendix = split_before(html, "appendix")
             pieces = [exhibits]
@@ -349,9 +352,14 @@ def _digits(back_pages: int) -> int:
     return len(str(back_pages)) + 1
 
 
+# Anchors in the front matter that it refers to by page (the cover: the proof table).
+FRONT_REFS = ("proof",)
+
+
 def _stand_ins(refs: list[str], digits: int) -> Part:
-    """The front matter with a stand-in of `digits` digits for each page reference."""
-    return Part("front", tuple((a, "8" * digits) for a in refs))
+    """The front matter with a stand-in of `digits` digits for each page reference (to the
+    back, and to its own FRONT_REFS: its pieces are cut anywhere)."""
+    return Part("front", tuple((a, "8" * digits) for a in [*refs, *FRONT_REFS]))
 
 
 def _numbered(
@@ -375,7 +383,10 @@ def _numbered(
         front = _reuse(early, _stand_ins(refs, digits), layout, render)
         total = front.pages + back.pages
         if len(str(total)) <= digits:
-            pageno = tuple((a, str(front.pages + local[a])) for a in refs)
+            own = front.kept().anchors
+            pageno = tuple((a, str(front.pages + local[a])) for a in refs) + tuple(
+                (a, str(own[a])) for a in FRONT_REFS if a in own
+            )
             front.fill(dict(pageno))
             numbers = render(layout, Part("numbers", total=total))
             return _joined(prepared, paper, layout, pageno, [front, back], numbers)
