@@ -182,6 +182,15 @@ STATEMENT = (
 )
 
 
+def _not_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on this process parses nothing: what is read came from the forked one."""
+
+    def refuse(*args: object) -> object:
+        raise AssertionError("parsed here, not ahead")
+
+    monkeypatch.setattr(exports, "_parse", refuse)
+
+
 def test_an_export_parsed_ahead_is_the_export_read_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -195,12 +204,37 @@ def test_an_export_parsed_ahead_is_the_export_read_here(
     idle: list[int] = []
     with exports.export_cache(idle=lambda: idle.append(1)):
         exports.parse_ahead([(path, None, None)])
+        _not_here(monkeypatch)
         cache = exports._CACHE.get()
         assert cache is not None and len(cache.ahead) == 1
         ahead = exports.read_export(path, expect=expect)
         assert not cache.ahead and exports.read_export(path, expect=expect) is ahead
     assert ahead == direct and len(ahead.rows) == 400 and ahead.guessed
     assert idle == [1]
+
+
+def test_a_workbook_parsed_ahead_is_the_workbook_read_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openpyxl
+
+    monkeypatch.setattr(exports, "AHEAD_BYTES", 0)
+    path = tmp_path / "订单导出.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "订单"
+    sheet.append(["订单导出（2025-10）"])  # a preamble line before the header
+    sheet.append(["订单编号", "买家会员名", "买家实际支付金额"])
+    for k in range(50):
+        sheet.append([f"{4012345678900000000 + k}", f"tb_{k}", f"{k}.50"])
+    book.save(path)
+    direct = exports.read_export(path, "订单", expect=["订单编号"])
+    with exports.export_cache():
+        exports.parse_ahead([(path, "订单", None)])
+        _not_here(monkeypatch)
+        ahead = exports.read_export(path, "订单", expect=["订单编号"])
+    assert ahead == direct and len(ahead.rows) == 50 and ahead.sheet == "订单"
 
 
 def test_an_export_that_fails_ahead_fails_here_with_its_own_error(
