@@ -172,3 +172,25 @@ def test_index_shows_export_times_and_timeline_has_no_file_times(tmp_path: Path)
     timeline = next(p for p in pages if "事件时间线" in p)
     assert "取证：支付宝账单" in timeline
     assert "取证：商品截图" not in timeline  # known only from the file's modification time
+
+
+def test_index_capture_column_holds_its_note_on_one_line() -> None:
+    # How a time was found is set under it in the notes' larger type (8.5 pt, the index 8 pt):
+    # with times of whole minutes, "文件内记载的导出时间" broke before its last character (the
+    # test above failed once a minute: a file written at :00 seconds).
+    from evidencekit.render import content_box_mm
+    from evidencekit.render.context import INDEX_PAD_PT, NOTE_PT, index_widths
+
+    rows = [
+        ("2026-11-28 11:37", "文件修改时间（较弱）"),
+        ("2025-10-19 08:30", "文件内记载的导出时间"),
+        ("2025-10-20 12:00", "文件名"),
+    ]
+    exhibits = [
+        {"label": f"证据{k}", "kind_label": "交易记录", "title": "支付宝账单", "source": "支付宝",
+         "proves": "付款", "ocr_found": "", "captured": when, "captured_how": how}
+        for k, (when, how) in enumerate(rows, start=1)
+    ]  # fmt: skip
+    table_pt = content_box_mm("A4")[0] / 25.4 * 72
+    widths = index_widths(exhibits, table_pt, "zh-CN")
+    assert widths[6] / 100 * table_pt - INDEX_PAD_PT >= 10 * NOTE_PT

@@ -512,6 +512,7 @@ def measure_layout(
 
 
 INDEX_FONT_PT = 8.0  # .index-table
+NOTE_PT = 8.5  # .note (how a capture time was found, under it)
 INDEX_PAD_PT = 3 * 72 / 25.4 + 0.5  # cell padding (1.5 mm a side) and border
 _WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _LATIN_WORD = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+")
@@ -543,8 +544,8 @@ def index_widths(exhibits: list[dict[str, Any]], width_pt: float, lang: str) -> 
         for k, ex in enumerate(exhibits, start=1)
     ]
 
-    def longest(i: int, cap: float = 1e9) -> float:
-        return min(cap, max((_pt(r[i]) for r in rows), default=0.0))
+    def longest(i: int, cap: float = 1e9, size: float = INDEX_FONT_PT) -> float:
+        return min(cap, max((_pt(r[i], size) for r in rows), default=0.0))
 
     def word(i: int) -> float:
         """The widest Latin word of a column (Chinese breaks anywhere, a word only at its
@@ -560,7 +561,8 @@ def index_widths(exhibits: list[dict[str, Any]], width_pt: float, lang: str) -> 
         0: max(heads[0], longest(0)),
         1: max(heads[1], longest(1)),
         2: max(heads[2], longest(2, INDEX_FONT_PT * 4), word(2)),
-        6: max(longest(6), longest(7, INDEX_FONT_PT * 10), INDEX_FONT_PT * 4.2),
+        # The capture time, and under it how it was found, in the notes' larger type.
+        6: max(longest(6), longest(7, NOTE_PT * 10, NOTE_PT), INDEX_FONT_PT * 4.2),
         7: _pt("888–888"),
         8: 12 * 0.6 * 6.5,  # 12 hex digits, 6.5 pt mono
     }
