@@ -130,3 +130,27 @@ def test_pixel_budget_per_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert caught.value.location.endswith("case.yaml:9:20: evidence[0].files[1]")
     assert "640,000 pixels, over the 500,000-pixel limit per case" in str(caught.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_long_file_list_starts_under_its_exhibits_band(tmp_path: Path) -> None:
+    # An exhibit of 90 screenshots lists its files in its table's last row: a row longer than
+    # a page had been moved to the next page whole, leaving the band and two rows alone on
+    # the exhibit's first page (dossier.css.j2: table.meta tr.files).
+    from pypdf import PdfReader
+
+    from evidencekit.pipeline import BuildOptions, build
+
+    names = [f"shots/s{k:03d}.png" for k in range(90)]
+    case = (
+        "evidencekit: 1\n"
+        "case: {id: FILES-1, title: 多文件, profile: generic, language: zh-CN}\n"
+        "evidence:\n"
+        "  - {kind: chat, title: 聊天截图, files: [shots/*.png]}\n"
+    )
+    manifest = write_case(tmp_path / "case", case, dict.fromkeys(names))
+    result = build(manifest, BuildOptions(out_dir=tmp_path / "out"))
+    texts = [p.extract_text() or "" for p in PdfReader(result.pdf_path).pages]
+    band = next(i for i, text in enumerate(texts) if "FILES-1 证据A" in text)  # page header
+    assert "证据A 聊天截图" in texts[band]  # the band
+    assert "s000.png" in texts[band].replace("\u200b", "")
+    assert "s089.png" in "".join(texts[band + 1 :]).replace("\u200b", "")
