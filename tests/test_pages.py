@@ -4,6 +4,7 @@ no nearly empty appendix or screenshot pages. Checked by structure and text per 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +271,10 @@ def test_rebuild_sets_the_same_appendix_tighter_at_once(
     folder = tmp_path / "case"
     for i in range(16):
         make_png(folder / f"photo_{i:03d}.png", (120, 90))
+        # Capture times (file times) with seconds: a time at :00 is shown without them, and
+        # then the appendix's text is not the same but for its digits (the test failed once
+        # a minute).
+        os.utime(folder / f"photo_{i:03d}.png", (1760000007 + i, 1760000007 + i))
     m = write_case(folder, APPENDIX_CASE)
     out = tmp_path / "out"
     passes = _spy(monkeypatch)
@@ -288,6 +293,7 @@ def test_rebuild_sets_the_same_appendix_tighter_at_once(
         return n
 
     make_png(folder / "photo_003.png", (120, 91))  # another image: another hash and size
+    os.utime(folder / "photo_003.png", (1760000101, 1760000101))  # another time, with seconds
     again = build(m, BuildOptions(out_dir=out)).pdf_path.read_bytes()
     assert appendix_passes() == 1
     first_build = build(m, BuildOptions(out_dir=tmp_path / "cold")).pdf_path.read_bytes()
