@@ -39,12 +39,11 @@ from evidencekit.outputs.uptodate import build_key, up_to_date
 from evidencekit.render.weasy import (  # WeasyPrint itself is imported when called
     PartJob,
     Rendered,
-    forget_waiting,
     harfbuzz_subset_available,
     load_renderer,
     start_part,
-    while_waiting,
 )
+from evidencekit.waiting import forget_waiting, while_waiting
 
 # The stages after the up-to-date check are imported where they run: a build with nothing
 # changed never loads WeasyPrint, pikepdf, fontTools or the fit ladder.
@@ -174,10 +173,15 @@ def build(manifest_path: Path, options: BuildOptions | None = None) -> BuildResu
     from evidencekit.assets.exports import export_cache
 
     opts = options or BuildOptions()
-    # Each export read and parsed once per build, by every stage; the renderer loaded while
-    # large exports are parsed in processes of their own.
-    with export_cache(idle=load_renderer):
-        result = _build(manifest_path, opts)
+    # While it would wait for large exports parsed or parts laid out elsewhere, this process
+    # loads the renderer and the register's modules (SQLAlchemy), which the stages after need.
+    while_waiting(load_renderer)
+    while_waiting(functools.partial(importlib.import_module, "evidencekit.register.cases"))
+    try:
+        with export_cache():  # each export read and parsed once per build, by every stage
+            result = _build(manifest_path, opts)
+    finally:
+        forget_waiting()
     return _record(result, opts)
 
 
@@ -475,15 +479,12 @@ def _render(
         def key() -> str:
             return appendix_key(html_of(PageLayout(), Part("appendix")))
 
-        # Made while the parts are laid out, when this process would wait for them.
-        while_waiting(key)
-        while_waiting(functools.partial(importlib.import_module, "evidencekit.register.cases"))
+        while_waiting(key)  # made while the parts are laid out
         render = Render(html_of, start)
         try:
             laid = lay_out_dossier(render, prepared, paper, templates, previous, key)
             parts = laid.pdfs()
         finally:
-            forget_waiting()
             for job in render.started:  # those laid out and not needed after all
                 job.cancel()
         rendered, lengths = laid.rendered, laid.lengths

@@ -11,6 +11,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from evidencekit import waiting
 from evidencekit.assets import exports
 from evidencekit.pipeline import BuildOptions, build
 
@@ -202,7 +203,8 @@ def test_an_export_parsed_ahead_is_the_export_read_here(
     expect = ["商家订单号"]
     direct = exports.read_export(path, expect=expect)
     idle: list[int] = []
-    with exports.export_cache(idle=lambda: idle.append(1)):
+    waiting.while_waiting(lambda: idle.append(1))
+    with exports.export_cache():
         exports.parse_ahead([(path, None, None)])
         _not_here(monkeypatch)
         cache = exports._CACHE.get()

@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 import evidencekit.render.weasy as weasy
+import evidencekit.waiting as waiting
 from evidencekit.pdf.postprocess import assemble_pdf
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -452,9 +453,9 @@ def test_work_given_for_the_wait_is_done_once_while_a_part_is_laid_out() -> None
         done.append("fails")
         raise ValueError("met again by its caller")
 
-    weasy.while_waiting(lambda: done.append("first"))
-    weasy.while_waiting(fails)
-    weasy.while_waiting(lambda: done.append("after"))
+    waiting.while_waiting(lambda: done.append("first"))
+    waiting.while_waiting(fails)
+    waiting.while_waiting(lambda: done.append("after"))
     job = weasy.start_part(BACK, {}, identifier=b"2" * 32, forked=True)
     try:
         assert job.laid().pages == 2
@@ -463,8 +464,8 @@ def test_work_given_for_the_wait_is_done_once_while_a_part_is_laid_out() -> None
         assert done == ["first", "fails", "after"]  # once
     finally:
         job.cancel()
-    weasy.while_waiting(lambda: done.append("never"))
-    weasy.forget_waiting()  # the build is over
+    waiting.while_waiting(lambda: done.append("never"))
+    waiting.forget_waiting()  # the build is over
     second = weasy.start_part(BACK, {}, identifier=b"2" * 32, forked=True)
     try:
         second.laid()

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -489,16 +489,13 @@ def read_export(
     parsed once, and split once per header row those columns find (a frozen Export, shared):
     50 orders' exhibits of one 20 000-row export split it once, not 50 times.
     """
-    xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
+    xlsx = _is_xlsx(path)
     cache = _CACHE.get()
     if cache is None:
         return _split_parsed(_parse(path, path.read_bytes(), xlsx, sheet, encoding), expect)
     key = _key(path, sheet, encoding)  # a file changed under a running build is read again
     if key not in cache.parsed:
         ahead = cache.ahead.pop(key, None)
-        if ahead is not None and cache.idle:
-            with suppress(Exception):  # done again where its errors are reported
-                cache.idle.pop()()  # the caller's work meanwhile (parse_ahead)
         got = ahead.result() if ahead is not None else None
         cache.parsed[key] = got or _parse(path, path.read_bytes(), xlsx, sheet, encoding)
     parsed = cache.parsed[key]
@@ -564,7 +561,6 @@ class _Cache:
     splits: dict[tuple[object, ...], Export] = field(default_factory=dict)
     other: dict[tuple[object, ...], object] = field(default_factory=dict)  # build_cached
     ahead: dict[tuple[object, ...], _Ahead] = field(default_factory=dict)  # parse_ahead
-    idle: list[Callable[[], object]] = field(default_factory=list)  # export_cache(idle=)
 
 
 def _key(path: Path, sheet: str | None, encoding: str | None) -> tuple[object, ...]:
@@ -596,6 +592,9 @@ class _Ahead:
         child.close()
 
     def result(self) -> _Parsed | None:
+        from evidencekit.waiting import do_waiting
+
+        do_waiting()  # what this process can do meanwhile
         try:
             got = self._conn.recv()
         except (EOFError, OSError):
@@ -657,15 +656,13 @@ def build_cached(path: Path, key: tuple[object, ...], make: Callable[[], _T]) ->
 
 
 @contextmanager
-def export_cache(idle: Callable[[], object] | None = None) -> Iterator[None]:
+def export_cache() -> Iterator[None]:
     """Read and parse each export once while open (a build, a validation); nested: the
-    outer one holds. Nothing outlives it: the next build reads its files afresh. `idle`: work
-    done, once, the first time the caller would wait for an export parsed ahead (a build
-    loads its renderer meanwhile)."""
+    outer one holds. Nothing outlives it: the next build reads its files afresh."""
     if _CACHE.get() is not None:
         yield
         return
-    cache = _Cache(idle=[idle] if idle else [])
+    cache = _Cache()
     token = _CACHE.set(cache)
     try:
         yield

@@ -15,10 +15,11 @@ import pickle
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
+
+from evidencekit.waiting import do_waiting
 
 ASSET_SCHEME = "evk"
 ASSET_BASE = f"{ASSET_SCHEME}://build/"
@@ -228,28 +229,6 @@ class PartJob:
         return self.kept().pages
 
 
-_WAITING: list[Callable[[], object]] = []
-
-
-def while_waiting(task: Callable[[], object]) -> None:
-    """Work for this process to do, once, the next time it would wait for a part's process
-    (idle while the parts are laid out): what the steps after the layout need, made ahead.
-    A task's errors are left for its caller to meet again, where they are reported."""
-    _WAITING.append(task)
-
-
-def forget_waiting() -> None:
-    """Drop the tasks not done (the build that gave them is over)."""
-    _WAITING.clear()
-
-
-def _do_waiting() -> None:
-    while _WAITING:
-        task = _WAITING.pop(0)
-        with contextlib.suppress(Exception):
-            task()
-
-
 class ForkedPart(PartJob):
     """A part laid out and written in a forked process: its layout comes back as soon as it is
     laid out, its PDFs when written, so the next part is laid out meanwhile. Forked, not
@@ -293,7 +272,7 @@ class ForkedPart(PartJob):
     def _receive(self, what: str) -> Any:
         """The child's `what`, or None when it failed (or was stopped)."""
         if not self._failed:
-            _do_waiting()
+            do_waiting()  # evidencekit/waiting.py: what this process can do meanwhile
             try:
                 said = self._conn.recv()
             except (EOFError, OSError):
