@@ -324,16 +324,6 @@ def _programs(pdf: bytes) -> dict[str, set[tuple[int, int]]]:
         return out
 
 
-def _pixels(pdf: bytes) -> list[bytes]:
-    import pypdfium2
-
-    doc = pypdfium2.PdfDocument(pdf)
-    try:
-        return [doc[i].render(scale=1).to_pil().tobytes() for i in range(len(doc))]
-    finally:
-        doc.close()
-
-
 def _parts_in_chinese() -> list[bytes]:
     bodies = ("<h1>证据目录</h1><p>订单记录、付款记录、发货记录</p>",
               "<h1>物流轨迹</h1><p>快件已签收，签收人：本人。聊天记录 12345</p>")  # fmt: skip

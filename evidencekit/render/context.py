@@ -211,7 +211,7 @@ def _pieces(job: Job) -> list[PartJob]:
     return job.jobs if isinstance(job, JobGroup) else [job]  # type: ignore[list-item]
 
 
-# A front matter this long (HTML) is laid out by its sections in two processes.
+# A front matter this long (HTML) is laid out by its sections in pieces (Render.started_from).
 FRONT_IN_PIECES = 100_000
 # A back this long (HTML) is laid out in two pieces: worth a process more where layout takes
 # long, as the proof of many orders (bench/bench_proof.py: 320 kB). A case of screenshots
