@@ -187,10 +187,12 @@ def resolve_proof(
             res.problem(at, Msg("frame.at", where=sf.rel, text=note), warning=True)
         tables[name] = (sf, table, src)
 
+    # The sources each order is checked against: an export that could not be read is an
+    # error already, not a row missing from it for every order.
     configured = {
         name: (src.file or ", ".join(src.files))
         for name in (*TABLES, *PER_ORDER)
-        if (src := getattr(proof, name)) is not None
+        if (src := getattr(proof, name)) is not None and (name in tables or name in PER_ORDER)
     }
     orders = {o.id: o for o in info.orders}
     all_ids = [o.id for o in info.orders] + [i for i in ids if i not in known]

@@ -169,6 +169,17 @@ def test_orders_expand_into_exhibits_numbered_within_the_order(loaded: Case) -> 
 # ---------------------------------------------------------------- the checks
 
 
+def test_an_unreadable_export_is_one_error_not_a_missing_row_per_order(tmp_path: Path) -> None:
+    manifest = make_case(tmp_path / "c")
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("payments/alipay_record.csv", "payments/nope.csv"), "utf-8")
+    proc = run_cli("validate", str(manifest))
+    assert proc.returncode == 1
+    assert "proof.payments.file" in proc.stderr and "payments/nope.csv" in proc.stderr
+    # Not, for each order, that the file that could not be read lacks its row.
+    assert "payments/nope.csv 中无该订单" not in proc.stderr
+
+
 def test_incomplete_order_has_each_gap_named(loaded: Case) -> None:
     assert kinds(loaded, C) == [
         "amount",
