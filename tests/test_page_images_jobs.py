@@ -9,11 +9,12 @@ import io
 import pytest
 from PIL import Image
 
-from evidencekit.assets.images import JPEG_QUALITIES, encode_page
+from evidencekit.assets import images
+from evidencekit.assets.images import JPEG_QUALITIES, FitHints, encode_page, page_scales
 from evidencekit.manifest import load_case
 from evidencekit.outputs import page_images as pi
 from evidencekit.outputs.page_images import PageImageOptions, page_images
-from evidencekit.pdf.raster import iter_page_images
+from evidencekit.pdf.raster import PageDrawer, iter_page_images
 
 from .conftest import write_case
 from .test_render_bounds import _text_pdf
@@ -54,7 +55,7 @@ def test_two_workers_make_the_images_one_page_at_a_time_makes(refusal_case, monk
     assert list(two) == list(one) and two == one
     assert len(two) == pages and all(len(d) <= cap for d in two.values())
     # Each page alone, searched from the top of the ladder (what every page cost before).
-    alone = [pi._fitted(img, "jpeg", cap, 150, 150, {})[0] for img in iter_page_images(pdf, 150)]
+    alone = [pi._encode_chunk(pdf, range(i, i + 1), 150, "jpeg", cap)[0][0] for i in range(pages)]
     assert list(one.values()) == alone
     qualities = {Image.open(io.BytesIO(d)).size for d in alone}
     assert len(qualities) > 1  # light and dense pages: the hints had to move both ways
@@ -73,9 +74,48 @@ def test_quality_search_from_any_start_finds_what_the_ladder_finds() -> None:
     for cap in caps:
         want = encode_page(page, "jpeg", cap, 60)
         for start in JPEG_QUALITIES:
-            hints = {0: start, 1: start}
+            hints = FitHints(quality={0: start, 1: start})
             assert encode_page(page, "jpeg", cap, 60, hints) == want, (cap, start)
-            assert hints[0] == want[1] or len(want[0]) < sizes[-1]
+            assert hints.quality.get(0) == want[1] or len(want[0]) < sizes[-1]
+
+
+def test_a_page_starts_at_the_step_the_page_before_took_and_finds_the_same() -> None:
+    """Caps that need several steps down, hinted from every step: the same bytes as the
+    search from the top, and fewer encodes when the hint is right."""
+    drawer = PageDrawer(_text_pdf(1, lines=30))
+
+    def redraw(scale: float) -> Image.Image:
+        return drawer.draw(0, 100 * scale)
+
+    page = drawer.draw(0, 100)
+    scales = page_scales(0.9)
+    assert scales[:4] == [1.0, 0.9, 0.85, 0.85 * 0.85]  # the floor among the steps
+    smallest = [len(encode_page(redraw(s), "jpeg", None, 100, None)[0]) for s in scales[:5]]
+    assert smallest == sorted(smallest, reverse=True)
+    encodes: list[int] = []
+    real = images._jpeg
+
+    def counted(img: Image.Image, quality: int, dpi: int) -> bytes:
+        encodes.append(quality)
+        return real(img, quality, dpi)
+
+    steps = set()
+    for cap in (smallest[0] // 2, smallest[1] // 2, smallest[2] // 2, smallest[3] // 2):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(images, "_jpeg", counted)
+            fresh = FitHints()
+            want = encode_page(page, "jpeg", cap, 100, fresh, redraw, 0.9)
+            cold = len(encodes)
+            for hinted in range(len(scales)):
+                encodes.clear()
+                hints = FitHints(step=hinted, quality=dict(fresh.quality))
+                got = encode_page(page, "jpeg", cap, 100, hints, redraw, 0.9)
+                assert got == want and hints.step == fresh.step, (cap, hinted)
+                if hinted == fresh.step:
+                    assert len(encodes) < cold, (cap, encodes)
+        steps.add(fresh.step)
+    assert len(steps) >= 3, steps  # the caps needed different steps
+    drawer.close()
 
 
 def test_single_pages_over_the_cap_stop_the_workers(refusal_case, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ import math
 import re
 import struct
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -812,6 +812,31 @@ def ocr_pixels(path: Path, rel: str, width: int) -> tuple[Image.Image, tuple[int
 
 
 JPEG_QUALITIES = (85, 75, 65, 55, 45, 40)  # the page-image ladder, best first
+SCALE_STEP = 0.85  # a page over its cap at the lowest quality: 15 % fewer pixels a side
+MIN_SCALE = 0.35  # ... until the scale falls below this (then it is returned as it is)
+
+
+@dataclass
+class FitHints:
+    """What the pages before took under a byte cap: the resolution step (0 is full size, each
+    step SCALE_STEP smaller) and, per step, the JPEG quality. Pages of one dossier need nearly
+    the same, so the search starts there (see encode_page)."""
+
+    step: int = 0
+    quality: dict[int, int] = field(default_factory=dict)
+
+
+def page_scales(floor: float | None = None) -> list[float]:
+    """The resolutions a page image steps down through to fit a byte cap, largest first:
+    15 % smaller each, until one is under MIN_SCALE, with `floor` (the smallest readable
+    scale) among them."""
+    scales = [1.0]
+    while scales[-1] >= MIN_SCALE:
+        scales.append(scales[-1] * SCALE_STEP)
+    if floor is not None and 0 < floor < 1 and floor not in scales:
+        scales.append(floor)
+        scales.sort(reverse=True)
+    return scales
 
 
 def encode_page(
@@ -819,39 +844,82 @@ def encode_page(
     fmt: str,
     max_bytes: int | None = None,
     dpi: int = 150,
-    hints: dict[int, int] | None = None,
+    hints: FitHints | None = None,
+    redraw: Callable[[float], Image.Image] | None = None,
+    floor: float | None = None,
 ) -> tuple[bytes, int]:
     """Encode a page image; with max_bytes, the highest JPEG quality of JPEG_QUALITIES that
-    fits, and then the resolution stepped down by 15 % until it fits. Returns (bytes, quality
-    used; 0 for PNG). `hints` (resolution step -> quality the page before took there) is
-    tried first and updated: pages of one dossier need nearly the same, so two or three
-    encodes find what the ladder from the top finds in up to six per step (JPEG sizes
-    shrink with the quality)."""
-    rgb = img.convert("RGB")
-    scale = 1.0
+    fits at the first scale of page_scales(floor) where one fits. Returns (bytes, quality
+    used; 0 for PNG).
+
+    `redraw(scale)` draws the page afresh at a scale (a PDF page: PDFium draws it in a
+    fraction of the time Lanczos takes to resample the full-size image, and sharper);
+    without it the image is resampled. At the `floor` a drawn page that does not fit is
+    tried resampled too.
+
+    `hints` are tried first and updated. A page the one before needed step s for starts
+    there when step s - 1 does not fit even at the lowest quality (a smaller image of the
+    same page is a smaller file, so no step before it fits either); otherwise it is searched
+    from the top. Within a step the quality the page before took there is tried first.
+    Either way the result is what the search from the top finds, in two to four encodes
+    instead of up to six per step."""
+    rgb = img if img.mode == "RGB" else img.convert("RGB")
+    scales = page_scales(floor)
+
+    def scaled(step: int, soft: bool = False) -> Image.Image:
+        scale = scales[step]
+        if step == 0:
+            return rgb
+        if redraw is not None and not soft:
+            return redraw(scale)
+        size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
+        return rgb.resize(size, Image.Resampling.BILINEAR if soft else Image.Resampling.LANCZOS)
+
+    # At the floor a drawn page that does not fit is tried resampled (the smaller file).
+    softened = redraw is not None and fmt != "png" and floor is not None
+
     step = 0
+    if fmt != "png" and max_bytes is not None and hints is not None and hints.step > 0:
+        above = scaled(hints.step - 1, softened and scales[hints.step - 1] == floor)
+        probe = _jpeg(above, JPEG_QUALITIES[-1], round(dpi * scales[hints.step - 1]))
+        if len(probe) > max_bytes:
+            step = hints.step
+        if above is not rgb:
+            above.close()
     while True:
-        work = (
-            rgb
-            if scale == 1.0
-            else rgb.resize(
-                (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))),
-                Image.Resampling.LANCZOS,
-            )
-        )
+        work, scale = scaled(step), scales[step]
         if fmt == "png":
             buf = io.BytesIO()
             work.save(buf, "PNG", optimize=True, dpi=(dpi * scale, dpi * scale))
             data, quality = buf.getvalue(), 0
         else:
-            start = (hints or {}).get(step)
+            start = hints.quality.get(step) if hints is not None else None
             data, quality = _fit_jpeg(work, max_bytes, round(dpi * scale), start)
+        if work is not rgb:
+            work.close()
+        fits = max_bytes is None or len(data) <= max_bytes
+        if not fits and softened and scale == floor:
+            # PDFium draws text sharper than resampling does, and sharp edges cost JPEG
+            # bytes: before a dense page goes below the readable floor, the floor resampled
+            # (softer, about a tenth smaller) is tried too.
+            soft = scaled(step, soft=True)
+            softer, soft_quality = _fit_jpeg(soft, max_bytes, round(dpi * scale), start)
+            soft.close()
+            if max_bytes is not None and len(softer) <= max_bytes:
+                data, quality, fits = softer, soft_quality, True
+        if hints is not None and fits:
+            hints.quality[step] = quality  # not when it did not fit: that says nothing
+        if fits or step == len(scales) - 1:
             if hints is not None:
-                hints[step] = quality
-        if max_bytes is None or len(data) <= max_bytes or scale < 0.35:
+                hints.step = step
             return data, quality
-        scale *= 0.85
         step += 1
+
+
+def _jpeg(img: Image.Image, quality: int, dpi: int) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality, optimize=True, dpi=(dpi, dpi))
+    return buf.getvalue()
 
 
 def _fit_jpeg(
@@ -862,9 +930,7 @@ def _fit_jpeg(
     denser than the one before), then the steps between."""
 
     def encode(quality: int) -> bytes:
-        buf = io.BytesIO()
-        img.save(buf, "JPEG", quality=quality, optimize=True, dpi=(dpi, dpi))
-        return buf.getvalue()
+        return _jpeg(img, quality, dpi)
 
     ladder = JPEG_QUALITIES
     last = len(ladder) - 1

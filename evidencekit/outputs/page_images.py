@@ -5,17 +5,17 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from evidencekit.assets.images import encode_page, encoded_size, tile_stream
+from evidencekit.assets.images import FitHints, encode_page, encoded_size, tile_stream
 from evidencekit.errors import LimitError
 from evidencekit.messages import Msg
 from evidencekit.model import Case
 from evidencekit.outputs import PageImageOptions
 from evidencekit.outputs.platform import suggestions
-from evidencekit.pdf.raster import iter_page_images
+from evidencekit.pdf.raster import PageDrawer, iter_page_images
 from evidencekit.render import PAPER_MM
 
 MIN_READABLE_DPI = 96  # below this, 8-9 pt text on a page image is no longer legible
@@ -119,7 +119,7 @@ def page_images(
         return out
     cols, _rows, sheet_dpi = _sheet_plan(case, pages, per_sheet, dpi)
     rendered = iter_page_images(pdf, sheet_dpi)
-    hints: dict[str, dict[int, int]] = {}
+    hints: dict[str, FitHints] = {}
     try:
         for first in range(1, pages + 1, per_sheet):
             last = min(first + per_sheet - 1, pages)
@@ -165,12 +165,17 @@ def _encode_pages(
 def _encode_chunk(
     pdf: bytes, chunk: range, dpi: int, fmt: str, cap: int | None
 ) -> list[tuple[bytes, float]]:
-    """The pages of one job, each searched from the qualities the page before it took."""
+    """The pages of one job, each searched from what the page before it took; a page over the
+    cap is drawn afresh at each smaller resolution."""
     out: list[tuple[bytes, float]] = []
-    hints: dict[str, dict[int, int]] = {}
-    for img in iter_page_images(pdf, dpi, chunk):
-        data, readable = _fitted(img, fmt, cap, dpi, dpi, hints)
-        out.append((data, readable))
+    hints: dict[str, FitHints] = {}
+    with PageDrawer(pdf) as drawer:
+        for i in chunk:
+
+            def redraw(scale: float, i: int = i) -> Any:
+                return drawer.draw(i, dpi * scale)
+
+            out.append(_fitted(drawer.draw(i, dpi), fmt, cap, dpi, dpi, hints, redraw))
     return out
 
 
@@ -180,35 +185,19 @@ def _fitted(
     cap: int | None,
     sheet_dpi: int,
     dpi: int,
-    hints: dict[str, dict[int, int]],
+    hints: dict[str, FitHints],
+    redraw: Callable[[float], Any] | None = None,
 ) -> tuple[bytes, float]:
-    """A page or sheet encoded under `cap`: (bytes, readable dpi). `hints`: the qualities the
-    page before took (see encode_page), updated."""
-    data, _ = encode_page(sheet, fmt, cap, sheet_dpi, hints.setdefault("page", {}))
-    readable = sheet_dpi * encoded_size(data)[0] / sheet.width
+    """A page or sheet encoded under `cap`: (bytes, readable dpi). `hints`: what the page
+    before took (see encode_page), updated. `redraw(scale)`: the page drawn afresh at a
+    scale of sheet_dpi (a single page; a sheet is resampled).
+
+    The resolution steps down by 15 %: from 150 dpi it goes from 108 to 92 dpi, past pages
+    (dense text) that fit the cap at 96-108 dpi, so the readable floor is one of its steps."""
     floor = min(dpi, MIN_READABLE_DPI)
-    if cap and floor < sheet_dpi and readable < floor - 0.5:
-        # encode_page steps the resolution down by 15 %: from 150 dpi it goes from 108 to
-        # 92 dpi, past pages (dense text) that fit the cap at 96-108 dpi; try the floor.
-        best = (data, readable)
-        data, readable = _at_dpi(sheet, fmt, cap, sheet_dpi, floor, best, hints)
+    floor_scale = floor / sheet_dpi if cap and floor < sheet_dpi else None
+    page_hints = hints.setdefault("page", FitHints())
+    data, _ = encode_page(sheet, fmt, cap, sheet_dpi, page_hints, redraw, floor_scale)
+    readable = sheet_dpi * encoded_size(data)[0] / sheet.width
     sheet.close()
     return data, readable
-
-
-def _at_dpi(
-    sheet: Any,
-    fmt: str,
-    cap: int,
-    sheet_dpi: int,
-    floor: int,
-    best: tuple[bytes, float],
-    hints: dict[str, dict[int, int]] | None = None,
-) -> tuple[bytes, float]:
-    """The sheet encoded from `floor` dpi, when that keeps more resolution than `best`."""
-    scale = floor / sheet_dpi
-    small = sheet.resize((max(1, round(sheet.width * scale)), max(1, round(sheet.height * scale))))
-    data, _ = encode_page(small, fmt, cap, floor, (hints or {}).setdefault("floor", {}))
-    readable = floor * encoded_size(data)[0] / small.width
-    small.close()
-    return (data, readable) if readable > best[1] else best

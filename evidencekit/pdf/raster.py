@@ -8,22 +8,48 @@ from pathlib import Path
 from typing import Any
 
 
+class PageDrawer:
+    """An open PDF whose pages are drawn as PIL images at any resolution, as often as asked;
+    only the page drawn last is kept open (memory stays bounded). A context manager."""
+
+    def __init__(self, pdf_bytes: bytes) -> None:
+        import pypdfium2  # loads PDFium: only when page images are made
+
+        self._doc = pypdfium2.PdfDocument(pdf_bytes)
+        self._page: tuple[int, Any] | None = None
+
+    def __len__(self) -> int:
+        return len(self._doc)
+
+    def draw(self, i: int, dpi: float) -> Any:
+        """The 0-based page i at `dpi`."""
+        if self._page is None or self._page[0] != i:
+            self._close_page()
+            self._page = (i, self._doc[i])
+        return self._page[1].render(scale=dpi / 72).to_pil()
+
+    def _close_page(self) -> None:
+        if self._page is not None:
+            self._page[1].close()
+            self._page = None
+
+    def close(self) -> None:
+        self._close_page()
+        self._doc.close()
+
+    def __enter__(self) -> PageDrawer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def iter_page_images(pdf_bytes: bytes, dpi: int, pages: range | None = None) -> Iterator[Any]:
     """Yield each page (or the 0-based `pages`) as a PIL image at `dpi`, one at a time
     (memory stays bounded)."""
-    import pypdfium2  # loads PDFium: only when page images are made
-
-    doc = pypdfium2.PdfDocument(pdf_bytes)
-    try:
-        for i in pages if pages is not None else range(len(doc)):
-            page = doc[i]
-            try:
-                bitmap = page.render(scale=dpi / 72)
-                yield bitmap.to_pil()
-            finally:
-                page.close()
-    finally:
-        doc.close()
+    with PageDrawer(pdf_bytes) as drawer:
+        for i in pages if pages is not None else range(len(drawer)):
+            yield drawer.draw(i, dpi)
 
 
 def decrypted_copy(path: Path) -> tuple[bytes, bool] | None:
