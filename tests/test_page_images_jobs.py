@@ -108,7 +108,7 @@ def test_a_page_starts_at_the_step_the_page_before_took_and_finds_the_same() -> 
             cold = len(encodes)
             for hinted in range(len(scales)):
                 encodes.clear()
-                hints = FitHints(step=hinted, quality=dict(fresh.quality))
+                hints = FitHints(steps=[hinted], quality=dict(fresh.quality))
                 got = encode_page(page, "jpeg", cap, 100, hints, redraw, 0.9)
                 assert got == want and hints.step == fresh.step, (cap, hinted)
                 if hinted == fresh.step:

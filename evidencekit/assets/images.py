@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pillow_heif
 from PIL import (
@@ -818,12 +818,28 @@ MIN_SCALE = 0.35  # ... until the scale falls below this (then it is returned as
 
 @dataclass
 class FitHints:
-    """What the pages before took under a byte cap: the resolution step (0 is full size, each
-    step SCALE_STEP smaller) and, per step, the JPEG quality. Pages of one dossier need nearly
-    the same, so the search starts there (see encode_page)."""
+    """What the pages before took under a byte cap: their resolution steps (0 is full size,
+    each step SCALE_STEP smaller), last last, and per step the JPEG quality. Pages of one
+    dossier need nearly the same, so the search starts there (see encode_page)."""
 
-    step: int = 0
+    steps: list[int] = field(default_factory=list)
     quality: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def step(self) -> int:
+        """The step the page before took."""
+        return self.steps[-1] if self.steps else 0
+
+    def expected(self) -> int:
+        """The step this page likely takes: the page before's, or when pages take turns
+        (a, b, a: an order's records page, then its photos page) the other one."""
+        last = self.steps[-3:]
+        if len(last) == 3 and last[0] == last[2] != last[1]:
+            return last[1]
+        return self.step
+
+    def took(self, step: int) -> None:
+        self.steps = [*self.steps[-2:], step]
 
 
 def page_scales(floor: float | None = None) -> list[float]:
@@ -840,7 +856,7 @@ def page_scales(floor: float | None = None) -> list[float]:
 
 
 def encode_page(
-    img: Image.Image,
+    img: Image.Image | None,
     fmt: str,
     max_bytes: int | None = None,
     dpi: int = 150,
@@ -854,38 +870,52 @@ def encode_page(
 
     `redraw(scale)` draws the page afresh at a scale (a PDF page: PDFium draws it in a
     fraction of the time Lanczos takes to resample the full-size image, and sharper);
-    without it the image is resampled. At the `floor` a drawn page that does not fit is
-    tried resampled too.
+    without it the image is resampled. With `redraw`, `img` may be None: the full size is
+    drawn only when a step needs it. At the `floor` a drawn page that does not fit is tried
+    resampled too.
 
-    `hints` are tried first and updated. A page the one before needed step s for starts
-    there when step s - 1 does not fit even at the lowest quality (a smaller image of the
+    `hints` are tried first and updated. A page expected to need step s (FitHints.expected)
+    starts there when step s - 1 does not fit even at the lowest quality (a smaller image of the
     same page is a smaller file, so no step before it fits either); otherwise it is searched
     from the top. Within a step the quality the page before took there is tried first.
     Either way the result is what the search from the top finds, in two to four encodes
     instead of up to six per step."""
-    rgb = img if img.mode == "RGB" else img.convert("RGB")
     scales = page_scales(floor)
+    drawn: list[Image.Image] = []  # the full-size image, once needed
+
+    def full() -> Image.Image:
+        if not drawn:
+            if img is None and redraw is None:
+                raise ValueError("encode_page needs an image or a way to draw it")
+            first = img if img is not None else cast(Callable[[float], Image.Image], redraw)(1.0)
+            drawn.append(first if first.mode == "RGB" else first.convert("RGB"))
+        return drawn[0]
 
     def scaled(step: int, soft: bool = False) -> Image.Image:
         scale = scales[step]
         if step == 0:
-            return rgb
+            return full()
         if redraw is not None and not soft:
             return redraw(scale)
+        rgb = full()
         size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
         return rgb.resize(size, Image.Resampling.BILINEAR if soft else Image.Resampling.LANCZOS)
+
+    def done(work: Image.Image) -> None:
+        if not drawn or work is not drawn[0]:
+            work.close()
 
     # At the floor a drawn page that does not fit is tried resampled (the smaller file).
     softened = redraw is not None and fmt != "png" and floor is not None
 
     step = 0
-    if fmt != "png" and max_bytes is not None and hints is not None and hints.step > 0:
-        above = scaled(hints.step - 1, softened and scales[hints.step - 1] == floor)
-        probe = _jpeg(above, JPEG_QUALITIES[-1], round(dpi * scales[hints.step - 1]))
+    expected = hints.expected() if hints is not None else 0
+    if fmt != "png" and max_bytes is not None and expected > 0:
+        above = scaled(expected - 1, softened and scales[expected - 1] == floor)
+        probe = _jpeg(above, JPEG_QUALITIES[-1], round(dpi * scales[expected - 1]))
         if len(probe) > max_bytes:
-            step = hints.step
-        if above is not rgb:
-            above.close()
+            step = expected
+        done(above)
     while True:
         work, scale = scaled(step), scales[step]
         if fmt == "png":
@@ -895,8 +925,7 @@ def encode_page(
         else:
             start = hints.quality.get(step) if hints is not None else None
             data, quality = _fit_jpeg(work, max_bytes, round(dpi * scale), start)
-        if work is not rgb:
-            work.close()
+        done(work)
         fits = max_bytes is None or len(data) <= max_bytes
         if not fits and softened and scale == floor:
             # PDFium draws text sharper than resampling does, and sharp edges cost JPEG
@@ -911,7 +940,9 @@ def encode_page(
             hints.quality[step] = quality  # not when it did not fit: that says nothing
         if fits or step == len(scales) - 1:
             if hints is not None:
-                hints.step = step
+                hints.took(step)
+            if drawn and drawn[0] is not img:
+                drawn[0].close()
             return data, quality
         step += 1
 

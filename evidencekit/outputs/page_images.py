@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -165,39 +165,35 @@ def _encode_pages(
 def _encode_chunk(
     pdf: bytes, chunk: range, dpi: int, fmt: str, cap: int | None
 ) -> list[tuple[bytes, float]]:
-    """The pages of one job, each searched from what the page before it took; a page over the
-    cap is drawn afresh at each smaller resolution."""
+    """The pages of one job, each searched from what the pages before it took; each drawn
+    afresh at the resolutions the search tries (the full size only when it is tried)."""
     out: list[tuple[bytes, float]] = []
-    hints: dict[str, FitHints] = {}
+    hints = FitHints()
+    floor = min(dpi, MIN_READABLE_DPI)
+    floor_scale = floor / dpi if cap and floor < dpi else None
     with PageDrawer(pdf) as drawer:
         for i in chunk:
 
             def redraw(scale: float, i: int = i) -> Any:
                 return drawer.draw(i, dpi * scale)
 
-            out.append(_fitted(drawer.draw(i, dpi), fmt, cap, dpi, dpi, hints, redraw))
+            data, _ = encode_page(None, fmt, cap, dpi, hints, redraw, floor_scale)
+            out.append((data, encoded_size(data)[0] * 72 / drawer.width(i)))
     return out
 
 
 def _fitted(
-    sheet: Any,
-    fmt: str,
-    cap: int | None,
-    sheet_dpi: int,
-    dpi: int,
-    hints: dict[str, FitHints],
-    redraw: Callable[[float], Any] | None = None,
+    sheet: Any, fmt: str, cap: int | None, sheet_dpi: int, dpi: int, hints: dict[str, FitHints]
 ) -> tuple[bytes, float]:
-    """A page or sheet encoded under `cap`: (bytes, readable dpi). `hints`: what the page
-    before took (see encode_page), updated. `redraw(scale)`: the page drawn afresh at a
-    scale of sheet_dpi (a single page; a sheet is resampled).
+    """A sheet encoded under `cap`: (bytes, readable dpi). `hints`: what the sheet before
+    took (see encode_page), updated.
 
     The resolution steps down by 15 %: from 150 dpi it goes from 108 to 92 dpi, past pages
     (dense text) that fit the cap at 96-108 dpi, so the readable floor is one of its steps."""
     floor = min(dpi, MIN_READABLE_DPI)
     floor_scale = floor / sheet_dpi if cap and floor < sheet_dpi else None
-    page_hints = hints.setdefault("page", FitHints())
-    data, _ = encode_page(sheet, fmt, cap, sheet_dpi, page_hints, redraw, floor_scale)
+    sheet_hints = hints.setdefault("page", FitHints())
+    data, _ = encode_page(sheet, fmt, cap, sheet_dpi, sheet_hints, None, floor_scale)
     readable = sheet_dpi * encoded_size(data)[0] / sheet.width
     sheet.close()
     return data, readable

@@ -23,10 +23,17 @@ class PageDrawer:
 
     def draw(self, i: int, dpi: float) -> Any:
         """The 0-based page i at `dpi`."""
+        return self._open(i).render(scale=dpi / 72).to_pil()
+
+    def width(self, i: int) -> float:
+        """The 0-based page i's width in points."""
+        return float(self._open(i).get_width())
+
+    def _open(self, i: int) -> Any:
         if self._page is None or self._page[0] != i:
             self._close_page()
             self._page = (i, self._doc[i])
-        return self._page[1].render(scale=dpi / 72).to_pil()
+        return self._page[1]
 
     def _close_page(self) -> None:
         if self._page is not None:
