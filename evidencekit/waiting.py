@@ -16,9 +16,12 @@ def while_waiting(task: Callable[[], object]) -> None:
     _WAITING.append(task)
 
 
-def do_waiting() -> None:
-    """Called just before waiting: the tasks given, in order, each once."""
-    while _WAITING:
+def do_waiting(ready: Callable[[], bool] | None = None) -> None:
+    """Called just before waiting: the tasks given, in order, each once, until `ready()` says
+    what is awaited has come (the rest wait for the next wait: a build's first wait, for its
+    exports, is short and its pieces are laid out only after it; the waits for them are
+    long)."""
+    while _WAITING and not (ready is not None and ready()):
         task = _WAITING.pop(0)
         with contextlib.suppress(Exception):
             task()

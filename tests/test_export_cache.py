@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -204,6 +205,13 @@ def test_an_export_parsed_ahead_is_the_export_read_here(
     direct = exports.read_export(path, expect=expect)
     idle: list[int] = []
     waiting.while_waiting(lambda: idle.append(1))
+    real = exports._parse
+
+    def slow(*args: object) -> object:  # still parsing when the build comes to wait for it
+        time.sleep(0.5)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(exports, "_parse", slow)  # what the forked process runs
     with exports.export_cache():
         exports.parse_ahead([(path, None, None)])
         _not_here(monkeypatch)

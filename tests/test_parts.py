@@ -462,3 +462,17 @@ def test_work_given_for_the_wait_is_done_once_while_a_part_is_laid_out() -> None
     finally:
         second.cancel()
     assert "never" not in done
+
+
+def test_work_for_the_wait_stops_when_what_is_awaited_has_come() -> None:
+    # The first wait of a build (its exports) is short: once they are in, the rest of the
+    # work waits for the long waits (the parts), not the build.
+    done: list[str] = []
+    for name in ("renderer", "register", "key"):
+        waiting.while_waiting(lambda name=name: done.append(name))  # type: ignore[misc]
+    waiting.do_waiting(lambda: "renderer" in done)
+    assert done == ["renderer"]
+    waiting.do_waiting(lambda: False)
+    assert done == ["renderer", "register", "key"]
+    waiting.do_waiting()
+    assert done == ["renderer", "register", "key"]

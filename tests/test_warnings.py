@@ -105,3 +105,15 @@ def test_build_reports_the_same_warnings(tmp_path: Path) -> None:
     text = "\n".join(result.warnings)
     assert "--profile 12315 changes the recipient" in text
     assert "names taobao, but the profile is 12315" in text
+
+
+def test_a_machine_without_harfbuzz_subset_is_told_before_the_layout(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Asked of WeasyPrint (what it loaded), not of ldconfig again.
+    from weasyprint.text import ffi
+
+    from evidencekit import pipeline
+
+    assert pipeline._render_warnings() == []  # the machines we build on have it
+    monkeypatch.setattr(ffi, "harfbuzz_subset", None)
+    (warning,) = pipeline._render_warnings()
+    assert "libharfbuzz-subset" in str(warning)

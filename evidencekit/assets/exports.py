@@ -594,7 +594,7 @@ class _Ahead:
     def result(self) -> _Parsed | None:
         from evidencekit.waiting import do_waiting
 
-        do_waiting()  # what this process can do meanwhile
+        do_waiting(self._conn.poll)  # what this process can do meanwhile
         try:
             got = self._conn.recv()
         except (EOFError, OSError):

@@ -6,7 +6,6 @@ The only module that imports WeasyPrint (lazily: it is slow to import).
 from __future__ import annotations
 
 import contextlib
-import ctypes.util
 import functools
 import itertools
 import logging
@@ -26,8 +25,12 @@ ASSET_BASE = f"{ASSET_SCHEME}://build/"
 
 
 def harfbuzz_subset_available() -> bool:
-    """WeasyPrint subsets fonts 5-10x faster with libharfbuzz-subset; say when it is missing."""
-    return ctypes.util.find_library("harfbuzz-subset") is not None
+    """WeasyPrint subsets fonts 5-10x faster with libharfbuzz-subset; say when it is missing.
+    Asked of WeasyPrint, which has looked for it as it loaded (ctypes.util.find_library
+    would run ldconfig again: 0.1 s before every build's layout)."""
+    from weasyprint.text import ffi
+
+    return ffi.harfbuzz_subset is not None
 
 
 @dataclass
@@ -272,7 +275,7 @@ class ForkedPart(PartJob):
     def _receive(self, what: str) -> Any:
         """The child's `what`, or None when it failed (or was stopped)."""
         if not self._failed:
-            do_waiting()  # evidencekit/waiting.py: what this process can do meanwhile
+            do_waiting(self._conn.poll)  # evidencekit/waiting.py: what it can do meanwhile
             try:
                 said = self._conn.recv()
             except (EOFError, OSError):
