@@ -194,6 +194,9 @@ def resolve_proof(
         for name in (*TABLES, *PER_ORDER)
         if (src := getattr(proof, name)) is not None and (name in tables or name in PER_ORDER)
     }
+    # A table that could not be read leaves values ({buyer}, {waybill}) unknown: the per-order
+    # files a pattern names with them are not missing for each order, they follow from it.
+    unread = any(getattr(proof, name) is not None and name not in tables for name in TABLES)
     orders = {o.id: o for o in info.orders}
     all_ids = [o.id for o in info.orders] + [i for i in ids if i not in known]
     if len(all_ids) > MAX_ORDERS:
@@ -347,10 +350,13 @@ def resolve_proof(
 
         # Per-order files: traces, chats, photos.
         found: dict[str, list[SourceFile]] = {}
+        unknown: set[str] = set()  # named with a value an unreadable table would have given
         for name in PER_ORDER:
             src = getattr(proof, name)
             if src is None:
                 continue
+            if unread and any(not values.get(v) for _, raw in src.entries for v in _fields(raw)):
+                unknown.add(name)
             suffixes = {
                 "traces": TABLE_SUFFIXES,
                 "chats": TRANSCRIPT_SUFFIXES | IMAGE_SUFFIXES,
@@ -499,7 +505,8 @@ def resolve_proof(
             exhibits=tuple(own),
         )
         shared = [o for o in by_waybill.get(normalize_id(f.waybill), []) if o != oid]
-        gaps = order_gaps(op, configured, shared, traced=bool(events))
+        checked = {k: v for k, v in configured.items() if k not in unknown}
+        gaps = order_gaps(op, checked, shared, traced=bool(events))
         op = dataclasses.replace(op, gaps=gaps)
         for gap in gaps:
             where = ", ".join(f"proof.{s}" for s in gap.sources)

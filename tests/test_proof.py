@@ -180,6 +180,22 @@ def test_an_unreadable_export_is_one_error_not_a_missing_row_per_order(tmp_path:
     assert "payments/nope.csv 中无该订单" not in proc.stderr
 
 
+def test_an_unreadable_order_export_is_not_also_a_missing_chat_per_order(tmp_path: Path) -> None:
+    # The chats are named by {buyer}, which only the order export gives: without it they are
+    # not missing for every order, they follow from the one error.
+    manifest = make_case(tmp_path / "c")
+    text = manifest.read_text(encoding="utf-8")
+    name = re.search(r"orders/[^,}\s]+", text)
+    assert name is not None and "chat/{buyer}.txt" in text
+    manifest.write_text(text.replace(name.group(0), "orders/nope.csv"), "utf-8")
+    proc = run_cli("validate", str(manifest))
+    assert proc.returncode == 1
+    assert "proof.orders.file" in proc.stderr and "orders/nope.csv" in proc.stderr
+    assert "无聊天记录" not in proc.stderr
+    # A gap the missing table does not explain is still named (C's photos are missing).
+    assert f"订单 {C}：无发货前照片" in proc.stderr
+
+
 def test_incomplete_order_has_each_gap_named(loaded: Case) -> None:
     assert kinds(loaded, C) == [
         "amount",
