@@ -129,3 +129,22 @@ def test_single_pages_over_the_cap_stop_the_workers(refusal_case, monkeypatch) -
     case = dataclasses.replace(refusal_case, profile=profile.model_copy(update={"limits": limits}))
     with pytest.raises(LimitError, match="JOBS-1-p001"):
         page_images(case, _text_pdf(6, lines=30), 6, PageImageOptions(dpi=60), workers=2)
+
+
+def test_page_images_on_request_as_png_and_jpeg_are_rgb_of_the_page_size(refusal_case) -> None:  # type: ignore[no-untyped-def]
+    # PDFium draws into RGBX (no copy): JPEG takes it as RGB; PNG cannot write RGBX, so it is
+    # given RGB (without that, every PNG page image would fail).
+    import dataclasses
+
+    generic = dataclasses.replace(
+        refusal_case, profile=refusal_case.profile.model_copy(update={"output": "pdf"})
+    )
+    pdf = _text_pdf(2, lines=10)
+    for fmt in ("png", "jpeg"):
+        opts = PageImageOptions(wanted=True, format=fmt, dpi=72)
+        made = page_images(generic, pdf, 2, opts, workers=1)
+        assert len(made) == 2
+        for data in made.values():
+            with Image.open(io.BytesIO(data)) as img:
+                assert img.format == fmt.upper() and img.mode == "RGB"
+                assert img.size == (612, 792)  # the test pages are Letter, at 72 dpi

@@ -888,7 +888,8 @@ def encode_page(
             if img is None and redraw is None:
                 raise ValueError("encode_page needs an image or a way to draw it")
             first = img if img is not None else cast(Callable[[float], Image.Image], redraw)(1.0)
-            drawn.append(first if first.mode == "RGB" else first.convert("RGB"))
+            direct = ("RGB", "RGBX") if fmt != "png" else ("RGB",)  # JPEG takes RGBX as it is
+            drawn.append(first if first.mode in direct else first.convert("RGB"))
         return drawn[0]
 
     def scaled(step: int, soft: bool = False) -> Image.Image:
@@ -920,7 +921,8 @@ def encode_page(
         work, scale = scaled(step), scales[step]
         if fmt == "png":
             buf = io.BytesIO()
-            work.save(buf, "PNG", optimize=True, dpi=(dpi * scale, dpi * scale))
+            png = work if work.mode == "RGB" else work.convert("RGB")  # a drawn page: RGBX
+            png.save(buf, "PNG", optimize=True, dpi=(dpi * scale, dpi * scale))
             data, quality = buf.getvalue(), 0
         else:
             start = hints.quality.get(step) if hints is not None else None

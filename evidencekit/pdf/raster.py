@@ -22,8 +22,11 @@ class PageDrawer:
         return len(self._doc)
 
     def draw(self, i: int, dpi: float) -> Any:
-        """The 0-based page i at `dpi`."""
-        return self._open(i).render(scale=dpi / 72).to_pil()
+        """The 0-based page i at `dpi`: an RGBX image on PDFium's own pixels (RGB would be a
+        copy with the bytes reordered, a third of the time PDFium takes to draw the page;
+        JPEG encodes RGBX as RGB, to the same bytes)."""
+        bitmap = self._open(i).render(scale=dpi / 72, rev_byteorder=True, prefer_bgrx=True)
+        return bitmap.to_pil()
 
     def width(self, i: int) -> float:
         """The 0-based page i's width in points."""
