@@ -960,13 +960,25 @@ def _fit_jpeg(
 ) -> tuple[bytes, int]:
     """The highest quality of JPEG_QUALITIES under max_bytes (else the lowest): `start`
     first, then its neighbour and the end of the ladder it points to (a page lighter or
-    denser than the one before), then the steps between."""
+    denser than the one before), then the steps between, halving them (JPEG bytes grow
+    with the quality)."""
 
     def encode(quality: int) -> bytes:
         return _jpeg(img, quality, dpi)
 
     ladder = JPEG_QUALITIES
     last = len(ladder) - 1
+
+    def between(over: int, fits: int, data: bytes) -> tuple[bytes, int]:
+        """The best between ladder[over] (over the cap) and ladder[fits] (under it)."""
+        while fits - over > 1:
+            mid = (over + fits) // 2
+            if len(got := encode(ladder[mid])) <= cast(int, max_bytes):
+                fits, data = mid, got
+            else:
+                over = mid
+        return data, ladder[fits]
+
     i = ladder.index(start) if max_bytes is not None and start in ladder else 0
     data = encode(ladder[i])
     if max_bytes is None:
@@ -975,20 +987,14 @@ def _fit_jpeg(
         # One step up (a page like the one before stops there), then the top (a lighter one).
         if i == 0 or len(better := encode(ladder[i - 1])) > max_bytes:
             return data, ladder[i]
-        i, data = i - 1, better
-        if i > 0 and len(top := encode(ladder[0])) <= max_bytes:
-            return top, ladder[0]
-        while i > 1 and len(better := encode(ladder[i - 1])) <= max_bytes:
-            i -= 1
-            data = better
-        return data, ladder[i]
-    if i < last and len(low := encode(ladder[last])) > max_bytes:
+        if i == 1 or len(top := encode(ladder[0])) <= max_bytes:
+            return (better, ladder[0]) if i == 1 else (top, ladder[0])
+        return between(0, i - 1, better)
+    if i == last:
+        return data, ladder[last]
+    if len(low := encode(ladder[last])) > max_bytes:
         return low, ladder[last]
-    for j in range(i + 1, last):
-        data = encode(ladder[j])
-        if len(data) <= max_bytes:
-            return data, ladder[j]
-    return (low if i < last else data), ladder[last]
+    return between(i, last, low)
 
 
 def tile_stream(pages: Iterable[Image.Image], columns: int, rows: int) -> Image.Image | None:
