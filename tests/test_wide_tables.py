@@ -310,3 +310,25 @@ def test_empty_columns_are_dropped_and_named() -> None:
     )
     assert layout.dropped == ("b",)
     assert layout.parts[0].headers == ("a", "c")
+
+
+def test_record_card_stays_within_the_page_margins(wide: tuple[Path, float]) -> None:
+    # Its field names and values had widths that summed to the whole line, and each cell's
+    # padding came on top: the card ran 10 mm into the right margin, 3 mm from the edge.
+    from evidencekit.pdf.raster import PageDrawer
+    from evidencekit.render import MARGIN_MM
+
+    folder, _ = wide
+    ev = json.loads((folder / "out/W-1.evidence.json").read_text(encoding="utf-8"))
+    page = ev["exhibits"][3]["pages"][0] - 1
+    dpi = 100
+    with PageDrawer((folder / "out/W-1.pdf").read_bytes()) as drawer:
+        width_mm = drawer.width(page) / 72 * 25.4
+        img = drawer.draw(page, dpi).convert("L")
+    mm = dpi / 25.4
+    inside = round((width_mm - MARGIN_MM["side"] + 0.5) * mm)
+    top, bottom = round(MARGIN_MM["top"] * mm), img.height - round(MARGIN_MM["bottom"] * mm)
+    margin = img.crop((inside, top, img.width, bottom))
+    assert margin.getextrema()[0] > 240, "something is drawn in the right margin"
+    body = img.crop((round(MARGIN_MM["side"] * mm), top, inside, bottom))
+    assert body.getextrema()[0] < 100  # the card itself is there
