@@ -214,6 +214,28 @@ def _interactive_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def drawn_in_side_margins(pdf: Path, dpi: int = 50) -> list[tuple[int, str]]:
+    """(page, "left" | "right") of each page of a dossier that draws anything in a side
+    margin, between the top and bottom margins (what runs past the content box: a table or a
+    message wider than the line). The margins' outer 0.7 mm of tolerance is left out."""
+    from evidencekit.pdf.raster import PageDrawer
+    from evidencekit.render import MARGIN_MM
+
+    found: list[tuple[int, str]] = []
+    mm = dpi / 25.4
+    side = round((MARGIN_MM["side"] - 0.7) * mm)
+    with PageDrawer(pdf.read_bytes()) as drawer:
+        for i in range(len(drawer)):
+            img = drawer.draw(i, dpi).convert("L")
+            top, bottom = round(MARGIN_MM["top"] * mm), img.height - round(MARGIN_MM["bottom"] * mm)
+            right = img.width - side
+            boxes = {"left": (0, top, side, bottom), "right": (right, top, img.width, bottom)}
+            for name, box in boxes.items():
+                if img.crop(box).getextrema()[0] < 235:
+                    found.append((i + 1, name))
+    return found
+
+
 def png_bytes(size: tuple[int, int] = (100, 100)) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", size, "white").save(buf, "PNG")

@@ -16,7 +16,7 @@ import pytest
 
 from evidencekit.manifest import load_case
 
-from .conftest import ROOT
+from .conftest import ROOT, drawn_in_side_margins
 
 EXAMPLE = ROOT / "examples/taobao-fake-orders"
 GAP_ORDER = "2719893027164583920"
@@ -146,6 +146,12 @@ def test_taobao_page_images_and_appeal_texts_are_filed_per_order(
             text = (built / f"{o['id']}.{field}.txt").read_text(encoding="utf-8")
             assert limits.text_min_chars.get(field, 0) <= len(text) <= most
             assert o["id"] in text or o["id"][-6:] in text
+
+
+def test_no_page_runs_into_its_side_margins(built: Path) -> None:
+    # The shop's chat messages stood at 33 % with 66 % of width and their padding besides
+    # (4 mm into the margin); every order's record cards ran 10 mm into it.
+    assert drawn_in_side_margins(built / "TB-XJJY-20251018.pdf") == []
 
 
 def test_a_per_order_case_builds_again(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ takes a fraction of that.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -144,6 +145,9 @@ def allot(cols: list[Column], group: list[int], budget: float, gap: float) -> li
     return widths
 
 
+MARKER_PT = 12.0  # the column of ▶ before rows in dispute (4.2 mm)
+
+
 @dataclass(frozen=True)
 class TablePart:
     """One table on the page: its columns (names, width %, nowrap flags) and rows."""
@@ -160,6 +164,9 @@ class TableLayout:
     parts: tuple[TablePart, ...]
     cards: tuple[tuple[tuple[str, str], ...], ...]  # per row in dispute: (field, value) pairs
     dropped: tuple[str, ...]  # empty columns left out
+    # The marker column's width (▶ before a row in dispute), percent of the table width: the
+    # parts' columns share the rest (all of it when no row is marked).
+    marker: float = 0.0
 
 
 def drop_empty(
@@ -190,7 +197,8 @@ def layout_table(
     cols = measure(heads, body)
     unit = font_pt * 0.6
     gap = 3 * 72 / 25.4 / unit + 0.3  # cell padding (1.5 mm a side) and border
-    budget = (width_pt - (12 if any(highlighted) else 0)) / unit  # marker column
+    marker_pt = MARKER_PT if any(highlighted) else 0.0
+    budget = (width_pt - marker_pt) / unit
     groups = split_columns(cols, key_columns(cols, keys), budget, gap)
     marked = [r for r, h in zip(body, highlighted, strict=True) if h]
     if not marked and len(body) <= 3:  # a filtered table of an order or two reads as cards
@@ -201,16 +209,18 @@ def layout_table(
         if len(marked) == len(body):  # the cards are the whole table
             return TableLayout((), tuple(cards), tuple(dropped))
     parts = []
+    marker = round(100 * marker_pt / width_pt, 2) if width_pt > 0 else 0.0
     for n, group in enumerate(groups):
         widths = allot(cols, group, budget, gap)
         total = sum(widths) or 1
         parts.append(
             TablePart(
                 headers=tuple(heads[i] for i in group),
-                widths=tuple(round(100 * w / total, 2) for w in widths),
+                # Rounded down: widths summing to more than the table widen it into the margin.
+                widths=tuple(math.floor((100 - marker) * w / total * 100) / 100 for w in widths),
                 tokens=tuple(cols[i].token for i in group),
                 rows=tuple(tuple(r[i] for i in group) for r in body),
                 repeats=tuple(heads[i] for i in group if i in groups[0]) if n else (),
             )
         )
-    return TableLayout(tuple(parts), tuple(cards), tuple(dropped))
+    return TableLayout(tuple(parts), tuple(cards), tuple(dropped), marker)
