@@ -20,9 +20,11 @@ from evidencekit.render import PAPER_MM
 
 MIN_READABLE_DPI = 96  # below this, 8-9 pt text on a page image is no longer legible
 MAX_SHEET_PIXELS = 40_000_000  # one sheet in memory: 120 MB of RGB at most
-# Pages per job. Each job searches its first page's JPEG quality afresh and the next pages
-# from there, so an image never depends on how many processes made them.
-CHUNK = 12
+# Pages per job. Each job searches its first page afresh (about five more encodes than a page
+# that follows another) and the next pages from there, so an image never depends on how many
+# processes made them. 20, not 12: the 148 Taobao proof pages in 8 jobs, not 13, about 0.3 s
+# sooner on two cores (the last job, shorter, still ends near the others).
+CHUNK = 20
 
 
 def _sheet_plan(case: Case, pages: int, per_sheet: int, dpi: int) -> tuple[int, int, int]:
