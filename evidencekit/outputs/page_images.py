@@ -121,7 +121,7 @@ def page_images(
         return out
     cols, _rows, sheet_dpi = _sheet_plan(case, pages, per_sheet, dpi)
     rendered = iter_page_images(pdf, sheet_dpi)
-    hints: dict[str, FitHints] = {}
+    hints = FitHints()
     try:
         for first in range(1, pages + 1, per_sheet):
             last = min(first + per_sheet - 1, pages)
@@ -171,31 +171,33 @@ def _encode_chunk(
     afresh at the resolutions the search tries (the full size only when it is tried)."""
     out: list[tuple[bytes, float]] = []
     hints = FitHints()
-    floor = min(dpi, MIN_READABLE_DPI)
-    floor_scale = floor / dpi if cap and floor < dpi else None
+    floor = _floor_scale(cap, dpi, dpi)
     with PageDrawer(pdf) as drawer:
         for i in chunk:
 
             def redraw(scale: float, i: int = i) -> Any:
                 return drawer.draw(i, dpi * scale)
 
-            data, _ = encode_page(None, fmt, cap, dpi, hints, redraw, floor_scale)
+            data, _ = encode_page(None, fmt, cap, dpi, hints, redraw, floor)
             out.append((data, encoded_size(data)[0] * 72 / drawer.width(i)))
     return out
 
 
 def _fitted(
-    sheet: Any, fmt: str, cap: int | None, sheet_dpi: int, dpi: int, hints: dict[str, FitHints]
+    sheet: Any, fmt: str, cap: int | None, sheet_dpi: int, dpi: int, hints: FitHints
 ) -> tuple[bytes, float]:
     """A sheet encoded under `cap`: (bytes, readable dpi). `hints`: what the sheet before
-    took (see encode_page), updated.
-
-    The resolution steps down by 15 %: from 150 dpi it goes from 108 to 92 dpi, past pages
-    (dense text) that fit the cap at 96-108 dpi, so the readable floor is one of its steps."""
-    floor = min(dpi, MIN_READABLE_DPI)
-    floor_scale = floor / sheet_dpi if cap and floor < sheet_dpi else None
-    sheet_hints = hints.setdefault("page", FitHints())
-    data, _ = encode_page(sheet, fmt, cap, sheet_dpi, sheet_hints, None, floor_scale)
+    took (see encode_page), updated."""
+    floor = _floor_scale(cap, dpi, sheet_dpi)
+    data, _ = encode_page(sheet, fmt, cap, sheet_dpi, hints, None, floor)
     readable = sheet_dpi * encoded_size(data)[0] / sheet.width
     sheet.close()
     return data, readable
+
+
+def _floor_scale(cap: int | None, dpi: int, drawn_dpi: int) -> float | None:
+    """The readable floor as a scale of what is drawn at `drawn_dpi`, when a cap may bring
+    the image below it: one of the resolution steps (encode_page). They go down by 15 %, from
+    150 dpi from 108 to 92 dpi, past pages (dense text) that fit the cap at 96-108 dpi."""
+    floor = min(dpi, MIN_READABLE_DPI)
+    return floor / drawn_dpi if cap and floor < drawn_dpi else None

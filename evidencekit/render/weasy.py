@@ -61,8 +61,8 @@ def ua_stylesheet() -> str:
 
 
 def load_renderer() -> None:
-    """Load WeasyPrint and its stylesheet in this process (about 0.7 s), e.g. while exports
-    are parsed elsewhere (assets/exports.py: export_cache)."""
+    """Load WeasyPrint and its stylesheet in this process (about 0.7 s): a build gives it to
+    evidencekit/waiting.py, to be done while its exports are parsed elsewhere."""
     _html_class()
 
 
