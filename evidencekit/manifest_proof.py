@@ -133,16 +133,20 @@ def resolve_proof(
     if proof is None:
         return Expanded([], [], [Order(id=i) for i in ids if i not in known])
 
-    # Placeholders: only the three known names.
+    # Placeholders: only the three known names. A source named wrong is an error here, not
+    # also a file missing for every order (`configured` below).
+    broken: set[str] = set()
     for name in (*TABLES, *PER_ORDER, "documents"):
         src = getattr(proof, name)
         if src is None:
             continue
         if src.file is None and not src.files:
             res.problem(("proof", name), Msg("proof.no_file", name=name), Msg("proof.no_file_hint"))
+            broken.add(name)
         for sub, pattern in src.entries:
             for field in _fields(pattern):
                 if field not in PLACEHOLDERS or name in TABLES or name == "documents":
+                    broken.add(name)
                     none = name in TABLES or name == "documents"
                     res.problem(
                         ("proof", name, *sub),
@@ -187,12 +191,14 @@ def resolve_proof(
             res.problem(at, Msg("frame.at", where=sf.rel, text=note), warning=True)
         tables[name] = (sf, table, src)
 
-    # The sources each order is checked against: an export that could not be read is an
-    # error already, not a row missing from it for every order.
+    # The sources each order is checked against: an export that could not be read, or a
+    # pattern named wrong, is an error already, not a row or a file missing for every order.
     configured = {
         name: (src.file or ", ".join(src.files))
         for name in (*TABLES, *PER_ORDER)
-        if (src := getattr(proof, name)) is not None and (name in tables or name in PER_ORDER)
+        if (src := getattr(proof, name)) is not None
+        and (name in tables or name in PER_ORDER)
+        and name not in broken
     }
     # A table that could not be read leaves values ({buyer}, {waybill}) unknown: the per-order
     # files a pattern names with them are not missing for each order, they follow from it.

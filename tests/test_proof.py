@@ -196,6 +196,20 @@ def test_an_unreadable_order_export_is_not_also_a_missing_chat_per_order(tmp_pat
     assert f"订单 {C}：无发货前照片" in proc.stderr
 
 
+def test_a_pattern_with_an_unknown_placeholder_is_one_error_not_a_gap_per_order(
+    tmp_path: Path,
+) -> None:
+    manifest = make_case(tmp_path / "c")
+    text = manifest.read_text(encoding="utf-8")
+    assert "photos/{order}/" in text
+    manifest.write_text(text.replace("photos/{order}/", "photos/{oder}/"), "utf-8")
+    proc = run_cli("validate", str(manifest))
+    assert proc.returncode == 1
+    assert "{oder}" in proc.stderr and "{order}" in proc.stderr  # the error and its hint
+    assert "无发货前照片" not in proc.stderr
+    assert f"订单 {C}：无聊天记录" in proc.stderr  # the gaps it does not explain
+
+
 def test_incomplete_order_has_each_gap_named(loaded: Case) -> None:
     assert kinds(loaded, C) == [
         "amount",
