@@ -46,7 +46,11 @@ Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
 MAX_FILE_PIXELS = 300_000_000  # all pages of one multi-page TIFF together
 MAX_FRAMES = 200  # pages of a multi-page TIFF
 MAX_SLICES = 60  # page parts of one long screenshot (a 1×100 000 strip would make 100 000)
-ENCODER_VERSION = 11  # bump when the output of prepare_image changes (cache key)
+# The coarsest an image is printed: twice its size at 96 dpi (an 8-px icon 4 mm, a 200-px
+# thumbnail 106 mm wide), never stretched to the page width; photos and phone screenshots have
+# the pixels to fill it and are not affected.
+MIN_PRINT_DPI = 48
+ENCODER_VERSION = 12  # bump when the output of prepare_image changes (cache key)
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -558,18 +562,20 @@ def cut_image(
 ) -> tuple[float, list[tuple[int, int]]]:
     """Printed width (mm) and the (top, bottom) pixel rows of each part of a w×h image.
 
-    A part is never narrower than 60 % of the box, so a long screenshot stays readable: it is
-    cut into parts rather than shrunk."""
+    No image is printed coarser than MIN_PRINT_DPI: a small one is shown at about its size,
+    not blown up to the page width. A part is never narrower than 60 % of the box (or than
+    the image may be printed), so a long screenshot stays readable: it is cut into parts
+    rather than shrunk."""
     box_w, box_h = box_mm
-    ratio_img = h / w
-    fit_height_w = box_h / ratio_img
-    if ratio_img <= box_h / box_w:
-        return box_w, [(0, h)]
-    if fit_height_w >= box_w * 0.45:
-        return fit_height_w, [(0, h)]  # an ordinary portrait photo or phone screenshot
-    # Long screenshot: keep a readable width (60 % of the box), cut the height into parts
-    # that overlap a little, spread evenly so no part is a sliver.
-    print_w = box_w * 0.6
+    most_w = min(box_w, w / MIN_PRINT_DPI * 25.4)  # the widest it may be printed
+    fit_w = min(most_w, box_h / (h / w))  # whole, on one page
+    # Whole when that is at least 3/4 of a long screenshot's width (below): 45 % of the box.
+    if fit_w >= min(box_w * 0.45, most_w * 0.75):
+        return fit_w, [(0, h)]  # a photo, a phone screenshot, a small image
+    # Long screenshot: keep a readable width (60 % of the box, at most as wide as it may be
+    # printed), cut the height into parts that overlap a little, spread evenly so no part is
+    # a sliver.
+    print_w = min(box_w * 0.6, most_w)
     slice_h = max(1, int(box_h * w / print_w))
     count = max(2, math.ceil((h - slice_h) / (slice_h * (1 - overlap))) + 1)
     if count > MAX_SLICES:
