@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
-from evidencekit.assets.images import MAX_PIXELS, capture_time, prepare_image
+from evidencekit.assets.images import (
+    MAX_PIXELS,
+    MIN_PRINT_DPI,
+    capture_time,
+    cut_image,
+    plan_image,
+    prepare_image,
+)
 from evidencekit.errors import EvidenceError
 
 from .conftest import MINIMAL, make_jpeg, make_png, run_cli, write_case
@@ -83,6 +93,105 @@ def test_phone_screenshot_kept_whole(tmp_path: Path) -> None:
     # effective resolution: at least 150 dpi at printed size, never above the 200 dpi cap
     dpi = part.width_px / (part.width_mm / 25.4)
     assert 150 <= dpi <= 201
+
+
+BOX = (178.0, 185.0)  # A4's content box less the band and caption (assets/prepare.py)
+
+
+def _dpi(w: int, print_w: float) -> float:
+    return w / (print_w / 25.4)
+
+
+def test_a_tiny_image_is_not_blown_up_to_the_page_width() -> None:
+    # Pillow's 8×8 exif_gps.jpg had been printed 178 mm wide: a black square across the page.
+    print_w, slices = cut_image("icon.png", 8, 8, BOX, 0.04)
+    assert print_w == pytest.approx(8 / MIN_PRINT_DPI * 25.4)  # 4.2 mm: twice its 96-dpi size
+    assert slices == [(0, 8)]
+
+
+@pytest.mark.parametrize(
+    ("size", "width_mm"),
+    [
+        ((200, 150), 200 / 48 * 25.4),  # a thumbnail: 106 mm, not 178 mm at 29 dpi
+        ((120, 90), 120 / 48 * 25.4),
+        ((320, 240), 320 / 48 * 25.4),
+        ((60, 200), 60 / 48 * 25.4),  # small and tall: whole, not two parts at 107 mm
+        ((150, 400), 185 * 150 / 400),  # whole at the box's height (55 dpi), not two parts
+    ],
+)
+def test_a_small_image_is_printed_at_most_twice_its_size(
+    size: tuple[int, int], width_mm: float
+) -> None:
+    w, h = size
+    print_w, slices = cut_image("small.png", w, h, BOX, 0.04)
+    assert print_w == pytest.approx(width_mm)
+    assert slices == [(0, h)]
+    assert _dpi(w, print_w) >= MIN_PRINT_DPI - 1e-6
+
+
+@pytest.mark.parametrize(
+    ("size", "width_mm"),
+    [
+        ((1080, 2400), 185 * 1080 / 2400),  # a phone screenshot: fitted to the height
+        ((4000, 3000), 178.0),  # a photo: the box's width
+        ((340, 255), 178.0),  # just enough pixels for the width at 48 dpi
+        ((1080, 12000), 178 * 0.6),  # a long screenshot: parts at 60 % of the box
+    ],
+)
+def test_an_ordinary_image_keeps_its_size(size: tuple[int, int], width_mm: float) -> None:
+    print_w, _ = cut_image("ordinary.png", *size, BOX, 0.04)
+    assert print_w == pytest.approx(width_mm)
+
+
+def test_a_narrow_long_image_is_cut_at_its_own_width() -> None:
+    # 120 px wide: parts 63.5 mm wide (48 dpi), each a page high; at 107 mm it had been cut
+    # into 28 parts of 224 rows, each blown up.
+    w, h = 120, 6000
+    print_w, slices = cut_image("strip.png", w, h, BOX, 0.04)
+    assert print_w == pytest.approx(w / MIN_PRINT_DPI * 25.4)
+    heights = [bottom - top for top, bottom in slices]
+    assert len(slices) == 18
+    assert max(heights) - min(heights) <= 1  # spread evenly: no sliver
+    assert all(print_w * rows / w <= BOX[1] + 0.01 for rows in heights)  # each fits the box
+    assert min(heights) * print_w / w > BOX[1] - 1  # and fills it
+    assert slices[0][0] == 0 and slices[-1][1] == h
+    assert all(b[0] < a[1] for a, b in itertools.pairwise(slices))  # overlapping
+
+
+@given(
+    st.integers(min_value=1, max_value=4000),
+    st.integers(min_value=1, max_value=20000),
+    st.sampled_from([BOX, (170.0, 200.0), (183.9, 167.4)]),
+)
+def test_no_image_is_printed_coarser_than_48_dpi(w: int, h: int, box: tuple[float, float]) -> None:
+    try:
+        print_w, slices = cut_image("x.png", w, h, box, 0.04)
+    except EvidenceError:
+        return  # too many parts: refused, with the file named
+    assert _dpi(w, print_w) >= MIN_PRINT_DPI - 1e-6
+    assert print_w <= box[0] + 1e-9
+    assert slices[0][0] == 0 and slices[-1][1] == h
+    assert all(print_w * (bottom - top) / w <= box[1] + 0.01 for top, bottom in slices)
+
+
+def test_small_images_are_prepared_as_planned_never_upsampled(tmp_path: Path) -> None:
+    # The plan (layout) and the prepared parts agree, and a small image's pixels are kept as
+    # they are: it is drawn larger, not resampled larger.
+    from evidencekit.checks import _image_parts
+
+    for name, size in (("tiny.png", (8, 8)), ("thumb.png", (200, 150)), ("strip.png", (120, 6000))):
+        src = tmp_path / name
+        Image.effect_noise(size, 60).convert("RGB").save(src)
+        plan = plan_image(src, name, name[:4], box_mm=BOX).image
+        made = prepare_image(src, name, tmp_path, name[:4], box_mm=BOX)
+        got = [(p.name, p.width_mm, p.height_mm) for p in made.parts]
+        assert got == [(p.name, p.width_mm, p.height_mm) for p in plan.parts]
+        assert all(p.width_px == size[0] for p in made.parts)
+        assert all(p.height_px <= size[1] for p in made.parts)
+        # validate's forecast cuts it the same way
+        forecast = _image_parts(name, *size, BOX, 200)
+        assert [round(w, 2) for w, _, _ in forecast] == [p.width_mm for p in made.parts]
+        assert all(dpi == pytest.approx(MIN_PRINT_DPI) for _, _, dpi in forecast)
 
 
 def test_large_scan_decoded_within_a_few_hundred_mb(tmp_path: Path) -> None:
