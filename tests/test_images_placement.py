@@ -291,3 +291,32 @@ def test_pairs_group_half_images_in_twos() -> None:
         [4],
         [5, 6],
     ]
+
+
+def test_a_tiny_wild_image_is_drawn_at_its_size(tmp_path: Path) -> None:
+    # Pillow's 8×8 exif_gps.jpg had been drawn 178 mm wide (the content box): a black square
+    # across the page. Twice its 96-dpi size is 4.2 mm (12 pt); its 8×8 pixels are kept.
+    from evidencekit.render import content_box_mm
+
+    from .corpora import corpus_dir
+
+    folder = tmp_path / "case"
+    folder.mkdir()
+    (folder / "exif_gps.jpg").write_bytes((corpus_dir("pillow") / "exif_gps.jpg").read_bytes())
+    manifest = write_case(
+        folder,
+        """\
+        evidencekit: 1
+        case: {id: TINY-1, title: A tiny image, profile: generic, language: en}
+        evidence:
+          - {kind: product, title: Thumbnail, files: [exif_gps.jpg]}
+        """,
+    )
+    result = build(manifest, BuildOptions(out_dir=tmp_path / "out"))
+    ((page, raw, m, _),) = _placed(result.pdf_path)
+    assert m.a == pytest.approx(8 / 48 * 72, abs=0.05)  # points wide
+    assert m.d == pytest.approx(8 / 48 * 72, abs=0.05)
+    assert m.a < content_box_mm("A4")[0] * MM / 20  # not the content's width
+    with Image.open(io.BytesIO(raw)) as img:
+        assert img.size == (8, 8)  # drawn larger, never resampled larger
+    assert "exif_gps.jpg" in pypdf.PdfReader(result.pdf_path).pages[page - 1].extract_text()
