@@ -32,6 +32,7 @@ from PIL import (
 )
 
 from evidencekit.assets.sources import MAX_CASE_PIXELS
+from evidencekit.assets.vips import scaled_png
 from evidencekit.errors import EvidenceError
 from evidencekit.messages import Msg
 
@@ -50,7 +51,7 @@ MAX_SLICES = 60  # page parts of one long screenshot (a 1×100 000 strip would m
 # thumbnail 106 mm wide), never stretched to the page width; photos and phone screenshots have
 # the pixels to fill it and are not affected.
 MIN_PRINT_DPI = 48
-ENCODER_VERSION = 12  # bump when the output of prepare_image changes (cache key)
+ENCODER_VERSION = 13  # bump when the output of prepare_image changes (cache key)
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -602,6 +603,9 @@ class ImagePlan:
     image: PreparedImage  # parts without pixels (width_px, height_px 0; no sha256)
     frames: tuple[_Frame, ...]
     orientation: int | None  # as read from the header; None: applied by the reader (TIFF)
+    # An 8-bit RGB or RGBA PNG of one frame, no colour profile or colour key, upright: the
+    # phone screenshot, which libvips may decode and scale (assets/vips.py)
+    plain_png: bool = False
 
 
 def plan_image(
@@ -616,6 +620,14 @@ def plan_image(
             frames, animated = _frame_count(img, rel)
             tiff = img.format == "TIFF"
             orientation = None if tiff else _orientation(img)
+            plain_png = (
+                img.format == "PNG"
+                and img.mode in ("RGB", "RGBA")
+                and frames == 1
+                and not animated
+                and orientation == 1
+                and not {"icc_profile", "transparency"} & set(img.info)
+            )
             for fno in range(frames):
                 if fno:
                     img.seek(fno)  # headers only: _frame_count bounded the pages
@@ -647,7 +659,7 @@ def plan_image(
                 )
             )
     image = PreparedImage(tuple(parts), sizes[0], "", animated)
-    return ImagePlan(image, tuple(planned), orientation)
+    return ImagePlan(image, tuple(planned), orientation, plain_png)
 
 
 def prepare_image(
@@ -671,9 +683,11 @@ def prepare_image(
     """
     plan = plan_image(path, rel, stem, box_mm=box_mm, overlap=overlap)
     w, h = plan.image.source_px
-    frames = len(plan.frames)
-    animated = plan.image.animated
     dpi = min(dpi, 300)
+    if plan.plain_png and not redact and len(plan.frames[0].slices) == 1:
+        made = _plain_png(path, out_dir, plan, dpi, screen_quality or quality)
+        if made is not None:
+            return made
     side = int(max(box_mm) / 25.4 * dpi) + 1
     img, stored = _open_scaled(path, rel, draft=(side, side))
     if screen_quality is not None and img.format in _LOSSLESS:
@@ -724,6 +738,40 @@ def prepare_image(
         # A box that covers nothing hides nothing: never report it as redacted.
         msg = Msg("image.boxes_outside", boxes=str(missed), w=w, h=h)
         raise _refuse(rel, msg)
+    return _prepared(tuple(parts), plan.image, dpi, quality, redact, hits)
+
+
+def _plain_png(
+    path: Path, out_dir: Path, plan: ImagePlan, dpi: int, quality: int
+) -> PreparedImage | None:
+    """A plain PNG of one part decoded and scaled by libvips, encoded as every image is; None
+    when libvips declines it (Pillow's path then prepares it)."""
+    frame = plan.frames[0]
+    size = _scaled(frame.size, _scale(frame.size[0], frame.print_w, dpi))
+    pixels = scaled_png(path, size, frame.size)
+    if pixels is None:
+        return None
+    data = _encode(Image.frombuffer("RGB", size, pixels, "raw", "RGB", 0, 1), quality)
+    (out_dir / plan.image.parts[0].name).write_bytes(data)
+    part = replace(
+        plan.image.parts[0],
+        width_px=size[0],
+        height_px=size[1],
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    return _prepared((part,), plan.image, dpi, quality, (), [])
+
+
+def _prepared(
+    parts: tuple[ImagePart, ...],
+    planned: PreparedImage,
+    dpi: int,
+    quality: int,
+    redact: tuple[tuple[int, int, int, int], ...],
+    hits: list[int],
+) -> PreparedImage:
+    """The prepared image with its note and details (what the evidence JSON records)."""
+    (w, h), animated, frames = planned.source_px, planned.animated, planned.parts[-1].frames
     note = f"re-encoded as JPEG (q{quality}), at most {dpi} dpi"
     if animated:
         note += "; animated: first frame shown"
@@ -745,7 +793,21 @@ def prepare_image(
     }
     if redact:
         details["redacted_areas"] = sum(hits)  # box × page where it covered pixels
-    return PreparedImage(tuple(parts), (w, h), note, animated, tuple(redact), details)
+    return PreparedImage(parts, (w, h), note, animated, tuple(redact), details)
+
+
+def _scaled(size: tuple[int, int], scale: float) -> tuple[int, int]:
+    """The pixels a piece of `size` is scaled to (never enlarged)."""
+    if scale >= 0.999:
+        return size
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def _scale(width_px: int, print_w: float, dpi: int) -> float:
+    """How much an image `width_px` wide, printed `print_w` mm wide, is scaled: to at most
+    `dpi` on paper."""
+    px_per_mm = width_px / print_w
+    return min(px_per_mm, dpi / 25.4) / px_per_mm
 
 
 def _slice(
@@ -755,13 +817,11 @@ def _slice(
     the header's pixels; a DCT-scaled or reduced decode is smaller, so rows are scaled."""
     w, h = rgb.size
     sy = h / frame.size[1]
-    px_per_mm_out = min(w / frame.print_w, dpi / 25.4)
-    scale = px_per_mm_out / (w / frame.print_w)
+    scale = _scale(w, frame.print_w, dpi)
     for top, bottom in frame.slices:
         y0, y1 = round(top * sy), min(h, max(round(top * sy) + 1, round(bottom * sy)))
         piece = rgb.crop((0, y0, w, y1)) if len(frame.slices) > 1 else rgb
-        if scale < 0.999:
-            size = (max(1, round(piece.width * scale)), max(1, round(piece.height * scale)))
+        if (size := _scaled(piece.size, scale)) != piece.size:
             # Bilinear (Pillow's is a true area filter when reducing): screenshot text as
             # legible as with bicubic at these factors (1.5-3x), a third faster, and 5 %
             # fewer JPEG bytes; large reductions first go through a box filter (reducing_gap).

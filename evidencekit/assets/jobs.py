@@ -124,15 +124,15 @@ class ImageJobs:
         self.done = len(jobs) - len(todo)
         self.pool: ProcessPoolExecutor | None = None
         self.futures: dict[Future[PreparedImage], int] = {}
-        self.serial = todo
         workers = min(os.cpu_count() or 1, len(todo))
-        if workers > 1 and len(todo) >= 3:
-            self.serial = []
+        if (os.cpu_count() or 1) > 1 and todo:
+            # Even one image: in a worker process, so this one never uses libvips and every
+            # worker it forks may (assets/vips.py), and the layout goes on meanwhile.
             self.pool = ProcessPoolExecutor(max_workers=workers)
             # Largest first: the long screenshot does not start last and finish alone.
             for i in sorted(todo, key=lambda i: -jobs[i].path.stat().st_size):
                 self.futures[self.pool.submit(_run_image_job, jobs[i])] = i
-        else:  # a few images: not worth starting processes; prepared before the layout
+        else:  # one processor: prepared here, before the layout
             for i in todo:
                 self.results[i] = wrap_image_error(jobs[i], _run_image_job)
                 self._tick()
