@@ -215,13 +215,16 @@ def _build(manifest_path: Path, opts: BuildOptions) -> BuildResult:
     from evidencekit.fit import Overlimit, fit_ladder, fit_to_limits
     from evidencekit.outputs.draft import drop_draft, keep_draft
 
-    plan.warnings += _render_warnings()
     _choose_outgoing(plan)
     steps = fit_ladder(case.profile.limits.dpi)
+    first = len(plan.warnings)
     made = _render(
         case, plan.infos, built, steps[0], opts.progress, plan.warnings, plan.pdfa,
         plan.unmasked and bool(plan.outgoing), plan.ocr, _lengths(plan),
     )  # fmt: skip
+    # Asked of WeasyPrint once it is loaded, after the image jobs have begun (loading it takes
+    # about 0.3 s); said before what the layout found.
+    plan.warnings[first:first] = _render_warnings()
     clock.lap("render")
     try:
         dossier = fit_to_limits(case.profile, steps, lambda s: _attempt(plan, s, made, clock))

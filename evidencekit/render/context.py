@@ -40,6 +40,7 @@ from evidencekit.render.weasy import (
     joined_layout,
     split_before,
     split_sections,
+    starts_with,
 )
 
 
@@ -319,6 +320,7 @@ def _settle_back(
     once; `first`: its first pass, started already); None when it does not. A pass lays out
     again only the pieces whose HTML changed (Render.started_from)."""
     job = first or render(layout, part)
+    job, layout = _tighten_early(render, prepared, paper, layout, part, job)
     for n in range(3):
         back = job.laid()
         layout = measure_layout(prepared, back.anchors, back.boxes, paper, layout)
@@ -329,6 +331,30 @@ def _settle_back(
         job = render(layout, part, job)
     job.cancel()
     return None
+
+
+def _tighten_early(
+    render: Render,
+    prepared: list[PreparedExhibit],
+    paper: str,
+    layout: PageLayout,
+    part: Part,
+    job: Job,
+) -> tuple[Job, PageLayout]:
+    """The appendix set tighter as soon as its own piece ends on a nearly empty page, while
+    the exhibits are still laid out: what decides it is in the appendix alone, and its HTML
+    depends on nothing the exhibits measure. (The images case's 200 screenshots: the tighter
+    appendix is laid out beside them instead of after them.)"""
+    if layout.tight_appendix or not isinstance(job, JobGroup):
+        return job, layout
+    appendix = job.jobs[-1]
+    if not starts_with(appendix.html, "appendix"):
+        return job, layout
+    laid = appendix.laid()
+    if not measure_layout(prepared, laid.anchors, laid.boxes, paper, layout).tight_appendix:
+        return job, layout
+    tighter = replace(layout, tight_appendix=True)
+    return render(tighter, part, job), tighter
 
 
 def _refs(prepared: list[PreparedExhibit]) -> list[str]:

@@ -416,6 +416,12 @@ def split_before(html: str, name: str) -> list[str]:
     return [_document(head, sections[:cut]), _document(head, sections[cut:])]
 
 
+def starts_with(html: str, name: str) -> bool:
+    """Whether a document's first top-level section has class `name`."""
+    sections = _sections(html)[1]
+    return bool(sections) and _has_class(sections[0], name)
+
+
 def _has_class(section: str, name: str) -> bool:
     """Whether a section's opening tag has class `name`."""
     m = re.match(r'<section class="([^"]*)"', section)
