@@ -474,7 +474,11 @@ def _render(
 
         def start(html: str, part: Part) -> PartJob:
             identifier = sha256_bytes(html.encode())[:32].encode()
-            return start_part(html, assets, identifier=identifier, pdfa=pdfa, keep=part.keep())
+            # What comes after the front matter may be an earlier build's (partcache.py).
+            kept = part.kind in ("back", "exhibits", "appendix", "numbers")
+            return start_part(
+                html, assets, identifier=identifier, pdfa=pdfa, keep=part.keep(), kept=kept
+            )
 
         templates = case.root / "templates"
 

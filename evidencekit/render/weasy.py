@@ -33,6 +33,14 @@ def harfbuzz_subset_available() -> bool:
     return ffi.harfbuzz_subset is not None
 
 
+def renderer_versions() -> list[str]:
+    """WeasyPrint's and its PDF writer's versions, and whether fonts are cut by HarfBuzz."""
+    import pydyf
+    import weasyprint
+
+    return [weasyprint.__version__, pydyf.__version__, str(harfbuzz_subset_available())]
+
+
 @dataclass
 class Rendered:
     """The rendered PDF and where each anchor landed (1-based page numbers)."""
@@ -181,10 +189,11 @@ class PartJob:
     process of its own while the caller goes on."""
 
     def __init__(self, html: str, assets: dict[str, Path | bytes], identifier: bytes,
-                 pdfa: bool, keep: Keep) -> None:  # fmt: skip
+                 pdfa: bool, keep: Keep, key: str | None = None) -> None:  # fmt: skip
         self.html, self.assets, self.identifier, self.pdfa, self.keep = (
             html, assets, identifier, pdfa, keep
         )  # fmt: skip
+        self.key = key  # kept under it once written (render/partcache.py)
         self._laid: Rendered | None = None
         self._pdfs: list[bytes] | None = None
         self._numbers: dict[str, str] | None = None
@@ -209,6 +218,7 @@ class PartJob:
             if self.keep.numbers:
                 fill_numbers(document, self._filled())
             self._pdfs = [write_part(document, self.identifier, self.pdfa)]
+            _keep(self.key, laid, self._pdfs)
         return self._pdfs
 
     def _filled(self) -> dict[str, str]:
@@ -267,6 +277,7 @@ class ForkedPart(PartJob):
             pdfs = [write_part(document, self.identifier, self.pdfa)]
             (self._dir / "pdfs").write_bytes(pickle.dumps(pdfs))
             conn.send("pdfs")
+            _keep(self.key, laid, pdfs)  # after handing it over: not on the way
         except BaseException:  # reported by the parent's own attempt
             conn.send("failed")
         finally:
@@ -323,6 +334,26 @@ class ForkedPart(PartJob):
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
+class KeptPart(PartJob):
+    """A part as an earlier build laid it out and wrote it (render/partcache.py)."""
+
+    def __init__(self, html: str, keep: Keep, laid: dict[str, Any], pdfs: list[bytes]) -> None:
+        super().__init__(html, {}, b"", False, keep)
+        self._laid = Rendered(pdf=b"", **laid)
+        self._pdfs = pdfs
+
+    def cancel(self) -> None:
+        """Nothing runs."""
+
+
+def _keep(key: str | None, laid: Rendered, pdfs: list[bytes]) -> None:
+    if key is not None:
+        from evidencekit.render.partcache import save_part
+
+        fields = ("pages", "anchors", "boxes", "refused_urls")
+        save_part(key, {name: getattr(laid, name) for name in fields}, pdfs)
+
+
 def start_part(
     html: str,
     assets: dict[str, Path | bytes],
@@ -331,11 +362,24 @@ def start_part(
     pdfa: bool = False,
     keep: Keep | None = None,
     forked: bool = True,
+    kept: bool = False,
 ) -> PartJob:
-    """Lay a part out (and write it when asked): in a process of its own when `forked`."""
+    """Lay a part out (and write it when asked): in a process of its own when `forked`.
+    `kept`: a part after the front matter, taken from an earlier build when its HTML is the
+    same and kept for the next (render/partcache.py); not one written with page numbers
+    filled in (Keep.numbers), which its HTML does not give."""
+    keep = keep or Keep()
+    key = None
+    if kept and not keep.numbers:
+        from evidencekit.render.partcache import load_part, part_key
+
+        key = part_key(html, pdfa, keep.tail)
+        got = load_part(key) if key is not None else None
+        if got is not None:
+            return KeptPart(html, keep, *got)
     _html_class()  # WeasyPrint and its stylesheet loaded once here, not in every forked process
     kind = ForkedPart if forked else PartJob
-    return kind(html, assets, identifier, pdfa, keep or Keep())
+    return kind(html, assets, identifier, pdfa, keep, key)
 
 
 class JobGroup:

@@ -1,0 +1,124 @@
+"""Parts kept between builds. A part of the dossier after its front matter (an exhibits piece,
+the integrity appendix, the page numbers) is laid out and written to the same PDF whenever its
+HTML is the same: its images are placeholders, swapped for the prepared JPEGs after the parts
+are joined, and it fetches nothing else. So a rebuild takes such a part from here instead of
+laying it out again: after one screenshot changed, the page numbers of the same 124 pages;
+after the cover letter was edited, every exhibit and the appendix.
+
+The key leaves out the HTML's <meta> tags (the build time among them) and the PDF identifier:
+they reach only the part's own document information, and the joined dossier keeps the front
+matter's (pdf/postprocess.py: assemble_pdf, whose first part is never taken from here). It
+holds what else could change the PDF: evidencekit's and WeasyPrint's versions, the module that
+lays out and writes (weasy.py), whether fonts are cut by HarfBuzz, and the installed font
+folders. Entries are JSON and PDF files (never pickles: the cache folder is read back), written
+whole and renamed into place; a damaged one is laid out again."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from evidencekit import __version__
+from evidencekit.caches import cache_dir
+
+VERSION = 1  # bump when what an entry holds changes
+_META = re.compile(r"<meta [^>]*>")
+# Where fontconfig finds fonts on Linux, macOS and in a user's home: a font installed or
+# removed changes a folder's modification time.
+_FONT_ROOTS = (
+    "/usr/share/fonts",
+    "/usr/local/share/fonts",
+    "/etc/fonts",
+    "~/.local/share/fonts",
+    "~/.fonts",
+    "/System/Library/Fonts",
+    "/Library/Fonts",
+    "~/Library/Fonts",
+)
+
+
+@functools.cache
+def _environment() -> str:
+    """What besides its HTML makes a part's PDF, as one string (once per process)."""
+    from evidencekit.render import weasy
+
+    folders = []
+    for root in _FONT_ROOTS:
+        for folder, _, _ in os.walk(os.path.expanduser(root)):
+            folders.append(f"{folder} {os.stat(folder).st_mtime_ns}")
+    source = hashlib.sha256(Path(weasy.__file__).read_bytes()).hexdigest()
+    return json.dumps(
+        [
+            VERSION,
+            __version__,
+            weasy.renderer_versions(),
+            source,
+            sorted(folders),
+        ]
+    )
+
+
+def part_key(html: str, pdfa: bool, tail: int) -> str | None:
+    """The key of a part (`tail`: its pages after the dossier's, Keep.tail); None when nothing
+    is kept (EVIDENCEKIT_CACHE_DIR=off)."""
+    if cache_dir("parts") is None:
+        return None
+    blob = f"{_environment()}\n{pdfa} {tail}\n{_META.sub('', html)}"
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _folder(key: str) -> Path | None:
+    root = cache_dir("parts")
+    return None if root is None else root / key[:2] / key
+
+
+def load_part(key: str) -> tuple[dict[str, Any], list[bytes]] | None:
+    """The part's layout (Rendered's fields, as save_part wrote them) and PDFs; None when not
+    kept or unreadable."""
+    folder = _folder(key)
+    if folder is None or not folder.is_dir():
+        return None
+    try:
+        entry = json.loads((folder / "laid.json").read_text(encoding="utf-8"))
+        laid = {
+            "pages": int(entry["pages"]),
+            "anchors": {str(name): int(page) for name, page in entry["anchors"].items()},
+            "boxes": {
+                str(name): (int(box[0]), *(float(v) for v in box[1:5]))
+                for name, box in entry["boxes"].items()
+            },
+            "refused_urls": [str(url) for url in entry["refused_urls"]],
+        }
+        pdfs = [(folder / f"{k}.pdf").read_bytes() for k in range(len(entry["pdfs"]))]
+        if [hashlib.sha256(pdf).hexdigest() for pdf in pdfs] != entry["pdfs"]:
+            return None  # a file cut short or changed
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return None
+    return laid, pdfs
+
+
+def save_part(key: str, laid: dict[str, Any], pdfs: list[bytes]) -> None:
+    """Keep a part (written whole, then renamed: atomic); a cache that cannot be written only
+    costs the next build time."""
+    folder = _folder(key)
+    if folder is None or folder.exists():
+        return
+    tmp = None
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+        for k, pdf in enumerate(pdfs):
+            (tmp / f"{k}.pdf").write_bytes(pdf)
+        hashes = [hashlib.sha256(pdf).hexdigest() for pdf in pdfs]
+        (tmp / "laid.json").write_text(json.dumps({**laid, "pdfs": hashes}), encoding="utf-8")
+        tmp.rename(folder)
+    except OSError:  # another build kept it meanwhile, or the folder cannot be written
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
