@@ -18,6 +18,7 @@ from evidencekit.assets.images import plan_image, prepare_image
 from evidencekit.errors import EvidenceError
 
 from .conftest import MINIMAL, write_case
+from .corpora import corpus_dir
 
 BOX = (85.0, 240.0)  # half the content width: a portrait screenshot two to a row
 
@@ -162,3 +163,15 @@ def test_a_build_of_screenshots_prepares_them_in_workers_not_here(tmp_path: Path
     )
     one_processor = (os.cpu_count() or 1) == 1
     assert out.stdout.strip().splitlines()[-1] == str(one_processor)
+
+
+@pytest.mark.parametrize("name", ["truncated_end_chunk.png", "truncated_image.png"])
+def test_a_png_cut_short_is_refused_whichever_library_would_decode_it(
+    tmp_path: Path, name: str
+) -> None:
+    """Pillow's corpus: all the pixels of truncated_end_chunk.png are there, its closing chunk
+    is not. libvips would show it; it is refused as Pillow refuses it."""
+    src = tmp_path / name
+    src.write_bytes((corpus_dir("pillow") / name).read_bytes())
+    with pytest.raises(EvidenceError, match="damaged or truncated"):
+        _prepare(src, tmp_path / "out")

@@ -46,7 +46,7 @@ def scaled_png(path: Path, size: tuple[int, int], source: tuple[int, int]) -> by
     pixels, transparency flattened onto white, scaled with a linear (triangle) filter stretched
     over the reduction, as Pillow's BILINEAR is; or None to take Pillow's path."""
     vips = _vips()
-    if vips is None:
+    if vips is None or not _ends_whole(path):
         return None
     try:
         img = vips.Image.pngload(str(path), access="sequential", fail_on="warning")
@@ -63,3 +63,18 @@ def scaled_png(path: Path, size: tuple[int, int], source: tuple[int, int]) -> by
     except vips.Error:
         return None
     return data
+
+
+_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the PNG's closing chunk, with its CRC
+
+
+def _ends_whole(path: Path) -> bool:
+    """Whether the file ends with the PNG's closing chunk. libvips reads the pixels and stops;
+    Pillow refuses a file cut short after them (Pillow's corpus: truncated_end_chunk.png), and
+    a damaged file is refused whichever library would decode it."""
+    try:
+        with path.open("rb") as f:
+            f.seek(-len(_IEND), os.SEEK_END)
+            return f.read() == _IEND
+    except OSError:
+        return False
