@@ -98,6 +98,22 @@ def test_phone_screenshot_kept_whole(tmp_path: Path) -> None:
 BOX = (178.0, 185.0)  # A4's content box less the band and caption (assets/prepare.py)
 
 
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+@pytest.mark.parametrize("size", [(1080, 2400), (1080, 2520), (1170, 2532), (1290, 2796)])
+def test_a_phone_screenshot_is_one_screen_on_either_paper(
+    paper: str, size: tuple[int, int]
+) -> None:
+    """On Letter paper (the US platforms' profiles) a 20:9 screenshot had been cut into two
+    parts 110 mm wide, each on a page of its own; whole it is 75 mm wide, two to a row."""
+    from evidencekit.assets.images import cut_image
+    from evidencekit.render import content_box_mm
+
+    w, h = content_box_mm(paper)
+    print_w, parts = cut_image("shot.png", *size, (w, h - 72), 0.04)
+    assert len(parts) == 1
+    assert 70 <= print_w <= w / 2  # two to a row
+
+
 def _dpi(w: int, print_w: float) -> float:
     return w / (print_w / 25.4)
 

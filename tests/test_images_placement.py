@@ -320,3 +320,30 @@ def test_a_tiny_wild_image_is_drawn_at_its_size(tmp_path: Path) -> None:
     with Image.open(io.BytesIO(raw)) as img:
         assert img.size == (8, 8)  # drawn larger, never resampled larger
     assert "exif_gps.jpg" in pypdf.PdfReader(result.pdf_path).pages[page - 1].extract_text()
+
+
+def test_phone_screenshots_on_letter_paper_sit_whole_two_to_a_row(tmp_path: Path) -> None:
+    """The Stripe profile (Letter): two 1080×2400 screenshots had been cut into two parts
+    each, four pages 110 mm wide; now one row of two whole screens on one page."""
+    folder = tmp_path / "case"
+    folder.mkdir()
+    for name in ("a.png", "b.png"):
+        img = Image.new("RGB", (1080, 2400), "#ededed")
+        ImageDraw.Draw(img).rectangle((40, 200, 1040, 400), fill="#9eea6a")
+        img.save(folder / name)
+    manifest = write_case(
+        folder,
+        """\
+        evidencekit: 1
+        case: {id: LTR-1, title: Chat, profile: stripe, language: en}
+        evidence:
+          - {kind: chat, title: Chat with the customer, files: [a.png, b.png]}
+        """,
+    )
+    result = build(manifest, BuildOptions(out_dir=tmp_path / "out"))
+    (a_page, _, a, _), (b_page, _, b, _) = sorted(_placed(result.pdf_path), key=lambda p: p[2].e)
+    assert a_page == b_page  # one row, one page
+    assert b.e > a.e + a.a  # side by side
+    assert 70 * MM <= a.a <= 80 * MM  # whole, about 75 mm wide
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(result.pdf_path).pages)
+    assert "part 1 of" not in text

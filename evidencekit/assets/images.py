@@ -51,7 +51,10 @@ MAX_SLICES = 60  # page parts of one long screenshot (a 1×100 000 strip would m
 # thumbnail 106 mm wide), never stretched to the page width; photos and phone screenshots have
 # the pixels to fill it and are not affected.
 MIN_PRINT_DPI = 48
-ENCODER_VERSION = 13  # bump when the output of prepare_image changes (cache key)
+# An image at least this wide whole on one page is shown whole (cut_image): 10-pixel text of a
+# 1080-pixel-wide phone screenshot is then 0.65 mm, its 40-pixel body text 2.6 mm (7 pt).
+WHOLE_MM = 70.0
+ENCODER_VERSION = 14  # bump when the output of prepare_image changes (cache key)
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -570,8 +573,10 @@ def cut_image(
     box_w, box_h = box_mm
     most_w = min(box_w, w / MIN_PRINT_DPI * 25.4)  # the widest it may be printed
     fit_w = min(most_w, box_h / (h / w))  # whole, on one page
-    # Whole when that is at least 3/4 of a long screenshot's width (below): 45 % of the box.
-    if fit_w >= min(box_w * 0.45, most_w * 0.75):
+    # Whole when that is at least 3/4 of a long screenshot's width (below), 45 % of the box,
+    # or WHOLE_MM: a phone screenshot of 20:9 or 21:9 is one screen on Letter paper too (75 and
+    # 72 mm wide), not two parts at 110 mm on two pages.
+    if fit_w >= min(box_w * 0.45, most_w * 0.75, WHOLE_MM):
         return fit_w, [(0, h)]  # a photo, a phone screenshot, a small image
     # Long screenshot: keep a readable width (60 % of the box, at most as wide as it may be
     # printed), cut the height into parts that overlap a little, spread evenly so no part is
