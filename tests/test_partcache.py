@@ -38,11 +38,17 @@ def kept(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return taken
 
 
+@pytest.fixture
+def case(tmp_path: Path) -> Path:
+    """The example's case, copied: it is changed."""
+    folder = tmp_path / "case"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("out"))
+    return folder
+
+
 def test_a_rebuild_after_the_letter_changed_takes_the_rest_from_the_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: list[str]
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: list[str]
 ) -> None:
-    case = tmp_path / "case"
-    shutil.copytree(EXAMPLE, case, ignore=shutil.ignore_patterns("out"))
     cache = tmp_path / "cache"
     _build(case, tmp_path / "first", cache, "1764547200", monkeypatch)
     assert kept == []
@@ -58,10 +64,8 @@ def test_a_rebuild_after_the_letter_changed_takes_the_rest_from_the_cache(
 
 
 def test_a_damaged_entry_is_laid_out_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: list[str]
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: list[str]
 ) -> None:
-    case = tmp_path / "case"
-    shutil.copytree(EXAMPLE, case, ignore=shutil.ignore_patterns("out"))
     cache = tmp_path / "cache"
     first = _build(case, tmp_path / "first", cache, "1764547200", monkeypatch)
     entries = sorted((cache / "parts").glob("*/*/laid.json"))
