@@ -983,6 +983,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "遮盖框 {boxes} 位于图片范围之外（{w}×{h} 像素）",
         "redaction box(es) {boxes} lie outside the image ({w}×{h} pixels)",
     ),
+    "image.crashed": (
+        "准备这张图片的进程意外终止（图片可能已损坏，或超出本机内存）；请重新导出或重新截图后再试",
+        "the process preparing this image stopped unexpectedly (the image may be damaged, or too "
+        "large for this machine's memory); re-export or re-capture it",
+    ),
     "image.too_long": (
         "图片为 {w}×{h} 像素：按可读宽度需要分成 {n} 段（最多 {max} 段）；请裁剪或拆分为多个文件",
         "the image is {w}×{h} pixels: at a readable width it would need {n} page parts (at "

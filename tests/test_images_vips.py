@@ -15,6 +15,7 @@ from PIL import Image, ImageCms, ImageDraw
 
 from evidencekit.assets import images, vips
 from evidencekit.assets.images import plan_image, prepare_image
+from evidencekit.assets.jobs import ImageJob, _run_image_job
 from evidencekit.errors import EvidenceError
 
 from .conftest import MINIMAL, write_case
@@ -175,3 +176,30 @@ def test_a_png_cut_short_is_refused_whichever_library_would_decode_it(
     src.write_bytes((corpus_dir("pillow") / name).read_bytes())
     with pytest.raises(EvidenceError, match="damaged or truncated"):
         _prepare(src, tmp_path / "out")
+
+
+def _dies_on_shot2(job: ImageJob) -> images.PreparedImage:
+    """An image job whose worker is killed on shot2.png (picklable: the pool sends it)."""
+    if job.rel == "shot2.png":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _run_image_job(job)
+
+
+def test_an_image_whose_worker_dies_is_named_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decoder that crashes (or the OOM killer) takes the worker, and the process pool, with
+    it: each image not yet done is prepared again in a process of its own, and the one whose
+    process dies again is refused by name; the others are not blamed."""
+    import evidencekit.assets.jobs as jobs
+    from evidencekit.pipeline import build
+
+    monkeypatch.setattr(jobs, "_run_image_job", _dies_on_shot2)
+    monkeypatch.setenv("EVIDENCEKIT_CACHE_DIR", "off")
+    for n in (1, 2, 3):
+        _screenshot(tmp_path / f"shot{n}.png")
+    case = write_case(tmp_path, MINIMAL.replace("[shot.png]", "[shot1.png, shot2.png, shot3.png]"))
+    with pytest.raises(EvidenceError) as caught:
+        build(case)
+    assert caught.value.file == "shot2.png"
+    assert "stopped unexpectedly" in caught.value.message or "意外终止" in caught.value.message

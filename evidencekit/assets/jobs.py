@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from evidencekit.assets.sources import sha256_file
 from evidencekit.caches import cache_dir
 from evidencekit.errors import EvidenceError, RenderError
 from evidencekit.fit import ImageSettings
+from evidencekit.messages import Msg
 from evidencekit.model import SourceFile
 from evidencekit.pdf.images import PreparedJpeg
 from evidencekit.render.context import PreparedExhibit
@@ -155,11 +157,19 @@ class ImageJobs:
         parts, same printed sizes: checked) and return the JPEG of every part by name."""
         if self.progress:
             self.progress("images", self.done, self.total)
+        broken = []  # a worker died (a decoder's crash, the OOM killer): the pool went with it
         for future in as_completed(self.futures):
             i = self.futures[future]
-            self.results[i] = wrap_image_error(self.jobs[i], _result_of(future))
+            try:
+                self.results[i] = wrap_image_error(self.jobs[i], _result_of(future))
+            except BrokenProcessPool:
+                broken.append(i)
+                continue
             self._tick()
         self.__exit__()
+        for i in sorted(broken):  # each again in a process of its own: the one that dies is named
+            self.results[i] = wrap_image_error(self.jobs[i], _alone)
+            self._tick()
         made: dict[str, PreparedJpeg] = {}
         results = iter(zip(self.jobs, self.results, strict=True))
         for pe in prepared:
@@ -176,6 +186,15 @@ class ImageJobs:
                         job.folder / part.name, part.width_px, part.height_px, part.sha256
                     )
         return made
+
+
+def _alone(job: ImageJob) -> PreparedImage:
+    """One image prepared in a process of its own; refused when that process dies too."""
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        try:
+            return pool.submit(_run_image_job, job).result()
+        except BrokenProcessPool:
+            raise EvidenceError(Msg("image.crashed")) from None
 
 
 def _result_of(future: Future[PreparedImage]) -> Callable[[ImageJob], PreparedImage]:
