@@ -690,7 +690,9 @@ def prepare_image(
     w, h = plan.image.source_px
     dpi = min(dpi, 300)
     if plan.plain_png and not redact and len(plan.frames[0].slices) == 1:
-        made = _plain_png(path, out_dir, plan, dpi, screen_quality or quality)
+        made = _plain_png(
+            path, out_dir, plan, dpi, quality if screen_quality is None else screen_quality
+        )
         if made is not None:
             return made
     side = int(max(box_mm) / 25.4 * dpi) + 1

@@ -277,7 +277,7 @@ class ForkedPart(PartJob):
             pdfs = [write_part(document, self.identifier, self.pdfa)]
             (self._dir / "pdfs").write_bytes(pickle.dumps(pdfs))
             conn.send("pdfs")
-            _keep(self.key, laid, pdfs)  # after handing it over: not on the way
+            _keep(self.key, laid, pdfs)  # after handing them over: a few files written
         except BaseException:  # reported by the parent's own attempt
             conn.send("failed")
         finally:
