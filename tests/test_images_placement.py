@@ -14,7 +14,7 @@ import pypdf
 import pytest
 from PIL import Image, ImageDraw
 
-from evidencekit.assets.images import plan_image, prepare_image, slot_placeholder
+from evidencekit.assets.images import load_prepared, plan_image, prepare_image, slot_placeholder
 from evidencekit.errors import RenderError
 from evidencekit.i18n import t
 from evidencekit.pdf.images import SLOT_MARK, PreparedJpeg, slot_name
@@ -22,7 +22,7 @@ from evidencekit.pdf.postprocess import assemble_pdf
 from evidencekit.pipeline import BuildOptions, build
 from evidencekit.render.weasy import render_pdf
 
-from .conftest import write_case
+from .conftest import MINIMAL, write_case
 
 CASE = """\
 evidencekit: 1
@@ -253,7 +253,9 @@ def test_placed_image_keeps_how_the_layout_draws_it(
     jpeg = tmp_path / "x.jpg"
     Image.new("RGB", (60, 90), "red").save(jpeg)
     placed = assemble_pdf(
-        [laid.pdf], {"x-1.jpg": PreparedJpeg(jpeg, 60, 90, hashlib.sha256(b"x").hexdigest())}, []
+        [laid.pdf],
+        {"x-1.jpg": PreparedJpeg(jpeg, 60, 90, hashlib.sha256(jpeg.read_bytes()).hexdigest())},
+        [],
     )
     with pikepdf.open(io.BytesIO(placed)) as pdf:
         (image,) = pdf.pages[0].Resources.XObject.values()
@@ -347,3 +349,40 @@ def test_phone_screenshots_on_letter_paper_sit_whole_two_to_a_row(tmp_path: Path
     assert 70 * MM <= a.a <= 80 * MM  # whole, about 75 mm wide
     text = "".join(p.extract_text() for p in pypdf.PdfReader(result.pdf_path).pages)
     assert "part 1 of" not in text
+
+
+def _cached_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("EVIDENCEKIT_CACHE_DIR", str(cache))
+    img = Image.new("RGB", (1080, 2400), "#ededed")
+    ImageDraw.Draw(img).rectangle((40, 200, 1040, 400), fill="#9eea6a")
+    img.save(tmp_path / "shot.png")
+    manifest = write_case(tmp_path, MINIMAL)
+    build(manifest, BuildOptions(out_dir=tmp_path / "out"))
+    (folder,) = {p.parent for p in (cache / "images").rglob("meta.json")}
+    manifest.write_text(manifest.read_text().replace("Test case", "Test case, again"))
+    return manifest, folder
+
+
+def test_a_cached_image_that_was_altered_is_not_embedded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The evidence JSON gives each embedded part's hash: a prepared image altered in the cache
+    would be embedded under the hash of what was prepared."""
+    manifest, folder = _cached_case(tmp_path, monkeypatch)
+    (jpeg,) = folder.glob("*.jpg")
+    data = bytearray(jpeg.read_bytes())
+    data[-100] ^= 0xFF
+    jpeg.write_bytes(bytes(data))
+    with pytest.raises(RenderError, match="does not match its record"):
+        build(manifest, BuildOptions(out_dir=tmp_path / "out"))
+
+
+def test_a_cached_image_record_out_of_shape_is_prepared_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest, folder = _cached_case(tmp_path, monkeypatch)
+    (folder / "meta.json").write_text('{"parts": [{"bogus": 1}]}', encoding="utf-8")
+    result = build(manifest, BuildOptions(out_dir=tmp_path / "out"))
+    assert result.pdf_path is not None and result.pdf_path.is_file()
+    assert load_prepared(folder) is not None  # made again, whole

@@ -845,21 +845,21 @@ def load_prepared(folder: Path) -> PreparedImage | None:
     """A cached prepared image whose parts are all present, or None."""
     try:
         data = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    parts = tuple(
-        ImagePart(**{**p, "span": tuple(p.get("span", (0.0, 1.0)))}) for p in data["parts"]
-    )
-    if not all((folder / p.name).is_file() for p in parts):
-        return None
-    return PreparedImage(
-        parts,
-        tuple(data["source_px"]),
-        data["note"],
-        data["animated"],
-        tuple(tuple(b) for b in data["redacted"]),
-        data["details"],
-    )
+        parts = tuple(
+            ImagePart(**{**p, "span": tuple(p.get("span", (0.0, 1.0)))}) for p in data["parts"]
+        )
+        if not all((folder / p.name).is_file() for p in parts):
+            return None
+        return PreparedImage(
+            parts,
+            tuple(data["source_px"]),
+            data["note"],
+            data["animated"],
+            tuple(tuple(b) for b in data["redacted"]),
+            data["details"],
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # damaged: prepared again
 
 
 def ocr_pixels(path: Path, rel: str, width: int) -> tuple[Image.Image, tuple[int, int], int]:

@@ -3,6 +3,7 @@ the main process lays the dossier out."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -77,6 +78,11 @@ def _run_image_job(job: ImageJob) -> PreparedImage:
     cached = load_prepared(job.folder)
     if cached is not None:
         return cached
+    if job.folder.exists():  # damaged: set aside in one step (another build may be reading it)
+        aside = job.folder.with_name(f".broken-{os.getpid()}-{job.folder.name}")
+        with contextlib.suppress(OSError):
+            job.folder.rename(aside)
+            shutil.rmtree(aside, ignore_errors=True)
     job.folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=job.folder.parent))
     try:

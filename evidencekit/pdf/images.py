@@ -9,6 +9,7 @@ images become one object.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,7 +84,16 @@ def swap_placeholders(pdf: pikepdf.Pdf, images: dict[str, PreparedJpeg]) -> None
                     msg = f"the layout has a slot for image part {name!r}, which was not made"
                     raise RenderError(msg)
                 if img.sha256 not in shared:
-                    stream = pikepdf.Stream(pdf, img.path.read_bytes())
+                    data = img.path.read_bytes()
+                    if hashlib.sha256(data).hexdigest() != img.sha256:
+                        # The evidence JSON records the hash of each embedded part: it must be
+                        # the bytes embedded, even when the cache folder was damaged or altered.
+                        msg = (
+                            f"the prepared image {img.path} does not match its record (damaged "
+                            f"or altered): delete the folder {img.path.parent} and build again"
+                        )
+                        raise RenderError(msg)
+                    stream = pikepdf.Stream(pdf, data)
                     stream.Type = pikepdf.Name.XObject
                     stream.Subtype = pikepdf.Name.Image
                     stream.Width = img.width
