@@ -8,9 +8,12 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageCms, ImageDraw
 
 from evidencekit.assets import images, vips
@@ -203,3 +206,67 @@ def test_an_image_whose_worker_dies_is_named_not_a_traceback(
         build(case)
     assert caught.value.file == "shot2.png"
     assert "stopped unexpectedly" in caught.value.message or "意外终止" in caught.value.message
+
+
+def _png_with_crcs(data: bytearray) -> bytes:
+    """The chunks' CRCs made right again, so the decoders look past them at what changed."""
+    import struct
+    import zlib
+
+    pos = 8
+    while pos + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        if pos + 12 + length > len(data):
+            break
+        crc = zlib.crc32(bytes(data[pos + 4 : pos + 8 + length])) & 0xFFFFFFFF
+        data[pos + 8 + length : pos + 12 + length] = struct.pack(">I", crc)
+        pos += 12 + length
+    return bytes(data)
+
+
+_PLAIN: bytes | None = None  # made once: a small screenshot-like PNG
+
+
+def _small_png() -> bytes:
+    import io
+
+    global _PLAIN
+    if _PLAIN is None:
+        img = Image.new("RGB", (300, 700), "#ededed")
+        d = ImageDraw.Draw(img)
+        for k in range(30):
+            d.line((0, k * 20, 300, k * 20 + 10), fill=(k * 8, 100, 50), width=3)
+        buf = io.BytesIO()
+        img.save(buf, "PNG")
+        _PLAIN = buf.getvalue()
+    return _PLAIN
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    edits=st.lists(st.tuples(st.integers(8, 10**6), st.integers(0, 255)), min_size=1, max_size=6)
+)
+def test_a_mutated_png_is_shown_or_refused_alike_by_both_libraries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edits: list[tuple[int, int]]
+) -> None:
+    """Bytes changed anywhere past the signature (CRCs made right): libvips' path and Pillow's
+    agree on showing or refusing the file, and neither fails any other way."""
+    data = bytearray(_small_png())
+    for at, value in edits:
+        data[8 + at % (len(data) - 8)] = value
+    src = tmp_path / "m.png"
+    src.write_bytes(_png_with_crcs(data))
+    outcomes = []
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(images, "scaled_png", lambda *a: None)
+        out = Path(tempfile.mkdtemp(dir=tmp_path))
+        try:
+            prepare_image(src, "m.png", out, "m", box_mm=BOX)
+            outcomes.append("shown")
+        except EvidenceError:
+            outcomes.append("refused")
+    monkeypatch.undo()
+    assert outcomes[0] == outcomes[1]
