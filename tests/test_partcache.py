@@ -54,7 +54,10 @@ def test_a_rebuild_after_the_letter_changed_takes_the_rest_from_the_cache(
     assert kept == []
     statement = case / "statement.md"
     statement.write_text(statement.read_text(encoding="utf-8") + "\n补充说明。\n", "utf-8")
-    # Another build time: in every part's <meta> tags, which the key leaves out.
+    manifest = case / "case.yaml"  # the case's title: in every part's <title>
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("title: ", "title: （补充）", 1), encoding="utf-8")
+    # Another build time: in every part's <meta> tags. The key leaves both out.
     again = _build(case, tmp_path / "again", cache, "1764550000", monkeypatch)
     assert any('class="part exhibit' in h for h in kept)  # the exhibits, laid out before
     assert not any('class="part cover' in h for h in kept)  # the front matter: never

@@ -5,13 +5,13 @@ are joined, and it fetches nothing else. So a rebuild takes such a part from her
 laying it out again: after one screenshot changed, the page numbers of the same 124 pages;
 after the cover letter was edited, every exhibit and the appendix.
 
-The key leaves out the HTML's <meta> tags (the build time among them) and the PDF identifier:
-they reach only the part's own document information, and the joined dossier keeps the front
-matter's (pdf/postprocess.py: assemble_pdf, whose first part is never taken from here). It
-holds what else could change the PDF: evidencekit's and WeasyPrint's versions, the module that
-lays out and writes (weasy.py), whether fonts are cut by HarfBuzz, and the installed font
-folders. Entries are JSON and PDF files (never pickles: the cache folder is read back), written
-whole and renamed into place; a damaged one is laid out again."""
+The key leaves out the HTML's <title> and <meta> tags (the case's title, the build time) and
+the PDF identifier: they reach only the part's own document information, and the joined dossier
+keeps the front matter's (pdf/postprocess.py: assemble_pdf, whose first part is never taken
+from here). It holds what else could change the PDF: evidencekit's and WeasyPrint's versions,
+the module that lays out and writes (weasy.py), whether fonts are cut by HarfBuzz, and the
+installed font folders. Entries are JSON and PDF files (never pickles: the cache folder is read
+back), written whole and renamed into place; a damaged one is laid out again."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ from evidencekit import __version__
 from evidencekit.caches import cache_dir
 
 VERSION = 1  # bump when what an entry holds changes
-_META = re.compile(r"<meta [^>]*>")
+# The document's own information (PDF /Info, XMP): kept only from the front matter
+_META = re.compile(r"<meta [^>]*>|<title>[^<]*</title>")
 # Where fontconfig finds fonts on Linux, macOS and in a user's home: a font installed or
 # removed changes a folder's modification time.
 _FONT_ROOTS = (
