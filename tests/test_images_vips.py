@@ -82,6 +82,49 @@ def test_a_plain_png_takes_libvips_and_shows_what_pillow_would(
     assert _psnr(fast_px, slow_px) > 40
 
 
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_an_iphone_screenshot_in_display_p3_is_converted_as_pillow_converts_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """An iPhone saves screenshots with its Display P3 profile: libvips converts them to sRGB
+    (lcms, perceptual) as Pillow's path does, within a level of each other; the colours are
+    not the numbers stored (a P3 green is a brighter green than the same numbers in sRGB)."""
+    import numpy as np
+    import pyvips
+
+    src = tmp_path / "IMG_0001.PNG"
+    _screenshot(tmp_path / "srgb.png", mode)
+    pyvips.Image.pngload(str(tmp_path / "srgb.png")).icc_export(output_profile="p3").pngsave(
+        str(src)
+    )
+    with Image.open(src) as img:
+        assert "icc_profile" in img.info and img.mode == mode
+        stored = img.convert("RGB")
+    calls: list[Path] = []
+    real = vips.scaled_png
+
+    def spy(path: Path, size: tuple[int, int], source: tuple[int, int]) -> bytes | None:
+        got = real(path, size, source)
+        if got is not None:
+            calls.append(path)
+        return got
+
+    monkeypatch.setattr(images, "scaled_png", spy)
+    size = (540, 1200)
+    fast = vips.scaled_png(src, size, (1080, 2400))
+    assert fast is not None
+    fast_px = np.frombuffer(fast, np.uint8).reshape(1200, 540, 3).astype(float)
+    with Image.open(src) as img:
+        img.load()
+        slow = images._flatten(img, 0, 1).resize(size, Image.Resampling.BILINEAR)
+    slow_px = np.asarray(slow, dtype=float)
+    assert np.abs(fast_px - slow_px).max() <= 2  # within JPEG-free rounding
+    as_stored = np.asarray(stored.resize(size, Image.Resampling.BILINEAR), dtype=float)
+    assert np.abs(fast_px - as_stored).max() > 10  # converted, not taken as sRGB
+    made, _ = _prepare(src, tmp_path / "out")
+    assert calls and made.parts[0].width_px < 1080
+
+
 def test_a_translucent_png_is_flattened_onto_white_as_pillow_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -105,7 +148,7 @@ def _icc_profile() -> bytes:
     [
         ("RGB", {}, True),
         ("RGBA", {}, True),
-        ("RGB", {"icc_profile": "icc"}, False),  # colour-managed by Pillow
+        ("RGB", {"icc_profile": "icc"}, True),  # colour-managed by libvips as by Pillow
         ("P", {}, False),
         ("L", {}, False),
         ("RGB", {"transparency": (237, 237, 237)}, False),  # a colour key

@@ -608,8 +608,9 @@ class ImagePlan:
     image: PreparedImage  # parts without pixels (width_px, height_px 0; no sha256)
     frames: tuple[_Frame, ...]
     orientation: int | None  # as read from the header; None: applied by the reader (TIFF)
-    # An 8-bit RGB or RGBA PNG of one frame, no colour profile or colour key, upright: the
-    # phone screenshot, which libvips may decode and scale (assets/vips.py)
+    # An 8-bit RGB or RGBA PNG of one frame, no colour key, upright: the phone screenshot
+    # (an iPhone's with its Display P3 profile), which libvips may decode, colour-manage and
+    # scale (assets/vips.py)
     plain_png: bool = False
 
 
@@ -631,7 +632,7 @@ def plan_image(
                 and frames == 1
                 and not animated
                 and orientation == 1
-                and not {"icc_profile", "transparency"} & set(img.info)
+                and "transparency" not in img.info
             )
             for fno in range(frames):
                 if fno:
