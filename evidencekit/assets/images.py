@@ -54,7 +54,7 @@ MIN_PRINT_DPI = 48
 # An image at least this wide whole on one page is shown whole (cut_image): 10-pixel text of a
 # 1080-pixel-wide phone screenshot is then 0.65 mm, its 40-pixel body text 2.6 mm (7 pt).
 WHOLE_MM = 70.0
-ENCODER_VERSION = 14  # bump when the output of prepare_image changes (cache key)
+ENCODER_VERSION = 15  # bump when the output of prepare_image changes (cache key)
 _SRGB = ImageCms.createProfile("sRGB")
 
 
