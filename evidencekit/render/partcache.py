@@ -15,6 +15,7 @@ back), written whole and renamed into place; a damaged one is laid out again."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -53,7 +54,8 @@ def _environment() -> str:
     folders = []
     for root in _FONT_ROOTS:
         for folder, _, _ in os.walk(os.path.expanduser(root)):
-            folders.append(f"{folder} {os.stat(folder).st_mtime_ns}")
+            with contextlib.suppress(OSError):  # gone meanwhile: as if never there
+                folders.append(f"{folder} {os.stat(folder).st_mtime_ns}")
     source = hashlib.sha256(Path(weasy.__file__).read_bytes()).hexdigest()
     return json.dumps(
         [
