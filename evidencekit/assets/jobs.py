@@ -78,11 +78,6 @@ def _run_image_job(job: ImageJob) -> PreparedImage:
     cached = load_prepared(job.folder)
     if cached is not None:
         return cached
-    if job.folder.exists():  # damaged: set aside in one step (another build may be reading it)
-        aside = job.folder.with_name(f".broken-{os.getpid()}-{job.folder.name}")
-        with contextlib.suppress(OSError):
-            job.folder.rename(aside)
-            shutil.rmtree(aside, ignore_errors=True)
     job.folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=job.folder.parent))
     try:
@@ -100,12 +95,25 @@ def _run_image_job(job: ImageJob) -> PreparedImage:
         save_prepared(img, tmp)
         try:
             tmp.rename(job.folder)
-        except OSError:  # another build made the same entry meanwhile: use theirs
+        except OSError:  # the entry is there: made meanwhile by another build (use it) or damaged
+            if load_prepared(job.folder) is None:
+                _set_aside(job.folder)
+                with contextlib.suppress(OSError):
+                    tmp.rename(job.folder)
             shutil.rmtree(tmp, ignore_errors=True)
         return img
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _set_aside(folder: Path) -> None:
+    """A damaged cache entry removed: first renamed away in one step (another build may be
+    reading the folder), then deleted."""
+    aside = folder.with_name(f".broken-{os.getpid()}-{folder.name}")
+    with contextlib.suppress(OSError):
+        folder.rename(aside)
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 def image_cache_dir(work: Path) -> Path:
