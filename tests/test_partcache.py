@@ -82,6 +82,10 @@ def test_a_damaged_entry_is_laid_out_again(
     shutil.rmtree(tmp_path / "first")  # built again, not kept as up to date
     assert _build(case, tmp_path / "first", cache, "1764547200", monkeypatch) == first
     assert kept == []
+    # The damaged entries were replaced: the next build takes every one of them.
+    shutil.rmtree(tmp_path / "first")
+    assert _build(case, tmp_path / "first", cache, "1764547200", monkeypatch) == first
+    assert len(kept) == len(entries)
 
 
 def test_nothing_is_kept_when_the_cache_is_off(

@@ -3,7 +3,6 @@ the main process lays the dossier out."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -22,7 +21,7 @@ from evidencekit.assets.images import (
     save_prepared,
 )
 from evidencekit.assets.sources import sha256_file
-from evidencekit.caches import cache_dir
+from evidencekit.caches import cache_dir, put_entry
 from evidencekit.errors import EvidenceError, RenderError
 from evidencekit.fit import ImageSettings
 from evidencekit.messages import Msg
@@ -93,27 +92,11 @@ def _run_image_job(job: ImageJob) -> PreparedImage:
             screen_quality=max(30, job.quality - SCREEN_QUALITY_STEP),
         )
         save_prepared(img, tmp)
-        try:
-            tmp.rename(job.folder)
-        except OSError:  # the entry is there: made meanwhile by another build (use it) or damaged
-            if load_prepared(job.folder) is None:
-                _set_aside(job.folder)
-                with contextlib.suppress(OSError):
-                    tmp.rename(job.folder)
-            shutil.rmtree(tmp, ignore_errors=True)
+        put_entry(tmp, job.folder, lambda folder: load_prepared(folder) is not None)
         return img
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def _set_aside(folder: Path) -> None:
-    """A damaged cache entry removed: first renamed away in one step (another build may be
-    reading the folder), then deleted."""
-    aside = folder.with_name(f".broken-{os.getpid()}-{folder.name}")
-    with contextlib.suppress(OSError):
-        folder.rename(aside)
-        shutil.rmtree(aside, ignore_errors=True)
 
 
 def image_cache_dir(work: Path) -> Path:

@@ -24,10 +24,10 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from evidencekit import __version__
-from evidencekit.caches import cache_dir
+from evidencekit.caches import cache_dir, put_entry
+from evidencekit.render import weasy
 
 VERSION = 1  # bump when what an entry holds changes
 # The document's own information (PDF /Info, XMP): kept only from the front matter
@@ -49,8 +49,6 @@ _FONT_ROOTS = (
 @functools.cache
 def _environment() -> str:
     """What besides its HTML makes a part's PDF, as one string (once per process)."""
-    from evidencekit.render import weasy
-
     folders = []
     for root in _FONT_ROOTS:
         for folder, _, _ in os.walk(os.path.expanduser(root)):
@@ -82,23 +80,23 @@ def _folder(key: str) -> Path | None:
     return None if root is None else root / key[:2] / key
 
 
-def load_part(key: str) -> tuple[dict[str, Any], list[bytes]] | None:
-    """The part's layout (Rendered's fields, as save_part wrote them) and PDFs; None when not
-    kept or unreadable."""
+def load_part(key: str) -> tuple[weasy.Rendered, list[bytes]] | None:
+    """The part's layout and PDFs as save_part kept them; None when not kept or damaged."""
     folder = _folder(key)
     if folder is None or not folder.is_dir():
         return None
     try:
         entry = json.loads((folder / "laid.json").read_text(encoding="utf-8"))
-        laid = {
-            "pages": int(entry["pages"]),
-            "anchors": {str(name): int(page) for name, page in entry["anchors"].items()},
-            "boxes": {
-                str(name): (int(box[0]), *(float(v) for v in box[1:5]))
-                for name, box in entry["boxes"].items()
+        laid = weasy.Rendered(
+            pdf=b"",
+            pages=int(entry["pages"]),
+            anchors={str(name): int(page) for name, page in entry["anchors"].items()},
+            boxes={
+                str(name): (int(p), float(x0), float(y0), float(x1), float(y1))
+                for name, (p, x0, y0, x1, y1) in entry["boxes"].items()
             },
-            "refused_urls": [str(url) for url in entry["refused_urls"]],
-        }
+            refused_urls=[str(url) for url in entry["refused_urls"]],
+        )
         pdfs = [(folder / f"{k}.pdf").read_bytes() for k in range(len(entry["pdfs"]))]
         if [hashlib.sha256(pdf).hexdigest() for pdf in pdfs] != entry["pdfs"]:
             return None  # a file cut short or changed
@@ -107,21 +105,28 @@ def load_part(key: str) -> tuple[dict[str, Any], list[bytes]] | None:
     return laid, pdfs
 
 
-def save_part(key: str, laid: dict[str, Any], pdfs: list[bytes]) -> None:
-    """Keep a part (written whole, then renamed: atomic); a cache that cannot be written only
-    costs the next build time."""
+def save_part(key: str, laid: weasy.Rendered, pdfs: list[bytes]) -> None:
+    """Keep a part: written whole beside its place, then moved there (caches.put_entry)."""
     folder = _folder(key)
-    if folder is None or folder.exists():
+    if folder is None:
         return
-    tmp = None
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+    except OSError:  # a cache that cannot be written only costs the next build time
+        return
+    try:
         for k, pdf in enumerate(pdfs):
             (tmp / f"{k}.pdf").write_bytes(pdf)
-        hashes = [hashlib.sha256(pdf).hexdigest() for pdf in pdfs]
-        (tmp / "laid.json").write_text(json.dumps({**laid, "pdfs": hashes}), encoding="utf-8")
-        tmp.rename(folder)
-    except OSError:  # another build kept it meanwhile, or the folder cannot be written
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        entry = {
+            "pages": laid.pages,
+            "anchors": laid.anchors,
+            "boxes": laid.boxes,
+            "refused_urls": laid.refused_urls,
+            "pdfs": [hashlib.sha256(pdf).hexdigest() for pdf in pdfs],
+        }
+        (tmp / "laid.json").write_text(json.dumps(entry), encoding="utf-8")
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    put_entry(tmp, folder, lambda _: load_part(key) is not None)

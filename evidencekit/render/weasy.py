@@ -337,9 +337,9 @@ class ForkedPart(PartJob):
 class KeptPart(PartJob):
     """A part as an earlier build laid it out and wrote it (render/partcache.py)."""
 
-    def __init__(self, html: str, keep: Keep, laid: dict[str, Any], pdfs: list[bytes]) -> None:
+    def __init__(self, html: str, keep: Keep, laid: Rendered, pdfs: list[bytes]) -> None:
         super().__init__(html, {}, b"", False, keep)
-        self._laid = Rendered(pdf=b"", **laid)
+        self._laid = laid
         self._pdfs = pdfs
 
     def cancel(self) -> None:
@@ -350,8 +350,7 @@ def _keep(key: str | None, laid: Rendered, pdfs: list[bytes]) -> None:
     if key is not None:
         from evidencekit.render.partcache import save_part
 
-        fields = ("pages", "anchors", "boxes", "refused_urls")
-        save_part(key, {name: getattr(laid, name) for name in fields}, pdfs)
+        save_part(key, laid, pdfs)
 
 
 def start_part(
