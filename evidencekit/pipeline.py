@@ -474,11 +474,8 @@ def _render(
 
         def start(html: str, part: Part) -> PartJob:
             identifier = sha256_bytes(html.encode())[:32].encode()
-            # What comes after the front matter may be an earlier build's (partcache.py).
-            kept = part.kind in ("back", "exhibits", "appendix", "numbers")
-            return start_part(
-                html, assets, identifier=identifier, pdfa=pdfa, keep=part.keep(), kept=kept
-            )
+            keep, kept = part.keep(), part.after_front
+            return start_part(html, assets, identifier=identifier, pdfa=pdfa, keep=keep, kept=kept)
 
         templates = case.root / "templates"
 

@@ -103,6 +103,12 @@ class Part:
     pageno: tuple[tuple[str, str], ...] = ()
     total: int = 0  # the dossier's pages: a part of kind `numbers` lays out their numbers
 
+    @property
+    def after_front(self) -> bool:
+        """Never the first of the joined parts: its own document information is not the
+        dossier's, so an earlier build's may stand for it (render/partcache.py)."""
+        return self.kind in ("back", "exhibits", "appendix", "numbers")
+
     def keep(self) -> Keep:
         """Its last `total` pages are the page numbers, not pages of the dossier; with
         stand-ins, it is written once the numbers are written in."""
